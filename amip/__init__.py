@@ -1,0 +1,3 @@
+"""amip: open steering and controlling for German Jobcenter (SGB II)."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,64 @@
+"""Stocks at a Stichtag: ELB, BG, Arbeitslose. Backend-neutral Ibis expressions.
+
+Readings (domain reference §10): the Stichtag of month t is the 15th (item 1); the ELB stock at a
+Stichtag is the distinct persons with an ``elb`` spell covering it, per Jobcenter (items 2, 17).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import ibis
+import ibis.expr.types as ir
+
+STICHTAG_DAY = 15
+
+
+def stichtag(year: int, month: int) -> dt.date:
+    """The statistical counting day of a Berichtsmonat (the 15th)."""
+    return dt.date(year, month, STICHTAG_DAY)
+
+
+def covering(t: ir.Table, day: dt.date, start: str = "valid_from", end: str = "valid_to") -> ir.Table:
+    """Rows of a spell table whose period (both ends inclusive, open end allowed) covers ``day``."""
+    d = ibis.literal(day, "date")
+    return t.filter((t[start] <= d) & (t[end].isnull() | (t[end] >= d)))
+
+
+def elb_stock(db, day: dt.date, jobcenter_id: str | None = None) -> ir.Table:
+    """ELB in stock at ``day``: one row per person and Jobcenter.
+
+    Columns: person_id, jobcenter_id, bg_id, bg_role (of the covering spell that began last).
+    """
+    s = covering(db.table("elb_spells"), day)
+    s = s.filter(s.status == "elb")
+    if jobcenter_id is not None:
+        s = s.filter(s.jobcenter_id == jobcenter_id)
+    w = ibis.window(group_by=[s.person_id, s.jobcenter_id],
+                    order_by=[ibis.desc(s.valid_from), s.bg_id])
+    s = s.mutate(_n=ibis.row_number().over(w))
+    return s.filter(s._n == 0).select("person_id", "jobcenter_id", "bg_id", "bg_role")
+
+
+def bg_stock(db, day: dt.date, jobcenter_id: str | None = None) -> ir.Table:
+    """Bedarfsgemeinschaften with at least one ELB at ``day``: one row per BG and Jobcenter."""
+    s = covering(db.table("elb_spells"), day)
+    s = s.filter(s.status == "elb")
+    if jobcenter_id is not None:
+        s = s.filter(s.jobcenter_id == jobcenter_id)
+    return s.select("bg_id", "jobcenter_id").distinct()
+
+
+def unemployed(db, day: dt.date, jobcenter_id: str | None = None) -> ir.Table:
+    """SGB II-Arbeitslose at ``day``: ELB in stock with a registered unemployment spell covering it.
+
+    Columns: person_id, jobcenter_id, since (start of the covering unemployment spell).
+    """
+    u = covering(db.table("unemployment_spells"), day)
+    u = u.group_by("person_id").aggregate(since=u.valid_from.min())
+    e = elb_stock(db, day, jobcenter_id)
+    return e.join(u, "person_id").select(e.person_id, e.jobcenter_id, u.since)
+
+
+def count(t: ir.Table) -> int:
+    return int(t.count().execute())

@@ -1,0 +1,269 @@
+"""The embedded store: one DuckDB file holding every extract ever imported.
+
+Rows are only ever added. Each stored row carries the ``_import_id`` of the import that brought
+it; ``recorded_on`` still tells what the source system knew when (see :mod:`amip.store.views`).
+An import runs in one transaction: if it fails or the process is killed (even with ``kill -9``),
+the store is exactly as it was before.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import duckdb
+import pyarrow as pa
+
+from amip import __version__
+from amip.extract.errors import ExtractError, ExtractInvalid
+from amip.extract.reader import RawExtract, RawTable, as_text, read_extract
+from amip.extract.schema import TABLES, Table
+from amip.extract.validate import validate
+
+DEFAULT_STORE = "amip.duckdb"
+STORE_FORMAT = 1
+
+Progress = Callable[[str, int, int], None]  # (step, done, total)
+
+
+@dataclass
+class ImportResult:
+    import_id: int | None  # None when nothing was imported (same extract again)
+    source: str
+    fingerprint: str
+    rows_in_files: dict[str, int] = field(default_factory=dict)
+    rows_added: dict[str, int] = field(default_factory=dict)
+    already_imported_as: int | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def total_added(self) -> int:
+        return sum(self.rows_added.values())
+
+
+class StoreLocked(RuntimeError):
+    pass
+
+
+class Store:
+    """A DuckDB store (a file, or in memory for tests and checks)."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, path: str | None) -> None:
+        self.con = con
+        self.path = path
+        self._ensure_schema()
+
+    # -- opening ------------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, path: str | Path = DEFAULT_STORE, read_only: bool = False) -> "Store":
+        path = str(path)
+        if read_only and not Path(path).exists():
+            raise FileNotFoundError(f"store {path} not found: import an extract first "
+                                    f"(amip import DIR --store {path})")
+        try:
+            con = duckdb.connect(path, read_only=read_only)
+        except duckdb.IOException as e:
+            if "lock" in str(e).lower():
+                raise StoreLocked(f"store {path} is in use by another amip process") from e
+            raise
+        return cls(con, path)
+
+    @classmethod
+    def memory(cls) -> "Store":
+        return cls(duckdb.connect(), None)
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def _ensure_schema(self) -> None:
+        existing = {r[0] for r in self.con.sql(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'").fetchall()}
+        if "amip_imports" in existing:
+            return
+        self.con.execute("BEGIN")
+        self.con.execute(
+            "CREATE TABLE amip_meta (key VARCHAR PRIMARY KEY, value VARCHAR);"
+            "CREATE TABLE amip_imports (import_id INTEGER PRIMARY KEY, imported_at TIMESTAMP,"
+            " source VARCHAR, fingerprint VARCHAR, amip_version VARCHAR, rows_added BIGINT);"
+            "CREATE TABLE amip_import_files (import_id INTEGER, table_name VARCHAR,"
+            " file_name VARCHAR, sha256 VARCHAR, rows_in_file BIGINT, rows_added BIGINT);"
+        )
+        self.con.execute("INSERT INTO amip_meta VALUES ('store_format', ?)", [str(STORE_FORMAT)])
+        for table in TABLES.values():
+            cols = ", ".join(f'"{c.name}" {c.sql_type}' for c in table.columns)
+            self.con.execute(f"CREATE TABLE {table.name} ({cols}, _import_id INTEGER NOT NULL)")
+        self.con.execute("COMMIT")
+
+    # -- importing ----------------------------------------------------------------------------
+
+    def import_extract(self, directory: str | Path, progress: Progress | None = None) -> ImportResult:
+        """Validate and import an extract folder, all or nothing."""
+        return self._import(read_extract(directory), progress)
+
+    def import_tables(self, tables: dict[str, pa.Table], source: str = "memory",
+                      progress: Progress | None = None) -> ImportResult:
+        """Import tables held in memory (e.g. from ``amip synth``) through the same checks."""
+        raw = RawExtract(source=source)
+        for name, data in tables.items():
+            text = as_text(data)
+            raw.tables[name] = RawTable(name, f"{name} ({source})", text, first_line=1,
+                                        sha256=_arrow_sha256(data))
+        for name, table in TABLES.items():
+            if table.required and name not in raw.tables:
+                raw.errors.append(ExtractError(name, None, None, None,
+                                               f"required table {name} is missing"))
+        return self._import(raw, progress)
+
+    def _import(self, raw: RawExtract, progress: Progress | None) -> ImportResult:
+        step = progress or (lambda *_: None)
+        result = ImportResult(None, raw.source, raw.fingerprint,
+                              {n: t.data.num_rows for n, t in raw.tables.items()})
+        result.warnings += [f"file {f} is not part of the extract format and was ignored"
+                            for f in raw.ignored_files]
+        for rt in raw.tables.values():
+            extra = set(rt.data.column_names) - set(TABLES[rt.name].column_names)
+            result.warnings += [f"{rt.file}: column {c} is not part of the format and was ignored"
+                                for c in sorted(extra)]
+        if not raw.errors:
+            previous = self.con.execute(
+                "SELECT import_id FROM amip_imports WHERE fingerprint = ?", [raw.fingerprint]
+            ).fetchall()
+            if previous:
+                result.already_imported_as = previous[0][0]
+                return result
+        step("validate", 0, 1)
+        non_empty = {t for t in TABLES if self._has_rows(t)}
+        errors = validate(raw, self.con, non_empty)
+        if errors:
+            raise ExtractInvalid(errors, raw.source)
+        staged = self._stage(raw, step)
+        try:
+            conflicts = self._conflicts(raw, staged)
+            if conflicts:
+                raise ExtractInvalid(conflicts, raw.source)
+            self._commit(raw, staged, result, step)
+        finally:
+            for name in staged:
+                self.con.execute(f"DROP TABLE IF EXISTS {staged[name]}")
+        return result
+
+    def _has_rows(self, name: str) -> bool:
+        return bool(self.con.sql(f"SELECT 1 FROM main.{name} LIMIT 1").fetchall())
+
+    def _stage(self, raw: RawExtract, step: Progress) -> dict[str, str]:
+        """Typed copies of the (valid) text tables, in the connection's temp schema."""
+        staged = {}
+        for i, (name, rt) in enumerate(raw.tables.items()):
+            step(f"prepare {name}", i, len(raw.tables))
+            table = TABLES[name]
+            view, stage = f"_text_{name}", f"_stage_{name}"
+            lines = pa.array(range(rt.first_line, rt.first_line + rt.data.num_rows), pa.int64())
+            self.con.register(view, rt.data.append_column("_line", lines))
+            present = set(rt.data.column_names)
+            cols = ", ".join(
+                (f'CAST("{c.name}" AS {c.sql_type})' if c.name in present else f"NULL::{c.sql_type}")
+                + f' AS "{c.name}"' for c in table.columns)
+            self.con.execute(f"CREATE TEMP TABLE {stage} AS SELECT {cols}, _line FROM {view}")
+            self.con.unregister(view)
+            staged[name] = stage
+        return staged
+
+    def _conflicts(self, raw: RawExtract, staged: dict[str, str]) -> list[ExtractError]:
+        """Rows whose key and recorded_on are already stored with other content."""
+        errors = []
+        for name, stage in staged.items():
+            table = TABLES[name]
+            if not table.has_recorded_on or not self._has_rows(name):
+                continue
+            on = " AND ".join(f's."{k}" IS NOT DISTINCT FROM m."{k}"' for k in table.unique_key)
+            same = " AND ".join(f's."{c}" IS NOT DISTINCT FROM m."{c}"' for c in table.column_names)
+            rows = self.con.sql(
+                f"SELECT s._line, min(m._import_id) FROM {stage} s JOIN main.{name} m ON {on} "
+                f"WHERE NOT ({same}) GROUP BY s._line ORDER BY s._line LIMIT 200").fetchall()
+            for line, import_id in rows:
+                errors.append(ExtractError(
+                    raw.tables[name].file, int(line), table.key[0], None,
+                    f"a row with the same key and recorded_on but other values is already in the "
+                    f"store (import #{import_id}); a correction needs a later recorded_on"))
+        return errors
+
+    def _commit(self, raw: RawExtract, staged: dict[str, str], result: ImportResult,
+                step: Progress) -> None:
+        con = self.con
+        con.execute("BEGIN TRANSACTION")
+        try:
+            import_id = con.sql("SELECT coalesce(max(import_id), 0) + 1 FROM amip_imports"
+                                ).fetchall()[0][0]
+            for i, (name, stage) in enumerate(staged.items()):
+                step(f"import {name}", i, len(staged))
+                cols = ", ".join(f'"{c}"' for c in TABLES[name].column_names)
+                before = con.sql(f"SELECT count(*) FROM main.{name}").fetchall()[0][0]
+                con.execute(
+                    f"INSERT INTO main.{name} ({cols}, _import_id) SELECT {cols}, {import_id} "
+                    f"FROM (SELECT {cols} FROM {stage} EXCEPT SELECT {cols} FROM main.{name})")
+                added = con.sql(f"SELECT count(*) FROM main.{name}").fetchall()[0][0] - before
+                result.rows_added[name] = added
+                rt = raw.tables[name]
+                con.execute("INSERT INTO amip_import_files VALUES (?, ?, ?, ?, ?, ?)",
+                            [import_id, name, rt.file, rt.sha256, rt.data.num_rows, added])
+            con.execute("INSERT INTO amip_imports VALUES (?, ?, ?, ?, ?, ?)",
+                        [import_id, dt.datetime.now().replace(microsecond=0), raw.source,
+                         raw.fingerprint, __version__, result.total_added])
+            step("commit", len(staged), len(staged))
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        result.import_id = import_id
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def imports(self) -> list[dict]:
+        """The import log, oldest first, with per-file hashes and row counts."""
+        rows = self.con.sql(
+            "SELECT import_id, imported_at, source, fingerprint, amip_version, rows_added "
+            "FROM amip_imports ORDER BY import_id").fetchall()
+        files = self.con.sql(
+            "SELECT import_id, table_name, file_name, sha256, rows_in_file, rows_added "
+            "FROM amip_import_files ORDER BY import_id, table_name").fetchall()
+        log = []
+        for import_id, at, source, fp, version, added in rows:
+            log.append(dict(
+                import_id=import_id, imported_at=at, source=source, fingerprint=fp,
+                amip_version=version, rows_added=added,
+                files=[dict(table=t, file=f, sha256=h, rows=n, rows_added=a)
+                       for i, t, f, h, n, a in files if i == import_id]))
+        return log
+
+    def row_counts(self) -> dict[str, int]:
+        return {name: self.con.sql(f"SELECT count(*) FROM main.{name}").fetchall()[0][0]
+                for name in TABLES}
+
+    def view(self, as_of: dt.date | None = None):
+        """An Ibis view of the store as known on ``as_of`` (default: everything)."""
+        import ibis
+
+        from amip.store.views import StoreView
+
+        return StoreView(ibis.duckdb.from_connection(self.con), as_of)
+
+
+def _arrow_sha256(data: pa.Table) -> str:
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, data.schema) as writer:
+        writer.write_table(data)
+    return hashlib.sha256(sink.getvalue().to_pybytes()).hexdigest()
+
+
+def table_of(name: str) -> Table:
+    return TABLES[name]
