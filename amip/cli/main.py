@@ -5,12 +5,17 @@ from __future__ import annotations
 import click
 
 from amip import __version__
+from amip.cli.store_cmds import import_cmd, imports_cmd, overview_cmd, validate_cmd
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="amip")
 def cli() -> None:
     """amip: Steuerung und Controlling für Jobcenter (SGB II)."""
+
+
+for command in (validate_cmd, import_cmd, imports_cmd, overview_cmd):
+    cli.add_command(command)
 
 
 def main() -> None:

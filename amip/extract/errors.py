@@ -25,17 +25,16 @@ class ExtractError:
             where.append(f"line {self.line}")
         if self.column is not None:
             where.append(f"column {self.column}")
-        text = ", ".join(where) + ": "
         if self.value is not None:
-            text += f"value {self.value!r}: "
-        return text + self.message
+            where.append(f"value {self.value!r}")
+        return ", ".join(where) + ": " + self.message
 
 
 class ExtractInvalid(Exception):
     """Raised when an extract fails validation; nothing from it has been imported."""
 
     def __init__(self, errors: list[ExtractError], source: str = "") -> None:
-        self.errors = sorted(errors, key=_sort_key)
+        self.errors = sorted(errors, key=sort_key)
         self.source = source
         files = sorted({e.file for e in self.errors})
         super().__init__(
@@ -46,5 +45,6 @@ class ExtractInvalid(Exception):
         )
 
 
-def _sort_key(e: ExtractError) -> tuple:
-    return (e.file, e.line if e.line is not None else -1, e.column or "", e.message)
+def sort_key(e: ExtractError) -> tuple:
+    """Order errors by file and line; problems without a line come after a file's lines."""
+    return (e.file, e.line if e.line is not None else float("inf"), e.column or "", e.message)

@@ -37,6 +37,7 @@ class RawExtract:
     tables: dict[str, RawTable] = field(default_factory=dict)
     errors: list[ExtractError] = field(default_factory=list)
     ignored_files: list[str] = field(default_factory=list)
+    unreadable: set[str] = field(default_factory=set)  # tables whose file could not be read
 
     @property
     def fingerprint(self) -> str:
@@ -85,6 +86,7 @@ def read_extract(directory: str | Path) -> RawExtract:
             raw.tables[name] = read_file(paths[0], name)
         except _FileUnreadable as e:
             raw.errors.append(e.error)
+            raw.unreadable.add(name)
     return raw
 
 

@@ -16,7 +16,7 @@ from typing import Callable
 import duckdb
 import pyarrow as pa
 
-from amip.extract.errors import ExtractError
+from amip.extract.errors import ExtractError, sort_key
 from amip.extract.reader import RawExtract, RawTable
 from amip.extract.schema import TABLES, UNIQUE_ID_TABLES, Column, Table
 
@@ -98,7 +98,7 @@ def validate(raw: RawExtract, con: duckdb.DuckDBPyConnection | None = None,
     finally:
         for view in views.values():
             con.unregister(view)
-    return sorted(errors, key=lambda e: (e.file, e.line or 0, e.column or "", e.message))
+    return sorted(errors, key=sort_key)
 
 
 def _check_table(con, table: Table, rt: RawTable, views: dict[str, str], raw: RawExtract,
@@ -152,6 +152,8 @@ class _Collector:
 def _check_reference(collect: _Collector, col: Column, views: dict[str, str], raw: RawExtract,
                      store_tables: set[str]) -> None:
     ref_table, ref_col = col.references  # type: ignore[misc]
+    if ref_table in raw.unreadable:
+        return  # its own error is reported; checking against it would only repeat that
     sources = []
     if ref_table in views and ref_col in raw.tables[ref_table].data.column_names:
         sources.append(f"SELECT {_q(ref_col)} AS v FROM {views[ref_table]}")

@@ -1,0 +1,142 @@
+"""CLI commands around the store: validate, import, imports, overview."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from amip import i18n
+from amip.extract.errors import ExtractInvalid
+from amip.extract.reader import read_extract
+from amip.extract.validate import validate as validate_extract
+from amip.store import DEFAULT_STORE, Store, StoreLocked
+
+console = Console()
+err = Console(stderr=True)
+
+store_option = click.option(
+    "--store", "store_path", type=click.Path(dir_okay=False),
+    default=lambda: os.environ.get("AMIP_STORE", DEFAULT_STORE), show_default=f"$AMIP_STORE or {DEFAULT_STORE}",
+    help="DuckDB file of the store.")
+
+
+def print_errors(e: ExtractInvalid, limit: int) -> None:
+    err.print(f"[bold red]Extract {e.source} is invalid: {len(e.errors)} error(s). "
+              "Nothing was imported.[/]")
+    for error in e.errors[:limit]:
+        err.print(f"  {error}", markup=False, highlight=False)
+    if len(e.errors) > limit:
+        err.print(f"  ... and {len(e.errors) - limit} more (use --all-errors)")
+
+
+@click.command("validate")
+@click.argument("directory", type=click.Path(file_okay=False))
+@click.option("--all-errors", is_flag=True, help="List every error, not only the first 50.")
+def validate_cmd(directory: str, all_errors: bool) -> None:
+    """Check an extract folder without importing it."""
+    raw = read_extract(directory)
+    errors = validate_extract(raw)
+    if errors:
+        print_errors(ExtractInvalid(errors, directory), sys.maxsize if all_errors else 50)
+        sys.exit(2)
+    rows = sum(t.data.num_rows for t in raw.tables.values())
+    console.print(f"Extract {directory} is valid: {len(raw.tables)} tables, {i18n.num(rows)} rows.")
+
+
+@click.command("import")
+@click.argument("directory", type=click.Path(file_okay=False))
+@store_option
+@click.option("--all-errors", is_flag=True, help="List every error, not only the first 50.")
+def import_cmd(directory: str, store_path: str, all_errors: bool) -> None:
+    """Import an extract folder into the store (all or nothing; never overwrites)."""
+    try:
+        store = Store.open(store_path)
+    except StoreLocked as e:
+        err.print(f"[red]{e}[/]")
+        sys.exit(3)
+    with store, Progress(TextColumn("{task.description:<28}"), BarColumn(), TimeElapsedColumn(),
+                         console=err, transient=True) as bar:
+        task = bar.add_task("read", total=1)
+
+        def progress(step: str, done: int, total: int) -> None:
+            bar.update(task, description=step, completed=done, total=max(total, 1))
+            if os.environ.get("AMIP_TRACE_IMPORT"):  # used by the kill -9 test to time its kill
+                print(f"step {step}", file=sys.stderr, flush=True)
+
+        try:
+            result = store.import_extract(directory, progress)
+        except ExtractInvalid as e:
+            bar.stop()
+            print_errors(e, sys.maxsize if all_errors else 50)
+            sys.exit(2)
+    for warning in result.warnings:
+        err.print(f"[yellow]Hinweis:[/] {warning}", highlight=False)
+    if result.already_imported_as is not None:
+        console.print(f"Extract {directory} was already imported (import #{result.already_imported_as}); "
+                      "nothing changed.")
+        return
+    console.print(f"Import #{result.import_id} into {store_path}: "
+                  f"{i18n.num(result.total_added)} new rows "
+                  f"({i18n.num(sum(result.rows_in_files.values()))} rows in the extract).")
+
+
+@click.command("imports")
+@store_option
+def imports_cmd(store_path: str) -> None:
+    """Show the import log: when, from where, file hashes, rows."""
+    with Store.open(store_path, read_only=True) as store:
+        log = store.imports()
+    table = Table(title=f"Importprotokoll {store_path}")
+    for col in ("Nr.", "Zeitpunkt", "Quelle", "Datei", "SHA-256", "Zeilen", "neu"):
+        table.add_column(col, justify="right" if col in ("Nr.", "Zeilen", "neu") else "left")
+    for entry in log:
+        for i, f in enumerate(entry["files"]):
+            table.add_row(str(entry["import_id"]) if i == 0 else "",
+                          entry["imported_at"].strftime("%d.%m.%Y %H:%M:%S") if i == 0 else "",
+                          entry["source"] if i == 0 else "", f["file"], f["sha256"][:12],
+                          i18n.num(f["rows"]), i18n.num(f["rows_added"]))
+    console.print(table)
+
+
+@click.command("overview")
+@store_option
+def overview_cmd(store_path: str) -> None:
+    """Kurzüberblick: ELB, BG und Arbeitslose im letzten Berichtsmonat."""
+    from amip.engine.overview import data_date, overview
+
+    if not Path(store_path).exists():
+        err.print(f"[red]Store {store_path} not found: import an extract first (amip import DIR).[/]")
+        sys.exit(2)
+    with Store.open(store_path, read_only=True) as store:
+        db = store.view()
+        rows = overview(db)
+        known = data_date(db)
+    if not rows:
+        console.print("Der Datenbestand enthält noch keine ELB.")
+        return
+    for row in rows:
+        title = (f"{row.name} – Bestand am Stichtag {i18n.day(row.stichtag)} "
+                 f"(Berichtsmonat {i18n.month(row.month)})")
+        table = Table(title=title, title_justify="left")
+        table.add_column("Bestand")
+        table.add_column(i18n.month(row.month), justify="right")
+        table.add_column(f"Vorjahresmonat", justify="right")
+        table.add_column("Veränderung", justify="right")
+        c, p = row.current, row.previous_year
+        for label, now, before in (
+            ("Erwerbsfähige Leistungsberechtigte (ELB)", c.elb, p.elb),
+            ("  darunter Frauen", c.elb_women, p.elb_women),
+            ("Bedarfsgemeinschaften (BG)", c.bg, p.bg),
+            ("Arbeitslose (SGB II)", c.unemployed, p.unemployed),
+        ):
+            table.add_row(label, i18n.num(now), i18n.num(before),
+                          i18n.pct(row.change(now, before), signed=True))
+        console.print(table)
+    console.print(f"Datenstand: {i18n.day(known)}. Werte der letzten drei Monate sind vorläufig "
+                  "(Wartezeit von drei Monaten).")

@@ -1,0 +1,93 @@
+"""The short overview of a store: stocks of ELB, BG and Arbeitslose for the latest month."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from amip.engine import stocks
+
+
+@dataclass(frozen=True)
+class StockFigures:
+    elb: int
+    elb_women: int
+    bg: int
+    unemployed: int
+
+
+@dataclass(frozen=True)
+class OverviewRow:
+    jobcenter_id: str
+    name: str
+    month: dt.date  # first day of the Berichtsmonat
+    stichtag: dt.date
+    current: StockFigures
+    previous_year: StockFigures
+
+    @staticmethod
+    def change(now: int, before: int) -> float | None:
+        """Change to the Vorjahresmonat in percent, None when there was nothing before."""
+        return None if before == 0 else (now / before - 1) * 100
+
+
+def data_date(db) -> dt.date | None:
+    """Datenstand: the latest ``recorded_on`` of the ELB spells (None for an empty store)."""
+    value = db.table("elb_spells").recorded_on.max().execute()
+    return None if value is None or value != value else _as_date(value)
+
+
+def latest_month(db) -> dt.date | None:
+    """The latest Berichtsmonat whose Stichtag is covered by the data date."""
+    known = data_date(db)
+    if known is None:
+        return None
+    year, month = known.year, known.month
+    if known.day < stocks.STICHTAG_DAY:
+        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+    return dt.date(year, month, 1)
+
+
+def figures_by_jobcenter(db, day: dt.date) -> dict[str, StockFigures]:
+    persons = db.table("persons")
+    elb = stocks.elb_stock(db, day).join(persons, "person_id")
+    elb_counts = elb.group_by("jobcenter_id").aggregate(
+        elb=elb.person_id.count(), elb_women=(elb.sex == "w").sum()).execute()
+    bg = stocks.bg_stock(db, day)
+    bg_counts = bg.group_by("jobcenter_id").aggregate(bg=bg.bg_id.count()).execute()
+    al = stocks.unemployed(db, day)
+    al_counts = al.group_by("jobcenter_id").aggregate(al=al.person_id.count()).execute()
+    out: dict[str, StockFigures] = {}
+    ids = set(elb_counts.jobcenter_id) | set(bg_counts.jobcenter_id) | set(al_counts.jobcenter_id)
+    for jc in ids:
+        e = elb_counts[elb_counts.jobcenter_id == jc]
+        b = bg_counts[bg_counts.jobcenter_id == jc]
+        a = al_counts[al_counts.jobcenter_id == jc]
+        out[jc] = StockFigures(
+            elb=int(e.elb.iloc[0]) if len(e) else 0,
+            elb_women=int(e.elb_women.iloc[0]) if len(e) else 0,
+            bg=int(b.bg.iloc[0]) if len(b) else 0,
+            unemployed=int(a.al.iloc[0]) if len(a) else 0,
+        )
+    return out
+
+
+def overview(db, month: dt.date | None = None) -> list[OverviewRow]:
+    """One row per Jobcenter (also one without data) for ``month`` (default: the latest)."""
+    month = month or latest_month(db)
+    if month is None:
+        return []
+    now_day = stocks.stichtag(month.year, month.month)
+    before_day = stocks.stichtag(month.year - 1, month.month)
+    now = figures_by_jobcenter(db, now_day)
+    before = figures_by_jobcenter(db, before_day)
+    empty = StockFigures(0, 0, 0, 0)
+    jcs = db.table("jobcenters").select("jobcenter_id", "name").order_by("jobcenter_id").execute()
+    return [
+        OverviewRow(jc, name, month, now_day, now.get(jc, empty), before.get(jc, empty))
+        for jc, name in zip(jcs.jobcenter_id, jcs["name"])
+    ]
+
+
+def _as_date(value) -> dt.date:
+    return value.date() if hasattr(value, "date") and callable(value.date) else value
