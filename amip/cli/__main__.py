@@ -1,0 +1,3 @@
+from amip.cli.main import main
+
+main()
