@@ -1,0 +1,31 @@
+"""docs/extract-format.md names every table, column and code that schema.py declares."""
+
+from pathlib import Path
+
+import pytest
+
+from amip.extract.schema import TABLES
+
+DOC = (Path(__file__).parents[2] / "docs" / "extract-format.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("name", sorted(TABLES))
+def test_every_table_column_and_code_is_documented(name):
+    table = TABLES[name]
+    assert f"### {name}" in DOC
+    section = DOC.split(f"### {name}", 1)[1].split("\n### ", 1)[0]
+    for column in table.columns:
+        assert f"`{column.name}`" in section or f"**{column.name}**" in section, column.name
+        if column.name in table.key:
+            assert f"**{column.name}**" in section, f"key column {column.name} not bold"
+        if column.codes and column.name != "instrument":
+            for code in column.codes:
+                assert f"`{code}`" in section, f"{name}.{column.name}: code {code}"
+
+
+def test_every_instrument_is_documented():
+    from amip.extract.schema import INSTRUMENT_CODES
+
+    table = DOC.split("## Instruments", 1)[1]
+    for code in INSTRUMENT_CODES:
+        assert f"| `{code}` |" in table
