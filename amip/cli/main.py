@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from amip import __version__
+from amip.cli.indicators_cmd import indicators_cmd
 from amip.cli.store_cmds import import_cmd, imports_cmd, overview_cmd, validate_cmd
 
 
@@ -14,7 +15,7 @@ def cli() -> None:
     """amip: Steuerung und Controlling für Jobcenter (SGB II)."""
 
 
-for command in (validate_cmd, import_cmd, imports_cmd, overview_cmd):
+for command in (validate_cmd, import_cmd, imports_cmd, overview_cmd, indicators_cmd):
     cli.add_command(command)
 
 

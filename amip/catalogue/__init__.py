@@ -1,0 +1,134 @@
+"""The indicator catalogue: measures, dated rule versions and parameters, read from TOML data.
+
+``indicators.toml`` declares the 15 § 48a measures, ``rules.toml`` the rule versions with their
+validity dates and instrument lists, ``parameters.toml`` the Stichtag day, the LZB threshold and the
+Wartezeit. The loader checks the files at start-up (known forms, 15 codes, ordered, non-overlapping
+validity periods) so a broken definition fails loudly, naming the file and entry.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+HERE = Path(__file__).parent
+FORMS = ("change", "rolling_quota", "rolling_ratio", "month_quota", "mean_rate")
+CODES = ("K1", "K1E1", "K1E2", "K1E3", "K1E4", "K2", "K2E1", "K2E2", "K2E3", "K2E4",
+         "K3", "K3E1", "K3E2", "K3E3", "K3E4")
+
+
+class CatalogueError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Indicator:
+    code: str
+    name: str
+    goal: str
+    kind: str  # Kennzahl | Ergänzungsgröße
+    legal_basis: str
+    form: str
+    numerator: str
+    denominator: str
+    description: str
+    denominator_lag: int = 0
+    unit: str = "Personen"
+    name_by_rules: str | None = None  # a rule-version field that renames the measure
+
+    def name_under(self, rules: "RuleVersion") -> str:
+        return getattr(rules, self.name_by_rules) if self.name_by_rules else self.name
+
+    @property
+    def is_change(self) -> bool:
+        return self.form == "change"
+
+
+@dataclass(frozen=True)
+class RuleVersion:
+    key: str
+    label: str
+    title: str
+    source: str
+    valid_from: dt.date
+    valid_to: dt.date | None
+    integration_kinds: tuple[str, ...]
+    integration_fundings: tuple[str, ...]
+    public_fundings: tuple[str, ...]
+    public_instruments: tuple[str, ...]
+    activation_instruments: tuple[str, ...]
+    k2e3_months_after: tuple[int, ...]
+    k2e3_name: str
+
+    def covers(self, day: dt.date) -> bool:
+        return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
+
+
+@dataclass(frozen=True)
+class Parameters:
+    stichtag_day: int
+    lzb_window_days: int
+    lzb_threshold_days: int
+    wartezeit_months: int
+    rate_months: int
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    indicators: dict[str, Indicator]
+    rules: dict[str, RuleVersion]
+    parameters: Parameters
+
+    def rules_for(self, day: dt.date) -> RuleVersion:
+        """The rule version valid on ``day`` (the Stichtag of a Berichtsmonat)."""
+        for version in self.rules.values():
+            if version.covers(day):
+                return version
+        first = min(self.rules.values(), key=lambda v: v.valid_from)
+        if day < first.valid_from:  # before the first VO: its rules are the nearest reading
+            return first
+        raise CatalogueError(f"no rule version is valid on {day}")
+
+
+def _read(name: str) -> dict:
+    path = HERE / name
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as e:
+        raise CatalogueError(f"{path}: {e}") from e
+
+
+@cache
+def load() -> Catalogue:
+    indicators = {}
+    for code, entry in _read("indicators.toml").items():
+        try:
+            indicator = Indicator(code=code, **entry)
+        except TypeError as e:
+            raise CatalogueError(f"indicators.toml [{code}]: {e}") from e
+        if indicator.form not in FORMS:
+            raise CatalogueError(f"indicators.toml [{code}]: unknown form {indicator.form!r}")
+        indicators[code] = indicator
+    if tuple(indicators) != CODES:
+        raise CatalogueError(f"indicators.toml must declare {', '.join(CODES)} in this order")
+    rules = {}
+    for key, entry in _read("rules.toml").items():
+        values = {k: tuple(v) if isinstance(v, list) else v for k, v in entry.items()}
+        values.setdefault("valid_to", None)
+        try:
+            rules[key] = RuleVersion(key=key, **values)
+        except TypeError as e:
+            raise CatalogueError(f"rules.toml [{key}]: {e}") from e
+    ordered = sorted(rules.values(), key=lambda v: v.valid_from)
+    for a, b in zip(ordered, ordered[1:]):
+        if a.valid_to is None or a.valid_to >= b.valid_from:
+            raise CatalogueError(f"rules.toml: [{a.key}] and [{b.key}] overlap")
+    p = _read("parameters.toml")
+    parameters = Parameters(
+        stichtag_day=p["stichtag"]["day"], lzb_window_days=p["lzb"]["window_days"],
+        lzb_threshold_days=p["lzb"]["threshold_days"], wartezeit_months=p["wartezeit"]["months"],
+        rate_months=p["rates"]["months"])
+    return Catalogue(indicators, rules, parameters)

@@ -1,0 +1,175 @@
+"""`amip indicators`: the § 48a measures as JSON, CSV or a German table (a stable contract)."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from amip import i18n
+from amip.catalogue import load
+from amip.cli.store_cmds import print_errors
+from amip.engine.calendar import month_start, parse_month
+from amip.engine.indicators import Record, UnknownUnit, compute
+from amip.extract.errors import ExtractInvalid
+from amip.store import Store
+
+JSON_KEYS = ("code", "month", "jobcenter_id", "sex", "numerator", "denominator", "value")
+SEX_LABELS = {"all": "Insgesamt", "m": "Männer", "w": "Frauen"}
+
+
+def _month(ctx, param, value):
+    if value is None:
+        return None
+    try:
+        return parse_month(value)
+    except ValueError as e:
+        raise click.BadParameter(str(e)) from None
+
+
+def _date(ctx, param, value):
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"not a date: {value!r} (expected YYYY-MM-DD)") from None
+
+
+@click.command("indicators")
+@click.option("--data", "data_dir", type=click.Path(file_okay=False, exists=True),
+              help="Compute directly from an extract folder (validated, held in memory).")
+@click.option("--store", "store_path", type=click.Path(dir_okay=False),
+              help="Compute from a store file (default: $AMIP_STORE or amip.duckdb).")
+@click.option("--month", "month", callback=_month, help="Berichtsmonat YYYY-MM.")
+@click.option("--to", "to", callback=_month, help="Last Berichtsmonat of a series YYYY-MM.")
+@click.option("--jobcenter", "jobcenter_id", help="Only this Jobcenter.")
+@click.option("--unit", "unit_id", help="A Standort or team: persons assigned by caseload.")
+@click.option("--as-of", "as_of", callback=_date, help="Ignore rows recorded after this date.")
+@click.option("--published", is_flag=True, help="Apply the 3-month Wartezeit of each month.")
+@click.option("--rules", type=click.Choice(sorted(load().rules)), help="Force a rule version.")
+@click.option("--jfw", is_flag=True, help="Jahresfortschrittswert (year to date) of the quotas.")
+@click.option("--format", "fmt", type=click.Choice(["json", "csv", "table"]), default="table",
+              show_default=True)
+@click.option("--list", "list_only", is_flag=True, help="List the catalogue and exit.")
+def indicators_cmd(data_dir, store_path, month, to, jobcenter_id, unit_id, as_of, published,
+                   rules, jfw, fmt, list_only) -> None:
+    """The Kennzahlen nach § 48a SGB II for a month or a series."""
+    if list_only:
+        _print_catalogue(fmt)
+        return
+    if month is None:
+        raise click.UsageError("--month is required")
+    if as_of and published:
+        raise click.UsageError("--as-of and --published exclude each other")
+    if data_dir and store_path:
+        raise click.UsageError("give --data or --store, not both")
+    months = list(range(month, (to if to is not None else month) + 1))
+    if not months:
+        raise click.UsageError("--to lies before --month")
+    store = _open(data_dir, store_path)
+    try:
+        records = compute(store.view(as_of), months, jobcenter_id, unit_id, published, rules, jfw)
+    except UnknownUnit as e:
+        raise click.UsageError(str(e)) from None
+    finally:
+        store.close()
+    _emit(records, fmt, with_unit=unit_id is not None)
+
+
+def _open(data_dir: str | None, store_path: str | None) -> Store:
+    if data_dir:
+        store = Store.memory()
+        try:
+            store.import_extract(data_dir)
+        except ExtractInvalid as e:
+            print_errors(e, 50)
+            sys.exit(2)
+        return store
+    import os
+
+    path = store_path or os.environ.get("AMIP_STORE", "amip.duckdb")
+    if not Path(path).exists():
+        raise click.UsageError(f"store {path} not found: import an extract first, or use --data")
+    return Store.open(path, read_only=True)
+
+
+def _emit(records: list[Record], fmt: str, with_unit: bool) -> None:
+    keys = JSON_KEYS + (("unit_id",) if with_unit else ())
+    if fmt == "json":
+        json.dump([{k: getattr(r, k) for k in keys} for r in records], sys.stdout, indent=1)
+        sys.stdout.write("\n")
+    elif fmt == "csv":
+        w = csv.writer(sys.stdout, lineterminator="\n")
+        w.writerow(keys)
+        for r in records:
+            w.writerow(["" if getattr(r, k) is None else getattr(r, k) for k in keys])
+    else:
+        _table(records)
+
+
+def format_value(code: str, value: float | None) -> str:
+    """German display: change rates signed, all in percent with one decimal."""
+    return i18n.pct(value, 1, signed=load().indicators[code].is_change)
+
+
+def format_count(code: str, x: float | int) -> str:
+    ind = load().indicators[code]
+    if ind.unit == "EUR":
+        return i18n.eur(x)
+    return i18n.num(x, 0 if float(x).is_integer() else 1)
+
+
+def _table(records: list[Record]) -> None:
+    cat, console = load(), Console(width=max(Console().width, 130))
+    blocks: dict[tuple, dict] = {}
+    for r in records:
+        blocks.setdefault((r.jobcenter_id, r.unit_id, r.month, r.rules, r.basis), {}) \
+            .setdefault(r.code, {})[r.sex] = r
+    for (jc, unit, month, rules, basis), by_code in blocks.items():
+        title = (f"Kennzahlen nach § 48a SGB II – Jobcenter {jc}"
+                 + (f", Einheit {unit}" if unit else "")
+                 + f" – {i18n.month(month_start(parse_month(month)))}"
+                 + (" – Jahresfortschrittswert" if basis == "jfw" else "")
+                 + f" ({cat.rules[rules].label})")
+        t = Table(title=title, title_justify="left")
+        for col, right in (("Kennzahl", False), ("Bezeichnung", False), ("Zähler", True),
+                           ("Nenner", True), ("Insgesamt", True), ("Männer", True), ("Frauen", True)):
+            t.add_column(col, justify="right" if right else "left")
+        for code, sexes in by_code.items():
+            a = sexes["all"]
+            t.add_row(code, cat.indicators[code].name_under(cat.rules[rules]),
+                      format_count(code, a.numerator), format_count(code, a.denominator),
+                      *(format_value(code, sexes[s].value) for s in ("all", "m", "w")))
+        console.print(t)
+
+
+def _print_catalogue(fmt: str) -> None:
+    cat = load()
+    rows = [dict(code=i.code, name=i.name, kind=i.kind, goal=i.goal, legal_basis=i.legal_basis,
+                 form=i.form, numerator=i.numerator, denominator=i.denominator)
+            for i in cat.indicators.values()]
+    if fmt == "json":
+        json.dump(rows, sys.stdout, indent=1, ensure_ascii=False)
+        sys.stdout.write("\n")
+        return
+    if fmt == "csv":
+        w = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]), lineterminator="\n")
+        w.writeheader()
+        w.writerows(rows)
+        return
+    t = Table(title="Kennzahlen nach § 48a SGB II (Katalog)", title_justify="left")
+    for col in ("Kennzahl", "Bezeichnung", "Art", "Rechtsgrundlage", "Form"):
+        t.add_column(col)
+    for r in rows:
+        t.add_row(r["code"], r["name"], r["kind"], r["legal_basis"], r["form"])
+    Console().print(t)
+    for v in cat.rules.values():
+        Console().print(f"{v.label}: gültig ab {i18n.day(v.valid_from)}"
+                        + (f" bis {i18n.day(v.valid_to)}" if v.valid_to else "") + f" – {v.title}")

@@ -1,0 +1,62 @@
+"""Count (or sum) the person-level facts per Jobcenter, month, sex and, for drill-down, team."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+
+import ibis
+import ibis.expr.types as ir
+
+from amip.engine.calendar import calendar, days, end_days
+from amip.engine.facts import MONEY_FACTS, Facts
+
+# (fact, jobcenter_id, unit_id or None, sex, m) -> count or euro sum
+Counts = dict[tuple[str, str, str | None, str, int], int | Decimal]
+
+
+def team_assignment(db, m_lo: int, m_hi: int) -> ir.Table:
+    """The team of each person at ST(m) from ``caseload``: one row per person and month; where
+    several caseload rows cover the Stichtag, the latest ``valid_from`` wins (tie: smallest
+    unit_id)."""
+    c = db.table("caseload")
+    c = c.select("person_id", "unit_id", vf=days(c.valid_from), vt=end_days(c.valid_to))
+    cal = calendar(m_lo, m_hi)
+    j = c.join(cal, (c.vf <= cal.st) & (c.vt >= cal.st))
+    w = ibis.window(group_by=[j.person_id, j.m], order_by=[ibis.desc(j.vf), j.unit_id])
+    j = j.mutate(_n=ibis.row_number().over(w))
+    return j.filter(j._n == 0).select("person_id", rel_m=j.m, unit_id=j.unit_id)
+
+
+def count_facts(facts: Facts, names: list[str], by_team: bool = False) -> Counts:
+    """Run one query per kind (counts, money) over all requested facts; return a flat dict."""
+    persons = facts.db.table("persons").select("person_id", "sex")
+    teams = team_assignment(facts.db, facts.m_lo - 1, facts.m_hi) if by_team else None
+    counted, summed = [], []
+    for name in names:
+        t = facts.table(name)
+        t = t.join(persons, "person_id")
+        if teams is not None:
+            t = t.left_join(teams, [t.person_id == teams.person_id, t.rel_m == teams.rel_m])
+            unit = t.unit_id
+        else:
+            unit = ibis.null("string")
+        keys = dict(fact=ibis.literal(name), jobcenter_id=t.jobcenter_id, unit_id=unit,
+                    sex=t.sex, m=t.m)
+        if name in MONEY_FACTS:
+            summed.append(t.select(**keys, amount=t[name]))
+        else:
+            counted.append(t.select(**keys))
+    out: Counts = defaultdict(int)
+    group = ["fact", "jobcenter_id", "unit_id", "sex", "m"]
+    if counted:
+        u = ibis.union(*counted, distinct=False) if len(counted) > 1 else counted[0]
+        rows = u.group_by(group).aggregate(n=u.count()).to_pyarrow().to_pylist()
+        for r in rows:
+            out[(r["fact"], r["jobcenter_id"], r["unit_id"], r["sex"], r["m"])] = int(r["n"])
+    if summed:
+        u = ibis.union(*summed, distinct=False) if len(summed) > 1 else summed[0]
+        rows = u.group_by(group).aggregate(n=u.amount.sum()).to_pyarrow().to_pylist()
+        for r in rows:
+            out[(r["fact"], r["jobcenter_id"], r["unit_id"], r["sex"], r["m"])] = Decimal(r["n"])
+    return out

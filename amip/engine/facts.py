@@ -1,0 +1,287 @@
+"""Person-level facts per Berichtsmonat, as backend-neutral Ibis expressions.
+
+Each fact is a table of rows ``person_id, jobcenter_id, m, rel_m`` (plus ``llu``/``luh`` for the
+money facts): one row per person, Jobcenter and month m that the fact counts. ``rel_m`` is the
+month whose Stichtag decides the person's team (caseload) for drill-down: the stock month for
+stocks and Zugänge, the month before for Abgänge and for Integrationen (searched from the stock at
+ST(m−1)).
+
+The readings are those pinned in the domain reference §10; each method names its item.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+import ibis
+import ibis.expr.types as ir
+
+from amip.catalogue import Parameters, RuleVersion
+from amip.engine.calendar import calendar, days, end_days
+
+KEYS = ["person_id", "jobcenter_id", "m"]
+
+#: Facts and the method computing each; the catalogue's numerators and denominators name them.
+FACTS = (
+    "elb", "single_parents", "lzb", "elb_in", "elb_out", "lzb_in", "lzb_out", "integrations",
+    "sv_integrations", "sv_continued", "integrations_lzb", "integrations_single_parents",
+    "marginal_entries", "public_entries", "lzb_active", "llu", "luh",
+)
+MONEY_FACTS = ("llu", "luh")
+
+
+class Facts:
+    """Facts for months ``m_lo..m_hi`` under one rule version.
+
+    Months near ``m_lo`` lack history (e.g. Zugänge need the stock of m−1); callers ask for a range
+    that starts early enough (see :func:`amip.engine.measures.months_needed`).
+    """
+
+    def __init__(self, db, rules: RuleVersion, params: Parameters, m_lo: int, m_hi: int,
+                 jobcenter_id: str | None = None) -> None:
+        self.db, self.rules, self.params = db, rules, params
+        self.m_lo, self.m_hi, self.jobcenter_id = m_lo, m_hi, jobcenter_id
+        self.cal = calendar(m_lo, m_hi)
+
+    def table(self, fact: str) -> ir.Table:
+        if fact not in FACTS:
+            raise KeyError(f"unknown fact {fact!r}")
+        return getattr(self, fact)
+
+    # -- building blocks ----------------------------------------------------------------------
+
+    @cached_property
+    def elb_spells(self) -> ir.Table:
+        """``elb`` spells of all Jobcenter as day numbers (LZB days count across Jobcenter)."""
+        s = self.db.table("elb_spells")
+        s = s.filter(s.status == "elb")
+        return s.select("person_id", "jobcenter_id", "bg_id", "bg_role",
+                        vf=days(s.valid_from), vt=end_days(s.valid_to))
+
+    def _own(self, t: ir.Table) -> ir.Table:
+        return t if self.jobcenter_id is None else t.filter(t.jobcenter_id == self.jobcenter_id)
+
+    @cached_property
+    def elb(self) -> ir.Table:
+        """ELB stock at ST(m): distinct persons with an ``elb`` spell covering it (items 2, 17)."""
+        s, c = self._own(self.elb_spells), self.cal
+        j = s.join(c, (s.vf <= c.st) & (s.vt >= c.st))
+        return j.select("person_id", "jobcenter_id", "m").distinct().mutate(rel_m=ibis._.m)
+
+    @cached_property
+    def single_parents(self) -> ir.Table:
+        """Alleinerziehende at ST(m): an ``elb`` spell as ``head`` of a BG whose ``bg_spells`` row
+        covering the Stichtag has type ``single_parent`` (item 18)."""
+        s, c = self._own(self.elb_spells), self.cal
+        s = s.filter(s.bg_role == "head")
+        b = self.db.table("bg_spells")
+        b = b.filter(b.bg_type == "single_parent").select(
+            "bg_id", bjc="jobcenter_id", bvf=days(b.valid_from), bvt=end_days(b.valid_to))
+        j = s.join(c, (s.vf <= c.st) & (s.vt >= c.st))
+        j = j.join(b, (j.bg_id == b.bg_id) & (j.jobcenter_id == b.bjc)
+                   & (b.bvf <= j.st) & (b.bvt >= j.st))
+        return j.select("person_id", "jobcenter_id", "m").distinct().mutate(rel_m=ibis._.m)
+
+    @cached_property
+    def islands(self) -> ir.Table:
+        """Each person's ``elb`` periods merged into islands of consecutive days (any Jobcenter),
+        so overlapping spells count their days once (item 8)."""
+        s = self.elb_spells.select("person_id", "vf", "vt")
+        order = [s.vf, s.vt]
+        before = ibis.window(group_by=s.person_id, order_by=order, rows=(None, -1))
+        s = s.mutate(reach=s.vt.max().over(before))
+        s = s.mutate(new=ibis.ifelse(s.reach.isnull() | (s.vf > s.reach + 1), 1, 0))
+        running = ibis.cumulative_window(group_by=s.person_id, order_by=[s.vf, s.vt])
+        s = s.mutate(island=s.new.sum().over(running))
+        return s.group_by("person_id", "island").aggregate(a=s.vf.min(), b=s.vt.max())
+
+    @cached_property
+    def lzb(self) -> ir.Table:
+        """LZB at ST(m): in the ELB stock, and ≥ threshold (638) net ELB days in the window of
+        730 days ending with the Stichtag, Stichtag included (item 8)."""
+        window, threshold = self.params.lzb_window_days, self.params.lzb_threshold_days
+        persons = self.elb.select("person_id", "m").distinct()
+        p = persons.join(self.cal, "m").select("person_id", "m", "st")
+        i = self.islands
+        j = p.join(i, (p.person_id == i.person_id) & (i.a <= p.st) & (i.b >= p.st - (window - 1)))
+        lo = ibis.greatest(j.a, j.st - (window - 1))
+        hi = ibis.least(j.b, j.st)
+        j = j.mutate(d=hi - lo + 1)
+        long = j.group_by("person_id", "m").aggregate(net=j.d.sum())
+        long = long.filter(long.net >= threshold).select("person_id", "m")
+        e = self.elb.view()
+        return e.join(long, ["person_id", "m"]).select(*KEYS, "rel_m")
+
+    # -- movements (items 9, 17): stock comparisons per Jobcenter --------------------------------
+
+    def _arrivals(self, stock: ir.Table) -> ir.Table:
+        prev = stock.view()
+        prev = prev.select("person_id", "jobcenter_id", pm=prev.m + 1)
+        s = stock.filter(stock.m > self.m_lo)
+        return s.anti_join(prev, [s.person_id == prev.person_id,
+                                  s.jobcenter_id == prev.jobcenter_id, s.m == prev.pm])
+
+    def _departures(self, stock: ir.Table) -> ir.Table:
+        prev = stock.filter(stock.m < self.m_hi)
+        prev = prev.select("person_id", "jobcenter_id", m=prev.m + 1, rel_m=prev.m)
+        stock = stock.view()
+        return prev.anti_join(stock, [prev.person_id == stock.person_id,
+                                      prev.jobcenter_id == stock.jobcenter_id, prev.m == stock.m])
+
+    @cached_property
+    def elb_in(self) -> ir.Table:
+        return self._arrivals(self.elb)
+
+    @cached_property
+    def elb_out(self) -> ir.Table:
+        return self._departures(self.elb)
+
+    @cached_property
+    def lzb_in(self) -> ir.Table:
+        return self._arrivals(self.lzb)
+
+    @cached_property
+    def lzb_out(self) -> ir.Table:
+        return self._departures(self.lzb)
+
+    # -- entries with the search windows of item 4 ----------------------------------------------
+
+    def _windowed(self, starts: ir.Table) -> ir.Table:
+        """Assign starts (``person_id, sd`` + extra columns) to Berichtsmonate (item 4).
+
+        A start in (ST(k−1), ST(k)] counts in month k for a person in the stock at ST(k−1)
+        (window A), and in month k+1 for a person in the stock at ST(k) but not at ST(k−1)
+        (window B). Columns: person_id, jobcenter_id, m, rel_m, and the extra columns.
+        """
+        c, stock = self.cal, self.elb
+        extra = [n for n in starts.columns if n not in ("person_id", "sd")]
+        k = starts.join(c, (starts.sd > c.st_prev) & (starts.sd <= c.st))
+        k = k.select("person_id", *extra, k=k.m)
+        a = k.join(stock, (k.person_id == stock.person_id) & (stock.m == k.k - 1))
+        a = a.select("person_id", "jobcenter_id", *extra, m=a.k, rel_m=a.k - 1)
+        b = k.join(stock, (k.person_id == stock.person_id) & (stock.m == k.k))
+        b = b.select("person_id", "jobcenter_id", *extra, k=b.k)
+        stock = stock.view()
+        b = b.anti_join(stock, [b.person_id == stock.person_id,
+                                b.jobcenter_id == stock.jobcenter_id, stock.m == b.k - 1])
+        b = b.select("person_id", "jobcenter_id", *extra, m=b.k + 1, rel_m=b.k)
+        return a.union(b, distinct=False)
+
+    def _employment_starts(self, condition) -> ir.Table:
+        e = self.db.table("employment_spells")
+        e = e.filter(condition(e))
+        return e.select("person_id", sd=days(e.valid_from), is_sv=ibis.ifelse(e.kind == "sv", 1, 0))
+
+    def _once_per_month(self, rows: ir.Table, **flags) -> ir.Table:
+        """At most one entry per person, Jobcenter and Berichtsmonat (item 4, item 19)."""
+        g = rows.group_by(*KEYS, "rel_m")
+        return g.aggregate(**{name: rows[col].max() for name, col in flags.items()}) if flags \
+            else rows.select(*KEYS, "rel_m").distinct()
+
+    @cached_property
+    def integrations(self) -> ir.Table:
+        """Integrationen: starts of the counted kinds and fundings of the rule version (item 4)."""
+        r = self.rules
+        starts = self._employment_starts(
+            lambda e: e.kind.isin(r.integration_kinds) & e.funding.isin(r.integration_fundings))
+        rows = self._own(self._windowed(starts))
+        return self._once_per_month(rows, sv="is_sv")
+
+    @cached_property
+    def sv_integrations(self) -> ir.Table:
+        """The K2E3 base: person-months with at least one counted ``sv`` start (item 21)."""
+        i = self.integrations
+        return i.filter(i.sv == 1).select(*KEYS, "rel_m")
+
+    @cached_property
+    def sv_continued(self) -> ir.Table:
+        """sv integrations whose person holds ``sv`` employment (any funding) at the Stichtag of
+        each month m+k, k in the rule version's list (VO 2019: 1..6; VO 2010: 12) (items 7, 21)."""
+        ks = self.rules.k2e3_months_after
+        later = calendar(self.m_lo, self.m_hi + max(ks))
+        e = self.db.table("employment_spells")
+        e = e.filter(e.kind == "sv").select("person_id", vf=days(e.valid_from),
+                                             vt=end_days(e.valid_to))
+        cover = e.join(later, (e.vf <= later.st) & (e.vt >= later.st))
+        cover = cover.select("person_id", cm=cover.m).distinct()
+        base = self.sv_integrations
+        offsets = ibis.memtable({"k": list(ks)}, schema={"k": "int64"})
+        wanted = base.cross_join(offsets).mutate(cm=ibis._.m + ibis._.k)
+        hit = wanted.join(cover, [wanted.person_id == cover.person_id, wanted.cm == cover.cm])
+        n = hit.group_by(*KEYS, "rel_m").aggregate(months=hit.k.nunique())
+        return n.filter(n.months == len(ks)).select(*KEYS, "rel_m")
+
+    def _in_group_before(self, rows: ir.Table, group: ir.Table) -> ir.Table:
+        """Rows whose person belongs to ``group`` at ST(m−1) at the same Jobcenter (item 18)."""
+        group = group.view()
+        g = group.select("person_id", "jobcenter_id", gm=group.m + 1)
+        j = rows.join(g, [rows.person_id == g.person_id, rows.jobcenter_id == g.jobcenter_id,
+                          rows.m == g.gm])
+        return j.select(*KEYS, "rel_m")
+
+    @cached_property
+    def integrations_lzb(self) -> ir.Table:
+        return self._in_group_before(self.integrations.select(*KEYS, "rel_m"), self.lzb)
+
+    @cached_property
+    def integrations_single_parents(self) -> ir.Table:
+        return self._in_group_before(self.integrations.select(*KEYS, "rel_m"), self.single_parents)
+
+    @cached_property
+    def marginal_entries(self) -> ir.Table:
+        """K2E1: starts of ``marginal`` employment, any funding, windows of item 4 (item 19)."""
+        starts = self._employment_starts(lambda e: e.kind == "marginal")
+        return self._once_per_month(self._own(self._windowed(starts.drop("is_sv"))))
+
+    @cached_property
+    def public_entries(self) -> ir.Table:
+        """K2E2: starts of employment funded as öffentlich gefördert, or of a public-employment
+        instrument; the same entry in both tables counts once (item 19)."""
+        r = self.rules
+        jobs = self._employment_starts(lambda e: e.funding.isin(r.public_fundings)).drop("is_sv")
+        m = self.db.table("measure_spells")
+        m = m.filter(m.instrument.isin(r.public_instruments))
+        measures = m.select("person_id", sd=days(m.valid_from))
+        return self._once_per_month(self._own(self._windowed(jobs.union(measures))))
+
+    @cached_property
+    def lzb_active(self) -> ir.Table:
+        """K3E2: LZB at ST(m) in a measure of the activation list covering ST(m); persons, not
+        Förderfälle; only ``measure_spells`` count (items 10, 24)."""
+        ms = self.db.table("measure_spells")
+        ms = ms.filter(ms.instrument.isin(self.rules.activation_instruments))
+        ms = ms.select("person_id", vf=days(ms.valid_from), vt=end_days(ms.valid_to))
+        active = ms.join(self.cal, (ms.vf <= self.cal.st) & (ms.vt >= self.cal.st))
+        active = active.select("person_id", am=active.m).distinct()
+        z = self.lzb.view()
+        j = z.join(active, [z.person_id == active.person_id, z.m == active.am])
+        return j.select(*KEYS, "rel_m")
+
+    # -- money (items 11, 22) -------------------------------------------------------------------
+
+    @cached_property
+    def _benefits(self) -> ir.Table:
+        """benefit_months rows assigned to the Jobcenter of the person's ``elb``/``nef`` spell
+        overlapping the calendar month (latest valid_from wins; tie: smallest jobcenter_id)."""
+        b = self.db.table("benefit_months")
+        b = b.mutate(m=b.month.substr(0, 4).cast("int64") * 12
+                     + b.month.substr(5, 2).cast("int64") - 1)
+        b = b.filter((b.m >= self.m_lo) & (b.m <= self.m_hi))
+        b = b.join(self.cal, "m").select("person_id", "m", "llu_eur", "luh_eur", "first_day",
+                                         "last_day")
+        s = self.db.table("elb_spells")
+        s = s.select("person_id", "jobcenter_id", vf=days(s.valid_from), vt=end_days(s.valid_to))
+        j = b.join(s, (b.person_id == s.person_id) & (s.vf <= b.last_day) & (s.vt >= b.first_day))
+        w = ibis.window(group_by=[j.person_id, j.m], order_by=[ibis.desc(j.vf), j.jobcenter_id])
+        j = j.mutate(_n=ibis.row_number().over(w))
+        j = j.filter(j._n == 0)
+        return self._own(j.select("person_id", "jobcenter_id", "m", rel_m=j.m,
+                                  llu=j.llu_eur, luh=j.luh_eur))
+
+    @property
+    def llu(self) -> ir.Table:
+        return self._benefits
+
+    @property
+    def luh(self) -> ir.Table:
+        return self._benefits

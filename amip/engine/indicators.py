@@ -1,0 +1,146 @@
+"""Compute the § 48a measures: the one function every shell (CLI, API, web, reports) calls.
+
+>>> records = compute(store.view(), months=[parse_month("2020-06")])
+
+Each record is ``code, month, jobcenter_id, sex, numerator, denominator, value`` (``value`` in
+percent, unrounded, None when not computable) plus ``unit_id`` for a unit, the rule version used
+and the basis (``month`` or ``jfw``, the Jahresfortschrittswert).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import asdict, dataclass
+from decimal import Decimal
+
+from amip.catalogue import Catalogue, RuleVersion, load
+from amip.engine.aggregate import count_facts
+from amip.engine.calendar import format_month, month_end, stichtag
+from amip.engine.facts import Facts
+from amip.engine.measures import JFW_FORMS, LOOKBACK, SEXES, facts_needed, lookahead, measure, roll_up
+
+
+@dataclass(frozen=True)
+class Record:
+    code: str
+    month: str
+    jobcenter_id: str
+    sex: str
+    numerator: float | int
+    denominator: float | int
+    value: float | None
+    unit_id: str | None = None
+    rules: str = ""
+    basis: str = "month"
+
+    def as_json(self, with_unit: bool = False) -> dict:
+        d = asdict(self)
+        if not with_unit:
+            d.pop("unit_id")
+        return d
+
+
+class UnknownUnit(ValueError):
+    pass
+
+
+def published_as_of(m: int, catalogue: Catalogue | None = None) -> dt.date:
+    """The as-of date of the published figure for month m: end of the Wartezeit (item 3)."""
+    wait = (catalogue or load()).parameters.wartezeit_months
+    return month_end(m + wait)
+
+
+def data_horizon(db) -> dt.date | None:
+    """How far the data reach: the as-of date, else the latest ``recorded_on`` of ELB and
+    employment spells."""
+    if db.as_of is not None:
+        return db.as_of
+    dates = [db.table(t).recorded_on.max().execute() for t in ("elb_spells", "employment_spells")]
+    dates = [d.date() if hasattr(d, "date") else d for d in dates if d is not None and d == d]
+    return max(dates) if dates else None
+
+
+def unit_scope(db, unit_id: str) -> tuple[str, set[str] | None]:
+    """The Jobcenter of a unit and the teams below it (None: the unit is the whole Jobcenter)."""
+    units = db.table("units").select("unit_id", "jobcenter_id", "parent_unit_id", "level")
+    rows = units.to_pyarrow().to_pylist()
+    by_id = {r["unit_id"]: r for r in rows}
+    if unit_id not in by_id:
+        raise UnknownUnit(f"unknown unit {unit_id!r} (see the units table)")
+    unit = by_id[unit_id]
+    if unit["level"] == "jobcenter":
+        return unit["jobcenter_id"], None
+    children = defaultdict(list)
+    for r in rows:
+        children[r["parent_unit_id"]].append(r["unit_id"])
+    scope, todo = set(), [unit_id]
+    while todo:
+        u = todo.pop()
+        scope.add(u)
+        todo += children.get(u, [])
+    return unit["jobcenter_id"], scope
+
+
+def compute(db, months: list[int], jobcenter_id: str | None = None, unit_id: str | None = None,
+            published: bool = False, rules: str | None = None, jfw: bool = False,
+            codes: list[str] | None = None) -> list[Record]:
+    """All requested measures × months × Jobcenter × sex (``all``, ``m``, ``w``).
+
+    ``db`` is a store view (its ``as_of`` applies); ``published`` instead uses for each month the
+    data as of the end of its Wartezeit. ``rules`` forces a rule version (e.g. ``vo2010``).
+    """
+    cat = load()
+    indicators = [cat.indicators[c] for c in (codes or cat.indicators)]
+    if jfw:
+        indicators = [i for i in indicators if i.form in JFW_FORMS]
+    scope = None
+    if unit_id is not None:
+        unit_jc, scope = unit_scope(db, unit_id)
+        if jobcenter_id not in (None, unit_jc):
+            raise UnknownUnit(f"unit {unit_id!r} belongs to Jobcenter {unit_jc}, not {jobcenter_id}")
+        jobcenter_id = unit_jc
+    jcs = db.table("jobcenters").jobcenter_id.execute().tolist()
+    if jobcenter_id is not None:
+        if jobcenter_id not in jcs:
+            raise UnknownUnit(f"unknown Jobcenter {jobcenter_id!r}")
+        jcs = [jobcenter_id]
+
+    groups: dict[tuple, list[int]] = defaultdict(list)
+    for m in sorted(set(months)):
+        version = cat.rules[rules] if rules else cat.rules_for(stichtag(m))
+        as_of = published_as_of(m, cat) if published else db.as_of
+        groups[(as_of, version.key)].append(m)
+
+    records: list[Record] = []
+    for (as_of, version_key), ms in groups.items():
+        view = db.at(as_of) if as_of != db.as_of else db
+        version = cat.rules[version_key]
+        facts = Facts(view, version, cat.parameters, min(ms) - LOOKBACK, max(ms), jobcenter_id)
+        counts = count_facts(facts, facts_needed(indicators), by_team=unit_id is not None)
+        totals = roll_up(counts, scope)
+        horizon = data_horizon(view)
+        for t in ms:
+            for jc in jcs:
+                for sex in SEXES:
+                    def get(fact: str, m: int, jc=jc, sex=sex):
+                        return totals.get((fact, jc, sex, m), 0)
+
+                    for ind in indicators:
+                        v = measure(ind, get, t, jfw=jfw)
+                        value = v.value
+                        ahead = lookahead(ind, version)
+                        if ahead and (horizon is None or stichtag(t + ahead) > horizon):
+                            value = None  # the data do not yet reach ST(t + 6) (item 7)
+                        records.append(Record(
+                            ind.code, format_month(t), jc, sex, _plain(v.numerator),
+                            _plain(v.denominator), value, unit_id, version.key,
+                            "jfw" if jfw else "month"))
+    return records
+
+
+def _plain(x):
+    """Counts stay int, euro sums become float with cents, means float."""
+    if isinstance(x, Decimal):
+        return float(x)
+    return x
