@@ -9,7 +9,7 @@ PYTHON ?= python3
 BIN := $(VENV)/bin
 AMIP := $(BIN)/amip
 DEMO ?= out/demo
-DEB_PACKAGES := python3-venv python3-dev
+DEB_PACKAGES := python3-venv python3-dev postgresql
 STAMP_SYS := $(VENV)/.system-packages
 STAMP_PY := $(VENV)/.installed
 

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.pg_fixture import pg_url  # noqa: F401  (a private PostgreSQL for the session)
+
 #: A small valid extract. Line numbers in tests refer to these texts (header = line 1).
 BASE_EXTRACT: dict[str, str] = {
     "jobcenters": """

@@ -6,6 +6,7 @@ import click
 
 from amip import __version__
 from amip.cli.indicators_cmd import indicators_cmd
+from amip.cli.postgres_cmd import publish_cmd
 from amip.cli.store_cmds import import_cmd, imports_cmd, overview_cmd, validate_cmd
 
 
@@ -15,7 +16,8 @@ def cli() -> None:
     """amip: Steuerung und Controlling für Jobcenter (SGB II)."""
 
 
-for command in (validate_cmd, import_cmd, imports_cmd, overview_cmd, indicators_cmd):
+for command in (validate_cmd, import_cmd, imports_cmd, overview_cmd, indicators_cmd,
+                publish_cmd):
     cli.add_command(command)
 
 

@@ -155,7 +155,8 @@ def _check_reference(collect: _Collector, col: Column, views: dict[str, str], ra
     if ref_table in raw.unreadable:
         return  # its own error is reported; checking against it would only repeat that
     sources = []
-    if ref_table in views and ref_col in raw.tables[ref_table].data.column_names:
+    delivered = ref_table in views and raw.tables[ref_table].data.num_rows > 0
+    if delivered and ref_col in raw.tables[ref_table].data.column_names:
         sources.append(f"SELECT {_q(ref_col)} AS v FROM {views[ref_table]}")
     if ref_table in store_tables:
         sources.append(f"SELECT {_q(ref_col)} AS v FROM main.{ref_table}")
@@ -163,7 +164,7 @@ def _check_reference(collect: _Collector, col: Column, views: dict[str, str], ra
         if TABLES[ref_table].required:
             sources.append("SELECT NULL::VARCHAR AS v WHERE false")
         else:
-            return  # optional table not delivered: nothing to check against
+            return  # optional table not delivered (or header only): nothing to check against
     q = _q(col.name)
     collect(f"{q} IS NOT NULL AND {q} NOT IN ({' UNION '.join(sources)})", col.name, q,
             _sql_str(f"unknown {ref_col} (not in {ref_table})"))

@@ -18,7 +18,6 @@ from amip.extract.schema import TABLES
 from amip.store import Store
 from amip.store.postgres import PublishRefused, postgres_view, publish_to_postgres
 from tests.conftest import BASE_EXTRACT
-from tests.pg_fixture import pg_url  # noqa: F401  (until tests/conftest.py imports it)
 from tests.store.test_history import LATER_ELB
 
 #: BASE_EXTRACT with every table filled, text that needs CSV quoting, empty optional values.
