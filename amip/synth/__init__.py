@@ -1,0 +1,5 @@
+"""The synthetic Jobcenter: a person-level simulation written as an amip extract."""
+
+from amip.synth.generator import generate
+
+__all__ = ["generate"]

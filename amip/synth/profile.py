@@ -1,0 +1,47 @@
+"""Simulation profiles: TOML files in ``amip/synth/profiles`` with parameters and targets."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+PROFILE_DIR = Path(__file__).parent / "profiles"
+
+
+def available() -> list[str]:
+    return sorted(p.stem for p in PROFILE_DIR.glob("*.toml"))
+
+
+def load(profile: str | Path = "elbe-elster") -> dict:
+    """Load a profile by name (``elbe-elster``) or path to a TOML file."""
+    path = Path(profile)
+    if not path.suffix:
+        path = PROFILE_DIR / f"{profile}.toml"
+    if not path.exists():
+        raise FileNotFoundError(f"profile {profile!r} not found; available: {', '.join(available())}")
+    with open(path, "rb") as f:
+        data = tomllib.load(f)
+    data["_path"] = str(path)
+    return data
+
+
+def jobcenter_list(prof: dict, n: int) -> list[dict]:
+    """The simulated Jobcenter: the profile's own first, then its variants (cycled, renumbered)."""
+    if n < 1:
+        raise ValueError("--jobcenters must be at least 1")
+    jc = prof["jobcenter"]
+    out = [dict(id=jc["id"], name=jc["name"], kind=jc["kind"], land=jc.get("land") or None,
+                vergleichstyp=jc.get("vergleichstyp") or None, size=1.0,
+                standorte=jc["standorte"], codes=jc["standort_codes"],
+                weights=jc["standort_weights"])]
+    variants = prof.get("jobcenter_variants", [])
+    for i in range(1, n):
+        v = variants[(i - 1) % len(variants)]
+        round_ = (i - 1) // len(variants)
+        suffix = f" {round_ + 1}" if round_ else ""
+        k = len(v["standorte"])
+        out.append(dict(id=f"{int(v['id']) + 100 * round_:05d}", name=v["name"] + suffix,
+                        kind=v["kind"], land=None, vergleichstyp=None, size=float(v["size"]),
+                        standorte=v["standorte"], codes=v["standort_codes"],
+                        weights=[1.0 / k] * k))
+    return out
