@@ -38,7 +38,7 @@ def groups(per: dict, persons: dict, bgtype_at_start: np.ndarray, rng) -> np.nda
     woman = persons["sex"][per["pid"]] == 1
     g = np.where(woman, G_ADULT_W, G_ADULT_M)
     carer_bg = (bgtype_at_start == T_SINGLE_PARENT) | (bgtype_at_start == T_COUPLE_CH)
-    carer = woman & carer_bg & (per["role"] <= 1) & (age < 50) & (rng.random(len(g)) < 0.75)
+    carer = woman & carer_bg & (per["role"] <= 1) & (age < 50) & (rng.random(len(g)) < 0.9)
     g = np.where(carer, G_CARER, g)
     g = np.where(age >= 55, G_OLDER, g)
     g = np.where(age < 25, G_YOUNG, g)
@@ -86,6 +86,8 @@ def run_chain(prof: dict, per: dict, grp: np.ndarray, disabled: np.ndarray, pers
         w[g == G_PUPIL, S] *= 0.2
         w[g == G_PUPIL, F] = 0.0
         w[g == G_CARER, I] *= 2.0
+        w[g == G_YOUNG, U] *= a["young_unemployment_factor"]
+        w[disabled[live], U] *= a["disabled_unemployment_factor"]
         w[np.arange(len(live)), st] = 0.0
         state[live] = _draw(rng, w)
         live = live[cur[live] <= end[live]]

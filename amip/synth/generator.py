@@ -7,6 +7,7 @@ from typing import Callable
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from amip.extract.schema import BG_ROLES, EMPLOYMENT_KINDS, FUNDINGS, TABLES
 from amip.synth import activity, budget, labour, org, recording, spells, util
@@ -157,6 +158,9 @@ def generate(profile: str = "elbe-elster", seed: int = 20200101, scale: float = 
              status=lambda i: codes(seg["status"][i], ("nef", "elb")),
              bg_role=lambda i: codes(seg["role"][i], ROLE_CODES)),
         seg["start"], seg["end"], {}, [seg["pid"], seg["jc"], seg["bg"], seg["status"], seg["role"]])
+    # a delivery is consistent: no ELB row of a BG whose BG row was not yet delivered
+    out["elb_spells"] = out["elb_spells"].filter(
+        pc.is_in(out["elb_spells"]["bg_id"], value_set=pc.unique(out["bg_spells"]["bg_id"])))
     # benefit months: recorded shortly after the month, a few corrections
     lo, hi = rec["benefit_lag_days"]
     ron = util.month_first_day(bm["month"] + 1) + rng.integers(lo, hi + 1, len(bm["month"]))

@@ -1,0 +1,104 @@
+"""``amip synth``: generate the synthetic Jobcenter and write it as an extract."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+import click
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from amip.extract.writer import FORMATS, OutputNotEmpty, write_extract
+
+
+def de_number(x: float, decimals: int = 0) -> str:
+    """German number format: 5.485 / 23,4."""
+    s = f"{x:,.{decimals}f}"
+    return s.replace(",", "\u2009").replace(".", ",").replace("\u2009", ".")
+
+
+def _value(x: float | None, label: str) -> str:
+    if x is None:
+        return "–"
+    if "(%)" in label:
+        return de_number(x, 1) + " %"
+    if abs(x) >= 1000 or float(x).is_integer():
+        return de_number(x, 0)
+    return de_number(x, 1)
+
+
+def _tolerance(text: str) -> str:
+    out = text.replace(" %", "\u00a0%")
+    num = out.split()[1].replace("\u00a0%", "")
+    try:
+        return out.replace(num, de_number(float(num), 1 if not float(num).is_integer() else 0), 1)
+    except ValueError:
+        return out
+
+
+def check_table(rows) -> Table:
+    t = Table(title="Kalibrierung gegen veröffentlichte Werte", show_lines=False)
+    for col, just in (("Kennzahl", "left"), ("Stichtag", "left"), ("Zielwert (veröffentlicht)", "right"),
+                      ("erzeugt", "right"), ("Abweichung %", "right"), ("Toleranz", "right"),
+                      ("", "center")):
+        t.add_column(col, justify=just)
+    for r in rows:
+        dev = "–" if r.deviation_pct is None else de_number(r.deviation_pct, 1) + " %"
+        t.add_row(r.label, r.reference, _value(r.target_value, r.label), _value(r.generated, r.label),
+                  dev, _tolerance(r.tolerance), "[green]✓[/]" if r.ok else "[red]✗[/]")
+    return t
+
+
+@click.command("synth")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
+              help="Zielordner (neu oder leer).")
+@click.option("--profile", default="elbe-elster", show_default=True, help="Simulationsprofil.")
+@click.option("--seed", default=20200101, show_default=True, type=int, help="Zufallsstartwert.")
+@click.option("--scale", default=1.0, show_default=True, type=float,
+              help="Vervielfacht die Bevölkerung (10 = zehnmal so viele Personen).")
+@click.option("--jobcenters", default=1, show_default=True, type=int,
+              help="Anzahl Jobcenter (das erste ist das des Profils).")
+@click.option("--from", "year_from", default=2009, show_default=True, type=int, help="Erstes Jahr.")
+@click.option("--to", "year_to", default=2020, show_default=True, type=int, help="Letztes Jahr.")
+@click.option("--format", "fmt", default="csv", show_default=True, type=click.Choice(FORMATS))
+@click.option("--check", "do_check", is_flag=True,
+              help="Erzeugte Daten mit den veröffentlichten Werten des Profils vergleichen.")
+def synth(out_dir, profile, seed, scale, jobcenters, year_from, year_to, fmt, do_check):
+    """Synthetisches Jobcenter erzeugen und als Extrakt schreiben."""
+    from amip.synth import generate
+
+    console = Console()
+    from pathlib import Path
+    p = Path(out_dir)
+    if p.exists() and (not p.is_dir() or any(p.iterdir())):
+        raise click.ClickException(f"{out_dir} ist nicht leer: kein Befehl überschreibt Daten "
+                                   f"(no command overwrites data).")
+    t0 = time.perf_counter()
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                  console=console, transient=True) as progress:
+        task = progress.add_task("Simulation", total=None)
+        tables = generate(profile=profile, seed=seed, scale=scale, jobcenters=jobcenters,
+                          start=dt.date(year_from, 1, 1), end=dt.date(year_to, 12, 31),
+                          progress=lambda s: progress.update(task, description=s))
+        progress.update(task, description=f"Schreiben ({fmt})")
+        try:
+            write_extract(tables, out_dir, fmt)
+        except OutputNotEmpty as e:
+            raise click.ClickException(str(e)) from e
+    n_rows = sum(t.num_rows for t in tables.values())
+    console.print(f"Extrakt geschrieben: {out_dir} ({len(tables)} Tabellen, "
+                  f"{de_number(n_rows)} Zeilen, {de_number(tables['persons'].num_rows)} Personen) "
+                  f"in {de_number(time.perf_counter() - t0, 1)} s")
+    if do_check:
+        from amip.synth.calibration import check
+
+        with console.status("Kalibrierung prüfen …"):
+            rows = check(tables, profile=profile)
+        console.print(check_table(rows))
+        bad = [r for r in rows if not r.ok]
+        if bad:
+            console.print(f"[red]{len(bad)} von {len(rows)} Zielwerten außerhalb der Toleranz.[/]")
+            raise SystemExit(1)
+        console.print(f"[green]Alle {len(rows)} Zielwerte innerhalb der Toleranz.[/]")
