@@ -11,15 +11,17 @@ The readings are those pinned in the domain reference §10; each method names it
 
 from __future__ import annotations
 
+import itertools
 from functools import cached_property
 
 import ibis
 import ibis.expr.types as ir
 
 from amip.catalogue import Parameters, RuleVersion
-from amip.engine.calendar import calendar, days, end_days
+from amip.engine.calendar import calendar, days, end_days, format_month
 
 KEYS = ["person_id", "jobcenter_id", "m"]
+_temp_names = itertools.count(1)
 
 #: Facts and the method computing each; the catalogue's numerators and denominators name them.
 FACTS = (
@@ -42,6 +44,29 @@ class Facts:
         self.db, self.rules, self.params = db, rules, params
         self.m_lo, self.m_hi, self.jobcenter_id = m_lo, m_hi, jobcenter_id
         self.cal = calendar(m_lo, m_hi)
+        self._temp: list[str] = []
+
+    def _materialize(self, expr: ir.Table) -> ir.Table:
+        """Compute a shared intermediate table once, as a temporary table of the backend: later
+        expressions stay small (fast to compile) and the work is not repeated."""
+        name = f"_amip_fact_{next(_temp_names)}"
+        self._temp.append(name)
+        return self.db.backend.create_table(name, expr, temp=True)
+
+    def close(self) -> None:
+        """Drop the temporary tables."""
+        backend = self.db.backend
+        for name in self._temp:
+            result = backend.raw_sql(f'DROP TABLE IF EXISTS "{name}"')
+            if backend.name == "postgres":  # a cursor there; on DuckDB the connection itself
+                result.close()
+        self._temp.clear()
+
+    def __enter__(self) -> "Facts":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
     def table(self, fact: str) -> ir.Table:
         if fact not in FACTS:
@@ -55,8 +80,21 @@ class Facts:
         """``elb`` spells of all Jobcenter as day numbers (LZB days count across Jobcenter)."""
         s = self.db.table("elb_spells")
         s = s.filter(s.status == "elb")
-        return s.select("person_id", "jobcenter_id", "bg_id", "bg_role",
-                        vf=days(s.valid_from), vt=end_days(s.valid_to))
+        return self._materialize(s.select("person_id", "jobcenter_id", "bg_id", "bg_role",
+                                          vf=days(s.valid_from), vt=end_days(s.valid_to)))
+
+    @cached_property
+    def employment(self) -> ir.Table:
+        """Employment spells (corrected) as day numbers; read by five facts."""
+        e = self.db.table("employment_spells")
+        return self._materialize(e.select("person_id", "kind", "funding", vf=days(e.valid_from),
+                                          vt=end_days(e.valid_to)))
+
+    @cached_property
+    def measures(self) -> ir.Table:
+        m = self.db.table("measure_spells")
+        return self._materialize(m.select("person_id", "instrument", vf=days(m.valid_from),
+                                          vt=end_days(m.valid_to)))
 
     def _own(self, t: ir.Table) -> ir.Table:
         return t if self.jobcenter_id is None else t.filter(t.jobcenter_id == self.jobcenter_id)
@@ -66,7 +104,8 @@ class Facts:
         """ELB stock at ST(m): distinct persons with an ``elb`` spell covering it (items 2, 17)."""
         s, c = self._own(self.elb_spells), self.cal
         j = s.join(c, (s.vf <= c.st) & (s.vt >= c.st))
-        return j.select("person_id", "jobcenter_id", "m").distinct().mutate(rel_m=ibis._.m)
+        stock = j.select("person_id", "jobcenter_id", "m").distinct().mutate(rel_m=ibis._.m)
+        return self._materialize(stock)
 
     @cached_property
     def single_parents(self) -> ir.Table:
@@ -110,7 +149,7 @@ class Facts:
         long = j.group_by("person_id", "m").aggregate(net=j.d.sum())
         long = long.filter(long.net >= threshold).select("person_id", "m")
         e = self.elb.view()
-        return e.join(long, ["person_id", "m"]).select(*KEYS, "rel_m")
+        return self._materialize(e.join(long, ["person_id", "m"]).select(*KEYS, "rel_m"))
 
     # -- movements (items 9, 17): stock comparisons per Jobcenter --------------------------------
 
@@ -168,9 +207,9 @@ class Facts:
         return a.union(b, distinct=False)
 
     def _employment_starts(self, condition) -> ir.Table:
-        e = self.db.table("employment_spells")
+        e = self.employment
         e = e.filter(condition(e))
-        return e.select("person_id", sd=days(e.valid_from), is_sv=ibis.ifelse(e.kind == "sv", 1, 0))
+        return e.select("person_id", sd=e.vf, is_sv=ibis.ifelse(e.kind == "sv", 1, 0))
 
     def _once_per_month(self, rows: ir.Table, **flags) -> ir.Table:
         """At most one entry per person, Jobcenter and Berichtsmonat (item 4, item 19)."""
@@ -185,7 +224,7 @@ class Facts:
         starts = self._employment_starts(
             lambda e: e.kind.isin(r.integration_kinds) & e.funding.isin(r.integration_fundings))
         rows = self._own(self._windowed(starts))
-        return self._once_per_month(rows, sv="is_sv")
+        return self._materialize(self._once_per_month(rows, sv="is_sv"))
 
     @cached_property
     def sv_integrations(self) -> ir.Table:
@@ -199,9 +238,8 @@ class Facts:
         each month m+k, k in the rule version's list (VO 2019: 1..6; VO 2010: 12) (items 7, 21)."""
         ks = self.rules.k2e3_months_after
         later = calendar(self.m_lo, self.m_hi + max(ks))
-        e = self.db.table("employment_spells")
-        e = e.filter(e.kind == "sv").select("person_id", vf=days(e.valid_from),
-                                             vt=end_days(e.valid_to))
+        e = self.employment
+        e = e.filter(e.kind == "sv").select("person_id", "vf", "vt")
         cover = e.join(later, (e.vf <= later.st) & (e.vt >= later.st))
         cover = cover.select("person_id", cm=cover.m).distinct()
         base = self.sv_integrations
@@ -239,18 +277,18 @@ class Facts:
         instrument; the same entry in both tables counts once (item 19)."""
         r = self.rules
         jobs = self._employment_starts(lambda e: e.funding.isin(r.public_fundings)).drop("is_sv")
-        m = self.db.table("measure_spells")
+        m = self.measures
         m = m.filter(m.instrument.isin(r.public_instruments))
-        measures = m.select("person_id", sd=days(m.valid_from))
+        measures = m.select("person_id", sd=m.vf)
         return self._once_per_month(self._own(self._windowed(jobs.union(measures))))
 
     @cached_property
     def lzb_active(self) -> ir.Table:
         """K3E2: LZB at ST(m) in a measure of the activation list covering ST(m); persons, not
         Förderfälle; only ``measure_spells`` count (items 10, 24)."""
-        ms = self.db.table("measure_spells")
+        ms = self.measures
         ms = ms.filter(ms.instrument.isin(self.rules.activation_instruments))
-        ms = ms.select("person_id", vf=days(ms.valid_from), vt=end_days(ms.valid_to))
+        ms = ms.select("person_id", "vf", "vt")
         active = ms.join(self.cal, (ms.vf <= self.cal.st) & (ms.vt >= self.cal.st))
         active = active.select("person_id", am=active.m).distinct()
         z = self.lzb.view()
@@ -263,10 +301,10 @@ class Facts:
     def _benefits(self) -> ir.Table:
         """benefit_months rows assigned to the Jobcenter of the person's ``elb``/``nef`` spell
         overlapping the calendar month (latest valid_from wins; tie: smallest jobcenter_id)."""
-        b = self.db.table("benefit_months")
+        lo, hi = format_month(self.m_lo), format_month(self.m_hi)
+        b = self.db.table("benefit_months", key_filter=lambda t: t.month.between(lo, hi))
         b = b.mutate(m=b.month.substr(0, 4).cast("int64") * 12
                      + b.month.substr(5, 2).cast("int64") - 1)
-        b = b.filter((b.m >= self.m_lo) & (b.m <= self.m_hi))
         b = b.join(self.cal, "m").select("person_id", "m", "llu_eur", "luh_eur", "first_day",
                                          "last_day")
         s = self.db.table("elb_spells")

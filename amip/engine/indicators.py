@@ -56,9 +56,7 @@ def data_horizon(db) -> dt.date | None:
     employment spells."""
     if db.as_of is not None:
         return db.as_of
-    dates = [db.table(t).recorded_on.max().execute() for t in ("elb_spells", "employment_spells")]
-    dates = [d.date() if hasattr(d, "date") else d for d in dates if d is not None and d == d]
-    return max(dates) if dates else None
+    return db.latest_recorded_on(("elb_spells", "employment_spells"))
 
 
 def unit_scope(db, unit_id: str) -> tuple[str, set[str] | None]:
@@ -116,8 +114,9 @@ def compute(db, months: list[int], jobcenter_id: str | None = None, unit_id: str
     for (as_of, version_key), ms in groups.items():
         view = db.at(as_of) if as_of != db.as_of else db
         version = cat.rules[version_key]
-        facts = Facts(view, version, cat.parameters, min(ms) - LOOKBACK, max(ms), jobcenter_id)
-        counts = count_facts(facts, facts_needed(indicators), by_team=unit_id is not None)
+        with Facts(view, version, cat.parameters, min(ms) - LOOKBACK, max(ms),
+                   jobcenter_id) as facts:
+            counts = count_facts(facts, facts_needed(indicators), by_team=unit_id is not None)
         totals = roll_up(counts, scope)
         horizon = data_horizon(view)
         for t in ms:

@@ -33,8 +33,7 @@ class OverviewRow:
 
 def data_date(db) -> dt.date | None:
     """Datenstand: the latest ``recorded_on`` of the ELB spells (None for an empty store)."""
-    value = db.table("elb_spells").recorded_on.max().execute()
-    return None if value is None or value != value else _as_date(value)
+    return db.latest_recorded_on(("elb_spells",))
 
 
 def latest_month(db) -> dt.date | None:
@@ -88,6 +87,3 @@ def overview(db, month: dt.date | None = None) -> list[OverviewRow]:
         for jc, name in zip(jcs.jobcenter_id, jcs["name"])
     ]
 
-
-def _as_date(value) -> dt.date:
-    return value.date() if hasattr(value, "date") and callable(value.date) else value

@@ -276,10 +276,10 @@ class PostgresView(StoreView):
         super().__init__(backend, as_of)
         self.schema = schema
 
-    def table(self, name: str):
+    def table(self, name: str, key_filter=None):
         if name not in TABLES:
             raise KeyError(f"{name} is not a store table")
-        return super().table(name)
+        return super().table(name, key_filter)
 
     def at(self, as_of: dt.date | None) -> "PostgresView":
         return PostgresView(self.backend, as_of, self.schema)

@@ -28,18 +28,40 @@ class StoreView:
         self.as_of = as_of
         self._cache: dict[str, ir.Table] = {}
 
-    def table(self, name: str) -> ir.Table:
+    def table(self, name: str, key_filter=None) -> ir.Table:
+        """The corrected rows of a table. ``key_filter(t)`` (optional) selects rows by key
+        columns *before* the correction, which is exact because rows of other keys never
+        correct these, and much faster on large tables (e.g. a range of benefit months)."""
+        if key_filter is not None:
+            return current_rows(self.backend.table(name), name, self.as_of, key_filter)
         if name not in self._cache:
             self._cache[name] = current_rows(self.backend.table(name), name, self.as_of)
         return self._cache[name]
+
+    def latest_recorded_on(self, names: tuple[str, ...]) -> dt.date | None:
+        """The latest ``recorded_on`` (≤ as-of) in these tables. Corrections never hide the
+        latest row of a key, so the raw tables give the same answer as the corrected ones."""
+        latest = None
+        for name in names:
+            t = self.backend.table(name)
+            if self.as_of is not None:
+                t = t.filter(t.recorded_on <= ibis.literal(self.as_of, "date"))
+            value = t.recorded_on.max().execute()
+            if value is not None and value == value:  # not None / NaT
+                value = value.date() if hasattr(value, "date") else value
+                latest = value if latest is None else max(latest, value)
+        return latest
 
     def at(self, as_of: dt.date | None) -> "StoreView":
         return StoreView(self.backend, as_of)
 
 
-def current_rows(t: ir.Table, name: str, as_of: dt.date | None = None) -> ir.Table:
+def current_rows(t: ir.Table, name: str, as_of: dt.date | None = None,
+                 key_filter=None) -> ir.Table:
     """Apply the as-of filter and the correction rule to one stored table."""
     spec = TABLES[name]
+    if key_filter is not None:
+        t = t.filter(key_filter(t))
     order = []
     if spec.has_recorded_on:
         if as_of is not None:
