@@ -55,8 +55,8 @@ def _date(ctx, param, value):
 @click.option("--published", is_flag=True, help="Apply the 3-month Wartezeit of each month.")
 @click.option("--rules", type=click.Choice(sorted(load().rules)), help="Force a rule version.")
 @click.option("--jfw", is_flag=True, help="Jahresfortschrittswert (year to date) of the quotas.")
-@click.option("--format", "fmt", type=click.Choice(["json", "csv", "table"]), default="table",
-              show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["json", "csv", "table", "md"]),
+              default="table", show_default=True, help="md: the catalogue as Markdown (--list).")
 @click.option("--list", "list_only", is_flag=True, help="List the catalogue and exit.")
 def indicators_cmd(data_dir, store_path, month, to, jobcenter_id, unit_id, as_of, published,
                    rules, jfw, fmt, list_only) -> None:
@@ -66,6 +66,8 @@ def indicators_cmd(data_dir, store_path, month, to, jobcenter_id, unit_id, as_of
         return
     if month is None:
         raise click.UsageError("--month is required")
+    if fmt == "md":
+        raise click.UsageError("--format md is for --list")
     if as_of and published:
         raise click.UsageError("--as-of and --published exclude each other")
     if data_dir and store_path:
@@ -152,6 +154,11 @@ def _table(records: list[Record]) -> None:
 
 def _print_catalogue(fmt: str) -> None:
     cat = load()
+    if fmt == "md":
+        from amip.catalogue.document import render_markdown
+
+        sys.stdout.write(render_markdown())
+        return
     rows = [dict(code=i.code, name=i.name, kind=i.kind, goal=i.goal, legal_basis=i.legal_basis,
                  form=i.form, numerator=i.numerator, denominator=i.denominator)
             for i in cat.indicators.values()]
