@@ -1,0 +1,120 @@
+"""The `amip indicators` command line is a contract other tools depend on."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from amip.cli.main import cli
+from amip.engine.calendar import parse_month
+from amip.engine.indicators import compute
+from amip.store import Store
+from tests.engine.builder import Ex
+
+pytestmark = pytest.mark.duckdb_only
+
+KEYS = ["code", "month", "jobcenter_id", "sex", "numerator", "denominator", "value"]
+
+
+@pytest.fixture
+def extract_dir(tmp_path):
+    """A case written as an extract folder (CSV), and a store holding it."""
+    ex = (Ex().elb("bg", "2015-01-01").elb("p", "2018-01-01").job("p", "2020-05-20")
+          .unit("u0", None, "jobcenter").unit("s1", "u0", "standort").unit("t1", "s1", "team")
+          .caseload("p", "t1", "2015-01-01").caseload("bg", "t1", "2015-01-01"))
+    from amip.extract.writer import write_extract
+
+    path = tmp_path / "extract"
+    write_extract(ex.tables(), path)
+    store = tmp_path / "amip.duckdb"
+    with Store.open(store) as s:
+        s.import_extract(path)
+    return path, store
+
+
+def run(*args) -> str:
+    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_json_records_have_exactly_the_contract_keys(extract_dir):
+    path, store = extract_dir
+    records = json.loads(run("indicators", "--store", str(store), "--month", "2020-06",
+                             "--format", "json"))
+    assert len(records) == 15 * 3
+    assert all(list(r) == KEYS for r in records)
+    k2 = next(r for r in records if r["code"] == "K2" and r["sex"] == "all")
+    # 1 Integration (p, June), mean stock of the 12 Vormonate = 2 → 50 %
+    assert k2 == {"code": "K2", "month": "2020-06", "jobcenter_id": "03504", "sex": "all",
+                  "numerator": 1, "denominator": 2.0, "value": 50.0}
+    k1 = next(r for r in records if r["code"] == "K1" and r["sex"] == "all")
+    assert k1["value"] is None  # no benefit rows: denominator 0 → null
+
+
+def test_data_and_store_give_the_same_records_as_the_engine(extract_dir):
+    path, store = extract_dir
+    from_data = json.loads(run("indicators", "--data", str(path), "--month", "2020-05",
+                               "--to", "2020-06", "--format", "json"))
+    from_store = json.loads(run("indicators", "--store", str(store), "--month", "2020-05",
+                                "--to", "2020-06", "--format", "json"))
+    with Store.open(store, read_only=True) as s:
+        engine = [r.as_json() for r in compute(s.view(), [parse_month("2020-05"),
+                                                           parse_month("2020-06")])]
+    assert from_data == from_store == [{k: r[k] for k in KEYS} for r in engine]
+    assert [r["month"] for r in from_data[::45]] == ["2020-05", "2020-06"]
+
+
+def test_unit_adds_unit_id(extract_dir):
+    _, store = extract_dir
+    records = json.loads(run("indicators", "--store", str(store), "--month", "2020-06",
+                             "--unit", "s1", "--format", "json"))
+    assert all(list(r) == KEYS + ["unit_id"] and r["unit_id"] == "s1" for r in records)
+
+
+def test_csv_has_a_header_and_empty_for_null(extract_dir):
+    _, store = extract_dir
+    rows = list(csv.reader(io.StringIO(run("indicators", "--store", str(store), "--month",
+                                           "2020-06", "--format", "csv"))))
+    assert rows[0] == KEYS and len(rows) == 1 + 45
+    k1 = next(r for r in rows if r[0] == "K1" and r[3] == "all")
+    assert k1 == ["K1", "2020-06", "03504", "all", "0", "0", ""]
+
+
+def test_table_is_german(extract_dir):
+    _, store = extract_dir
+    out = run("indicators", "--store", str(store), "--month", "2020-06")
+    assert "Juni 2020" in out and "Integrationsquote" in out and "50,0\u00a0%" in out  # babel puts a no-break space before %
+
+
+def test_as_of_published_and_rules_are_accepted(extract_dir):
+    _, store = extract_dir
+    for extra in (["--as-of", "2020-09-30"], ["--published"], ["--rules", "vo2010"], ["--jfw"]):
+        out = json.loads(run("indicators", "--store", str(store), "--month", "2020-06",
+                             "--format", "json", *extra))
+        assert out and all(list(r) == KEYS for r in out)
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--month", "2020-13"], "not a month: '2020-13' (expected YYYY-MM)"),
+    (["--month", "2020-06", "--as-of", "30.09.2020"], "not a date: '30.09.2020'"),
+    (["--month", "2020-06", "--as-of", "2020-09-30", "--published"], "exclude each other"),
+    (["--month", "2020-06", "--unit", "nope"], "unknown unit 'nope'"),
+    (["--month", "2020-06", "--jobcenter", "00000"], "unknown Jobcenter '00000'"),
+    (["--month", "2020-06", "--to", "2020-01"], "--to lies before --month"),
+    ([], "--month is required"),
+])
+def test_bad_arguments_are_named(extract_dir, args, message):
+    _, store = extract_dir
+    result = CliRunner().invoke(cli, ["indicators", "--store", str(store), *args])
+    assert result.exit_code == 2 and message in result.output
+
+
+def test_list_shows_the_catalogue():
+    rows = json.loads(run("indicators", "--list", "--format", "json"))
+    assert [r["code"] for r in rows][:3] == ["K1", "K1E1", "K1E2"] and len(rows) == 15
+    assert rows[5]["legal_basis"] == "§ 5 Abs. 1 SGB2§48aFKV"
