@@ -224,14 +224,15 @@ def generate(profile: str = "elbe-elster", seed: int = 20200101, scale: float = 
     out["caseload"] = make("caseload", dict(
         person_id=ids.person(cl["pid"][o]), unit_id=unit_s, caseworker_id=cw_s, role=role_s,
         valid_from=dates(cl["start"][o]), valid_to=dates(cl["end"][o])))
-    kind_i = np.searchsorted(np.array(org.CONTACT_KINDS), con["kind"].astype(str))
+    kind_i = con["kind"]
     c_pid = cl["pid"][con["idx"]]
-    cw_num = np.unique(cl["cw"].astype(str), return_inverse=True)[1][con["idx"]]
+    cw_names, cw_code = np.unique(cl["cw"].astype(str), return_inverse=True)
+    cw_num = cw_code[con["idx"]]
     o = order_unique(c_pid, con["day"], cw_num, kind_i)
     out["contacts"] = make("contacts", dict(
         person_id=ids.person(c_pid[o]),
-        caseworker_id=pa.array(cl["cw"][con["idx"][o]].astype(object), pa.string()),
-        contact_on=dates(con["day"][o]), kind=codes(con["kind"][o], None)))
+        caseworker_id=pa.array(cw_names).take(pa.array(cw_num[o])),
+        contact_on=dates(con["day"][o]), kind=codes(kind_i[o], org.CONTACT_KINDS)))
     # prognoses (no recorded_on)
     ok = np.isin(prog["pid"], pid_all) & (prog["day"] >= hist_day)
     o = order_unique(prog["pid"][ok], prog["day"][ok])

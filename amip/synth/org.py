@@ -111,7 +111,7 @@ def contacts(rng, prof, cl, lo_day, cutoff) -> dict:
     rep = np.repeat(np.arange(len(n)), n)
     day = s[rep] + (rng.random(len(rep)) * ln[rep]).astype(np.int64)
     kind = rng.choice(len(CONTACT_KINDS), len(rep), p=CONTACT_WEIGHTS)
-    return dict(idx=rep, day=day, kind=np.array(CONTACT_KINDS, dtype=object)[kind])
+    return dict(idx=rep, day=day, kind=kind)
 
 
 def casefile_checks(rng, prof, jcs, seg, scale, first_month, last_month, cutoff) -> dict:
