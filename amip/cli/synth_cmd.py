@@ -45,9 +45,10 @@ def check_table(rows) -> Table:
                       ("", "center")):
         t.add_column(col, justify=just)
     for r in rows:
-        dev = "–" if r.deviation_pct is None else de_number(r.deviation_pct, 1) + " %"
+        dev = "–" if r.deviation_pct is None else de_number(round(r.deviation_pct, 1) + 0.0, 1) + " %"
+        tol = _tolerance(r.tolerance) + (" Pp." if "(%)" in r.label and "%" not in r.tolerance else "")
         t.add_row(r.label, r.reference, _value(r.target_value, r.label), _value(r.generated, r.label),
-                  dev, _tolerance(r.tolerance), "[green]✓[/]" if r.ok else "[red]✗[/]")
+                  dev, tol, "[green]✓[/]" if r.ok else "[red]✗[/]")
     return t
 
 
