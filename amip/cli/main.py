@@ -8,6 +8,7 @@ from amip import __version__
 from amip.cli.indicators_cmd import indicators_cmd
 from amip.cli.postgres_cmd import publish_cmd
 from amip.cli.store_cmds import import_cmd, imports_cmd, overview_cmd, validate_cmd
+from amip.cli.synth_cmd import synth
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -16,7 +17,7 @@ def cli() -> None:
     """amip: Steuerung und Controlling für Jobcenter (SGB II)."""
 
 
-for command in (validate_cmd, import_cmd, imports_cmd, overview_cmd, indicators_cmd,
+for command in (synth, validate_cmd, import_cmd, imports_cmd, overview_cmd, indicators_cmd,
                 publish_cmd):
     cli.add_command(command)
 
