@@ -7,10 +7,11 @@ import time
 
 import click
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn,
+                           TimeElapsedColumn)
 from rich.table import Table
 
-from amip.extract.writer import FORMATS, OutputNotEmpty, write_extract
+from amip.extract.writer import FORMATS, OutputNotEmpty, write_extract, write_extract_stream
 
 
 def de_number(x: float, decimals: int = 0) -> str:
@@ -66,9 +67,13 @@ def check_table(rows) -> Table:
 @click.option("--format", "fmt", default="csv", show_default=True, type=click.Choice(FORMATS))
 @click.option("--check", "do_check", is_flag=True,
               help="Erzeugte Daten mit den veröffentlichten Werten des Profils vergleichen.")
-def synth(out_dir, profile, seed, scale, jobcenters, year_from, year_to, fmt, do_check):
+@click.option("--chunk-scale", default=None, type=float,
+              help="Größe eines Teils in Elbe-Elster-Bevölkerungen [Standard: 5]: größere Läufe "
+                   "werden in Teilen erzeugt und an die Dateien angehängt (ohne --check).")
+def synth(out_dir, profile, seed, scale, jobcenters, year_from, year_to, fmt, do_check, chunk_scale):
     """Synthetisches Jobcenter erzeugen und als Extrakt schreiben."""
     from amip.synth import generate
+    from amip.synth.chunks import CHUNK_SCALE, chunk_count
 
     console = Console()
     from pathlib import Path
@@ -76,13 +81,21 @@ def synth(out_dir, profile, seed, scale, jobcenters, year_from, year_to, fmt, do
     if p.exists() and (not p.is_dir() or any(p.iterdir())):
         raise click.ClickException(f"{out_dir} ist nicht leer: kein Befehl überschreibt Daten "
                                    f"(no command overwrites data).")
+    chunk_scale = CHUNK_SCALE if chunk_scale is None else chunk_scale
+    if chunk_scale <= 0:
+        raise click.BadParameter("muss positiv sein", param_hint="--chunk-scale")
+    args = dict(profile=profile, seed=seed, scale=scale, jobcenters=jobcenters,
+                start=dt.date(year_from, 1, 1), end=dt.date(year_to, 12, 31))
+    # --check needs every table in memory: then one piece, as before
+    n_chunks = 1 if do_check else chunk_count(profile, scale, jobcenters, chunk_scale)
+    if n_chunks > 1:
+        _synth_chunked(console, out_dir, fmt, args, chunk_scale, n_chunks)
+        return
     t0 = time.perf_counter()
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
                   console=console, transient=True) as progress:
         task = progress.add_task("Simulation", total=None)
-        tables = generate(profile=profile, seed=seed, scale=scale, jobcenters=jobcenters,
-                          start=dt.date(year_from, 1, 1), end=dt.date(year_to, 12, 31),
-                          progress=lambda s: progress.update(task, description=s))
+        tables = generate(**args, progress=lambda s: progress.update(task, description=s))
         progress.update(task, description=f"Schreiben ({fmt})")
         try:
             write_extract(tables, out_dir, fmt)
@@ -103,3 +116,29 @@ def synth(out_dir, profile, seed, scale, jobcenters, year_from, year_to, fmt, do
             console.print(f"[red]{len(bad)} von {len(rows)} Zielwerten außerhalb der Toleranz.[/]")
             raise SystemExit(1)
         console.print(f"[green]Alle {len(rows)} Zielwerte innerhalb der Toleranz.[/]")
+
+
+def _synth_chunked(console, out_dir, fmt, args, chunk_scale, n_chunks) -> None:
+    """Generate in ``n_chunks`` parts and append each to the files (memory of one part)."""
+    from amip.synth.chunks import generate_chunks
+
+    t0 = time.perf_counter()
+    console.print(f"Erzeugung in {n_chunks} Teilen zu je {de_number(args['scale'] / n_chunks, 2)} "
+                  f"(--scale {de_number(args['scale'], 1)}, --chunk-scale {de_number(chunk_scale, 2)})")
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+                  MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=console, transient=True) as progress:
+        task = progress.add_task("Simulation", total=n_chunks)
+
+        def say(k, n, step):
+            progress.update(task, completed=k, description=f"Teil {k + 1}/{n}: {step}")
+
+        try:
+            rows = write_extract_stream(generate_chunks(**args, chunk_scale=chunk_scale, progress=say),
+                                        out_dir, fmt)
+        except OutputNotEmpty as e:
+            raise click.ClickException(str(e)) from e
+        progress.update(task, completed=n_chunks)
+    console.print(f"Extrakt geschrieben: {out_dir} ({len(rows)} Tabellen, "
+                  f"{de_number(sum(rows.values()))} Zeilen, {de_number(rows['persons'])} Personen, "
+                  f"{n_chunks} Teile) in {de_number(time.perf_counter() - t0, 1)} s")
