@@ -45,7 +45,7 @@ def validate_cmd(directory: str, all_errors: bool) -> None:
     if errors:
         print_errors(ExtractInvalid(errors, directory), sys.maxsize if all_errors else 50)
         sys.exit(2)
-    rows = sum(t.data.num_rows for t in raw.tables.values())
+    rows = sum(t.num_rows for t in raw.tables.values())
     console.print(f"Extract {directory} is valid: {len(raw.tables)} tables, {i18n.num(rows)} rows.")
 
 

@@ -22,13 +22,50 @@ FORMATS = (".csv", ".parquet")
 
 @dataclass
 class RawTable:
-    """One extract file as text columns, plus where its rows came from."""
+    """One extract file as text columns, plus where its rows came from.
+
+    The rows are either an Arrow table of strings (CSV, or tables held in memory) or, for
+    Parquet, the file itself: DuckDB scans it in place, so an extract larger than memory can be
+    validated and imported.
+    """
 
     name: str
     file: str  # file name as shown in messages, e.g. 'elb_spells.csv'
-    data: pa.Table  # all columns as strings, with '' read as null
+    data: pa.Table | None  # all columns as strings, with '' read as null
     first_line: int  # line/row number of the first data row (CSV: 2, Parquet: 1)
     sha256: str = ""
+    parquet: Path | None = None  # scanned in place when data is None
+
+    @property
+    def columns(self) -> list[str]:
+        if self.data is not None:
+            return self.data.column_names
+        return pq.ParquetFile(self.parquet).schema_arrow.names
+
+    @property
+    def num_rows(self) -> int:
+        if self.data is not None:
+            return self.data.num_rows
+        return pq.ParquetFile(self.parquet).metadata.num_rows
+
+    def register(self, con, view: str) -> None:
+        """Make the rows visible to DuckDB as ``view``: text columns plus ``_line``."""
+        if self.data is not None:
+            lines = pa.array(range(self.first_line, self.first_line + self.data.num_rows),
+                             pa.int64())
+            con.register(view, self.data.append_column("_line", lines))
+            return
+        cols = ", ".join(f'CAST("{c}" AS VARCHAR) AS "{c}"' for c in self.columns)
+        path = str(self.parquet).replace("'", "''")
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT {cols}, "
+                    f"file_row_number + {self.first_line} AS _line "
+                    f"FROM read_parquet('{path}', file_row_number = true)")
+
+    def unregister(self, con, view: str) -> None:
+        if self.data is not None:
+            con.unregister(view)
+        else:
+            con.execute(f"DROP VIEW IF EXISTS {view}")
 
 
 @dataclass
@@ -102,11 +139,11 @@ def read_file(path: Path, name: str) -> RawTable:
         data = _read_csv(path)
         return RawTable(name, path.name, data, first_line=2, sha256=digest)
     try:
-        data = pq.read_table(path)
+        pq.ParquetFile(path).metadata  # noqa: B018  (reads the footer: is it Parquet at all?)
     except (pa.ArrowException, OSError) as e:
         raise _FileUnreadable(ExtractError(path.name, None, None, None,
                                            f"not a readable Parquet file ({e})")) from e
-    return RawTable(name, path.name, as_text(data), first_line=1, sha256=digest)
+    return RawTable(name, path.name, None, first_line=1, sha256=digest, parquet=path)
 
 
 def as_text(data: pa.Table) -> pa.Table:

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import Callable
 
 import duckdb
-import pyarrow as pa
 
 from amip.extract.errors import ExtractError, sort_key
 from amip.extract.reader import RawExtract, RawTable
@@ -89,22 +88,21 @@ def validate(raw: RawExtract, con: duckdb.DuckDBPyConnection | None = None,
     views: dict[str, str] = {}
     for name, rt in raw.tables.items():
         view = f"_raw_{name}"
-        lines = pa.array(range(rt.first_line, rt.first_line + rt.data.num_rows), pa.int64())
-        con.register(view, rt.data.append_column("_line", lines))
+        rt.register(con, view)
         views[name] = view
     try:
         for name, rt in raw.tables.items():
             errors += _check_table(con, TABLES[name], rt, views, raw, store_tables or set())
     finally:
-        for view in views.values():
-            con.unregister(view)
+        for name, view in views.items():
+            raw.tables[name].unregister(con, view)
     return sorted(errors, key=sort_key)
 
 
 def _check_table(con, table: Table, rt: RawTable, views: dict[str, str], raw: RawExtract,
                  store_tables: set[str]) -> list[ExtractError]:
     errors: list[ExtractError] = []
-    present = set(rt.data.column_names)
+    present = set(rt.columns)
     for col in table.required_columns:
         if col not in present:
             errors.append(ExtractError(rt.file, 1, col, None, "missing column"))
@@ -155,8 +153,8 @@ def _check_reference(collect: _Collector, col: Column, views: dict[str, str], ra
     if ref_table in raw.unreadable:
         return  # its own error is reported; checking against it would only repeat that
     sources = []
-    delivered = ref_table in views and raw.tables[ref_table].data.num_rows > 0
-    if delivered and ref_col in raw.tables[ref_table].data.column_names:
+    delivered = ref_table in views and raw.tables[ref_table].num_rows > 0
+    if delivered and ref_col in raw.tables[ref_table].columns:
         sources.append(f"SELECT {_q(ref_col)} AS v FROM {views[ref_table]}")
     if ref_table in store_tables:
         sources.append(f"SELECT {_q(ref_col)} AS v FROM main.{ref_table}")
@@ -173,8 +171,13 @@ def _check_reference(collect: _Collector, col: Column, views: dict[str, str], ra
 def _check_duplicates(con, table: Table, rt: RawTable, src: str) -> list[ExtractError]:
     key = table.unique_key
     keys = ", ".join(_q(k) for k in key)
-    q = (f"SELECT _line, first_line, {keys} FROM ("
-         f"  SELECT _line, min(_line) OVER (PARTITION BY {keys}) AS first_line, {keys} FROM {src}"
+    same = " AND ".join(f's.{_q(k)} IS NOT DISTINCT FROM d.{_q(k)}' for k in key)
+    # aggregate first (spills to disk on huge tables), then find the lines of repeated keys only
+    q = (f"WITH d AS (SELECT {keys} FROM {src} GROUP BY ALL HAVING count(*) > 1), "
+         f"r AS (SELECT s._line, {', '.join(f's.{_q(k)}' for k in key)} FROM {src} s "
+         f"      JOIN d ON {same}) "
+         f"SELECT _line, first_line, {keys} FROM ("
+         f"  SELECT _line, min(_line) OVER (PARTITION BY {keys}) AS first_line, {keys} FROM r"
          f") WHERE _line <> first_line ORDER BY _line LIMIT {MAX_LISTED}")
     errors = []
     kind = "repeated id" if table.name in UNIQUE_ID_TABLES else "duplicate key"

@@ -127,11 +127,11 @@ class Store:
     def _import(self, raw: RawExtract, progress: Progress | None) -> ImportResult:
         step = progress or (lambda *_: None)
         result = ImportResult(None, raw.source, raw.fingerprint,
-                              {n: t.data.num_rows for n, t in raw.tables.items()})
+                              {n: t.num_rows for n, t in raw.tables.items()})
         result.warnings += [f"file {f} is not part of the extract format and was ignored"
                             for f in raw.ignored_files]
         for rt in raw.tables.values():
-            extra = set(rt.data.column_names) - set(TABLES[rt.name].column_names)
+            extra = set(rt.columns) - set(TABLES[rt.name].column_names)
             result.warnings += [f"{rt.file}: column {c} is not part of the format and was ignored"
                                 for c in sorted(extra)]
         if not raw.errors:
@@ -153,28 +153,27 @@ class Store:
                 raise ExtractInvalid(conflicts, raw.source)
             self._commit(raw, staged, result, step)
         finally:
-            for name in staged:
-                self.con.execute(f"DROP TABLE IF EXISTS {staged[name]}")
+            for name, stage in staged.items():
+                self.con.execute(f"DROP VIEW IF EXISTS {stage}")
+                raw.tables[name].unregister(self.con, f"_text_{name}")
         return result
 
     def _has_rows(self, name: str) -> bool:
         return bool(self.con.sql(f"SELECT 1 FROM main.{name} LIMIT 1").fetchall())
 
     def _stage(self, raw: RawExtract, step: Progress) -> dict[str, str]:
-        """Typed copies of the (valid) text tables, in the connection's temp schema."""
+        """Typed views over the (valid) text tables; nothing is copied until the insert."""
         staged = {}
         for i, (name, rt) in enumerate(raw.tables.items()):
             step(f"prepare {name}", i, len(raw.tables))
             table = TABLES[name]
             view, stage = f"_text_{name}", f"_stage_{name}"
-            lines = pa.array(range(rt.first_line, rt.first_line + rt.data.num_rows), pa.int64())
-            self.con.register(view, rt.data.append_column("_line", lines))
-            present = set(rt.data.column_names)
+            rt.register(self.con, view)
+            present = set(rt.columns)
             cols = ", ".join(
                 (f'CAST("{c.name}" AS {c.sql_type})' if c.name in present else f"NULL::{c.sql_type}")
                 + f' AS "{c.name}"' for c in table.columns)
-            self.con.execute(f"CREATE TEMP TABLE {stage} AS SELECT {cols}, _line FROM {view}")
-            self.con.unregister(view)
+            self.con.execute(f"CREATE OR REPLACE TEMP VIEW {stage} AS SELECT {cols}, _line FROM {view}")
             staged[name] = stage
         return staged
 
@@ -208,14 +207,20 @@ class Store:
                 step(f"import {name}", i, len(staged))
                 cols = ", ".join(f'"{c}"' for c in TABLES[name].column_names)
                 before = con.sql(f"SELECT count(*) FROM main.{name}").fetchall()[0][0]
+                # rows already stored are skipped. With recorded_on, a stored key and recorded_on
+                # with other values was rejected above, so comparing those suffices; without it,
+                # a changed row is a new version (the latest import wins in the views).
+                spec = TABLES[name]
+                key = spec.unique_key if spec.has_recorded_on else spec.column_names
+                known = " AND ".join(f's."{k}" IS NOT DISTINCT FROM m."{k}"' for k in key)
                 con.execute(
                     f"INSERT INTO main.{name} ({cols}, _import_id) SELECT {cols}, {import_id} "
-                    f"FROM (SELECT {cols} FROM {stage} EXCEPT SELECT {cols} FROM main.{name})")
+                    f"FROM {stage} s WHERE NOT EXISTS (SELECT 1 FROM main.{name} m WHERE {known})")
                 added = con.sql(f"SELECT count(*) FROM main.{name}").fetchall()[0][0] - before
                 result.rows_added[name] = added
                 rt = raw.tables[name]
                 con.execute("INSERT INTO amip_import_files VALUES (?, ?, ?, ?, ?, ?)",
-                            [import_id, name, rt.file, rt.sha256, rt.data.num_rows, added])
+                            [import_id, name, rt.file, rt.sha256, rt.num_rows, added])
             con.execute("INSERT INTO amip_imports VALUES (?, ?, ?, ?, ?, ?)",
                         [import_id, dt.datetime.now().replace(microsecond=0), raw.source,
                          raw.fingerprint, __version__, result.total_added])
