@@ -70,6 +70,24 @@ def edit(table: str, old: str, new: str) -> dict[str, str]:
     return {table: text.replace(old, new)}
 
 
+@pytest.fixture(scope="session")
+def default_tables():
+    """The default synthetic Jobcenter (Elbe-Elster, 2009–2020), generated once per session."""
+    from amip.synth import generate
+
+    return generate()
+
+
+@pytest.fixture(scope="session")
+def default_store(default_tables):
+    """The default synthetic Jobcenter imported (validated) into an in-memory store."""
+    from amip.store import Store
+
+    store = Store.memory()
+    store.import_tables(default_tables, source="synth default")
+    return store
+
+
 @pytest.fixture
 def extract(tmp_path):
     """Factory: extract(changes) -> path of a written extract folder."""

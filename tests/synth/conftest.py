@@ -10,15 +10,10 @@ from amip.synth import generate
 
 
 @pytest.fixture(scope="session")
-def default_tables():
-    return generate()
-
-
-@pytest.fixture(scope="session")
-def calibration_rows(default_tables):
+def calibration_rows(default_store):
     from amip.synth.calibration import check
 
-    return {r.target: r for r in check(default_tables)}
+    return {r.target: r for r in check(default_store)}
 
 
 @pytest.fixture(scope="session")
