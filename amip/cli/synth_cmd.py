@@ -68,9 +68,10 @@ def check_table(rows) -> Table:
 @click.option("--check", "do_check", is_flag=True,
               help="Erzeugte Daten mit den veröffentlichten Werten des Profils vergleichen.")
 @click.option("--chunk-scale", default=None, type=float,
-              help="Größe eines Teils in Elbe-Elster-Bevölkerungen [Standard: 5]: größere Läufe "
-                   "werden in Teilen erzeugt und an die Dateien angehängt (ohne --check).")
-def synth(out_dir, profile, seed, scale, jobcenters, year_from, year_to, fmt, do_check, chunk_scale):
+              help="Größe eines Teils in Elbe-Elster-Bevölkerungen [Standard: 5]: größere "
+                   "Läufe werden in Teilen erzeugt und angehängt (ohne --check).")
+def synth(out_dir, profile, seed, scale, jobcenters, year_from, year_to, fmt, do_check,
+          chunk_scale):
     """Synthetisches Jobcenter erzeugen und als Extrakt schreiben."""
     from amip.synth import generate
     from amip.synth.chunks import CHUNK_SCALE, chunk_count
@@ -124,7 +125,8 @@ def _synth_chunked(console, out_dir, fmt, args, chunk_scale, n_chunks) -> None:
 
     t0 = time.perf_counter()
     console.print(f"Erzeugung in {n_chunks} Teilen zu je {de_number(args['scale'] / n_chunks, 2)} "
-                  f"(--scale {de_number(args['scale'], 1)}, --chunk-scale {de_number(chunk_scale, 2)})")
+                  f"(--scale {de_number(args['scale'], 1)}, "
+                  f"--chunk-scale {de_number(chunk_scale, 2)})")
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
                   MofNCompleteColumn(), TimeElapsedColumn(),
                   console=console, transient=True) as progress:
@@ -134,8 +136,8 @@ def _synth_chunked(console, out_dir, fmt, args, chunk_scale, n_chunks) -> None:
             progress.update(task, completed=k, description=f"Teil {k + 1}/{n}: {step}")
 
         try:
-            rows = write_extract_stream(generate_chunks(**args, chunk_scale=chunk_scale, progress=say),
-                                        out_dir, fmt)
+            chunks = generate_chunks(**args, chunk_scale=chunk_scale, progress=say)
+            rows = write_extract_stream(chunks, out_dir, fmt)
         except OutputNotEmpty as e:
             raise click.ClickException(str(e)) from e
         progress.update(task, completed=n_chunks)

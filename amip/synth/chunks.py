@@ -56,7 +56,8 @@ TAGGED_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 
 
-def population_weight(profile: str = "elbe-elster", scale: float = 1.0, jobcenters: int = 1) -> float:
+def population_weight(profile: str = "elbe-elster", scale: float = 1.0,
+                      jobcenters: int = 1) -> float:
     """Population in Elbe-Elster units: scale × the summed size factors of the Jobcenter."""
     return scale * sum(j["size"] for j in jobcenter_list(load(profile), jobcenters))
 
