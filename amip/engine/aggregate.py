@@ -32,31 +32,33 @@ def count_facts(facts: Facts, names: list[str], by_team: bool = False) -> Counts
     """Run one query per kind (counts, money) over all requested facts; return a flat dict."""
     persons = facts.db.table("persons").select("person_id", "sex")
     teams = team_assignment(facts.db, facts.m_lo - 1, facts.m_hi) if by_team else None
-    counted, summed = [], []
-    for name in names:
-        t = facts.table(name)
-        t = t.join(persons, "person_id")
+    def keyed(name: str) -> tuple[ir.Table, dict]:
+        t = facts.table(name).join(persons, "person_id")
         if teams is not None:
             t = t.left_join(teams, [t.person_id == teams.person_id, t.rel_m == teams.rel_m])
             unit = t.unit_id
         else:
             unit = ibis.null("string")
-        keys = dict(fact=ibis.literal(name), jobcenter_id=t.jobcenter_id, unit_id=unit,
-                    sex=t.sex, m=t.m)
-        if name in MONEY_FACTS:
-            summed.append(t.select(**keys, amount=t[name]))
-        else:
-            counted.append(t.select(**keys))
+        return t, dict(jobcenter_id=t.jobcenter_id, unit_id=unit, sex=t.sex, m=t.m)
+
     out: Counts = defaultdict(int)
     group = ["fact", "jobcenter_id", "unit_id", "sex", "m"]
+    counted = []
+    for name in names:
+        if name not in MONEY_FACTS:
+            t, keys = keyed(name)
+            counted.append(t.select(fact=ibis.literal(name), **keys))
     if counted:
         u = ibis.union(*counted, distinct=False) if len(counted) > 1 else counted[0]
         rows = u.group_by(group).aggregate(n=u.count()).to_pyarrow().to_pylist()
         for r in rows:
             out[(r["fact"], r["jobcenter_id"], r["unit_id"], r["sex"], r["m"])] = int(r["n"])
-    if summed:
-        u = ibis.union(*summed, distinct=False) if len(summed) > 1 else summed[0]
-        rows = u.group_by(group).aggregate(n=u.amount.sum()).to_pyarrow().to_pylist()
-        for r in rows:
-            out[(r["fact"], r["jobcenter_id"], r["unit_id"], r["sex"], r["m"])] = Decimal(r["n"])
+    money = [n for n in names if n in MONEY_FACTS]
+    if money:  # all money facts are columns of one table: one pass sums them all
+        t, keys = keyed(money[0])
+        t = t.select(**keys, **{n: t[n] for n in money})
+        sums = t.group_by(group[1:]).aggregate(**{n: t[n].sum() for n in money})
+        for r in sums.to_pyarrow().to_pylist():
+            for n in money:
+                out[(n, r["jobcenter_id"], r["unit_id"], r["sex"], r["m"])] = Decimal(r[n] or 0)
     return out

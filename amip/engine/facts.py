@@ -51,7 +51,11 @@ class Facts:
         expressions stay small (fast to compile) and the work is not repeated."""
         name = f"_amip_fact_{next(_temp_names)}"
         self._temp.append(name)
-        return self.db.backend.create_table(name, expr, temp=True)
+        backend = self.db.backend
+        table = backend.create_table(name, expr, temp=True)
+        if backend.name == "postgres":  # temp tables have no statistics until analysed
+            backend.raw_sql(f'ANALYZE "{name}"').close()
+        return table
 
     def close(self) -> None:
         """Drop the temporary tables."""
@@ -313,8 +317,8 @@ class Facts:
         w = ibis.window(group_by=[j.person_id, j.m], order_by=[ibis.desc(j.vf), j.jobcenter_id])
         j = j.mutate(_n=ibis.row_number().over(w))
         j = j.filter(j._n == 0)
-        return self._own(j.select("person_id", "jobcenter_id", "m", rel_m=j.m,
-                                  llu=j.llu_eur, luh=j.luh_eur))
+        return self._materialize(self._own(j.select("person_id", "jobcenter_id", "m", rel_m=j.m,
+                                                    llu=j.llu_eur, luh=j.luh_eur)))
 
     @property
     def llu(self) -> ir.Table:
