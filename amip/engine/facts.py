@@ -40,15 +40,18 @@ class Facts:
     """
 
     def __init__(self, db, rules: RuleVersion, params: Parameters, m_lo: int, m_hi: int,
-                 jobcenter_id: str | None = None) -> None:
+                 jobcenter_id: str | None = None, materialize: bool = True) -> None:
         self.db, self.rules, self.params = db, rules, params
         self.m_lo, self.m_hi, self.jobcenter_id = m_lo, m_hi, jobcenter_id
+        self.materialize = materialize  # False: pure expressions, no temporary tables
         self.cal = calendar(m_lo, m_hi)
         self._temp: list[str] = []
 
     def _materialize(self, expr: ir.Table) -> ir.Table:
         """Compute a shared intermediate table once, as a temporary table of the backend: later
         expressions stay small (fast to compile) and the work is not repeated."""
+        if not self.materialize:
+            return expr
         name = f"_amip_fact_{next(_temp_names)}"
         self._temp.append(name)
         backend = self.db.backend

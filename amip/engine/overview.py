@@ -42,7 +42,7 @@ def latest_month(db) -> dt.date | None:
     if known is None:
         return None
     year, month = known.year, known.month
-    if known.day < stocks.STICHTAG_DAY:
+    if known < stocks.stichtag(year, month):
         year, month = (year - 1, 12) if month == 1 else (year, month - 1)
     return dt.date(year, month, 1)
 

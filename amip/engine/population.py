@@ -11,15 +11,17 @@ import datetime as dt
 import ibis
 import ibis.expr.types as ir
 
+from amip.catalogue import load
+from amip.engine.calendar import month_index
+from amip.engine.calendar import stichtag as calendar_stichtag
+from amip.engine.facts import Facts
 from amip.engine.stocks import bg_stock, covering, elb_stock, stichtag, unemployed
 
 __all__ = ["stichtag", "elb_stock", "bg_stock", "unemployed", "with_age", "age_group",
            "lzb", "long_term_unemployed", "latest_prognosis", "employment_class",
            "flagged", "single_parents", "integrations"]
 
-LZB_WINDOW_DAYS = 730
-LZB_MIN_DAYS = 638
-LZA_MIN_DAYS = 364
+LZA_MIN_DAYS = 364  # § 18 SGB III: arbeitslos for one year (statistically ≥ 364 days)
 AGE_GROUPS = ((15, 25, "15-24"), (25, 55, "25-54"), (55, 200, "55+"))
 
 
@@ -42,34 +44,27 @@ def age_group(t: ir.Table) -> ir.Table:
     return t.mutate(age_group=case)
 
 
-def lzb(db, day: dt.date) -> ir.Table:
-    """ELB in stock at ``day`` with their net ELB days in the 730 days up to ``day`` (§10 item 8).
+def _facts(db, day: dt.date) -> tuple[Facts, int]:
+    """The engine's facts around the month of ``day`` (a Stichtag), as pure expressions; the
+    two months before are included because the search windows look back to ST(m−2)."""
+    cat = load()
+    m = month_index(day)
+    if day != calendar_stichtag(m):
+        raise ValueError(f"{day} is not the Stichtag of its month")
+    return Facts(db, cat.rules_for(day), cat.parameters, m - 2, m, materialize=False), m
 
-    Columns: person_id, jobcenter_id, elb_days, is_lzb. Days count across BGs and Jobcenter;
-    overlapping spells are counted once (spells of one person are merged first).
+
+def lzb(db, day: dt.date) -> ir.Table:
+    """ELB in stock at the Stichtag ``day`` with ``is_lzb`` (the engine's LZB, §10 item 8).
+
+    Columns: person_id, jobcenter_id, is_lzb.
     """
-    stock = elb_stock(db, day)
-    d = ibis.literal(day, "date")
-    w0 = ibis.literal(day - dt.timedelta(days=LZB_WINDOW_DAYS - 1), "date")
-    s = db.table("elb_spells")
-    s = s.filter((s.status == "elb") & (s.valid_from <= d)
-                 & (s.valid_to.isnull() | (s.valid_to >= w0)))
-    s = s.mutate(a=ibis.greatest(s.valid_from, w0), b=ibis.least(s.valid_to.fill_null(d), d))
-    s = s.select("person_id", "a", "b").distinct()
-    # merge overlaps: running max of earlier ends per person
-    cum = ibis.window(group_by=s.person_id, order_by=[s.a, s.b], preceding=None, following=0)
-    s = s.mutate(run_end=s.b.max().over(cum))
-    w = ibis.window(group_by=s.person_id, order_by=[s.a, s.b])
-    s = s.mutate(prev_end=s.run_end.lag().over(w))
-    s = s.mutate(a2=ibis.ifelse(s.prev_end.notnull() & (s.prev_end >= s.a),
-                                s.prev_end + ibis.interval(days=1), s.a))
-    s = s.filter(s.a2 <= s.b)
-    s = s.mutate(days=s.b.delta(s.a2, unit="day") + 1)
-    days = s.group_by("person_id").aggregate(elb_days=s.days.sum())
-    j = stock.left_join(days, "person_id")
-    j = j.mutate(elb_days=j.elb_days.fill_null(0))
-    return j.select(j.person_id, j.jobcenter_id, j.elb_days,
-                    is_lzb=j.elb_days >= LZB_MIN_DAYS)
+    facts, m = _facts(db, day)
+    stock, long = facts.elb, facts.lzb
+    stock = stock.filter(stock.m == m)
+    long = long.filter(long.m == m).select("person_id", "jobcenter_id", flag=ibis.literal(True))
+    j = stock.left_join(long, ["person_id", "jobcenter_id"])
+    return j.select(stock.person_id, stock.jobcenter_id, is_lzb=j.flag.fill_null(False))
 
 
 def long_term_unemployed(db, day: dt.date) -> ir.Table:
@@ -117,38 +112,16 @@ def flagged(db, day: dt.date, flag: str) -> ir.Table:
 
 
 def single_parents(db, day: dt.date) -> ir.Table:
-    """Alleinerziehende at ``day`` (§10 item 18): ELB heads of a single_parent BG."""
-    stock = elb_stock(db, day)
-    b = covering(db.table("bg_spells"), day)
-    b = b.filter(b.bg_type == "single_parent").select("bg_id", "jobcenter_id").distinct()
-    j = stock.filter(stock.bg_role == "head").join(b, ["bg_id", "jobcenter_id"])
-    return j.select("person_id", "jobcenter_id")
-
-
-INTEGRATION_KINDS = ("sv", "apprenticeship", "self_employed")
-INTEGRATION_FUNDINGS = ("none", "egz", "esg", "16e", "esf_lza")
+    """Alleinerziehende at the Stichtag ``day`` (the engine's reading, §10 item 18)."""
+    facts, m = _facts(db, day)
+    sp = facts.single_parents
+    return sp.filter(sp.m == m).select("person_id", "jobcenter_id")
 
 
 def integrations(db, year: int, month: int) -> ir.Table:
-    """Integrationen of Berichtsmonat (year, month) per §10 item 4: person_id, jobcenter_id.
-
-    Window A: in stock at ST(t-1), start in (ST(t-1), ST(t)]; window B: in stock at ST(t-1) but not
-    at ST(t-2), start in (ST(t-2), ST(t-1)]. At most one per person and month.
-    """
-    def prev(y, m, k):
-        i = y * 12 + m - 1 - k
-        return i // 12, i % 12 + 1
-
-    st0 = stichtag(year, month)
-    st1 = stichtag(*prev(year, month, 1))
-    st2 = stichtag(*prev(year, month, 2))
-    e = db.table("employment_spells")
-    e = e.filter(e.kind.isin(INTEGRATION_KINDS) & e.funding.isin(INTEGRATION_FUNDINGS))
-    s1 = elb_stock(db, st1).select("person_id", "jobcenter_id")
-    s2 = elb_stock(db, st2).select("person_id", "jobcenter_id")
-    new = s1.anti_join(s2, ["person_id", "jobcenter_id"])
-    a = e.filter((e.valid_from > ibis.literal(st1, "date")) & (e.valid_from <= ibis.literal(st0, "date")))
-    b = e.filter((e.valid_from > ibis.literal(st2, "date")) & (e.valid_from <= ibis.literal(st1, "date")))
-    wa = s1.semi_join(a, "person_id")
-    wb = new.semi_join(b, "person_id")
-    return wa.union(wb).distinct()
+    """Integrationen of Berichtsmonat (year, month) as the engine counts them (§10 item 4):
+    person_id, jobcenter_id; at most one per person and month."""
+    day = calendar_stichtag(year * 12 + month - 1)
+    facts, m = _facts(db, day)
+    i = facts.integrations
+    return i.filter(i.m == m).select("person_id", "jobcenter_id")

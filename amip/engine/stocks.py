@@ -11,12 +11,11 @@ import datetime as dt
 import ibis
 import ibis.expr.types as ir
 
-STICHTAG_DAY = 15
-
-
 def stichtag(year: int, month: int) -> dt.date:
-    """The statistical counting day of a Berichtsmonat (the 15th)."""
-    return dt.date(year, month, STICHTAG_DAY)
+    """The statistical counting day of a Berichtsmonat (by default the 15th; catalogue)."""
+    from amip.engine.calendar import stichtag as of_month
+
+    return of_month(year * 12 + month - 1)
 
 
 def covering(t: ir.Table, day: dt.date, start: str = "valid_from", end: str = "valid_to") -> ir.Table:
