@@ -9,7 +9,7 @@ PYTHON ?= python3
 BIN := $(VENV)/bin
 AMIP := $(BIN)/amip
 DEMO ?= out/demo
-DEB_PACKAGES := python3-venv python3-dev postgresql
+DEB_PACKAGES := python3-venv python3-dev postgresql libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils
 STAMP_SYS := $(VENV)/.system-packages
 STAMP_PY := $(VENV)/.installed
 
