@@ -47,3 +47,41 @@ def month(value: dt.date) -> str:
 def day(value: dt.date) -> str:
     """``2020-03-15`` → ``15.03.2020``."""
     return format_date(value, "dd.MM.yyyy", locale=LOCALE)
+
+
+MINUS = "\u2212"  # typographic minus sign, for printed reports
+
+
+def signed_pct(value: float | None, digits: int = 1) -> str:
+    """A change in percent with an explicit sign and a real minus: ``+1,2 %``, ``−3,4 %``,
+    ``0,0 %`` (a value that rounds to zero carries no sign)."""
+    if value is None:
+        return "–"
+    text = num(abs(value), digits)
+    if text.strip("0,") == "":
+        return f"{text}{NBSP}%"
+    return f"{'+' if value > 0 else MINUS}{text}{NBSP}%"
+
+
+def by_kind(value, kind: str, digits: int | None = None) -> str:
+    """Display text for a typed value (kinds of :class:`amip.reports.model.Column`):
+    count ``5.485``, number ``12,5`` (one decimal unless integral), pct ``23,4 %``,
+    change_pct ``+1,2 %``/``−3,4 %``, eur ``7.053.067 €``, text as is. Negative numbers get a
+    real minus sign; ``None`` gives ``–``."""
+    if value is None:
+        return "–"
+    if kind == "text" or isinstance(value, str):
+        return str(value)
+    if kind == "change_pct":
+        return signed_pct(value, 1 if digits is None else digits)
+    if kind == "pct":
+        text = pct(value, 1 if digits is None else digits)
+    elif kind == "eur":
+        text = eur(value)
+    elif kind == "number":
+        if digits is None:
+            digits = 0 if float(value) == int(value) else 1
+        text = num(value, digits)
+    else:  # count
+        text = num(value, digits or 0)
+    return text.replace("-", MINUS, 1) if text.startswith("-") else text
