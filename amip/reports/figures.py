@@ -18,6 +18,7 @@ from amip.engine import population as pop
 from amip.engine.calendar import calendar, days, end_days, epoch_day, month_index, stichtag
 from amip.engine.facts import Facts
 from amip.engine.indicators import Record, compute
+from amip.engine.stocks import covering
 
 AGE_GROUPS = ("15-24", "25-54", "55+")
 PROGNOSES = ("marktnah", "nicht_marktnah", "integriert", "nicht_erforderlich", None)
@@ -43,6 +44,7 @@ class Programme:
     payments: dict[str, float]  # title -> payments in the reference year
     groups: dict[str, dict[str, int]]  # customer group -> {"elb", "unemployed", "elb_before", …}
     quality: dict[str, tuple[int, int]]  # area -> (errors, items) in the reference year
+    underemployment: dict[str, int]  # unemployed, measures (not unemployed), total
 
     @property
     def ref_year(self) -> int:
@@ -208,6 +210,18 @@ def customer_groups(db, jc: str, day: dt.date) -> dict[str, dict[str, int]]:
     return out
 
 
+def underemployment(db, jc: str, day: dt.date) -> dict[str, int]:
+    """Arbeitslose plus ELB in a measure of active labour-market policy (the rule version's
+    activation list) who are not arbeitslos; Sonderstatus is not in the data."""
+    al = pop.unemployed(db, day, jc)
+    ms = covering(db.table("measure_spells"), day)
+    ms = ms.filter(ms.instrument.isin(load().rules_for(day).activation_instruments))
+    participants = pop.elb_stock(db, day, jc).semi_join(ms, "person_id") \
+        .anti_join(al, "person_id")
+    n_al, n_m = int(al.count().execute()), int(participants.count().execute())
+    return {"unemployed": n_al, "measures": n_m, "total": n_al + n_m}
+
+
 def budget_plan(db, jc: str) -> tuple[dict[int, dict[str, float]], dict[int, dict[str, float]]]:
     """Planned euros per year and title, and per year and EGL instrument."""
     b = db.table("budget_plan")
@@ -270,6 +284,7 @@ def programme_figures(db, year: int, jobcenter_id: str | None = None) -> Program
         payments=payments(db, jc_id, ref),
         groups=customer_groups(db, jc_id, day),
         quality=quality(db, ref),
+        underemployment=underemployment(db, jc_id, day),
     )
 
 

@@ -1,0 +1,399 @@
+"""The Arbeitsmarkt- und Integrationsprogramm as a :class:`Report`, chapter by chapter.
+
+The structure follows the 2020 programme of Jobcenter Elbe-Elster (Vorwort; 1 Grundsicherung im
+Landkreis; 2 Angebot und Nachfrage; 3 Ziele; 4 Ressourcen; 5 Schwerpunkte; 6 Qualität;
+7 Zusammenarbeit; 8 Schlussbemerkungen). Numbers come from :mod:`amip.reports.figures`; the
+narrative is one editable Markdown file per chapter (``texts/programme/``) with placeholders.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import jinja2
+
+from amip import i18n
+from amip.catalogue import load
+from amip.extract.schema import INSTRUMENTS
+from amip.reports import charts
+from amip.reports.figures import AGE_GROUPS, Programme, programme_figures
+from amip.reports.model import Chart, Column, Report, ReportTable, Row, Section, Text
+
+TEXTS = Path(__file__).parent / "texts" / "programme"
+SOURCE = "Quelle: eigene Daten des Jobcenters (amip), Datenstand {date}"
+PROGNOSIS_LABELS = {
+    "marktnah": 'Kunden mit Integrationsprognose "marktnah"',
+    "nicht_marktnah": 'Kunden mit Integrationsprognose "nicht marktnah"',
+    "integriert": "davon: I Integriert, aber weiterhin hilfebedürftig",
+    "nicht_erforderlich": "davon: Z Zuordnung nicht erforderlich",
+    None: "davon: X Fehlende Werte",
+}
+GROUP_LABELS = {
+    "u25": "Junge Menschen unter 25 Jahren", "lza": "Langzeitarbeitslose",
+    "lzb": "Langzeitleistungsbeziehende", "severely_disabled": "Schwerbehinderte Menschen",
+    "rehabilitant": "Rehabilitandinnen und Rehabilitanden", "single_parents": "Alleinerziehende",
+    "returner": "Berufsrückkehrende", "no_vocational_training": "ohne Berufsabschluss",
+    "refugees": "Geflüchtete",
+}
+AREA_LABELS = {"kdu": "Kosten der Unterkunft (KdU)", "but": "Bildung und Teilhabe (BuT)",
+               "allegro": "Leistungsgewährung (ALLEGRO)"}
+QUALITY_TARGET = 5.0
+DEFINITIONS = [
+    ("ELB", "Erwerbsfähige Leistungsberechtigte: Personen mit Leistungsanspruch nach dem SGB II "
+            "am Stichtag (15. des Monats)."),
+    ("BG", "Bedarfsgemeinschaft mit mindestens einer erwerbsfähigen leistungsberechtigten Person."),
+    ("Jahresdurchschnitt (JDW)", "Mittel der zwölf Monatsbestände an den Stichtagen eines Jahres."),
+    ("LZB", "Langzeitleistungsbeziehende: ELB mit mindestens 638 Tagen Leistungsbezug in den "
+            "letzten 730 Tagen (21 von 24 Monaten)."),
+    ("Langzeitarbeitslose", "Arbeitslose, die ein Jahr oder länger arbeitslos sind (§ 18 SGB III)."),
+    ("Integrationsquote (K2)", "Integrationen der letzten zwölf Monate je durchschnittlichem "
+                               "ELB-Bestand der zwölf Vormonate."),
+    ("*", "Wert aus Gründen des Datenschutzes nicht ausgewiesen (Werte 1–2 und Werte, aus denen "
+          "sie sich errechnen ließen)."),
+]
+
+
+# -- text ---------------------------------------------------------------------------------------
+
+def placeholders(p: Programme) -> dict:
+    """The values the chapter texts may use, formatted in German."""
+    ref, jdw = p.ref_year, p.jdw
+    elb, elb_prev = jdw[ref]["elb"], jdw[ref - 1]["elb"]
+    first = min(jdw)
+    al, al_prev = p.unemployed["now"], p.unemployed["before"]
+    emp, emp_prev = p.employment["now"], p.employment["before"]
+    prog_total = sum(sum(v.values()) for v in p.prognosis_by_age.values())
+    k2, k3 = p.indicators.get(("K2", "all")), p.indicators.get(("K3", "all"))
+    lzb_n = p.indicators.get(("K3", "all"))
+    elb_n = p.indicators.get(("K1E2", "all"))
+    budget_now, budget_before = p.budget.get(p.year, {}), p.budget.get(p.year - 1, {})
+    total_now = sum(budget_now.get(t, 0) for t in ("egl", "vk"))
+    total_before = sum(budget_before.get(t, 0) for t in ("egl", "vk"))
+    egl = sorted(p.egl_by_instrument.items(), key=lambda kv: -kv[1])
+    egl_sum = sum(p.egl_by_instrument.values()) or 1
+    top = {}
+    for i, (code, amount) in enumerate(egl[:3], start=1):
+        top[f"top{i}"] = INSTRUMENTS.get(code, code)
+        top[f"top{i}_share"] = i18n.pct(float(amount / egl_sum * 100))
+    quality_parts = []
+    for area, (errors, items) in sorted(p.quality.items()):
+        rate = errors / items * 100 if items else None
+        quality_parts.append(f"{AREA_LABELS.get(area, area)}: {i18n.pct(rate)}")
+    change = _change(elb, elb_prev)
+    return {
+        "jc": {"name": p.jobcenter_name, "id": p.jobcenter_id},
+        "year": str(p.year), "ref_year": str(ref),
+        "data_date": i18n.day(p.data_date) if p.data_date else "–",
+        "elb": {"jdw": i18n.num(elb), "jdw_prev": i18n.num(elb_prev),
+                "change_abs": i18n.num(abs(elb - elb_prev)),
+                "change_pct": i18n.signed_pct(change),
+                "direction": "gesunken" if elb < elb_prev else "gestiegen",
+                "change_word": "weniger" if elb < elb_prev else "mehr",
+                "first_year": str(first), "jdw_first": i18n.num(jdw[first]["elb"]),
+                "long_direction": _long_direction(jdw[first]["elb"], elb)},
+        "bg": {"jdw": i18n.num(jdw[ref]["bg"])},
+        "al": {"total": i18n.num(al["total"]),
+               "change_pct": i18n.signed_pct(_change(al["total"], al_prev["total"])),
+               "men_pct": i18n.pct(_share(al["men"], al["total"])),
+               "women_pct": i18n.pct(_share(al["women"], al["total"])),
+               "u25": i18n.num(al["u25"]), "lza_pct": i18n.pct(_share(al["lza"], al["total"]))},
+        "refugees": {"jdw": i18n.num(p.refugees_jdw)},
+        "emp": {"total": i18n.num(emp["employed"]),
+                "share": i18n.pct(_share(emp["employed"], emp["elb"])),
+                "change_pct": i18n.signed_pct(_change(emp["employed"], emp_prev["employed"]))},
+        "prog": {"not_near_pct": i18n.pct(_share(sum(p.prognosis_by_age["nicht_marktnah"].values()),
+                                                 prog_total))},
+        "ub": {k: i18n.num(v) for k, v in p.underemployment.items()},
+        "k2": {"value": i18n.pct(k2.value if k2 else None),
+               "numerator": i18n.num(k2.numerator if k2 else None)},
+        "k3": {"value": i18n.signed_pct(k3.value if k3 else None)},
+        "lzb": {"share": i18n.pct(_share(lzb_n.numerator, elb_n.numerator)
+                                  if lzb_n and elb_n else None)},
+        "budget": {"egl": i18n.eur(budget_now.get("egl")), "vk": i18n.eur(budget_now.get("vk")),
+                   "total": i18n.eur(total_now),
+                   "change_pct": i18n.signed_pct(_change(total_now, total_before))},
+        "egl": top,
+        "groups": {g: {k: i18n.num(v) for k, v in c.items()} for g, c in p.groups.items()},
+        "quality": {"summary": "; ".join(quality_parts) + "." if quality_parts
+                    else "für das Jahr liegen noch keine Prüfergebnisse vor."},
+    }
+
+
+def _change(now, before) -> float | None:
+    return None if not before else (float(now) / float(before) - 1) * 100
+
+
+def _share(part, whole) -> float | None:
+    return None if not whole else float(part) / float(whole) * 100
+
+
+def _long_direction(first: float, now: float) -> str:
+    change = _change(now, first)
+    if change is None:
+        return "nicht vergleichen lassen"
+    verb = "verringert" if change < 0 else "erhöht"
+    return f"um {i18n.pct(abs(change), 0)} {verb}"
+
+
+def load_texts(directory: Path = TEXTS) -> dict[str, str]:
+    return {p.stem: p.read_text(encoding="utf-8") for p in sorted(directory.glob("*.md"))
+            if p.name != "README.md"}
+
+
+def render_texts(texts: dict[str, str], values: dict) -> dict[str, str]:
+    """Fill the placeholders; an unknown placeholder is an error naming file and name."""
+    env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False)
+    out = {}
+    for name, text in texts.items():
+        try:
+            out[name] = env.from_string(text).render(**values)
+        except jinja2.UndefinedError as e:
+            raise ValueError(f"text {name}.md: unknown placeholder ({e.message})") from None
+    return out
+
+
+# -- tables -------------------------------------------------------------------------------------
+
+def _source(p: Programme) -> str:
+    return SOURCE.format(date=i18n.day(p.data_date) if p.data_date else "–")
+
+
+def elb_chart(p: Programme) -> Chart:
+    data = [{"Jahr": str(y), "ELB": round(v["elb"]), "BG": round(v["bg"])}
+            for y, v in sorted(p.jdw.items())]
+    return Chart("elb-jahresdurchschnitt",
+                 f"Entwicklung der erwerbsfähigen Leistungsberechtigten (ELB) "
+                 f"{min(p.jdw)}–{max(p.jdw)} (Jahresdurchschnitt)",
+                 charts.bar_series(data, x="Jahr", y="ELB"), data, source=_source(p))
+
+
+def unemployed_table(p: Programme) -> ReportTable:
+    now, before = p.unemployed["now"], p.unemployed["before"]
+    labels = [("total", "Arbeitslose insgesamt", 0), ("men", "Männer", 1), ("women", "Frauen", 1),
+              ("u25", "unter 25 Jahre", 1), ("lza", "langzeitarbeitslos", 1),
+              ("foreign", "Ausländerinnen und Ausländer", 1),
+              ("severely_disabled", "schwerbehindert", 1), ("single_parents", "alleinerziehend", 1)]
+    rows = [Row(label, [now[k], before[k], now[k] - before[k], _change(now[k], before[k])],
+                level=level, total=level == 0) for k, label, level in labels]
+    return ReportTable(
+        "arbeitslose", f"Arbeitslose in der Grundsicherung, Dezember {p.ref_year}",
+        [Column(f"Dez. {p.ref_year}"), Column(f"Dez. {p.ref_year - 1}"),
+         Column("Veränderung absolut", "number"), Column("in %", "change_pct")],
+        rows, stub="Merkmal", source=_source(p))
+
+
+def employment_table(p: Programme) -> ReportTable:
+    now, before = p.employment["now"], p.employment["before"]
+    labels = [("elb", "ELB insgesamt", 0), ("employed", "erwerbstätige ELB", 0),
+              ("dependent", "abhängig erwerbstätig", 1), ("le450", "bis 450 Euro", 1),
+              ("le850", "über 450 bis 850 Euro", 1), ("le1200", "über 850 bis 1.200 Euro", 1),
+              ("gt1200", "über 1.200 Euro", 1), ("self_employed", "selbständig erwerbstätig", 1)]
+    rows = []
+    for k, label, level in labels:
+        share = None if k == "elb" else _share(now[k], now["employed"])
+        rows.append(Row(label, [now[k], now[k] - before[k], _change(now[k], before[k]), share],
+                        level=level, total=k == "employed"))
+    return ReportTable(
+        "erwerbstaetige-elb", f"Erwerbstätige ELB, Dezember {p.ref_year}",
+        [Column("Berichtsmonat"), Column("Veränderung zum Vorjahr absolut", "number"),
+         Column("in %", "change_pct"), Column("Anteil in %", "pct", derived_from=0)],
+        rows, stub="Merkmal", source=_source(p), sums=[(2, [3, 4, 5, 6])])
+
+
+def prognosis_table(p: Programme) -> ReportTable:
+    by = {k: {a: round(v) for a, v in ages.items()} for k, ages in p.prognosis_by_age.items()}
+    total = {a: sum(by[k][a] for k in by) for a in AGE_GROUPS}
+    grand = sum(total.values())
+
+    def row(label, ages, level=0, is_total=False):
+        n = sum(ages.values())
+        return Row(label, [n, None if is_total else _share(n, grand),
+                           *(ages[a] for a in AGE_GROUPS)], level=level, total=is_total)
+
+    other = {a: by["integriert"][a] + by["nicht_erforderlich"][a] + by[None][a] for a in AGE_GROUPS}
+    rows = [row("Erwerbsfähige Leistungsberechtigte gesamt", total, is_total=True),
+            row(PROGNOSIS_LABELS["marktnah"], by["marktnah"]),
+            row(PROGNOSIS_LABELS["nicht_marktnah"], by["nicht_marktnah"]),
+            row("Sonstige Integrationsprognosen", other),
+            row(PROGNOSIS_LABELS["integriert"], by["integriert"], 1),
+            row(PROGNOSIS_LABELS["nicht_erforderlich"], by["nicht_erforderlich"], 1),
+            row(PROGNOSIS_LABELS[None], by[None], 1)]
+    return ReportTable(
+        "prognose-alter",
+        f"Erwerbsfähige Leistungsberechtigte nach Integrationsprognosen und Altersgruppen "
+        f"(JDW {p.ref_year})",
+        [Column("gesamt"), Column("Anteil an ELB gesamt in %", "pct", derived_from=0),
+         Column("15 bis unter 25 Jahre"), Column("25 bis unter 55 Jahre"),
+         Column("55 Jahre und älter")],
+        rows, stub="", source=_source(p), sums=[(0, [1, 2, 3]), (3, [4, 5, 6])],
+        note="Gerundete Jahresdurchschnitte; Summen können durch Rundung abweichen.")
+
+
+def underemployment_table(p: Programme) -> ReportTable:
+    u = p.underemployment
+    return ReportTable(
+        "unterbeschaeftigung", f"Unterbeschäftigung in der Grundsicherung, Dezember {p.ref_year}",
+        [Column("Personen")],
+        [Row("Arbeitslose", [u["unemployed"]]),
+         Row("Teilnehmende an Maßnahmen (nicht arbeitslos)", [u["measures"]]),
+         Row("Unterbeschäftigung (ohne Sonderstatus)", [u["total"]], total=True)],
+        stub="", source=_source(p), sums=[(2, [0, 1])])
+
+
+def indicator_table(p: Programme) -> ReportTable:
+    cat = load()
+    rows = []
+    for code, ind in cat.indicators.items():
+        now, before = p.indicators.get((code, "all")), p.indicators_before.get((code, "all"))
+        rules = cat.rules[now.rules] if now and now.rules else None
+        name = ind.name_under(rules) if rules else ind.name
+        rows.append(Row(f"{code} {name}", [
+            _plain(now.numerator) if now else None, _plain(now.denominator) if now else None,
+            now.value if now else None, before.value if before else None,
+            _value(p, code, "w"), _value(p, code, "m")], level=0 if ind.kind == "Kennzahl" else 1,
+            total=ind.kind == "Kennzahl"))
+    return ReportTable(
+        "kennzahlen-48a", f"Kennzahlen nach § 48a SGB II, Dezember {p.ref_year}",
+        [Column("Zähler", "number"), Column("Nenner", "number"), Column("Wert in %", "pct"),
+         Column("Vorjahr in %", "pct"), Column("Frauen in %", "pct"), Column("Männer in %", "pct")],
+        rows, stub="Kennzahl", source=_source(p),
+        note="Veränderungsraten (K1, K1E1, K1E2, K3): (Zähler / Nenner − 1) × 100. "
+             "Definitionen: docs/indicators.md.")
+
+
+def _value(p: Programme, code: str, sex: str):
+    r = p.indicators.get((code, sex))
+    return r.value if r else None
+
+
+def _plain(x):
+    return float(x) if isinstance(x, Decimal) else x
+
+
+def budget_table(p: Programme) -> ReportTable | None:
+    now, before = p.budget.get(p.year, {}), p.budget.get(p.year - 1, {})
+    if not now and not before:
+        return None
+    labels = [("vk", "Verwaltungskosten (VK)"), ("egl", "Eingliederungsleistungen (EGL)")]
+    rows = []
+    for key, label in labels:
+        a, b = before.get(key, Decimal(0)), now.get(key, Decimal(0))
+        rows.append(Row(label, [a, b, b - a, _change(b, a)]))
+    ta, tb = sum(before.get(k, 0) for k, _ in labels), sum(now.get(k, 0) for k, _ in labels)
+    rows.append(Row("Gesamtbudget", [ta, tb, tb - ta, _change(tb, ta)], total=True))
+    if now.get("kommunal") or before.get("kommunal"):
+        a, b = before.get("kommunal", Decimal(0)), now.get("kommunal", Decimal(0))
+        rows.append(Row("Kommunale Mittel", [a, b, b - a, _change(b, a)]))
+    return ReportTable(
+        "budget", f"Budget {p.year - 1} und {p.year} in Euro",
+        [Column(f"Plan {p.year - 1}", "eur"), Column(f"Plan {p.year}", "eur"),
+         Column("Delta absolut", "eur"), Column("Delta in %", "change_pct")],
+        rows, stub="", source=_source(p), public=False)
+
+
+def egl_chart(p: Programme) -> Chart | None:
+    if not p.egl_by_instrument:
+        return None
+    total = sum(p.egl_by_instrument.values())
+    data = [{"Instrument": INSTRUMENTS.get(k, k), "Euro": float(v),
+             "Anteil": float(v / total * 100)}
+            for k, v in sorted(p.egl_by_instrument.items(), key=lambda kv: -kv[1])]
+    return Chart("egl-verteilung", f"Verteilung des Eingliederungsbudgets {p.year}",
+                 charts.share_bars(data, category="Instrument", value="Anteil"), data,
+                 source=_source(p))
+
+
+def groups_table(p: Programme) -> ReportTable:
+    rows = [Row(label, [p.groups[k]["elb"], p.groups[k]["unemployed"]])
+            for k, label in GROUP_LABELS.items() if k in p.groups]
+    return ReportTable(
+        "kundengruppen", f"Kundengruppen, Dezember {p.ref_year}",
+        [Column("ELB"), Column("darunter arbeitslos")], rows, stub="Kundengruppe",
+        source=_source(p), note="Eine Person kann mehreren Gruppen angehören.")
+
+
+def quality_table(p: Programme) -> ReportTable | None:
+    if not p.quality:
+        return None
+    rows = []
+    for area, (errors, items) in sorted(p.quality.items()):
+        rate = errors / items * 100 if items else None
+        rows.append(Row(AREA_LABELS.get(area, area), [
+            items, errors, rate, QUALITY_TARGET,
+            "–" if rate is None else ("erreicht" if rate < QUALITY_TARGET else "nicht erreicht")]))
+    return ReportTable(
+        "qualitaet", f"Fehlerquoten der Fallprüfungen {p.ref_year}",
+        [Column("geprüfte Merkmale"), Column("Fehler"), Column("Fehlerquote in %", "pct"),
+         Column("Ziel: unter … %", "pct"), Column("Ziel", "text")],
+        rows, stub="Prüfbereich", source=_source(p), public=False)
+
+
+# -- the report ---------------------------------------------------------------------------------
+
+def build(p: Programme, texts: dict[str, str] | None = None, public: bool = True) -> Report:
+    t = render_texts(texts or load_texts(), placeholders(p))
+
+    def text(name):
+        return Text(t[name]) if name in t else Text("")
+
+    def maybe(*blocks):
+        return [b for b in blocks if b is not None]
+
+    no_targets = ("Zielwerte (Zielvereinbarung, lokale und kommunale Ziele) sind noch nicht "
+                  "erfasst; sie erscheinen hier, sobald die Zielplanung in amip geführt wird.")
+    budget, egl, quality = budget_table(p), egl_chart(p), quality_table(p)
+    sections = [
+        Section("", "Vorwort", [text("00_vorwort")]),
+        Section("1", "Grundsicherung für Arbeitsuchende im Landkreis",
+                [text("01_grundsicherung"), elb_chart(p), text("01_arbeitslose"),
+                 unemployed_table(p), text("01_gefluechtete"), text("01_erwerbstaetige"),
+                 employment_table(p)]),
+        Section("2", "Angebot und Nachfrage auf dem Arbeitsmarkt", sections=[
+            Section("2.1", "Das Angebot an Arbeitskräften",
+                    [text("02_angebot"), prognosis_table(p), text("02_unterbeschaeftigung"),
+                     underemployment_table(p)]),
+            Section("2.2", "Die Nachfrage nach Arbeitskräften", [text("02_nachfrage")]),
+        ]),
+        Section("3", f"Ziele im {p.jobcenter_name}", sections=[
+            Section("3.1", "Geschäftspolitische Ziele", [text("03_ziele"), indicator_table(p)]),
+            Section("3.2", "Lokale Ziele", placeholder=no_targets),
+            Section("3.3", "Kommunale Ziele", placeholder=no_targets),
+        ]),
+        Section("4", "Ressourcen", [text("04_ressourcen")] + maybe(budget), sections=[
+            Section("4.1", "Eingliederungsleistungen", [text("04_eingliederung")] + maybe(egl),
+                    placeholder="" if egl else "Für das Programmjahr ist noch kein "
+                                                "Eingliederungsbudget geplant."),
+        ], placeholder="" if budget else "Für das Programmjahr liegen noch keine Budgetdaten vor."),
+        Section("5", "Operative Schwerpunkte und geschäftspolitische Handlungsfelder",
+                [text("05_schwerpunkte"), groups_table(p)], sections=[
+            Section("5.1", "Übergang Schule–Beruf: junge Menschen unter 25", [text("05_u25")]),
+            Section("5.2", "Reduzierung der Langzeitarbeitslosigkeit und des Langzeitleistungsbezuges",
+                    [text("05_lzb")]),
+            Section("5.3", "Arbeits- und Fachkräftesicherung", sections=[
+                Section("5.3.1", "Schwerbehinderte Menschen und Rehabilitanden", [text("05_sb")]),
+                Section("5.3.2", "Alleinerziehende", [text("05_ae")]),
+                Section("5.3.3", "Berufsrückkehrende", [text("05_rueckkehr")]),
+                Section("5.3.4", "Kunden ohne Abschluss zu Fachkräften ausbilden",
+                        [text("05_abschluss")]),
+                Section("5.3.5", "Geflüchtete Menschen in Ausbildung und Arbeit integrieren",
+                        [text("05_gefluechtete")]),
+            ]),
+        ]),
+        Section("6", "Rechtmäßigkeit und Qualität der operativen Umsetzung",
+                [text("06_qualitaet")] + maybe(quality),
+                placeholder="" if quality else "Für das Bezugsjahr liegen keine Fallprüfungen vor."),
+        Section("7", "Zusammenarbeit mit den Trägern", [text("07_zusammenarbeit")]),
+        Section("8", "Schlussbemerkungen", [text("08_schluss")]),
+    ]
+    return Report("programme", "Arbeitsmarkt- und Integrationsprogramm",
+                  f"des {p.jobcenter_name} für das Jahr {p.year}", p.jobcenter_id,
+                  p.jobcenter_name, str(p.year), p.data_date, sections, public=public,
+                  definitions=DEFINITIONS)
+
+
+def programme(db, year: int, jobcenter_id: str | None = None, texts_dir: Path | None = None,
+              public: bool = True) -> Report:
+    """Compute the figures and build the programme report for ``year``."""
+    figures = programme_figures(db, year, jobcenter_id)
+    return build(figures, load_texts(texts_dir) if texts_dir else None, public)
