@@ -82,22 +82,26 @@ def unit_scope(db, unit_id: str) -> tuple[str, set[str] | None]:
 
 def compute(db, months: list[int], jobcenter_id: str | None = None, unit_id: str | None = None,
             published: bool = False, rules: str | None = None, jfw: bool = False,
-            codes: list[str] | None = None) -> list[Record]:
+            codes: list[str] | None = None, unit_ids: list[str] | None = None) -> list[Record]:
     """All requested measures × months × Jobcenter × sex (``all``, ``m``, ``w``).
 
     ``db`` is a store view (its ``as_of`` applies); ``published`` instead uses for each month the
     data as of the end of its Wartezeit. ``rules`` forces a rule version (e.g. ``vo2010``).
+    ``unit_id`` restricts to a Standort or team; ``unit_ids`` gives several units (of one
+    Jobcenter) from one computation.
     """
     cat = load()
     indicators = [cat.indicators[c] for c in (codes or cat.indicators)]
     if jfw:
         indicators = [i for i in indicators if i.form in JFW_FORMS]
-    scope = None
-    if unit_id is not None:
-        unit_jc, scope = unit_scope(db, unit_id)
+    wanted = ([unit_id] if unit_id is not None else []) + list(unit_ids or [])
+    scopes: list[tuple[str | None, set[str] | None]] = [(None, None)] if not wanted else []
+    for u in wanted:
+        unit_jc, scope = unit_scope(db, u)
         if jobcenter_id not in (None, unit_jc):
-            raise UnknownUnit(f"unit {unit_id!r} belongs to Jobcenter {unit_jc}, not {jobcenter_id}")
+            raise UnknownUnit(f"unit {u!r} belongs to Jobcenter {unit_jc}, not {jobcenter_id}")
         jobcenter_id = unit_jc
+        scopes.append((u, scope))
     jcs = db.table("jobcenters").jobcenter_id.execute().tolist()
     if jobcenter_id is not None:
         if jobcenter_id not in jcs:
@@ -116,25 +120,26 @@ def compute(db, months: list[int], jobcenter_id: str | None = None, unit_id: str
         version = cat.rules[version_key]
         with Facts(view, version, cat.parameters, min(ms) - LOOKBACK, max(ms),
                    jobcenter_id) as facts:
-            counts = count_facts(facts, facts_needed(indicators), by_team=unit_id is not None)
-        totals = roll_up(counts, scope)
+            counts = count_facts(facts, facts_needed(indicators), by_team=bool(wanted))
         horizon = data_horizon(view)
-        for t in ms:
-            for jc in jcs:
-                for sex in SEXES:
-                    def get(fact: str, m: int, jc=jc, sex=sex):
-                        return totals.get((fact, jc, sex, m), 0)
+        for unit, scope in scopes:
+            totals = roll_up(counts, scope)
+            for t in ms:
+                for jc in jcs:
+                    for sex in SEXES:
+                        def get(fact: str, m: int, jc=jc, sex=sex):
+                            return totals.get((fact, jc, sex, m), 0)
 
-                    for ind in indicators:
-                        v = measure(ind, get, t, jfw=jfw)
-                        value = v.value
-                        ahead = lookahead(ind, version)
-                        if ahead and (horizon is None or stichtag(t + ahead) > horizon):
-                            value = None  # the data do not yet reach ST(t + 6) (item 7)
-                        records.append(Record(
-                            ind.code, format_month(t), jc, sex, _plain(v.numerator),
-                            _plain(v.denominator), value, unit_id, version.key,
-                            "jfw" if jfw else "month"))
+                        for ind in indicators:
+                            v = measure(ind, get, t, jfw=jfw)
+                            value = v.value
+                            ahead = lookahead(ind, version)
+                            if ahead and (horizon is None or stichtag(t + ahead) > horizon):
+                                value = None  # the data do not yet reach ST(t + 6) (item 7)
+                            records.append(Record(
+                                ind.code, format_month(t), jc, sex, _plain(v.numerator),
+                                _plain(v.denominator), value, unit, version.key,
+                                "jfw" if jfw else "month"))
     return records
 
 

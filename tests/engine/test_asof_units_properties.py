@@ -145,3 +145,13 @@ def test_counts_of_the_teams_add_up_to_the_jobcenter(ex):
             total = sum(next(r for r in rs if r.code == code and r.sex == sex).numerator
                         for rs in teams)
             assert total == whole[(code, sex)].numerator, (code, sex)
+
+
+def test_several_units_in_one_computation_equal_one_by_one():
+    ex = org(Ex())
+    for p, team in (("a", "t1"), ("b", "t2"), ("c", "t3")):
+        ex.elb(p, "2015-01-01").caseload(p, team, "2015-01-01").job(p, "2020-05-20")
+    view, june = ex.view(), [parse_month("2020-06")]
+    together = compute(view, june, unit_ids=["s1", "s2", "t1"])
+    one_by_one = [r for u in ("s1", "s2", "t1") for r in compute(view, june, unit_id=u)]
+    assert together == one_by_one
