@@ -34,7 +34,7 @@ PREVIOUS = "#b3b3b3"  # previous year: light grey
 BAND = "#cfcfcf"  # forecast interval
 HATCH = "#a0a0a1"  # sentinel colour of forecast fills, replaced by a hatch pattern in to_svg
 CATEGORY = ["#3a3a3a", "#8a8a8a", "#c4c4c4", "#5f7f99", "#a9bccc", "#6b6b6b"]  # non-scenario groups
-WIDTH = 560  # px at 96 dpi: about 15 cm, the text width of an A4 page with 2.5 cm margins
+WIDTH = 580  # px at 96 dpi: about 15.5 cm, within the 16.5 cm text width of the A4 page
 HEIGHT = 220
 
 #: scenario label → (fill, stroke, dash, line width). Labels are German, as shown in legends.
@@ -198,7 +198,7 @@ def line_series(actual: list[dict], plan: list[dict] | None = None,
                 forecast: list[dict] | None = None, *, x: str = "monat", y: str = "wert",
                 lower: str = "untere", upper: str = "obere", scenario: str = "szenario",
                 kind: str = "count", y_title: str | None = None, zero: bool = False,
-                width: int = WIDTH, height: int = HEIGHT):
+                width: int | None = None, height: int = HEIGHT):
     """A monthly series: actual as a thick solid line, plan as a thin line, forecast dashed with
     its interval (``lower``–``upper``) as a light band. Forecast rows may carry a ``scenario``
     name (one dashed line per scenario, labelled ``Prognose: <name>``). Each line is labelled at
@@ -239,12 +239,17 @@ def line_series(actual: list[dict], plan: list[dict] | None = None,
         stroke=alt.Stroke("_reihe:N", scale=stroke, legend=None),
         strokeDash=alt.StrokeDash("_reihe:N", scale=sc["dash"], legend=None),
         strokeWidth=alt.StrokeWidth("_reihe:N", scale=sc["width"], legend=None)))
-    ends = (base.transform_window(_rank=f"rank()", sort=[alt.SortField(x, order="descending")],
-                                  groupby=["_reihe"])
-            .transform_filter("datum._rank == 1")
-            .mark_text(align="left", dx=5, baseline="middle")
-            .encode(x=xenc, y=alt.Y(f"{y}:Q"), text="_reihe:N"))
-    layers.append(ends)
+    last = base.transform_window(_rank="rank()", sort=[alt.SortField(x, order="descending")],
+                                 groupby=["_reihe"]).transform_filter("datum._rank == 1")
+    if forecast:  # the forecast continues the actual line: label "Ist" above its last point
+        layers.append(last.transform_filter("datum._reihe == 'Ist'")
+                      .mark_text(align="right", dx=-2, dy=-9, baseline="bottom")
+                      .encode(x=xenc, y=alt.Y(f"{y}:Q"), text="_reihe:N"))
+        last = last.transform_filter("datum._reihe != 'Ist'")
+    layers.append(last.mark_text(align="left", dx=5, baseline="middle")
+                  .encode(x=xenc, y=alt.Y(f"{y}:Q"), text="_reihe:N"))
+    if width is None:
+        width = WIDTH - (130 if forecast and len(series) > 3 else 70)
     return _configure(alt.layer(*layers), width, height)
 
 
