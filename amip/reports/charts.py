@@ -55,7 +55,7 @@ _FORMAT = {  # d3-format specifiers; the de-DE locale turns "," into "." and "."
 }
 
 
-def _style(kind: str, name: str) -> tuple[str, str, list[int], float]:
+def _style(name: str) -> tuple[str, str, list[int], float]:
     if name in SCENARIOS:
         return SCENARIOS[name]
     if name.startswith("Prognose") or name.startswith("Szenario"):
@@ -104,7 +104,7 @@ def _configure(chart, width: int, height: int):
 
 
 def _scenario_scales(values: list[str]) -> dict[str, alt.Scale]:
-    styles = [_style("", v) for v in values]
+    styles = [_style(v) for v in values]
     return {
         "fill": alt.Scale(domain=values, range=[s[0] for s in styles]),
         "stroke": alt.Scale(domain=values, range=[s[1] for s in styles]),
@@ -123,7 +123,7 @@ def _ordered(values: Iterable[Any]) -> list:
 
 def _is_scenario(values: list) -> bool:
     try:
-        [_style("", str(v)) for v in values]
+        [_style(str(v)) for v in values]
         return True
     except KeyError:
         return False
@@ -282,6 +282,19 @@ _NAMESPACES = {"http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink"}
 _URL = re.compile(r"https?://[^\s\"'<>)]+")
 
 
+def _strings(spec, key: str = ""):
+    """String values in the spec, except the ``$schema`` declaration (never fetched)."""
+    if isinstance(spec, dict):
+        for k, v in spec.items():
+            if k != "$schema":
+                yield from _strings(v, k)
+    elif isinstance(spec, list):
+        for v in spec:
+            yield from _strings(v, key)
+    elif isinstance(spec, str):
+        yield spec
+
+
 def spec_of(chart) -> dict:
     """The Vega-Lite spec (a dict) of an Altair chart or a spec dict."""
     return chart.to_dict() if hasattr(chart, "to_dict") else dict(chart)
@@ -293,6 +306,9 @@ def to_svg(chart, id_prefix: str = "c") -> str:
     ``id_prefix`` so that several SVGs can live inline in one HTML page. Raises ``ValueError``
     if the SVG refers to any URL other than the SVG/XLink namespaces."""
     spec = spec_of(chart)
+    remote = [u for u in _strings(spec) if _URL.match(u)]
+    if remote:
+        raise ValueError(f"chart spec refers to remote data: {remote[:3]}")
     svg = vl_convert.vegalite_to_svg(spec, format_locale="de-DE", time_format_locale="de-DE")
     svg = re.sub(r"^<\?xml[^>]*>\s*", "", svg)
     svg = re.sub(r'\bid="([^"]+)"', lambda m: f'id="{id_prefix}-{m.group(1)}"', svg)

@@ -11,6 +11,7 @@ and suppressed cells (disclosure control) show ``*`` with a footnote.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -124,7 +125,6 @@ def _section_view(s: Section, depth: int, counter: _Counter, toc: list[_Heading]
 def _period(report: Report) -> str:
     p = report.period
     if re.fullmatch(r"\d{4}-\d{2}", p):
-        import datetime as dt
         return "Berichtsmonat " + i18n.month(dt.date(int(p[:4]), int(p[5:]), 1))
     if re.fullmatch(r"\d{4}", p):
         return f"für das Jahr {p}" if report.kind == "programme" else f"Berichtsjahr {p}"

@@ -181,3 +181,26 @@ def test_write_all_refuses_overwrite(report, tmp_path):
         write_all(report, tmp_path, "programm-2020", formats={"html"})
     assert (tmp_path / "programm-2020.html").stat().st_mtime_ns == before
     write_all(report, tmp_path, "programm-2020", formats={"html"}, overwrite=True)
+
+
+def test_chart_with_remote_data_is_refused():
+    spec = {"data": {"url": "https://example.org/data.csv"}, "mark": "bar",
+            "encoding": {"x": {"field": "a", "type": "nominal"}}}
+    with pytest.raises(ValueError, match="remote"):
+        charts.to_svg(spec)
+
+
+def test_all_chart_helpers_render():
+    rows = [{"monat": dt.date(2019, m, 1), "wert": 100 + m} for m in range(1, 13)]
+    fc = [{"monat": dt.date(2020, m, 1), "wert": 110 - m, "untere": 100 - m, "obere": 120 - m}
+          for m in range(1, 4)]
+    svg = charts.to_svg(charts.line_series(rows, plan=rows[6:], forecast=fc), "l")
+    assert "Prognose" in svg and "Plan" in svg and "Ist" in svg
+    grp = [{"g": g, "j": j, "v": v} for g, j, v in
+           [("Männer", "Vorjahr", 55.8), ("Männer", "Ist", 54.1), ("Frauen", "Vorjahr", 44.2),
+            ("Frauen", "Ist", 45.9)]]
+    assert "45,9\u00a0%" in charts.to_svg(charts.grouped_bars(grp, "g", "v", "j", kind="pct"))
+    bars = [{"jahr": "2019", "elb": 5485, "art": "Ist"}, {"jahr": "2020", "elb": 5200,
+                                                          "art": "Prognose"}]
+    svg = charts.to_svg(charts.bar_series(bars, "jahr", "elb", scenario="art"), "b")
+    assert "5.485" in svg and 'fill="url(#b-hatch)"' in svg
