@@ -82,20 +82,23 @@ def unit_scope(db, unit_id: str) -> tuple[str, set[str] | None]:
 
 def compute(db, months: list[int], jobcenter_id: str | None = None, unit_id: str | None = None,
             published: bool = False, rules: str | None = None, jfw: bool = False,
-            codes: list[str] | None = None, unit_ids: list[str] | None = None) -> list[Record]:
+            codes: list[str] | None = None, unit_ids: list[str] | None = None,
+            include_total: bool = False, bases: tuple[str, ...] | None = None) -> list[Record]:
     """All requested measures × months × Jobcenter × sex (``all``, ``m``, ``w``).
 
     ``db`` is a store view (its ``as_of`` applies); ``published`` instead uses for each month the
     data as of the end of its Wartezeit. ``rules`` forces a rule version (e.g. ``vo2010``).
     ``unit_id`` restricts to a Standort or team; ``unit_ids`` gives several units (of one
-    Jobcenter) from one computation.
+    Jobcenter) from one computation, with ``include_total`` also the whole Jobcenter.
+    ``bases`` (``month``, ``jfw``) chooses the monthly values, the Jahresfortschrittswerte of
+    the quotas, or both from the same counts; ``jfw=True`` is ``bases=("jfw",)``.
     """
     cat = load()
+    bases = bases or (("jfw",) if jfw else ("month",))
     indicators = [cat.indicators[c] for c in (codes or cat.indicators)]
-    if jfw:
-        indicators = [i for i in indicators if i.form in JFW_FORMS]
     wanted = ([unit_id] if unit_id is not None else []) + list(unit_ids or [])
-    scopes: list[tuple[str | None, set[str] | None]] = [(None, None)] if not wanted else []
+    scopes: list[tuple[str | None, set[str] | None]] = \
+        [(None, None)] if not wanted or include_total else []
     for u in wanted:
         unit_jc, scope = unit_scope(db, u)
         if jobcenter_id not in (None, unit_jc):
@@ -130,16 +133,18 @@ def compute(db, months: list[int], jobcenter_id: str | None = None, unit_id: str
                         def get(fact: str, m: int, jc=jc, sex=sex):
                             return totals.get((fact, jc, sex, m), 0)
 
-                        for ind in indicators:
-                            v = measure(ind, get, t, jfw=jfw)
-                            value = v.value
-                            ahead = lookahead(ind, version)
-                            if ahead and (horizon is None or stichtag(t + ahead) > horizon):
-                                value = None  # the data do not yet reach ST(t + 6) (item 7)
-                            records.append(Record(
-                                ind.code, format_month(t), jc, sex, _plain(v.numerator),
-                                _plain(v.denominator), value, unit, version.key,
-                                "jfw" if jfw else "month"))
+                        for basis in bases:
+                            for ind in indicators:
+                                if basis == "jfw" and ind.form not in JFW_FORMS:
+                                    continue
+                                v = measure(ind, get, t, jfw=basis == "jfw")
+                                value = v.value
+                                ahead = lookahead(ind, version)
+                                if ahead and (horizon is None or stichtag(t + ahead) > horizon):
+                                    value = None  # the data do not yet reach ST(t + 6) (item 7)
+                                records.append(Record(
+                                    ind.code, format_month(t), jc, sex, _plain(v.numerator),
+                                    _plain(v.denominator), value, unit, version.key, basis))
     return records
 
 

@@ -290,3 +290,38 @@ def programme_figures(db, year: int, jobcenter_id: str | None = None) -> Program
 
 def _ym(m: int) -> str:
     return f"{m // 12:04d}-{m % 12 + 1:02d}"
+
+
+def budget_burn(db, jc: str, year: int, last_month: int) -> dict:
+    """Mittelabfluss of ``year`` up to month index ``last_month``: plan per title, and per
+    calendar month the payments and the commitments net of releases (euros)."""
+    plan, _ = budget_plan(db, jc)
+    b = db.table("budget_bookings")
+    b = b.filter((b.jobcenter_id == jc) & (b.budget_year == year)
+                 & (b.booked_on <= ibis.literal(stichtag(last_month).replace(day=1), "date")
+                    + ibis.interval(months=1) - ibis.interval(days=1)))
+    b = b.mutate(mon=b.booked_on.month())
+    rows = b.group_by("title", "kind", "mon").aggregate(a=b.amount_eur.sum()).to_pyarrow().to_pylist()
+    monthly: dict = {}
+    for r in rows:
+        monthly.setdefault(r["title"], {}).setdefault(r["mon"], Counter())[r["kind"]] += r["a"]
+    return {"plan": plan.get(year, {}), "monthly": monthly}
+
+
+def data_quality(db, jc: str, day: dt.date) -> dict[str, int]:
+    """Counts a team can act on at ``day``: ELB without an Integrationsprognose, ELB without a
+    team (caseload), unemployed without a counselling contact in the last three months."""
+    stock = pop.elb_stock(db, day, jc)
+    prog = db.table("prognoses")
+    prog = prog.filter(prog.assessed_on <= ibis.literal(day, "date"))
+    no_prognosis = stock.anti_join(prog, "person_id").count().execute()
+    teams = covering(db.table("caseload"), day)
+    no_team = stock.anti_join(teams, "person_id").count().execute()
+    al = pop.unemployed(db, day, jc)
+    c = db.table("contacts")
+    c = c.filter((c.contact_on <= ibis.literal(day, "date"))
+                 & (c.contact_on > ibis.literal(day - dt.timedelta(days=91), "date")))
+    no_contact = al.anti_join(c, "person_id").count().execute()
+    return {"elb": int(stock.count().execute()), "no_prognosis": int(no_prognosis),
+            "no_team": int(no_team), "unemployed": int(al.count().execute()),
+            "no_contact": int(no_contact)}

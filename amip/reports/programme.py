@@ -14,9 +14,8 @@ from pathlib import Path
 import jinja2
 
 from amip import i18n
-from amip.catalogue import load
 from amip.extract.schema import INSTRUMENTS
-from amip.reports import charts
+from amip.reports import charts, tables
 from amip.reports.figures import AGE_GROUPS, Programme, programme_figures
 from amip.reports.model import Chart, Column, Report, ReportTable, Row, Section, Text
 
@@ -242,33 +241,9 @@ def underemployment_table(p: Programme) -> ReportTable:
 
 
 def indicator_table(p: Programme) -> ReportTable:
-    cat = load()
-    rows = []
-    for code, ind in cat.indicators.items():
-        now, before = p.indicators.get((code, "all")), p.indicators_before.get((code, "all"))
-        rules = cat.rules[now.rules] if now and now.rules else None
-        name = ind.name_under(rules) if rules else ind.name
-        rows.append(Row(f"{code} {name}", [
-            _plain(now.numerator) if now else None, _plain(now.denominator) if now else None,
-            now.value if now else None, before.value if before else None,
-            _value(p, code, "w"), _value(p, code, "m")], level=0 if ind.kind == "Kennzahl" else 1,
-            total=ind.kind == "Kennzahl"))
-    return ReportTable(
-        "kennzahlen-48a", f"Kennzahlen nach § 48a SGB II, Dezember {p.ref_year}",
-        [Column("Zähler", "number"), Column("Nenner", "number"), Column("Wert in %", "pct"),
-         Column("Vorjahr in %", "pct"), Column("Frauen in %", "pct"), Column("Männer in %", "pct")],
-        rows, stub="Kennzahl", source=_source(p),
-        note="Veränderungsraten (K1, K1E1, K1E2, K3): (Zähler / Nenner − 1) × 100. "
-             "Definitionen: docs/indicators.md.")
-
-
-def _value(p: Programme, code: str, sex: str):
-    r = p.indicators.get((code, sex))
-    return r.value if r else None
-
-
-def _plain(x):
-    return float(x) if isinstance(x, Decimal) else x
+    return tables.indicator_table("kennzahlen-48a",
+                                  f"Kennzahlen nach § 48a SGB II, Dezember {p.ref_year}",
+                                  p.indicators, p.indicators_before, _source(p))
 
 
 def budget_table(p: Programme) -> ReportTable | None:

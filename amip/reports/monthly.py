@@ -1,0 +1,211 @@
+"""The Monatsbericht for Geschäftsführung and teams, as a :class:`Report`.
+
+All 15 measures with Zähler/Nenner and the change to the previous year, by sex; the
+Jahresfortschrittswert with target lights (once targets exist); forecasts with intervals (once
+the forecast module is present); budget burn; data-quality counts; and a page per Standort.
+Internal by default: exact counts, no suppression.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from amip import i18n
+from amip.catalogue import load
+from amip.engine.calendar import format_month, month_start, stichtag
+from amip.engine.indicators import compute
+from amip.extract.schema import INSTRUMENTS
+from amip.reports import charts, figures, tables
+from amip.reports.model import Chart, Column, Report, ReportTable, Row, Section, Text
+
+JFW_CODES = ["K2", "K2E1", "K2E2", "K2E3", "K2E4", "K3E1"]
+TITLE_LABELS = {"egl": "Eingliederungsleistungen (EGL)", "vk": "Verwaltungskosten (VK)",
+                "kommunal": "Kommunale Mittel"}
+NO_TARGETS = ("Für dieses Jahr sind noch keine Zielwerte erfasst: die Ampel (Ist gegen "
+              "Zielpfad) erscheint, sobald die Zielplanung in amip geführt wird.")
+
+
+def monthly(db, month: int, jobcenter_id: str | None = None, public: bool = False) -> Report:
+    """Build the Monatsbericht for month index ``month``."""
+    cat = load()
+    jcs = db.table("jobcenters").select("jobcenter_id", "name").order_by("jobcenter_id") \
+        .to_pyarrow().to_pylist()
+    jc = next((j for j in jcs if j["jobcenter_id"] == jobcenter_id), None) if jobcenter_id \
+        else (jcs[0] if jcs else None)
+    if jc is None:
+        raise ValueError(f"unknown Jobcenter {jobcenter_id!r}" if jobcenter_id
+                         else "the store holds no Jobcenter: import an extract first")
+    jc_id, name = jc["jobcenter_id"], jc["name"]
+    data_date = db.latest_recorded_on(("elb_spells",))
+    t, t0 = format_month(month), format_month(month - 12)
+    label = i18n.month(month_start(month))
+    source = f"Quelle: eigene Daten des Jobcenters (amip), Datenstand " \
+             f"{i18n.day(data_date) if data_date else '–'}"
+
+    units = db.table("units")
+    standorte = units.filter((units.jobcenter_id == jc_id) & (units.level == "standort")) \
+        .select("unit_id", "name").order_by("unit_id").to_pyarrow().to_pylist()
+    # one engine pass: t−12..t (13 months: one rule version unless t is in 2019), whole
+    # Jobcenter and each Standort, month values and JFW
+    everything = compute(db, list(range(month - 12, month + 1)), jobcenter_id=jc_id,
+                         unit_ids=[u["unit_id"] for u in standorte], include_total=True,
+                         bases=("month", "jfw"))
+    whole = [r for r in everything if r.unit_id is None]
+    history = [r for r in whole if r.basis == "month"]
+    records = history
+    jfw = [r for r in whole if r.basis == "jfw"]
+    by_unit = [r for r in everything if r.unit_id is not None and r.basis == "month"]
+
+    sections = [
+        Section("1", "Kennzahlen nach § 48a SGB II", [
+            Text(f"Alle Kennzahlen und Ergänzungsgrößen für {label} mit Zähler und Nenner, "
+                 f"verglichen mit dem Vorjahresmonat, insgesamt und nach Geschlecht."),
+            tables.indicator_table("kennzahlen", f"Kennzahlen nach § 48a SGB II, {label}",
+                                   tables.by_key(records, t), tables.by_key(records, t0), source),
+            _k2_chart(history, source),
+        ]),
+        Section("2", "Jahresfortschritt und Ziele", [
+            Text("Der Jahresfortschrittswert (JFW) misst die Quoten vom Januar bis zum "
+                 "Berichtsmonat: Integrationen seit Januar je durchschnittlichem Bestand der "
+                 "Vormonate seit Dezember des Vorjahres."),
+            _jfw_table(jfw, t, t0, label, source),
+        ], placeholder=NO_TARGETS),
+        _forecast_section(db, month, jc_id, history, source),
+        _budget_section(db, jc_id, month, label, source),
+        _quality_section(db, jc_id, month, label, source),
+        Section("6", "Standorte", sections=[
+            Section(f"6.{i}", u["name"], [tables.indicator_table(
+                f"standort-{u['unit_id']}"[:31], f"{u['name']}: Kennzahlen, {label}",
+                tables.by_key(by_unit, t, u["unit_id"]), tables.by_key(by_unit, t0, u["unit_id"]),
+                source, note="Zuordnung der Personen über die Teamzuständigkeit (caseload) am "
+                             "maßgeblichen Stichtag.")])
+            for i, u in enumerate(standorte, start=1)],
+            placeholder="" if standorte else "Im Datenbestand sind keine Standorte angelegt."),
+    ]
+    return Report("monthly", f"Monatsbericht {label}",
+                  "Kennzahlen, Jahresfortschritt, Budget und Datenqualität", jc_id, name,
+                  t, data_date, sections, public=public, definitions=_definitions(cat))
+
+
+def _k2_chart(history, source: str) -> Chart:
+    data = [{"monat": f"{r.month}-15", "wert": r.value} for r in history
+            if r.code == "K2" and r.sex == "all" and r.value is not None]
+    return Chart("k2-verlauf", "Integrationsquote (K2), gleitende zwölf Monate, in %",
+                 charts.line_series(data, kind="pct"), data, source=source)
+
+
+def _jfw_table(jfw, t: str, t0: str, label: str, source: str) -> ReportTable:
+    cat = load()
+    now, before = tables.by_key(jfw, t, basis="jfw"), tables.by_key(jfw, t0, basis="jfw")
+    rows = []
+    for code in JFW_CODES:
+        r, b = now.get((code, "all")), before.get((code, "all"))
+        rows.append(Row(f"{code} {cat.indicators[code].name}", [
+            r.numerator if r else None, r.denominator if r else None, r.value if r else None,
+            b.value if b else None, "keine Zielwerte"]))
+    return ReportTable("jahresfortschritt", f"Jahresfortschrittswerte, {label}",
+                       [Column("Zähler", "number"), Column("Nenner", "number"),
+                        Column("JFW in %", "pct"), Column("JFW Vorjahr in %", "pct"),
+                        Column("Ampel", "text")], rows, stub="Kennzahl", source=source)
+
+
+def _forecast_section(db, month: int, jc: str, history, source: str) -> Section:
+    try:
+        from amip.engine import forecast as fc
+    except ImportError:
+        return Section("3", "Prognose", placeholder="Prognosen folgen mit dem Prognosemodul.")
+    return fc_section(fc, db, month, jc, history, source)
+
+
+def fc_section(fc, db, month: int, jc: str, history, source: str) -> Section:
+    """The forecast section, filled by :mod:`amip.engine.forecast`."""
+    result = fc.forecast(db, "K2", format_month(month))
+    actual = [{"monat": f"{r.month}-15", "wert": r.value} for r in history
+              if r.code == "K2" and r.sex == "all" and r.value is not None]
+    points = [{"monat": f"{p.month}-15", "wert": p.value, "untere": p.lower, "obere": p.upper}
+              for p in result.points]
+    chart = Chart("k2-prognose", "Integrationsquote (K2): Ist und Prognose mit 80-%-Intervall",
+                  charts.line_series(actual, forecast=points, kind="pct"), actual + points,
+                  source=source, note=result.model)
+    rows = [Row(i18n.month(month_start(_month_index(p.month))),
+                [p.value, p.lower, p.upper, p.jfw, p.jfw_lower, p.jfw_upper])
+            for p in result.points]
+    table = ReportTable("k2-prognose", "Prognose der Integrationsquote (K2) bis Dezember",
+                        [Column("K2 in %", "pct"), Column("untere Grenze", "pct"),
+                         Column("obere Grenze", "pct"), Column("JFW in %", "pct"),
+                         Column("JFW untere Grenze", "pct"), Column("JFW obere Grenze", "pct")],
+                        rows, stub="Monat", source=source,
+                        note=f"{result.model}. Das Intervall enthält den künftigen Wert mit "
+                             f"80 % Wahrscheinlichkeit, wenn sich die Entwicklung fortsetzt.")
+    return Section("3", "Prognose", [chart, table])
+
+
+def _month_index(text: str) -> int:
+    year, mon = text[:7].split("-")
+    return int(year) * 12 + int(mon) - 1
+
+
+def _budget_section(db, jc: str, month: int, label: str, source: str) -> Section:
+    year = month // 12
+    burn = figures.budget_burn(db, jc, year, month)
+    if not burn["plan"] and not burn["monthly"]:
+        return Section("4", "Budget", placeholder="Für dieses Jahr liegen noch keine Budgetdaten vor.")
+    rows = []
+    for title, label_t in TITLE_LABELS.items():
+        plan = burn["plan"].get(title, Decimal(0))
+        months = burn["monthly"].get(title, {})
+        paid = sum(m.get("payment", 0) for m in months.values())
+        bound = sum(m.get("commitment", 0) - m.get("release", 0) for m in months.values())
+        if not plan and not paid:
+            continue
+        share = float(paid / plan * 100) if plan else None
+        expected = (month % 12 + 1) / 12 * 100
+        rows.append(Row(label_t, [plan, paid, bound, share, expected]))
+    table = ReportTable("mittelabfluss", f"Mittelabfluss {year} bis {label}",
+                        [Column(f"Plan {year}", "eur"), Column("Zahlungen", "eur"),
+                         Column("Bindungen (netto)", "eur"), Column("Ausschöpfung in %", "pct"),
+                         Column("linearer Soll-Stand in %", "pct")],
+                        rows, stub="Titel", source=source, public=False)
+    egl = burn["monthly"].get("egl", {})
+    plan = float(burn["plan"].get("egl", 0))
+    cumulative, data = 0.0, []
+    for mon in range(1, month % 12 + 2):
+        cumulative += float(egl.get(mon, {}).get("payment", 0))
+        data.append({"monat": dt.date(year, mon, 15).isoformat(), "wert": cumulative})
+    plan_path = [{"monat": dt.date(year, mon, 15).isoformat(), "wert": plan * mon / 12}
+                 for mon in range(1, 13)] if plan else None
+    chart = Chart("egl-abfluss", f"Eingliederungsleistungen {year}: Zahlungen kumuliert gegen "
+                  f"linearen Plan, in Euro", charts.line_series(data, plan=plan_path, kind="eur",
+                                                               zero=True),
+                  data + (plan_path or []), source=source)
+    return Section("4", "Budget", [table, chart])
+
+
+def _quality_section(db, jc: str, month: int, label: str, source: str) -> Section:
+    day = stichtag(month)
+    q = figures.data_quality(db, jc, day)
+    checks = figures.quality(db, month // 12)
+    rows = [Row("ELB ohne Integrationsprognose", [q["no_prognosis"], q["elb"]]),
+            Row("ELB ohne Teamzuordnung (caseload)", [q["no_team"], q["elb"]]),
+            Row("Arbeitslose ohne Beratungskontakt in den letzten 3 Monaten",
+                [q["no_contact"], q["unemployed"]])]
+    counts = ReportTable("datenqualitaet", f"Datenqualität am Stichtag {i18n.day(day)}",
+                         [Column("Anzahl"), Column("von")], rows, stub="Prüfpunkt",
+                         source=source, public=False)
+    blocks = [counts]
+    if checks:
+        blocks.append(ReportTable(
+            "fallpruefungen", f"Fallprüfungen {month // 12} bis {label}",
+            [Column("geprüfte Merkmale"), Column("Fehler"), Column("Fehlerquote in %", "pct")],
+            [Row(area, [items, errors, errors / items * 100 if items else None])
+             for area, (errors, items) in sorted(checks.items())],
+            stub="Prüfbereich", source=source, public=False))
+    return Section("5", "Datenqualität", blocks)
+
+
+def _definitions(cat) -> list[tuple[str, str]]:
+    return [(i.code, f"{i.name} ({i.legal_basis})") for i in cat.indicators.values()] + [
+        ("JFW", "Jahresfortschrittswert: Quote vom Januar bis zum Berichtsmonat."),
+        ("Instrumente", ", ".join(f"{k}: {v}" for k, v in INSTRUMENTS.items())),
+    ]

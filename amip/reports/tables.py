@@ -1,0 +1,52 @@
+"""Report tables shared by the programme and the Monatsbericht."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from amip.catalogue import load
+from amip.engine.indicators import Record
+from amip.reports.model import Column, ReportTable, Row
+
+Records = dict[tuple[str, str], Record]  # (code, sex) -> record
+
+
+def indicator_table(table_id: str, title: str, now: Records, before: Records, source: str,
+                    codes: list[str] | None = None, note: str = "") -> ReportTable:
+    """The § 48a measures with Zähler, Nenner, value, Vorjahr and the value by sex."""
+    cat = load()
+    rows = []
+    for code in codes or list(cat.indicators):
+        ind = cat.indicators[code]
+        r, b = now.get((code, "all")), before.get((code, "all"))
+        name = ind.name_under(cat.rules[r.rules]) if r and r.rules else ind.name
+        w, m = now.get((code, "w")), now.get((code, "m"))
+        rows.append(Row(f"{code} {name}", [
+            _plain(r.numerator) if r else None, _plain(r.denominator) if r else None,
+            r.value if r else None, b.value if b else None,
+            _difference(r, b), w.value if w else None, m.value if m else None],
+            level=0 if ind.kind == "Kennzahl" else 1, total=ind.kind == "Kennzahl"))
+    return ReportTable(
+        table_id, title,
+        [Column("Zähler", "number"), Column("Nenner", "number"), Column("Wert in %", "pct"),
+         Column("Vorjahr in %", "pct"), Column("Veränderung in Prozentpunkten", "number"),
+         Column("Frauen in %", "pct"), Column("Männer in %", "pct")],
+        rows, stub="Kennzahl", source=source,
+        note=note or "Veränderungsraten (K1, K1E1, K1E2, K3): (Zähler / Nenner − 1) × 100. "
+                     "Zähler und Nenner der Raten (K1E3, K1E4, K3E3, K3E4): Zwölfmonatssummen.")
+
+
+def _difference(r: Record | None, b: Record | None) -> float | None:
+    if r is None or b is None or r.value is None or b.value is None:
+        return None
+    return round(r.value - b.value, 1)
+
+
+def _plain(x):
+    return float(x) if isinstance(x, Decimal) else x
+
+
+def by_key(records: list[Record], month: str, unit_id: str | None = None,
+           basis: str = "month") -> Records:
+    return {(r.code, r.sex): r for r in records
+            if r.month == month and r.unit_id == unit_id and r.basis == basis}
