@@ -27,7 +27,7 @@ from typing import Iterable
 
 from amip import i18n
 from amip.reports.model import Chart, Report, ReportTable
-from amip.reports.render_html import SUPPRESSED_NOTE
+from amip.reports.render_html import SUPPRESSED_NOTE, jobcenter_label
 
 FORMATS = ("html", "pdf", "xlsx", "csv")
 
@@ -198,7 +198,7 @@ def write_xlsx(report: Report, path: Path | str) -> Path:
     wb = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False, "strings_to_urls": False,
                                          "strings_to_formulas": False})
     wb.set_properties({"title": report.title, "subject": report.subtitle,
-                       "company": f"Jobcenter {report.jobcenter_name}", "comments": "amip"})
+                       "company": jobcenter_label(report.jobcenter_name), "comments": "amip"})
     f = _Formats(wb)
     ws = wb.add_worksheet("Definitionen")
     ws.write_string(0, 0, report.title, f.title)

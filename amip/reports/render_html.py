@@ -29,6 +29,7 @@ SUPPRESSED_NOTE = ("* Wert aus Gründen des Datenschutzes nicht ausgewiesen "
                    "(Werte 1–2 und rückrechenbare Werte)")
 PLACEHOLDER_LEAD = "Für diesen Abschnitt liegen noch keine Daten vor:"
 SMALL_TABLE = 25  # tables up to this many rows are kept on one page
+WIDE_TABLE = 7  # tables with this many value columns are set smaller
 
 _md = MarkdownIt("commonmark", {"html": False, "typographer": False}).enable("table")
 
@@ -92,7 +93,8 @@ def _table_view(t: ReportTable, number: int, ident: str) -> dict:
             "columns": [{"label": c.label, "cls": "txt" if c.kind == "text" else "num"}
                         for c in t.columns],
             "rows": rows, "suppressed": any_suppressed, "note": t.note,
-            "source": _source(t.source), "keep": len(t.rows) <= SMALL_TABLE}
+            "source": _source(t.source), "keep": len(t.rows) <= SMALL_TABLE,
+            "wide": len(t.columns) >= WIDE_TABLE}
 
 
 def _chart_view(c: Chart, number: int, ident: str) -> dict:
@@ -131,6 +133,11 @@ def _period(report: Report) -> str:
     return p
 
 
+def jobcenter_label(name: str) -> str:
+    """``Elbe-Elster`` → ``Jobcenter Elbe-Elster``; a name that already says so stays."""
+    return name if name.lower().startswith("jobcenter") else f"Jobcenter {name}"
+
+
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES),
                              autoescape=jinja2.select_autoescape(["html", "j2"]),
@@ -150,6 +157,7 @@ def context(report: Report) -> dict:
         toc.append(annex)
     return {
         "r": report,
+        "jobcenter": jobcenter_label(report.jobcenter_name),
         "period": _period(report),
         "stand": i18n.day(report.data_date) if report.data_date else "nicht angegeben",
         "created": i18n.day(report.created),
