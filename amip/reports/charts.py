@@ -254,17 +254,20 @@ def line_series(actual: list[dict], plan: list[dict] | None = None,
 
 
 def share_bars(data: list[dict], category: str, value: str, *, kind: str = "pct",
-               sort: bool = True, highlight: str | None = None, width: int = WIDTH - 160,
+               sort: bool = True, highlight: str | None = None, width: int | None = None,
                bar_height: int = 18):
     """Horizontal bars, largest first, each labelled with its value, e.g. the distribution of
     the Eingliederungstitel by instrument (``kind="pct"``: values in percent units) or in euros
     (``kind="eur"``). ``highlight`` names a category drawn dark while the others are grey."""
     rows = _clean(data)
+    label_px = min(max([len(str(r[category])) for r in rows] + [4]) * 6.2 + 8, 300)
+    if width is None:  # bars fill what the labels leave of the text width
+        width = int(WIDTH - label_px - 50)
     order = [r[category] for r in sorted(rows, key=lambda r: -(r[value] or 0))] if sort \
         else [r[category] for r in rows]
     base = alt.Chart(alt.Data(values=rows))
     yenc = alt.Y(f"{category}:N", sort=order, title=None,
-                 axis=alt.Axis(ticks=False, domain=False, labelLimit=220, labelPadding=6))
+                 axis=alt.Axis(ticks=False, domain=False, labelLimit=300, labelPadding=6))
     color = alt.value(INK)
     if highlight is not None:
         color = alt.condition(f"datum[{category!r}] == {highlight!r}", alt.value(INK),

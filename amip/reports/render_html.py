@@ -57,8 +57,9 @@ class _Counter:
 
 
 def markdown(text: str) -> str:
-    """Markdown (CommonMark + tables, raw HTML escaped) → HTML."""
-    return _md.render(text)
+    """Markdown (CommonMark + tables, raw HTML escaped) → HTML. A paragraph sign stays on the
+    line of its number (``§ 16i`` with a no-break space)."""
+    return _md.render(re.sub(r"(§§?) (?=\w)", "\\1\u00a0", text))
 
 
 def _slug(text: str) -> str:
