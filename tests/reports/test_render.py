@@ -204,3 +204,33 @@ def test_all_chart_helpers_render():
                                                           "art": "Prognose"}]
     svg = charts.to_svg(charts.bar_series(bars, "jahr", "elb", scenario="art"), "b")
     assert "5.485" in svg and 'fill="url(#b-hatch)"' in svg
+
+
+def test_by_kind_formats():
+    from amip import i18n
+    assert i18n.by_kind(5485, "count") == "5.485"
+    assert i18n.by_kind(23.4, "pct") == "23,4\u00a0%"
+    assert i18n.by_kind(1.2, "change_pct") == "+1,2\u00a0%"
+    assert i18n.by_kind(-3.4, "change_pct") == "\u22123,4\u00a0%"
+    assert i18n.by_kind(-0.01, "change_pct") == "0,0\u00a0%"
+    assert i18n.by_kind(7053067, "eur") == "7.053.067\u00a0€"
+    assert i18n.by_kind(-45, "count") == "\u221245"
+    assert i18n.by_kind(None, "count") == "–"
+
+
+def test_sheet_names_are_unique_and_short():
+    from amip.reports.export import sheet_names
+    r = make_report()
+    long = "x" * 40
+    r.sections[0].blocks += [ReportTable(long, "A", [Column("n")], [Row("a", [1])]),
+                             ReportTable(long + "y", "B", [Column("n")], [Row("a", [1])]),
+                             ReportTable("a/b:c", "C", [Column("n")], [Row("a", [1])])]
+    names = list(sheet_names(r).values())
+    assert len(set(n.lower() for n in names)) == len(names)
+    assert all(len(n) <= 31 for n in names) and "a_b_c" in names
+
+
+def test_monthly_period_on_title_page():
+    r = make_report()
+    r.kind, r.period, r.subtitle = "monthly", "2020-06", "Kennzahlen"
+    assert "Berichtsmonat Juni 2020" in render_html(r)
