@@ -7,6 +7,7 @@ import click
 from amip import __version__
 from amip.cli.indicators_cmd import indicators_cmd
 from amip.cli.postgres_cmd import publish_cmd
+from amip.cli.report_cmd import report_cmd
 from amip.cli.store_cmds import import_cmd, imports_cmd, overview_cmd, validate_cmd
 from amip.cli.synth_cmd import synth
 
@@ -18,7 +19,7 @@ def cli() -> None:
 
 
 for command in (synth, validate_cmd, import_cmd, imports_cmd, overview_cmd, indicators_cmd,
-                publish_cmd):
+                publish_cmd, report_cmd):
     cli.add_command(command)
 
 

@@ -81,7 +81,8 @@ def placeholders(p: Programme) -> dict:
         quality_parts.append(f"{AREA_LABELS.get(area, area)}: {i18n.pct(rate)}")
     change = _change(elb, elb_prev)
     return {
-        "jc": {"name": p.jobcenter_name, "id": p.jobcenter_id},
+        "jc": {"name": p.jobcenter_name, "id": p.jobcenter_id,
+               "genitive": genitive(p.jobcenter_name)},
         "year": str(p.year), "ref_year": str(ref),
         "data_date": i18n.day(p.data_date) if p.data_date else "–",
         "elb": {"jdw": i18n.num(elb), "jdw_prev": i18n.num(elb_prev),
@@ -117,6 +118,12 @@ def placeholders(p: Programme) -> dict:
         "quality": {"summary": "; ".join(quality_parts) + "." if quality_parts
                     else "für das Jahr liegen noch keine Prüfergebnisse vor."},
     }
+
+
+def genitive(name: str) -> str:
+    """'Jobcenter Elbe-Elster' → 'Jobcenters Elbe-Elster' (des …)."""
+    first, _, rest = name.partition(" ")
+    return f"{first}s {rest}".strip() if first == "Jobcenter" else name
 
 
 def _change(now, before) -> float | None:
@@ -362,7 +369,7 @@ def build(p: Programme, texts: dict[str, str] | None = None, public: bool = True
         Section("8", "Schlussbemerkungen", [text("08_schluss")]),
     ]
     return Report("programme", "Arbeitsmarkt- und Integrationsprogramm",
-                  f"des {p.jobcenter_name} für das Jahr {p.year}", p.jobcenter_id,
+                  f"des {genitive(p.jobcenter_name)} für das Jahr {p.year}", p.jobcenter_id,
                   p.jobcenter_name, str(p.year), p.data_date, sections, public=public,
                   definitions=DEFINITIONS)
 

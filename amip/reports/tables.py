@@ -21,8 +21,9 @@ def indicator_table(table_id: str, title: str, now: Records, before: Records, so
         r, b = now.get((code, "all")), before.get((code, "all"))
         name = ind.name_under(cat.rules[r.rules]) if r and r.rules else ind.name
         w, m = now.get((code, "w")), now.get((code, "m"))
+        money = round if ind.unit == "EUR" else _plain  # euro sums in whole euros
         rows.append(Row(f"{code} {name}", [
-            _plain(r.numerator) if r else None, _plain(r.denominator) if r else None,
+            money(r.numerator) if r else None, money(r.denominator) if r else None,
             r.value if r else None, b.value if b else None,
             _difference(r, b), w.value if w else None, m.value if m else None],
             level=0 if ind.kind == "Kennzahl" else 1, total=ind.kind == "Kennzahl"))

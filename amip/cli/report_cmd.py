@@ -1,0 +1,127 @@
+"""`amip report programme|monthly`: the Arbeitsmarkt- und Integrationsprogramm and the
+Monatsbericht as PDF, HTML, XLSX and CSV."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from amip.cli.indicators_cmd import _month
+from amip.store import DEFAULT_STORE, Store
+
+console = Console()
+FORMATS = ("pdf", "html", "xlsx", "csv")
+
+
+def _formats(ctx, param, value: str) -> tuple[str, ...]:
+    chosen = tuple(f.strip() for f in value.split(",") if f.strip())
+    unknown = [f for f in chosen if f not in FORMATS]
+    if unknown or not chosen:
+        raise click.BadParameter(f"choose from {', '.join(FORMATS)} (comma-separated)")
+    return chosen
+
+
+def _common(f):
+    for option in reversed([
+        click.option("--store", "store_path", type=click.Path(dir_okay=False),
+                     default=lambda: os.environ.get("AMIP_STORE", DEFAULT_STORE),
+                     show_default=f"$AMIP_STORE or {DEFAULT_STORE}"),
+        click.option("--jobcenter", "jobcenter_id", help="Jobcenter (default: the first one)."),
+        click.option("--out", "out_dir", type=click.Path(file_okay=False), default="berichte",
+                     show_default=True, help="Folder for the files."),
+        click.option("--format", "formats", default=",".join(FORMATS), callback=_formats,
+                     show_default=True, help="Comma-separated: pdf, html, xlsx, csv."),
+        click.option("--overwrite", is_flag=True, help="Replace files of an earlier run."),
+    ]):
+        f = option(f)
+    return f
+
+
+@click.group("report")
+def report_cmd() -> None:
+    """Reports: the annual programme and the Monatsbericht."""
+
+
+@report_cmd.command("programme")
+@click.option("--year", type=int, required=True, help="Programme year, e.g. 2020 (data of 2019).")
+@click.option("--internal", is_flag=True,
+              help="Exact counts, no small-cell suppression (not for publication).")
+@click.option("--texts", "texts_dir", type=click.Path(file_okay=False, exists=True),
+              help="Folder with your own chapter texts (see amip/reports/texts/programme).")
+@click.option("--placeholders", is_flag=True, help="List the placeholders the texts may use.")
+@_common
+def programme_cmd(year, internal, texts_dir, placeholders, store_path, jobcenter_id, out_dir,
+                  formats, overwrite) -> None:
+    """Arbeitsmarkt- und Integrationsprogramm for YEAR."""
+    from amip.reports.figures import programme_figures
+    from amip.reports.programme import build, load_texts
+    from amip.reports.programme import placeholders as values
+
+    start = time.perf_counter()
+    with _open(store_path) as store:
+        figures = programme_figures(store.view(), year, jobcenter_id)
+    if placeholders:
+        _print_placeholders(values(figures))
+        return
+    try:
+        report = build(figures, load_texts(Path(texts_dir)) if texts_dir else None,
+                       public=not internal)
+    except ValueError as e:
+        raise click.UsageError(str(e)) from None
+    _write(report, out_dir, f"programm-{year}-{figures.jobcenter_id}", formats, overwrite, start)
+
+
+@report_cmd.command("monthly")
+@click.option("--month", "month", callback=_month, required=True, help="Berichtsmonat YYYY-MM.")
+@click.option("--public", is_flag=True, help="Apply small-cell suppression (for publication).")
+@_common
+def monthly_cmd(month, public, store_path, jobcenter_id, out_dir, formats, overwrite) -> None:
+    """Monatsbericht for MONTH."""
+    from amip.engine.calendar import format_month
+    from amip.reports.monthly import monthly
+
+    start = time.perf_counter()
+    with _open(store_path) as store:
+        try:
+            report = monthly(store.view(), month, jobcenter_id, public=public)
+        except ValueError as e:
+            raise click.UsageError(str(e)) from None
+    _write(report, out_dir, f"monatsbericht-{format_month(month)}-{report.jobcenter_id}",
+           formats, overwrite, start)
+
+
+def _open(store_path: str) -> Store:
+    if not Path(store_path).exists():
+        raise click.UsageError(f"store {store_path} not found: import an extract first")
+    return Store.open(store_path, read_only=True)
+
+
+def _write(report, out_dir, stem, formats, overwrite, start) -> None:
+    from amip.reports.disclosure import protect
+    from amip.reports.export import write_all
+
+    hidden = protect(report)
+    try:
+        written = write_all(report, out_dir, stem, formats, overwrite=overwrite)
+    except FileExistsError as e:
+        console.print(f"[red]{e}[/]")
+        sys.exit(2)
+    console.print(f"{report.title} – {report.subtitle}")
+    for kind, path in written.items():
+        console.print(f"  {kind:<5} {path}")
+    if report.public:
+        console.print(f"  Datenschutz: {hidden} kleine oder rückrechenbare Werte ausgeblendet.")
+    console.print(f"  in {time.perf_counter() - start:.1f} s")
+
+
+def _print_placeholders(values: dict, prefix: str = "") -> None:
+    for key, value in values.items():
+        if isinstance(value, dict):
+            _print_placeholders(value, f"{prefix}{key}.")
+        else:
+            console.print(f"{{{{ {prefix}{key} }}}}  →  {value}", highlight=False)

@@ -1,0 +1,111 @@
+"""The programme: chapters of the 2020 programme, numbers equal to the engine's, small cells hidden."""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+
+import pytest
+
+from amip import i18n
+from amip.engine.calendar import parse_month
+from amip.engine.indicators import compute
+from amip.reports.disclosure import protect
+from amip.reports.export import write_all
+from amip.reports.figures import programme_figures
+from amip.reports.programme import build, load_texts, render_texts
+
+CHAPTERS = ["Vorwort", "1 Grundsicherung für Arbeitsuchende im Landkreis",
+            "2 Angebot und Nachfrage auf dem Arbeitsmarkt", "3 Ziele im Jobcenter Elbe-Elster",
+            "4 Ressourcen", "5 Operative Schwerpunkte", "6 Rechtmäßigkeit und Qualität",
+            "7 Zusammenarbeit", "8 Schlussbemerkungen"]
+
+
+@pytest.fixture(scope="module")
+def figures(default_store):
+    return programme_figures(default_store.view(), 2020)
+
+
+@pytest.fixture(scope="module")
+def pdf_text(figures, tmp_path_factory):
+    report = build(figures)
+    protect(report)
+    out = tmp_path_factory.mktemp("programme")
+    paths = write_all(report, out, "programm-2020", formats=("pdf",))
+    text = subprocess.run(["pdftotext", "-layout", str(paths["pdf"]), "-"], check=True,
+                          capture_output=True, text=True).stdout
+    return " ".join(text.split())  # one line, single spaces: numbers wrap differently
+
+
+def test_the_chapters_of_the_2020_programme_in_order(pdf_text):
+    body = pdf_text.split("Vorwort", 2)[-1]  # after the Inhaltsverzeichnis
+    positions = [pdf_text.find(c, len(pdf_text) - len(body) - len("Vorwort")) for c in CHAPTERS]
+    assert all(p >= 0 for p in positions), dict(zip(CHAPTERS, positions))
+    assert positions == sorted(positions)
+    assert "Inhaltsverzeichnis" in pdf_text and "Seite 1 von" in pdf_text
+
+
+def test_key_figures_equal_the_engine(default_store, figures, pdf_text):
+    view = default_store.view()
+    dec = [r for r in compute(view, [parse_month("2019-12")]) if r.sex == "all"]
+    k2 = next(r for r in dec if r.code == "K2")
+    text = pdf_text.replace(i18n.NBSP, " ")
+    shown = i18n.pct(k2.value).replace(i18n.NBSP, " ")
+    assert f"Integrationsquote lag bei {shown} ({i18n.num(k2.numerator)} Integrationen)" in text
+    # the indicator table shows the engine's K2 value and the ELB stock (K1E2 numerator)
+    k1e2 = next(r for r in dec if r.code == "K1E2")
+    assert i18n.num(k1e2.numerator) in pdf_text
+    # ELB Jahresdurchschnitt 2019: the mean of the 12 Stichtag stocks of the engine
+    stocks = [next(r for r in compute(view, [parse_month(f"2019-{m:02d}")], codes=["K1E2"])
+                   if r.sex == "all").numerator for m in range(1, 13)]
+    jdw = sum(stocks) / 12
+    assert figures.jdw[2019]["elb"] == pytest.approx(jdw)
+    assert f"waren im Jobcenter Elbe-Elster {i18n.num(jdw)} erwerbsfähige" in pdf_text
+
+
+def test_arbeitslose_table_matches_the_stock(default_store, figures, pdf_text):
+    from amip.engine import stocks
+
+    day = stocks.stichtag(2019, 12)
+    assert figures.unemployed["now"]["total"] == stocks.count(stocks.unemployed(
+        default_store.view(), day, "03504"))
+    assert f"Arbeitslose insgesamt {i18n.num(figures.unemployed['now']['total'])}" in pdf_text
+
+
+def test_budget_and_targets_sections(pdf_text):
+    assert "Verwaltungskosten (VK) 9.069.867 € 8.581.009 €" in pdf_text.replace(i18n.NBSP, " ")
+    assert "Für diesen Abschnitt liegen noch keine Daten vor" in pdf_text  # 3.2 Lokale Ziele
+
+
+def test_small_cells_are_suppressed_in_a_small_jobcenter(tmp_path):
+    """A Jobcenter a fiftieth of Elbe-Elster's size has counts of 1 and 2: they are hidden."""
+    from amip.store import Store
+    from amip.synth import generate
+
+    store = Store.memory()
+    store.import_tables(generate(scale=0.02, start=dt.date(2017, 1, 1)), source="small")
+    report = build(programme_figures(store.view(), 2020))
+    hidden = protect(report)
+    assert hidden > 0
+    for table in report.tables():
+        if not table.public:
+            continue
+        for row in table.rows:
+            for i, col in enumerate(table.columns):
+                if col.kind == "count" and i not in row.suppressed:
+                    assert row.values[i] not in (1, 2), (table.id, row.label)
+    paths = write_all(report, tmp_path, "klein", formats=("pdf", "csv"))
+    text = subprocess.run(["pdftotext", str(paths["pdf"]), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    assert "Datenschutz" in text
+    csv_text = "".join(p.read_text(encoding="utf-8-sig") for p in paths["csv"].glob("*.csv"))
+    assert "*" in csv_text
+
+
+def test_an_unknown_placeholder_names_the_file(figures):
+    from amip.reports.programme import placeholders
+
+    texts = load_texts()
+    texts["01_grundsicherung"] += "{{ elb.jdw_typo }}"
+    with pytest.raises(ValueError, match=r"text 01_grundsicherung.md: unknown placeholder"):
+        render_texts(texts, placeholders(figures))
