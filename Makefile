@@ -20,6 +20,10 @@ demo: venv
 	$(AMIP) synth --out $(DEMO)/extract
 	$(AMIP) import $(DEMO)/extract --store $(DEMO)/amip.duckdb
 	$(AMIP) overview --store $(DEMO)/amip.duckdb
+	$(AMIP) report programme --year 2020 --store $(DEMO)/amip.duckdb --out $(DEMO)/berichte
+	$(AMIP) report monthly --month 2020-12 --store $(DEMO)/amip.duckdb --out $(DEMO)/berichte
+	@echo
+	@echo "Berichte: $(DEMO)/berichte (PDF, HTML, XLSX, CSV). Daten: $(DEMO)/amip.duckdb"
 
 test: venv
 	$(BIN)/python -m pytest -q

@@ -107,7 +107,8 @@ def _write(report, out_dir, stem, formats, overwrite, start) -> None:
 
     hidden = protect(report)
     try:
-        written = write_all(report, out_dir, stem, formats, overwrite=overwrite)
+        written = write_all(report, out_dir, stem, formats, overwrite=overwrite,
+                            csv_dir=f"{stem}-csv")
     except FileExistsError as e:
         console.print(f"[red]{e}[/]")
         sys.exit(2)
