@@ -109,7 +109,7 @@ def _scenario_scales(values: list[str]) -> dict[str, alt.Scale]:
         "fill": alt.Scale(domain=values, range=[s[0] for s in styles]),
         "stroke": alt.Scale(domain=values, range=[s[1] for s in styles]),
         "dash": alt.Scale(domain=values, range=[s[2] for s in styles]),
-        "width": alt.Scale(domain=values, range=[s[3] for s in styles]),
+        "width": alt.Scale(type="ordinal", domain=values, range=[s[3] for s in styles]),
     }
 
 
