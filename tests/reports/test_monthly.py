@@ -1,0 +1,59 @@
+"""The Monatsbericht: every measure as the engine computes it, JFW, forecast, budget, Standorte."""
+
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+
+from amip.engine.calendar import parse_month
+from amip.engine.indicators import compute
+from amip.reports.export import write_all
+from amip.reports.monthly import monthly
+
+
+@pytest.fixture(scope="module")
+def report(default_store):
+    return monthly(default_store.view(), parse_month("2020-06"))
+
+
+def table(report, table_id):
+    return next(t for t in report.tables() if t.id == table_id)
+
+
+def test_all_measures_equal_the_engine(default_store, report):
+    engine = {r.code: r for r in compute(default_store.view(), [parse_month("2020-06")])
+              if r.sex == "all"}
+    before = {r.code: r for r in compute(default_store.view(), [parse_month("2019-06")])
+              if r.sex == "all"}
+    rows = table(report, "kennzahlen").rows
+    assert [r.label.split()[0] for r in rows] == list(engine)
+    for row in rows:
+        code = row.label.split()[0]
+        assert row.values[2] == engine[code].value and row.values[3] == before[code].value
+
+
+def test_jfw_forecast_budget_quality_and_a_page_per_standort(default_store, report):
+    jfw = {r.code: r for r in compute(default_store.view(), [parse_month("2020-06")], jfw=True)
+           if r.sex == "all"}
+    k2 = table(report, "jahresfortschritt").rows[0]
+    assert k2.values[2] == jfw["K2"].value
+    forecast = table(report, "k2-prognose").rows
+    assert forecast[0].values[0] == pytest.approx(table(report, "kennzahlen").rows[5].values[2])
+    assert all(r.values[1] <= r.values[0] <= r.values[2] for r in forecast)
+    assert table(report, "mittelabfluss").rows[0].label.startswith("Eingliederungsleistungen")
+    assert table(report, "datenqualitaet").rows[1].values[0] == 0  # everyone has a team
+    titles = [s.title for s in report.sections[-1].sections]
+    assert titles == ["Geschäftsstelle Elsterwerda", "Geschäftsstelle Finsterwalde",
+                      "Geschäftsstelle Herzberg"]
+    # the Standorte add up to the Jobcenter (ELB stock, K1E2 numerator)
+    pages = [t for t in report.tables() if t.id.startswith("standort-")]
+    assert sum(t.rows[2].values[0] for t in pages) == table(report, "kennzahlen").rows[2].values[0]
+
+
+def test_internal_report_is_written_with_exact_counts(report, tmp_path):
+    assert not report.public
+    paths = write_all(report, tmp_path, "monat", formats=("pdf",))
+    text = subprocess.run(["pdftotext", str(paths["pdf"]), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    assert "Monatsbericht Juni 2020" in text and "Prognose" in text and "Standorte" in text
