@@ -7,14 +7,13 @@ Run: .venv/bin/python bench/bench_foundation.py [--scale 10] [--keep DIR]
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import sys
 import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from measure import measure  # noqa: E402
+from measure import measure, print_table  # noqa: E402
 
 AMIP = [sys.executable, "-m", "amip.cli"]
 
@@ -53,10 +52,7 @@ def main() -> None:
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
-    print(f"\nmachine: {os.cpu_count()} cores")
-    print("| step | wall time | peak memory |\n|---|---|---|")
-    for r in results:
-        print(r.row())
+    print_table(results, "step")
 
 
 if __name__ == "__main__":

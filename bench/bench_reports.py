@@ -8,14 +8,13 @@ Run: .venv/bin/python bench/bench_reports.py
 
 from __future__ import annotations
 
-import os
 import shutil
 import sys
 import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from measure import measure  # noqa: E402
+from measure import measure, print_table  # noqa: E402
 
 AMIP = [sys.executable, "-m", "amip.cli"]
 
@@ -42,10 +41,7 @@ def main() -> None:
         ]
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    print(f"\nmachine: {os.cpu_count()} cores")
-    print("| run | wall time | peak memory |\n|---|---|---|")
-    for r in runs:
-        print(r.row())
+    print_table(runs, "run")
 
 
 if __name__ == "__main__":

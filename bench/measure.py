@@ -30,3 +30,11 @@ def measure(label: str, cmd: list[str], env: dict | None = None) -> Measurement:
     if code != 0:
         raise SystemExit(f"{label} failed ({code}): {proc.stderr.read().decode()[-2000:]}")
     return Measurement(label, seconds, usage.ru_maxrss / 1024, code)
+
+
+def print_table(rows: list[Measurement], first: str = "step") -> None:
+    """The figures as a Markdown table, with the machine's core count."""
+    print(f"\nmachine: {os.cpu_count()} cores")
+    print(f"| {first} | wall time | peak memory |\n|---|---|---|")
+    for r in rows:
+        print(r.row())
