@@ -9,7 +9,7 @@ PYTHON ?= python3
 BIN := $(VENV)/bin
 AMIP := $(BIN)/amip
 DEMO ?= out/demo
-DEB_PACKAGES := python3-venv python3-dev postgresql libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils
+DEB_PACKAGES := python3-venv python3-dev postgresql libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils chromium
 STAMP_SYS := $(VENV)/.system-packages
 STAMP_PY := $(VENV)/.installed
 
@@ -34,7 +34,7 @@ bench: venv
 venv: $(STAMP_PY)
 
 # Debian packages: installed only when one is missing (dpkg -s is quick).
-$(STAMP_SYS):
+$(STAMP_SYS): Makefile
 	@missing=""; for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing Debian packages:$$missing"; \
