@@ -120,7 +120,9 @@ def _forecast_section(db, month: int, jc: str, history, source: str) -> Section:
 
 def fc_section(fc, db, month: int, jc: str, history, source: str) -> Section:
     """The forecast section, filled by :mod:`amip.engine.forecast`."""
-    result = fc.forecast(db, "K2", format_month(month))
+    # five years of monthly history and 500 paths: enough for an 80 % interval, fast to fit
+    result = fc.forecast(db, "K2", format_month(month), n_paths=500, history_months=60,
+                         jobcenter_id=jc)
     actual = [{"monat": f"{r.month}-15", "wert": r.value} for r in history
               if r.code == "K2" and r.sex == "all" and r.value is not None]
     points = [{"monat": f"{p.month}-15", "wert": p.value, "untere": p.lower, "obere": p.upper}
