@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from functools import lru_cache
+from collections import OrderedDict
 
 from amip.catalogue import load
 from amip.engine.indicators import Record, compute
@@ -31,11 +31,15 @@ class Services:
         else:
             self._store = Store.open(settings.store, read_only=True)
             self._view = self._store.view()
-        self._cached = lru_cache(maxsize=512)(self._compute)
+        self._cache: OrderedDict[tuple, list[Record]] = OrderedDict()
+        self._cache_size = 512
+        self.closed = False
 
     def close(self) -> None:
-        if self._store is not None:
-            self._store.close()
+        with self._lock:
+            self.closed = True
+            if self._store is not None:
+                self._store.close()
 
     # -- data state -----------------------------------------------------------------------------
 
@@ -65,13 +69,36 @@ class Services:
                    published: bool = False, rules: str | None = None,
                    jfw: bool = False) -> list[Record]:
         """The engine's records (cached); raises the engine's errors (e.g. UnknownUnit)."""
-        return self._cached(self.data_state(), tuple(months), jobcenter_id, unit_id, as_of,
-                            published, rules, jfw)
+        key = (self.data_state(), tuple(months), jobcenter_id, unit_id, as_of, published,
+               rules, jfw)
+        hit = self._cache.get(key)
+        if hit is not None:
+            return hit
+        with self._lock:  # computations run one at a time: a second asker waits, then hits
+            hit = self._cache.get(key)
+            if hit is None:
+                view = self._view.at(as_of) if as_of is not None else self._view
+                hit = compute(view, list(months), jobcenter_id, unit_id, published, rules, jfw)
+                self._cache[key] = hit
+                while len(self._cache) > self._cache_size:
+                    self._cache.popitem(last=False)
+            return hit
 
-    def _compute(self, _state, months, jobcenter_id, unit_id, as_of, published, rules, jfw):
+    def warm(self) -> None:
+        """Compute the latest month once (run in a background thread at start-up)."""
+        m = self.latest_month()
+        if m is not None and not self.closed:
+            self.indicators((m,))
+
+    # -- person-level data (callers check the scope and write the audit trail) -------------------
+
+    def persons(self, month: int, jobcenter_id: str, units: frozenset[str] | None,
+                caseworker_id: str | None = None) -> list[dict]:
+        """ELB in stock at the Stichtag of ``month`` in ``jobcenter_id``, assigned to one of
+        ``units`` (None: all) and to ``caseworker_id`` (when given): pseudonymous person_id,
+        sex, age group, team, LZB flag, latest Integrationsprognose, unemployed flag."""
         with self._lock:
-            view = self._view.at(as_of) if as_of is not None else self._view
-            return compute(view, list(months), jobcenter_id, unit_id, published, rules, jfw)
+            return person_rows(self._view, month, jobcenter_id, units, caseworker_id)
 
     # -- reference data -------------------------------------------------------------------------
 
@@ -91,3 +118,36 @@ class Services:
         """Run ``fn(view, *args, **kwargs)`` under the lock (for person-level queries)."""
         with self._lock:
             return fn(self._view, *args, **kwargs)
+
+
+def person_rows(db, month: int, jobcenter_id: str, units, caseworker_id=None) -> list[dict]:
+    import ibis
+
+    from amip.engine.aggregate import team_assignment
+    from amip.engine.calendar import stichtag
+    from amip.engine.population import (age_group, elb_stock, latest_prognosis, lzb, unemployed,
+                                        with_age)
+    from amip.engine.stocks import covering
+
+    day = stichtag(month)
+    stock = elb_stock(db, day, jobcenter_id).select("person_id")
+    teams = team_assignment(db, month, month).select("person_id", "unit_id")
+    t = stock.left_join(teams, "person_id").select(stock.person_id, teams.unit_id)
+    if units is not None:
+        t = t.filter(t.unit_id.isin(sorted(units)))
+    if caseworker_id is not None:
+        c = covering(db.table("caseload"), day)
+        mine = c.filter(c.caseworker_id == caseworker_id).select("person_id").distinct()
+        t = t.filter(t.person_id.isin(mine.person_id))
+    t = age_group(with_age(db, t, day))
+    long = lzb(db, day).select("person_id", is_lzb="is_lzb")
+    prog = latest_prognosis(db, day).select("person_id", "prognosis")
+    unemp = unemployed(db, day).select("person_id", flag=ibis.literal(True))
+    t = t.left_join(long, "person_id").select(*[t[c] for c in t.columns], long.is_lzb)
+    t = t.left_join(prog, "person_id").select(*[t[c] for c in t.columns], prog.prognosis)
+    t = t.left_join(unemp, "person_id").select(*[t[c] for c in t.columns],
+                                               unemployed=unemp.flag.fill_null(False))
+    t = t.select("person_id", "sex", "age_group", "unit_id",
+                 is_lzb=t.is_lzb.fill_null(False), prognosis=t.prognosis,
+                 unemployed=t.unemployed).order_by("person_id")
+    return t.to_pyarrow().to_pylist()

@@ -1,0 +1,343 @@
+"""The REST API under /api/v1 (OpenAPI at /api/v1/openapi.json, docs at /api/v1/docs).
+
+Indicators are exactly the CLI's JSON records (``amip indicators --format json``), from the same
+engine function through :class:`amip.web.services.Services`. Person-level data are scoped by the
+role (see :func:`amip.web.auth.require_persons`) and every read is audited. Roles with
+``disclosure = true`` get aggregates with small counts (1–2) hidden (null, ``suppressed``).
+Errors are RFC 9457 problem details.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from amip import __version__
+from amip.cli.indicators_cmd import JSON_KEYS
+from amip.engine.calendar import format_month, parse_month, stichtag
+from amip.engine.indicators import UnknownUnit
+from amip.reports.disclosure import DEFAULT_RULE, Rule
+from amip.web.auth import client_address, current_user, require_audit, require_persons
+from amip.web.problems import Problem, problem_responses
+from amip.web.users import User
+
+router = APIRouter(prefix="/api/v1", tags=["api"])
+MAX_MONTHS = 240  # a series of at most 20 years per request
+YEARS = (1990, 2100)  # plausible Berichtsmonate
+COMMON = problem_responses(400, 401, 404, 422, 500)
+
+
+# -- models (OpenAPI) ---------------------------------------------------------------------------
+
+class IndicatorRecord(BaseModel):
+    code: str = Field(description="Kennzahl / measure code (K1 … K3E4)")
+    month: str = Field(description="Berichtsmonat / reporting month YYYY-MM")
+    jobcenter_id: str = Field(description="Jobcenter (Regionalschlüssel)")
+    sex: str = Field(description="Geschlecht: all (insgesamt), m, w")
+    numerator: float | None = Field(description="Zähler / numerator (null: suppressed)")
+    denominator: float | None = Field(description="Nenner / denominator (null: suppressed)")
+    value: float | None = Field(description="Wert in Prozent, ungerundet / value in percent, "
+                                            "unrounded (null: not computable or suppressed)")
+    unit_id: str | None = Field(None, description="Einheit (nur bei ?unit=) / unit, with ?unit=")
+    suppressed: bool | None = Field(None, description="Geheimhaltung: kleine Fallzahlen "
+                                    "ausgeblendet / small counts hidden (disclosure control)")
+
+
+class CatalogueIndicator(BaseModel):
+    code: str
+    name: str = Field(description="Bezeichnung / name")
+    goal: str = Field(description="Ziel nach § 48b SGB II / goal")
+    kind: str = Field(description="Kennzahl | Ergänzungsgröße")
+    legal_basis: str = Field(description="Rechtsgrundlage / legal basis")
+    form: str = Field(description="Berechnungsform / form of computation")
+    numerator: str = Field(description="Zähler / numerator")
+    denominator: str = Field(description="Nenner / denominator")
+    description: str
+    unit: str = Field(description="Einheit der Zählgrößen / unit of the counts")
+
+
+class RuleVersionOut(BaseModel):
+    key: str
+    label: str
+    title: str
+    source: str
+    valid_from: dt.date = Field(description="gültig ab / valid from")
+    valid_to: dt.date | None = Field(description="gültig bis / valid to")
+
+
+class CatalogueOut(BaseModel):
+    indicators: list[CatalogueIndicator]
+    rules: list[RuleVersionOut] = Field(description="Regelversionen / rule versions")
+    parameters: dict[str, int]
+
+
+class UnitOut(BaseModel):
+    unit_id: str
+    jobcenter_id: str
+    parent_unit_id: str | None
+    name: str
+    level: str = Field(description="jobcenter | standort | team")
+
+
+class ImportFile(BaseModel):
+    table: str
+    file: str | None
+    sha256: str | None
+    rows: int | None
+    rows_added: int | None
+
+
+class ImportOut(BaseModel):
+    import_id: int
+    imported_at: str = Field(description="Zeitpunkt des Imports / time of the import")
+    source: str | None
+    fingerprint: str | None
+    amip_version: str | None
+    rows_added: int | None
+    files: list[ImportFile]
+
+
+class PersonOut(BaseModel):
+    person_id: str = Field(description="pseudonyme Personen-ID / pseudonymous person id")
+    sex: str
+    age_group: str | None = Field(description="Altersgruppe 15-24, 25-54, 55+")
+    unit_id: str | None = Field(description="Team (Zuständigkeit am Stichtag) / team")
+    is_lzb: bool = Field(description="Langzeitleistungsbezieher/in / long-term recipient")
+    prognosis: str | None = Field(description="letzte Integrationsprognose / latest prognosis")
+    unemployed: bool = Field(description="arbeitslos am Stichtag / unemployed at the Stichtag")
+
+
+class PersonsOut(BaseModel):
+    unit_id: str
+    month: str
+    stichtag: dt.date
+    total: int = Field(description="Anzahl im Bereich / number of persons in scope")
+    offset: int
+    persons: list[PersonOut]
+
+
+class AuditEntry(BaseModel):
+    audit_id: int
+    at: str = Field(description="Zeitpunkt (UTC, ISO 8601)")
+    actor: str = Field(description="wer / who")
+    action: str = Field(description="was / what")
+    scope: str = Field(description="Bereich / scope (unit, count of persons, user)")
+    outcome: str = Field(description="ok | denied | failed")
+    address: str = Field(description="Client-Adresse / client address")
+
+
+class Health(BaseModel):
+    status: str
+    version: str
+    data_state: str
+
+
+# -- parameters ---------------------------------------------------------------------------------
+
+def month_param(name: str, value: str | None) -> int | None:
+    if value is None:
+        return None
+    try:
+        m = parse_month(value)
+    except ValueError:
+        raise Problem(400, f"parameter {name}: not a month: {value!r} (expected YYYY-MM)",
+                      title="Bad Request") from None
+    if not YEARS[0] <= m // 12 <= YEARS[1]:
+        raise Problem(400, f"parameter {name}: month {value!r} outside {YEARS[0]}–{YEARS[1]}",
+                      title="Bad Request")
+    return m
+
+
+def date_param(name: str, value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        day = dt.date.fromisoformat(value)
+        if len(value) != 10:
+            raise ValueError
+    except ValueError:
+        raise Problem(400, f"parameter {name}: not a date: {value!r} (expected YYYY-MM-DD)",
+                      title="Bad Request") from None
+    return day
+
+
+def services(request: Request):
+    return request.app.state.services
+
+
+def audit(request: Request):
+    return request.app.state.users.audit
+
+
+# -- disclosure ---------------------------------------------------------------------------------
+
+def protect_records(rows: list[dict], rule: Rule = DEFAULT_RULE) -> list[dict]:
+    """Disclosure control for roles without person-level access: counts (measures counted in
+    persons) from ``rule.low`` to ``rule.high`` become null with ``suppressed: true``, and so
+    does the value derived from them; where one sex is hidden, the other is hidden too (it
+    would reveal it as the difference to the total)."""
+    from amip.catalogue import load
+
+    cat = load()
+    out = [dict(r) for r in rows]
+    groups = defaultdict(list)
+    for r in out:
+        if cat.indicators[r["code"]].unit != "Personen":
+            continue
+        for field in ("numerator", "denominator"):
+            if rule.hides(r[field]):
+                r[field] = None
+                r["suppressed"] = True
+        groups[(r["code"], r["month"], r["jobcenter_id"], r.get("unit_id"))].append(r)
+    for group in groups.values():
+        for field in ("numerator", "denominator"):
+            parts = [r for r in group if r["sex"] in ("m", "w")]
+            if sum(r[field] is None for r in parts) == 1:
+                for r in parts:
+                    r[field], r["suppressed"] = None, True
+    for r in out:
+        if r.get("suppressed"):
+            r["value"] = None
+    return out
+
+
+# -- routes -------------------------------------------------------------------------------------
+
+@router.get("/health", response_model=Health, summary="Betriebsbereitschaft / health")
+def health(request: Request):
+    return JSONResponse({"status": "ok", "version": __version__,
+                         "data_state": services(request).data_state()})
+
+
+@router.get("/indicators", response_model=list[IndicatorRecord],
+            responses=problem_responses(400, 401, 404, 422, 500),
+            summary="Kennzahlen nach § 48a SGB II / the § 48a measures",
+            description="Dieselben JSON-Datensätze wie `amip indicators --format json`. "
+                        "The same JSON records as the CLI.")
+def indicators(
+        request: Request,
+        month: str = Query(description="Berichtsmonat YYYY-MM", examples=["2020-06"]),
+        to: str | None = Query(None, description="letzter Monat einer Reihe YYYY-MM / last "
+                                                 "month of a series"),
+        jobcenter: str | None = Query(None, description="nur dieses Jobcenter / only this"),
+        unit: str | None = Query(None, description="Standort oder Team / a Standort or team"),
+        as_of: str | None = Query(None, description="Datenstand YYYY-MM-DD: später erfasste "
+                                                    "Zeilen ignorieren / ignore later rows"),
+        published: bool = Query(False, description="Wartezeit von 3 Monaten anwenden / apply "
+                                                   "the Wartezeit"),
+        rules: str | None = Query(None, description="Regelversion erzwingen / force a rule "
+                                                    "version (see /catalogue)"),
+        jfw: bool = Query(False, description="Jahresfortschrittswert der Quoten / year to date"),
+        user: User = Depends(current_user)):
+    from amip.catalogue import load
+
+    first = month_param("month", month)
+    last = month_param("to", to)
+    day = date_param("as_of", as_of)
+    last = first if last is None else last
+    if last < first:
+        raise Problem(400, f"parameter to: {to!r} lies before month {month!r}")
+    if last - first + 1 > MAX_MONTHS:
+        raise Problem(400, f"parameter to: at most {MAX_MONTHS} months per request")
+    if day is not None and published:
+        raise Problem(400, "parameters as_of and published exclude each other")
+    if rules is not None and rules not in load().rules:
+        raise Problem(400, f"parameter rules: unknown rule version {rules!r} "
+                           f"(one of {', '.join(sorted(load().rules))})")
+    try:
+        records = services(request).indicators(tuple(range(first, last + 1)), jobcenter, unit,
+                                               day, published, rules, jfw)
+    except UnknownUnit as e:
+        raise Problem(404, str(e), title="Not Found") from None
+    keys = JSON_KEYS + (("unit_id",) if unit is not None else ())
+    rows = [{k: getattr(r, k) for k in keys} for r in records]
+    if user.rights.disclosure:
+        rows = protect_records(rows)
+    return JSONResponse(rows)
+
+
+@router.get("/catalogue", response_model=CatalogueOut, responses=problem_responses(401, 500),
+            summary="Kennzahlenkatalog / the catalogue of measures")
+def catalogue(request: Request, user: User = Depends(current_user)):
+    cat = services(request).catalogue()
+    ind = [dict(code=i.code, name=i.name, goal=i.goal, kind=i.kind, legal_basis=i.legal_basis,
+                form=i.form, numerator=i.numerator, denominator=i.denominator,
+                description=i.description, unit=i.unit) for i in cat.indicators.values()]
+    rules = [dict(key=v.key, label=v.label, title=v.title, source=v.source,
+                  valid_from=v.valid_from.isoformat(),
+                  valid_to=v.valid_to.isoformat() if v.valid_to else None)
+             for v in cat.rules.values()]
+    p = cat.parameters
+    params = dict(stichtag_day=p.stichtag_day, lzb_window_days=p.lzb_window_days,
+                  lzb_threshold_days=p.lzb_threshold_days, wartezeit_months=p.wartezeit_months,
+                  rate_months=p.rate_months)
+    return JSONResponse({"indicators": ind, "rules": rules, "parameters": params})
+
+
+@router.get("/units", response_model=list[UnitOut], responses=problem_responses(401, 500),
+            summary="Organisationseinheiten / units (Jobcenter, Standorte, Teams)")
+def units(request: Request, user: User = Depends(current_user)):
+    rows = services(request).table("units")
+    keys = ("unit_id", "jobcenter_id", "parent_unit_id", "name", "level")
+    return JSONResponse([{k: r.get(k) for k in keys} for r in rows])
+
+
+@router.get("/imports", response_model=list[ImportOut], responses=problem_responses(401, 500),
+            summary="Importprotokoll / the import log")
+def imports(request: Request, user: User = Depends(current_user)):
+    out = []
+    for r in services(request).imports():
+        r = dict(r)
+        at = r.get("imported_at")
+        r["imported_at"] = at.isoformat() if hasattr(at, "isoformat") else str(at)
+        out.append(r)
+    return JSONResponse(out)
+
+
+@router.get("/persons", response_model=PersonsOut,
+            responses=problem_responses(400, 401, 403, 404, 422, 500),
+            summary="Personen einer Einheit am Stichtag (pseudonym, protokolliert) / persons "
+                    "of a unit at the Stichtag (pseudonymous, audited)",
+            description="Teamleitung: nur das eigene Team; Integrationsfachkraft: nur der eigene "
+                        "Bestand; Lesezugriff: keine. Jeder Zugriff wird protokolliert.")
+def persons(request: Request,
+            unit: str = Query(description="Einheit / unit id (see /units)"),
+            month: str | None = Query(None, description="Berichtsmonat YYYY-MM (Standard: "
+                                                        "letzter Monat / default: latest)"),
+            limit: int = Query(1000, ge=1, le=10000, description="höchstens / at most"),
+            offset: int = Query(0, ge=0, le=10_000_000),
+            user: User = Depends(current_user)):
+    m = month_param("month", month)
+    scope = require_persons(request, user, unit)
+    svc = services(request)
+    if m is None:
+        m = svc.latest_month()
+        if m is None:
+            raise Problem(404, "the store holds no data yet")
+    rows = svc.persons(m, scope.jobcenter_id, scope.units, scope.caseworker_id)
+    page = rows[offset:offset + limit]
+    audit(request).record(
+        user.name, "persons.read",
+        f"unit={unit} month={format_month(m)} persons={len(page)}"
+        + (f" caseworker={scope.caseworker_id}" if scope.caseworker_id else ""),
+        "ok", client_address(request))
+    return JSONResponse({"unit_id": unit, "month": format_month(m),
+                         "stichtag": stichtag(m).isoformat(), "total": len(rows),
+                         "offset": offset, "persons": page})
+
+
+@router.get("/audit", response_model=list[AuditEntry],
+            responses=problem_responses(401, 403, 422, 500),
+            summary="Protokoll (nur Controlling) / the audit trail (Controlling only)")
+def audit_trail(request: Request,
+                limit: int = Query(100, ge=1, le=1000),
+                offset: int = Query(0, ge=0, le=10_000_000),
+                actor: str | None = Query(None, description="wer / who"),
+                action: str | None = Query(None, description="z. B. persons.read, login"),
+                outcome: str | None = Query(None, description="ok | denied | failed"),
+                user: User = Depends(require_audit)):
+    return JSONResponse(audit(request).entries(limit, offset, actor, action, outcome))

@@ -1,0 +1,233 @@
+"""Login, logout, sessions, CSRF protection and the person-level scope rules.
+
+Sessions: Starlette's signed session cookie holds a random session id (and the CSRF token);
+the session itself lives in the users database, so logout and disabling a user end it at once.
+Every form POST carries the per-session CSRF token (hidden field ``csrf_token``, or the header
+``X-CSRF-Token`` for htmx requests): :func:`verify_csrf`.
+"""
+
+from __future__ import annotations
+
+import html
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from amip.engine.indicators import UnknownUnit, unit_scope
+from amip.web.problems import Problem
+from amip.web.users import LockedOut, User, UserStore
+
+router = APIRouter(include_in_schema=False)
+TEMPLATES = Path(__file__).with_name("templates")
+LOGIN_TEMPLATE = "login.html.j2"
+
+
+# -- helpers ------------------------------------------------------------------------------------
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else ""
+
+
+def users(request: Request) -> UserStore:
+    return request.app.state.users
+
+
+def csrf_token(request: Request) -> str:
+    """The session's CSRF token (created on first use); put it in every form."""
+    token = request.session.get("csrf")
+    if not token:
+        token = request.session["csrf"] = secrets.token_urlsafe(32)
+    return token
+
+
+async def verify_csrf(request: Request) -> None:
+    """Dependency for every state-changing form POST: 403 without the session's token."""
+    expected = request.session.get("csrf")
+    sent = request.headers.get("x-csrf-token")
+    if sent is None:
+        form = await request.form()
+        sent = form.get("csrf_token")
+    if not expected or not isinstance(sent, str) or not secrets.compare_digest(sent, expected):
+        raise Problem(403, "missing or invalid CSRF token; reload the form and try again",
+                      title="CSRF check failed")
+
+
+def safe_next(target: str | None) -> str:
+    """Only local paths (no open redirect)."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    return target
+
+
+class LoginRequired(Exception):
+    def __init__(self, next_url: str) -> None:
+        self.next_url = next_url
+
+
+async def login_required_handler(request: Request, exc: LoginRequired):
+    return RedirectResponse(f"/login?next={quote(exc.next_url, safe='/')}", status_code=303)
+
+
+def _session_user(request: Request) -> User | None:
+    if hasattr(request.state, "user"):
+        return request.state.user
+    sid = request.session.get("sid")
+    user = users(request).session_user(sid) if isinstance(sid, str) else None
+    request.state.user = user
+    return user
+
+
+def current_user(request: Request) -> User:
+    """Dependency for the API: the logged-in user, else 401 problem details."""
+    user = _session_user(request)
+    if user is None:
+        raise Problem(401, "not logged in: POST /login with user name and password first",
+                      title="Unauthorized")
+    return user
+
+
+def page_user(request: Request) -> User:
+    """Dependency for pages: the logged-in user, else a redirect to the login page."""
+    user = _session_user(request)
+    if user is None:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        raise LoginRequired(target)
+    return user
+
+
+def optional_user(request: Request) -> User | None:
+    return _session_user(request)
+
+
+# -- scope rules --------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PersonScope:
+    """Which persons a request may read: those of ``jobcenter_id`` assigned (caseload) to one of
+    ``units`` (None: the whole Jobcenter), and only of ``caseworker_id`` when set."""
+    unit_id: str
+    jobcenter_id: str
+    units: frozenset[str] | None
+    caseworker_id: str | None = None
+
+
+def require_persons(request: Request, user: User, unit_id: str,
+                    action: str = "persons.read") -> PersonScope:
+    """The scope of person-level data ``user`` may read for ``unit_id``, or 403 problem
+    details (audited with outcome ``denied``). 404 for an unknown unit."""
+    services = request.app.state.services
+    try:
+        jc, scope = services.query(unit_scope, unit_id)
+    except UnknownUnit as e:
+        raise Problem(404, str(e), title="Unknown unit") from None
+    rights = user.rights
+    allowed, caseworker = False, None
+    if rights.persons == "all":
+        allowed = True
+    elif rights.persons in ("team", "caseload") and user.unit_id:
+        try:
+            own_jc, own = services.query(unit_scope, user.unit_id)
+        except UnknownUnit:
+            own_jc, own = None, set()
+        allowed = own_jc == jc and (own is None or (scope is not None and scope <= own))
+    elif rights.persons == "caseload":
+        allowed = True  # no unit given: the caseload filter alone decides
+    if rights.persons == "caseload":
+        caseworker = user.caseworker_id
+        allowed = allowed and bool(caseworker)
+    if not allowed:
+        users(request).audit.record(user.name, action, f"unit={unit_id}", "denied",
+                                    client_address(request))
+        raise Problem(403, f"role {rights.label} may not read person-level data of unit "
+                           f"{unit_id}", title="Forbidden")
+    return PersonScope(unit_id, jc, None if scope is None else frozenset(scope), caseworker)
+
+
+def require_audit(request: Request, user: User = Depends(current_user)) -> User:
+    if not user.rights.audit:
+        users(request).audit.record(user.name, "audit.read", "", "denied",
+                                    client_address(request))
+        raise Problem(403, f"role {user.rights.label} may not read the audit trail",
+                      title="Forbidden")
+    return user
+
+
+# -- login page ---------------------------------------------------------------------------------
+
+def _render_login(request: Request, error: str | None, next_url: str, status: int = 200,
+                  headers: dict | None = None) -> Response:
+    context = dict(request=request, error=error, next=next_url, csrf_token=csrf_token(request))
+    if (TEMPLATES / LOGIN_TEMPLATE).exists():
+        templates = _templates()
+        return templates.TemplateResponse(request, LOGIN_TEMPLATE, context,
+                                          status_code=status, headers=headers)
+    err = f"<p class=\"error\" role=\"alert\">{html.escape(error)}</p>" if error else ""
+    body = f"""<!doctype html><html lang="de"><head><meta charset="utf-8"><title>Anmelden – amip</title></head>
+<body><main><h1>amip – Anmelden</h1>{err}
+<form method="post" action="/login">
+<input type="hidden" name="csrf_token" value="{html.escape(context['csrf_token'])}">
+<input type="hidden" name="next" value="{html.escape(next_url)}">
+<label>Benutzername <input name="username" autocomplete="username" required></label>
+<label>Passwort <input name="password" type="password" autocomplete="current-password" required></label>
+<button type="submit">Anmelden</button></form></main></body></html>"""
+    return HTMLResponse(body, status_code=status, headers=headers)
+
+
+def _templates():
+    try:  # the pages' environment (filters, globals), when the pages exist
+        from amip.web import pages
+
+        t = getattr(pages, "templates", None)
+        if t is not None:
+            return t
+    except ImportError:
+        pass
+    from fastapi.templating import Jinja2Templates
+
+    return Jinja2Templates(directory=str(TEMPLATES))
+
+
+@router.get("/login")
+def login_form(request: Request, next: str = "/"):
+    return _render_login(request, None, safe_next(next))
+
+
+@router.post("/login", dependencies=[Depends(verify_csrf)])
+async def login(request: Request):
+    form = await request.form()
+    name = str(form.get("username") or "").strip()
+    password = str(form.get("password") or "")
+    next_url = safe_next(str(form.get("next") or "/"))
+    address = client_address(request)
+    store = users(request)
+    from starlette.concurrency import run_in_threadpool
+
+    try:  # argon2 takes tens of milliseconds: off the event loop
+        user = await run_in_threadpool(store.verify, name, password, address)
+    except LockedOut as e:
+        return _render_login(request, "Zu viele Fehlversuche. Bitte später erneut versuchen "
+                             f"(in {e.retry_after} Sekunden).", next_url, 429,
+                             {"Retry-After": str(e.retry_after)})
+    if user is None:
+        return _render_login(request, "Benutzername oder Passwort falsch.", next_url, 401)
+    request.session.clear()  # a fresh session (no fixation) with a fresh CSRF token
+    request.session["sid"] = store.open_session(user.name)
+    csrf_token(request)
+    store.audit.record(user.name, "login", f"role={user.role}", "ok", address)
+    return RedirectResponse(next_url, status_code=303)
+
+
+@router.post("/logout", dependencies=[Depends(verify_csrf)])
+def logout(request: Request):
+    user = _session_user(request)
+    sid = request.session.get("sid")
+    if isinstance(sid, str):
+        users(request).close_session(sid)
+    if user is not None:
+        users(request).audit.record(user.name, "logout", "", "ok", client_address(request))
+    request.session.clear()
+    return RedirectResponse("/login", status_code=303)
