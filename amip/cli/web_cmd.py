@@ -1,0 +1,128 @@
+"""`amip serve` (the web app and REST API) and `amip users` (add, disable, list)."""
+
+from __future__ import annotations
+
+import getpass
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from amip.web.settings import Settings
+
+STORE_HELP = "Store file (default: $AMIP_STORE or amip.duckdb)."
+USERS_DB_HELP = "Users database (SQLite; default: beside the store, *.users.sqlite)."
+
+
+def _settings(store: str | None, users_db: str | None = None, **kw) -> Settings:
+    s = Settings(store=store or os.environ.get("AMIP_STORE", "amip.duckdb"), **kw)
+    if users_db:
+        s.users_db = users_db
+    return s
+
+
+@click.command("serve")
+@click.option("--store", "store", type=click.Path(dir_okay=False), help=STORE_HELP)
+@click.option("--pg", "pg_url", help="Read the measures from PostgreSQL (connection URL).")
+@click.option("--users-db", type=click.Path(dir_okay=False), help=USERS_DB_HELP)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--insecure-cookies", is_flag=True,
+              help="Send the session cookie over plain HTTP (only for local use).")
+def serve_cmd(store, pg_url, users_db, host, port, insecure_cookies) -> None:
+    """Start the web app (German UI) and the REST API (/api/v1)."""
+    import uvicorn
+
+    from amip.web.app import create_app
+
+    settings = _settings(store, users_db, postgres_url=pg_url,
+                         secure_cookies=not insecure_cookies)
+    if not pg_url and not Path(settings.store).exists():
+        raise click.UsageError(f"store {settings.store} not found: import an extract first")
+    app = create_app(settings)
+    shown = "localhost" if host in ("127.0.0.1", "::1") else host
+    scheme = "http" if insecure_cookies else "https (behind a TLS proxy)"
+    click.echo(f"amip läuft auf http://{shown}:{port}/  (API: http://{shown}:{port}/api/v1/docs)")
+    if not insecure_cookies:
+        click.echo(f"Hinweis: Sitzungs-Cookies nur über {scheme}; für http://{shown} lokal "
+                   "--insecure-cookies verwenden.")
+    uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=False)
+
+
+@click.group("users")
+def users_group() -> None:
+    """Users of the web app: add, disable, list."""
+
+
+def _store(store, users_db):
+    from amip.web.users import UserStore
+
+    return UserStore(_settings(store, users_db))
+
+
+def _actor() -> str:
+    try:
+        return f"cli:{getpass.getuser()}"
+    except Exception:  # noqa: BLE001
+        return "cli"
+
+
+@users_group.command("add")
+@click.argument("name")
+@click.option("--role", required=True, help="geschaeftsfuehrung, controlling, teamleitung, ifk, "
+                                            "lesezugriff (roles.toml).")
+@click.option("--unit", "unit_id", help="The team (Teamleitung; an IFK's team).")
+@click.option("--caseworker", "caseworker_id", help="The caseworker id (Integrationsfachkraft).")
+@click.option("--password-stdin", is_flag=True, help="Read the password from stdin instead of "
+                                                    "generating one.")
+@click.option("--store", "store", type=click.Path(dir_okay=False), help=STORE_HELP)
+@click.option("--users-db", type=click.Path(dir_okay=False), help=USERS_DB_HELP)
+def users_add(name, role, unit_id, caseworker_id, password_stdin, store, users_db) -> None:
+    """Add a user; prints the generated password once."""
+    from amip.web.users import UserError
+
+    password = sys.stdin.readline().rstrip("\n") if password_stdin else None
+    users = _store(store, users_db)
+    try:
+        password = users.add_user(name, role, unit_id, caseworker_id, password, actor=_actor())
+    except UserError as e:
+        raise click.UsageError(str(e)) from None
+    finally:
+        users.close()
+    click.echo(f"Benutzer {name} ({role}) angelegt.")
+    if not password_stdin:
+        click.echo(f"Passwort (wird nur jetzt angezeigt): {password}")
+
+
+@users_group.command("disable")
+@click.argument("name")
+@click.option("--store", "store", type=click.Path(dir_okay=False), help=STORE_HELP)
+@click.option("--users-db", type=click.Path(dir_okay=False), help=USERS_DB_HELP)
+def users_disable(name, store, users_db) -> None:
+    """Disable a user (ends the user's sessions)."""
+    from amip.web.users import UserError
+
+    users = _store(store, users_db)
+    try:
+        users.disable_user(name, actor=_actor())
+    except UserError as e:
+        raise click.UsageError(str(e)) from None
+    finally:
+        users.close()
+    click.echo(f"Benutzer {name} deaktiviert.")
+
+
+@users_group.command("list")
+@click.option("--store", "store", type=click.Path(dir_okay=False), help=STORE_HELP)
+@click.option("--users-db", type=click.Path(dir_okay=False), help=USERS_DB_HELP)
+def users_list(store, users_db) -> None:
+    """List the users."""
+    users = _store(store, users_db)
+    try:
+        rows = users.list_users()
+    finally:
+        users.close()
+    for u in rows:
+        click.echo(f"{u.name}\t{u.role}\t{u.unit_id or '-'}\t{u.caseworker_id or '-'}\t"
+                   f"{'aktiv' if u.active else 'deaktiviert'}")
