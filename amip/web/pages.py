@@ -1,0 +1,449 @@
+"""The German web pages: Übersicht, Kennzahl detail with drill-down, Kundengruppen, Datenstand.
+
+Server-rendered (Jinja2) with htmx for the drill-down table; charts are Vega-Lite specs from
+:mod:`amip.reports.charts` (the same notation as the reports), rendered in the browser by the
+vendored vega-embed (``static/amip.js``). Every figure comes from :class:`Services` (the engine's
+records, cached per data state); forecasts, unit tables and customer groups are cached here the
+same way. The JSON twins of these pages are the REST API (``/api/v1``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import threading
+from collections import OrderedDict
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import HTMLResponse
+
+from amip import i18n
+from amip.catalogue import load
+from amip.engine.calendar import format_month, month_end, month_start, parse_month, stichtag
+from amip.engine.indicators import compute, published_as_of
+from amip.reports.charts import grouped_bars, line_series, spec_of
+from amip.reports.disclosure import DEFAULT_RULE, SUPPRESSED
+from amip.web.auth import csrf_token, page_user
+from amip.web.templating import templates
+
+router = APIRouter(include_in_schema=False)
+
+SEXES = {"all": "Insgesamt", "m": "Männer", "w": "Frauen"}
+GROUP_LABELS = {
+    "u25": "Junge Menschen unter 25 Jahren", "lza": "Langzeitarbeitslose",
+    "lzb": "Langzeitleistungsbeziehende", "severely_disabled": "Schwerbehinderte Menschen",
+    "rehabilitant": "Rehabilitandinnen und Rehabilitanden", "single_parents": "Alleinerziehende",
+    "returner": "Berufsrückkehrende", "no_vocational_training": "ohne Berufsabschluss",
+    "refugees": "Geflüchtete",
+}
+LEVELS = {"jobcenter": "Jobcenter", "standort": "Standort", "team": "Team"}
+FORM_TEXT = {
+    "change": "Veränderung gegenüber dem Vorjahresmonat: (Z / N − 1) × 100; Z im Berichtsmonat, "
+              "N im Vorjahresmonat.",
+    "rolling_quota": "Quote: Z / N × 100; Z = Summe über die letzten zwölf Monate, N = "
+                     "durchschnittlicher Bestand der zwölf Vormonate.",
+    "rolling_ratio": "Anteil: Z / N × 100; Z und N jeweils Summe über die letzten zwölf Monate.",
+    "month_quota": "Anteil im Berichtsmonat: Z / N × 100.",
+    "mean_rate": "Durchschnitt der zwölf Monatsraten Z(m) / N(m) × 100; Z und N als "
+                 "Zwölfmonatssummen ausgewiesen.",
+}
+FACT_TEXT = {
+    "llu": "Leistungen zum Lebensunterhalt (€)", "luh": "Leistungen für Unterkunft und Heizung (€)",
+    "elb": "Bestand erwerbsfähige Leistungsberechtigte (ELB)", "elb_in": "Zugänge ELB",
+    "elb_out": "Abgänge ELB", "integrations": "Integrationen",
+}
+
+
+# -- helpers ----------------------------------------------------------------------------------
+
+
+def _discloses(user) -> bool:
+    """Whether aggregates shown to ``user`` follow the disclosure control of published reports."""
+    try:
+        return bool(user.rights.disclosure)
+    except (AttributeError, KeyError):
+        return True
+
+
+def _rows(records, hide: bool) -> list[dict]:
+    """The engine's records as dicts; for roles under disclosure control small counts and the
+    values derived from them are hidden exactly as in the API (``suppressed``)."""
+    rows = [{"code": r.code, "month": r.month, "jobcenter_id": r.jobcenter_id, "sex": r.sex,
+             "numerator": r.numerator, "denominator": r.denominator, "value": r.value,
+             "unit_id": r.unit_id} for r in records]
+    if hide:
+        from amip.web.api import protect_records
+
+        rows = protect_records(rows)
+    for r in rows:
+        if r.get("suppressed"):
+            for k in ("numerator", "denominator", "value"):
+                if r[k] is None:
+                    r[k] = SUPPRESSED
+    return rows
+
+
+class _Cache:
+    """A small LRU cache keyed by the store's data state (forecasts, unit tables, groups)."""
+
+    def __init__(self, size: int = 256) -> None:
+        self._data: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+        self._size = size
+
+    def get(self, key, make):
+        with self._lock:
+            if key in self._data:
+                self._data.move_to_end(key)
+                return self._data[key]
+        value = make()
+        with self._lock:
+            self._data[key] = value
+            while len(self._data) > self._size:
+                self._data.popitem(last=False)
+        return value
+
+
+_cache = _Cache()
+
+
+def _services(request: Request):
+    return request.app.state.services
+
+
+def _cached(services, name: str, args: tuple, make):
+    return _cache.get((id(services), services.data_state(), name, args), make)
+
+
+def _latest(services) -> int:
+    m = services.latest_month()
+    if m is None:
+        raise HTTPException(404, "Es sind noch keine Daten importiert.")
+    return m
+
+
+def _month_arg(services, monat: str | None) -> int:
+    latest = _latest(services)
+    if not monat:
+        return latest
+    try:
+        m = parse_month(monat)
+    except ValueError:
+        raise HTTPException(422, f"Ungültiger Monat {monat!r} (erwartet JJJJ-MM).") from None
+    if m > latest:
+        raise HTTPException(404, f"Für {monat} liegen noch keine Daten vor.")
+    return m
+
+
+def signed_pp(value: float | None) -> str:
+    """A difference of two percentages: ``+1,2 Pp.``, ``−0,4 Pp.``."""
+    return "–" if value is None else i18n.signed_pct(value).replace("%", "Pp.")
+
+
+def chart_json(chart) -> str:
+    """The Vega-Lite spec as JSON for a data attribute (no ``$schema`` URL in the page)."""
+    spec = spec_of(chart)
+    spec.pop("$schema", None)
+    return json.dumps(spec, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
+def sparkline(points: list[tuple[str, float | None]]) -> str:
+    """A small Vega-Lite line (no axes) over ``(YYYY-MM, value)`` points, last point marked."""
+    values = [{"monat": f"{mo}-01", "wert": v, "text": f"{i18n.month(dt.date.fromisoformat(mo + '-01'))}: "
+               f"{i18n.by_kind(v, 'pct')}"} for mo, v in points if v is not None]
+    enc = {"x": {"field": "monat", "type": "temporal", "axis": None},
+           "y": {"field": "wert", "type": "quantitative", "axis": None,
+                 "scale": {"zero": False}}}
+    spec = {
+        "width": 130, "height": 26, "padding": 2, "background": None,
+        "config": {"view": {"stroke": None}},
+        "data": {"values": values},
+        "layer": [
+            {"mark": {"type": "line", "color": "#3a3a3a", "strokeWidth": 1.5}, "encoding": enc},
+            {"mark": {"type": "point", "filled": True, "color": "#3a3a3a", "size": 40,
+                      "opacity": 0},
+             "encoding": {**enc, "tooltip": {"field": "text", "type": "nominal"}}},
+            {"transform": [{"window": [{"op": "rank", "as": "r"}],
+                            "sort": [{"field": "monat", "order": "descending"}]},
+                           {"filter": "datum.r == 1"}],
+             "mark": {"type": "circle", "color": "#1f3a5a", "size": 22}, "encoding": enc},
+        ],
+    }
+    return json.dumps(spec, ensure_ascii=False, separators=(",", ":"))
+
+
+def _render(request: Request, name: str, user, **context) -> HTMLResponse:
+    services = _services(request)
+    context.update(request=request, user=user, csrf_token=csrf_token(request),
+                   data_date=services.data_date())
+    return templates.TemplateResponse(request, name, context)
+
+
+def _units(services) -> dict[str, dict]:
+    return {u["unit_id"]: u for u in services.table("units")}
+
+
+def _unit_chain(units: dict[str, dict], unit_id: str | None) -> list[dict]:
+    """The units from the Jobcenter down to ``unit_id``."""
+    chain = []
+    u = units.get(unit_id) if unit_id else None
+    while u is not None:
+        chain.insert(0, u)
+        u = units.get(u["parent_unit_id"]) if u["parent_unit_id"] else None
+    return chain
+
+
+def _is_final(m: int, data_date: dt.date | None) -> bool:
+    """The month's Wartezeit has passed: its figures are final (``endgültig``)."""
+    return data_date is not None and published_as_of(m) <= data_date
+
+
+def _value_kind(ind) -> str:
+    return "eur" if ind.unit == "EUR" else "number"
+
+
+# -- Übersicht --------------------------------------------------------------------------------
+
+
+@router.get("/", response_class=HTMLResponse)
+def overview(request: Request, user=Depends(page_user)):
+    services = _services(request)
+    m = _latest(services)
+    months = tuple(range(m - 12, m + 1))
+    hide = _discloses(user)
+    by = {(r["code"], r["month"]): r for r in _rows(services.indicators(months), hide)
+          if r["sex"] == "all"}
+    cat = load()
+    rows = []
+    for code, ind in cat.indicators.items():
+        now, before = by.get((code, format_month(m))), by.get((code, format_month(m - 12)))
+        value = now["value"] if now else None
+        prev = before["value"] if before else None
+        numeric = isinstance(value, float) and isinstance(prev, float)
+        rows.append({
+            "code": code, "ind": ind, "value": value, "prev": prev,
+            "change": value - prev if numeric else None,
+            "spark": sparkline([(format_month(k), by[(code, format_month(k))]["value"])
+                                for k in months if (code, format_month(k)) in by]),
+        })
+    return _render(request, "overview.html.j2", user, active="uebersicht", rows=rows, month=m,
+                   final=_is_final(m, services.data_date()), signed_pp=signed_pp,
+                   jobcenter=(services.table("jobcenters") or [{}])[0])
+
+
+# -- Kennzahl detail ---------------------------------------------------------------------------
+
+
+def _forecast(services, code: str, m: int, unit_id: str | None, sex: str):
+    from amip.engine.forecast import forecast
+
+    def make():
+        try:
+            return services.query(forecast, code, m, None, 0.8, 500, unit_id=unit_id, sex=sex,
+                                  history_months=60)
+        except Exception:  # too short a history or an unsupported scope: no forecast band
+            return None
+
+    return _cached(services, "forecast", (code, m, unit_id, sex), make)
+
+
+def _unit_records(services, code: str, months: tuple[int, ...], unit_ids: tuple[str, ...]):
+    def make():
+        return services.query(compute, list(months), None, None, False, None, False, [code],
+                              list(unit_ids))
+
+    return _cached(services, "units", (code, months, unit_ids), make)
+
+
+@router.get("/kennzahl/{code}", response_class=HTMLResponse)
+def indicator(request: Request, code: str, monat: str | None = None, einheit: str | None = None,
+              geschlecht: str = "all", user=Depends(page_user)):
+    services = _services(request)
+    cat = load()
+    ind = cat.indicators.get(code.upper())
+    if ind is None:
+        raise HTTPException(404, f"Unbekannte Kennzahl {code!r}.")
+    code = ind.code
+    if geschlecht not in SEXES:
+        raise HTTPException(422, "Geschlecht: all, m oder w.")
+    m = _month_arg(services, monat)
+    latest = _latest(services)
+    units = _units(services)
+    if einheit and einheit not in units:
+        raise HTTPException(404, f"Unbekannte Organisationseinheit {einheit!r}.")
+    unit = units.get(einheit) if einheit else None
+    unit_id = None if unit is None or unit["level"] == "jobcenter" else unit["unit_id"]
+    chain = _unit_chain(units, unit["unit_id"] if unit else None) or \
+        [u for u in units.values() if u["level"] == "jobcenter"][:1]
+
+    months = tuple(range(m - 23, m + 1))
+    hide = _discloses(user)
+    records = [r for r in services.indicators(months, unit_id=unit_id) if r.code == code]
+    by = {(r["month"], r["sex"]): r for r in _rows(records, hide)}
+
+    def cell(r, field):
+        return None if r is None else r[field]
+
+    data_date = services.data_date()
+    series = []
+    for k in reversed(months):
+        r = by.get((format_month(k), geschlecht))
+        series.append({"month": k, "numerator": cell(r, "numerator"),
+                       "denominator": cell(r, "denominator"), "value": cell(r, "value"),
+                       "final": _is_final(k, data_date)})
+    sexes = []
+    for s, label in SEXES.items():
+        r, p = by.get((format_month(m), s)), by.get((format_month(m - 12), s))
+        v, pv = cell(r, "value"), cell(p, "value")
+        sexes.append({"sex": s, "label": label, "value": v, "prev": pv,
+                      "numerator": cell(r, "numerator"), "denominator": cell(r, "denominator"),
+                      "change": v - pv if isinstance(v, float) and isinstance(pv, float) else None,
+                      "suppressed": bool(r and r.get("suppressed"))})
+
+    actual = [{"monat": month_start(k), "wert": by[(format_month(k), geschlecht)]["value"]}
+              for k in months if isinstance(by.get((format_month(k), geschlecht), {})
+                                            .get("value"), float)]
+    fc = _forecast(services, code, m, unit_id, geschlecht) if not hide else None
+    forecast_rows = []
+    if fc is not None:
+        forecast_rows = [{"monat": month_start(parse_month(p.month)), "wert": p.value,
+                          "untere": p.lower, "obere": p.upper}
+                         for p in fc.points if parse_month(p.month) > m and p.value is not None]
+    chart = chart_json(line_series(actual, forecast=forecast_rows or None, kind="pct",
+                                   width=640, height=240)) if actual else None
+    current = by.get((format_month(m), geschlecht))
+    return _render(
+        request, "indicator.html.j2", user, active="uebersicht", ind=ind, code=code, month=m,
+        latest=latest, month_choices=list(range(latest, max(latest - 60, 0), -1)),
+        unit=unit, chain=chain, level_label=LEVELS, sex=geschlecht, sexes_label=SEXES,
+        series=series, sexes=sexes, chart=chart, forecast=fc if forecast_rows else None,
+        current=current, value_kind=_value_kind(ind), form_text=FORM_TEXT.get(ind.form, ind.form),
+        fact_text=FACT_TEXT, signed_pp=signed_pp, hide=hide, final=_is_final(m, data_date),
+        rules=cat.rules_for(stichtag(m)) if hasattr(cat, "rules_for") else None)
+
+
+@router.get("/kennzahl/{code}/einheiten", response_class=HTMLResponse)
+def indicator_units(request: Request, code: str, monat: str | None = None,
+                    einheit: str | None = None, user=Depends(page_user)):
+    """The htmx partial of the drill-down: the measure for each unit one level below."""
+    services = _services(request)
+    ind = load().indicators.get(code.upper())
+    if ind is None:
+        raise HTTPException(404, f"Unbekannte Kennzahl {code!r}.")
+    code = ind.code
+    m = _month_arg(services, monat)
+    units = _units(services)
+    if einheit and einheit not in units:
+        raise HTTPException(404, f"Unbekannte Organisationseinheit {einheit!r}.")
+    parent = units[einheit] if einheit else \
+        next((u for u in units.values() if u["level"] == "jobcenter"), None)
+    children = sorted((u for u in units.values()
+                       if parent is not None and u["parent_unit_id"] == parent["unit_id"]),
+                      key=lambda u: u["name"])
+    hide = _discloses(user)
+    rows = []
+    if children:
+        months = (m - 12, m)
+        recs = _unit_records(services, code, months, tuple(u["unit_id"] for u in children))
+        by = {(r["unit_id"], r["month"]): r for r in _rows(recs, hide) if r["sex"] == "all"}
+        for u in children:
+            r, p = by.get((u["unit_id"], format_month(m))), by.get((u["unit_id"], format_month(m - 12)))
+            has_children = any(c["parent_unit_id"] == u["unit_id"] for c in units.values())
+            rows.append({"unit": u, "level": LEVELS.get(u["level"], u["level"]),
+                         "value": r["value"] if r else None, "prev": p["value"] if p else None,
+                         "numerator": r["numerator"] if r else None,
+                         "denominator": r["denominator"] if r else None,
+                         "has_children": has_children})
+    return templates.TemplateResponse(request, "_units.html.j2", {
+        "request": request, "rows": rows, "parent": parent, "code": code, "month": m, "ind": ind,
+        "value_kind": _value_kind(ind), "signed_pp": signed_pp,
+        "level_label": LEVELS, "child_level": LEVELS.get(children[0]["level"]) if children else None})
+
+
+# -- Kundengruppen -----------------------------------------------------------------------------
+
+
+@router.get("/kundengruppen", response_class=HTMLResponse)
+def customer_groups_page(request: Request, monat: str | None = None, user=Depends(page_user)):
+    from amip.engine.forecast import monthly_facts
+    from amip.reports.figures import customer_groups
+
+    services = _services(request)
+    m = _month_arg(services, monat)
+    latest = _latest(services)
+    jc = services.table("jobcenters")[0]
+    jc_id = jc["jobcenter_id"]
+
+    def groups_at(k):
+        return _cached(services, "groups", (jc_id, k),
+                       lambda: services.query(customer_groups, jc_id, stichtag(k)))
+
+    now, before = groups_at(m), groups_at(m - 12)
+    hide = _discloses(user)
+
+    def shown(v):
+        return SUPPRESSED if hide and DEFAULT_RULE.hides(v) else v
+
+    def change(a, b):
+        return None if not b else (a / b - 1) * 100
+
+    rows = [{"key": g, "label": label,
+             "elb_prev": shown(before[g]["elb"]), "elb": shown(now[g]["elb"]),
+             "elb_change": None if hide and (DEFAULT_RULE.hides(now[g]["elb"]) or
+                                             DEFAULT_RULE.hides(before[g]["elb"]))
+             else change(now[g]["elb"], before[g]["elb"]),
+             "al_prev": shown(before[g]["unemployed"]), "al": shown(now[g]["unemployed"]),
+             "al_change": None if hide and (DEFAULT_RULE.hides(now[g]["unemployed"]) or
+                                            DEFAULT_RULE.hides(before[g]["unemployed"]))
+             else change(now[g]["unemployed"], before[g]["unemployed"])}
+            for g, label in GROUP_LABELS.items() if g in now]
+    bars = []
+    for r in rows:
+        short = r["label"].replace("Rehabilitandinnen und Rehabilitanden", "Rehabilitanden") \
+            .replace("Junge Menschen unter 25 Jahren", "unter 25 Jahren")
+        if not hide:
+            bars += [{"gruppe": short, "reihe": "Vorjahr", "elb": r["elb_prev"]},
+                     {"gruppe": short, "reihe": "Ist", "elb": r["elb"]}]
+    chart = chart_json(grouped_bars(bars, "gruppe", "elb", "reihe", width=1040, height=200)) \
+        if bars else None
+
+    fs = _cached(services, "flows", (jc_id, m), lambda: services.query(
+        monthly_facts, jc_id, m - 12, m, ["elb", "elb_in", "elb_out"]))
+    flows = [{"month": k, "stock": fs.get("elb", k), "inflow": fs.get("elb_in", k),
+              "outflow": fs.get("elb_out", k)} for k in range(m, m - 13, -1)]
+    flow_rows = [{"monat": format_month(f["month"]), "reihe": name, "wert": f[key]}
+                 for f in reversed(flows) for key, name in (("inflow", "Zugänge"),
+                                                            ("outflow", "Abgänge"))]
+    flow_chart = chart_json(grouped_bars(
+        [{"monat": i18n.month(dt.date.fromisoformat(r["monat"] + "-01")).replace(" 20", " "),
+          **{k: v for k, v in r.items() if k != "monat"}} for r in flow_rows],
+        "monat", "wert", "reihe", labels=False, width=1040, height=170))
+    return _render(request, "groups.html.j2", user, active="kundengruppen", rows=rows,
+                   month=m, day=stichtag(m), day_prev=stichtag(m - 12), chart=chart,
+                   flows=flows, flow_chart=flow_chart, hide=hide, latest=latest,
+                   month_choices=list(range(latest, max(latest - 60, 0), -1)))
+
+
+# -- Datenstand --------------------------------------------------------------------------------
+
+
+@router.get("/datenstand", response_class=HTMLResponse)
+def data_state(request: Request, user=Depends(page_user)):
+    services = _services(request)
+    data_date = services.data_date()
+    latest = services.latest_month()
+    wait = load().parameters.wartezeit_months
+    imports = []
+    for imp in sorted(services.imports(), key=lambda i: i["import_id"], reverse=True):
+        files = imp.get("files") or []
+        imports.append({**imp, "n_files": len(files),
+                        "rows": sum(f.get("rows", 0) for f in files),
+                        "tables": ", ".join(sorted({f.get("table", "") for f in files}))})
+    months = []
+    if latest is not None:
+        for k in range(latest, latest - 12, -1):
+            months.append({"month": k, "final_on": published_as_of(k),
+                           "final": _is_final(k, data_date),
+                           "stichtag": stichtag(k), "end": month_end(k)})
+    return _render(request, "datenstand.html.j2", user, active="datenstand", imports=imports,
+                   months=months, latest=latest, wait=wait, today=dt.date.today())
