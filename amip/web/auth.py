@@ -178,12 +178,10 @@ def _render_login(request: Request, error: str | None, next_url: str, status: in
 
 
 def _templates():
-    try:  # the pages' environment (filters, globals), when the pages exist
-        from amip.web import pages
+    try:  # the pages' environment (filters, globals), when it exists
+        from amip.web.templating import templates
 
-        t = getattr(pages, "templates", None)
-        if t is not None:
-            return t
+        return templates
     except ImportError:
         pass
     from fastapi.templating import Jinja2Templates
