@@ -67,8 +67,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         warm.start()  # the latest month's measures, so the first page view is quick
         yield
         warm.join(timeout=30)
-        services.close()
-        users.close()
+        if app.state.close_on_shutdown:  # tests that enter the lifespan often keep them open
+            services.close()
+            users.close()
 
     app = FastAPI(title="amip", version=__version__, lifespan=lifespan,
                   description="Steuerung und Controlling für Jobcenter (SGB II): Kennzahlen nach "
@@ -76,6 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                               "Anmeldung über POST /login (Sitzungs-Cookie).",
                   openapi_url="/api/v1/openapi.json", docs_url=None, redoc_url=None)
     app.state.settings, app.state.services, app.state.users = settings, services, users
+    app.state.close_on_shutdown = True
     problems.install(app)
     app.add_exception_handler(auth.LoginRequired, auth.login_required_handler)
     app.include_router(auth.router)

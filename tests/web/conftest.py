@@ -51,6 +51,7 @@ def web_app(web_settings):
     from amip.web.app import create_app
 
     app = create_app(web_settings)
+    app.state.close_on_shutdown = False  # schemathesis enters the lifespan per request
     app.state.passwords = {name: app.state.users.add_user(name, role, unit, cw)
                            for name, (role, unit, cw) in USERS.items()}
     yield app
