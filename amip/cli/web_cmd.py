@@ -42,11 +42,10 @@ def serve_cmd(store, pg_url, users_db, host, port, insecure_cookies) -> None:
         raise click.UsageError(f"store {settings.store} not found: import an extract first")
     app = create_app(settings)
     shown = "localhost" if host in ("127.0.0.1", "::1") else host
-    scheme = "http" if insecure_cookies else "https (behind a TLS proxy)"
     click.echo(f"amip läuft auf http://{shown}:{port}/  (API: http://{shown}:{port}/api/v1/docs)")
     if not insecure_cookies:
-        click.echo(f"Hinweis: Sitzungs-Cookies nur über {scheme}; für http://{shown} lokal "
-                   "--insecure-cookies verwenden.")
+        click.echo("Hinweis: Sitzungs-Cookies nur über HTTPS (TLS-Proxy davor); lokal über "
+                   "http:// mit --insecure-cookies starten.")
     uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=False)
 
 
