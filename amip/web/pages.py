@@ -36,6 +36,13 @@ GROUP_LABELS = {
     "returner": "Berufsrückkehrende", "no_vocational_training": "ohne Berufsabschluss",
     "refugees": "Geflüchtete",
 }
+SHORT_GROUP_LABELS = {  # chart axis labels (the table gives the full names)
+    "u25": "unter 25 J.", "lza": "Langzeitarbeitslose", "lzb": "Langzeitleistungsbez.",
+    "severely_disabled": "Schwerbehinderte", "rehabilitant": "Rehabilitanden",
+    "single_parents": "Alleinerziehende", "returner": "Berufsrückkehrende",
+    "no_vocational_training": "ohne Berufsabschluss", "refugees": "Geflüchtete",
+}
+SHORT_MONTHS = ("Jan", "Feb", "Mär", "Apr", "Mai", "Jun", "Jul", "Aug", "Sep", "Okt", "Nov", "Dez")
 LEVELS = {"jobcenter": "Jobcenter", "standort": "Standort", "team": "Team"}
 FORM_TEXT = {
     "change": "Veränderung gegenüber dem Vorjahresmonat: (Z / N − 1) × 100; Z im Berichtsmonat, "
@@ -198,6 +205,13 @@ def _is_final(m: int, data_date: dt.date | None) -> bool:
     return data_date is not None and published_as_of(m) <= data_date
 
 
+def _digits(rows) -> dict[str, int]:
+    """Decimals of the Zähler and Nenner columns: one where any value is fractional (a mean
+    stock), none for counts, so that a column is printed uniformly."""
+    return {k: int(any(isinstance(r.get(k), float) and not float(r[k]).is_integer()
+                       for r in rows if r)) for k in ("numerator", "denominator")}
+
+
 def _value_kind(ind) -> str:
     return "eur" if ind.unit == "EUR" else "number"
 
@@ -310,14 +324,14 @@ def indicator(request: Request, code: str, monat: str | None = None, einheit: st
                           "untere": p.lower, "obere": p.upper}
                          for p in fc.points if parse_month(p.month) > m and p.value is not None]
     chart = chart_json(line_series(actual, forecast=forecast_rows or None, kind="pct",
-                                   width=640, height=240)) if actual else None
+                                   width=460, height=220)) if actual else None
     current = by.get((format_month(m), geschlecht))
     return _render(
         request, "indicator.html.j2", user, active="uebersicht", ind=ind, code=code, month=m,
         latest=latest, month_choices=list(range(latest, max(latest - 60, 0), -1)),
         unit=unit, chain=chain, level_label=LEVELS, sex=geschlecht, sexes_label=SEXES,
         series=series, sexes=sexes, chart=chart, forecast=fc if forecast_rows else None,
-        current=current, value_kind=_value_kind(ind), form_text=FORM_TEXT.get(ind.form, ind.form),
+        current=current, value_kind=_value_kind(ind), digits=_digits(by.values()), form_text=FORM_TEXT.get(ind.form, ind.form),
         fact_text=FACT_TEXT, signed_pp=signed_pp, hide=hide, final=_is_final(m, data_date),
         rules=cat.rules_for(stichtag(m)) if hasattr(cat, "rules_for") else None)
 
@@ -356,7 +370,7 @@ def indicator_units(request: Request, code: str, monat: str | None = None,
                          "has_children": has_children})
     return templates.TemplateResponse(request, "_units.html.j2", {
         "request": request, "rows": rows, "parent": parent, "code": code, "month": m, "ind": ind,
-        "value_kind": _value_kind(ind), "signed_pp": signed_pp,
+        "value_kind": _value_kind(ind), "signed_pp": signed_pp, "digits": _digits(rows),
         "level_label": LEVELS, "child_level": LEVELS.get(children[0]["level"]) if children else None})
 
 
@@ -399,8 +413,7 @@ def customer_groups_page(request: Request, monat: str | None = None, user=Depend
             for g, label in GROUP_LABELS.items() if g in now]
     bars = []
     for r in rows:
-        short = r["label"].replace("Rehabilitandinnen und Rehabilitanden", "Rehabilitanden") \
-            .replace("Junge Menschen unter 25 Jahren", "unter 25 Jahren")
+        short = SHORT_GROUP_LABELS.get(r["key"], r["label"])
         if not hide:
             bars += [{"gruppe": short, "reihe": "Vorjahr", "elb": r["elb_prev"]},
                      {"gruppe": short, "reihe": "Ist", "elb": r["elb"]}]
@@ -411,13 +424,12 @@ def customer_groups_page(request: Request, monat: str | None = None, user=Depend
         monthly_facts, jc_id, m - 12, m, ["elb", "elb_in", "elb_out"]))
     flows = [{"month": k, "stock": fs.get("elb", k), "inflow": fs.get("elb_in", k),
               "outflow": fs.get("elb_out", k)} for k in range(m, m - 13, -1)]
-    flow_rows = [{"monat": format_month(f["month"]), "reihe": name, "wert": f[key]}
+    flow_rows = [{"monat": f"{SHORT_MONTHS[f['month'] % 12]} {f['month'] // 12}", "reihe": name,
+                  "Personen": f[key]}
                  for f in reversed(flows) for key, name in (("inflow", "Zugänge"),
                                                             ("outflow", "Abgänge"))]
-    flow_chart = chart_json(grouped_bars(
-        [{"monat": i18n.month(dt.date.fromisoformat(r["monat"] + "-01")).replace(" 20", " "),
-          **{k: v for k, v in r.items() if k != "monat"}} for r in flow_rows],
-        "monat", "wert", "reihe", labels=False, width=1040, height=170))
+    flow_chart = chart_json(grouped_bars(flow_rows, "monat", "Personen", "reihe", labels=False,
+                                         width=1040, height=170))
     return _render(request, "groups.html.j2", user, active="kundengruppen", rows=rows,
                    month=m, day=stichtag(m), day_prev=stichtag(m - 12), chart=chart,
                    flows=flows, flow_chart=flow_chart, hide=hide, latest=latest,

@@ -49,6 +49,7 @@ def _num(value, digits: int = 0) -> str:
 
 templates = Jinja2Templates(directory=str(HERE / "templates"))
 _env = templates.env
+_env.autoescape = True  # starlette's default escapes only *.html; ours are *.html.j2
 _env.filters.update(
     num=_num,
     pct=lambda v, digits=1: i18n.by_kind(v, "pct", digits),

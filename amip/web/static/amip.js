@@ -33,6 +33,8 @@
       el.setAttribute("data-rendered", "1");
       window.vegaEmbed(el, spec, {
         actions: false, renderer: "svg", ast: true, defaultStyle: false,
+        tooltip: {disableDefaultStyle: true},  /* CSP: no injected <style>; amip.css styles it */
+        logLevel: window.vega.Error,  /* Vega-Lite's hints about a spec are not page errors */
         formatLocale: FORMAT_DE, timeFormatLocale: TIME_DE,
         loader: {http: {credentials: "same-origin"}}
       }).catch(function (err) {
