@@ -8,8 +8,10 @@ queries run under a lock (the cache makes this cheap).
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import threading
+import time
 from collections import OrderedDict
 
 from amip.catalogue import load
@@ -17,6 +19,9 @@ from amip.engine.indicators import Record, compute
 from amip.engine.overview import latest_month
 from amip.store import Store
 from amip.web.settings import Settings
+
+
+_MISSING = object()
 
 
 class Services:
@@ -34,6 +39,8 @@ class Services:
         self._cache: OrderedDict[tuple, list[Record]] = OrderedDict()
         self._cache_size = 512
         self.closed = False
+        self._state: tuple[float, str] | None = None  # (checked at, data state)
+        self._memo: dict[tuple, object] = {}
 
     def close(self) -> None:
         with self._lock:
@@ -43,8 +50,33 @@ class Services:
 
     # -- data state -----------------------------------------------------------------------------
 
+    #: seconds a looked-up data state is reused (a new import shows within this time)
+    STATE_TTL = 2.0
+
     def data_state(self) -> str:
         """Changes whenever an import changes the data (the cache key's first part)."""
+        cached = self._state
+        if cached is not None and time.monotonic() - cached[0] < self.STATE_TTL:
+            return cached[1]
+        state = self._lookup_state()
+        self._state = (time.monotonic(), state)
+        return state
+
+    def _memoized(self, name: str, fn, *args):
+        """``fn(*args)`` once per data state (reference data: latest month, units, ...)."""
+        key = (self.data_state(), name, args)
+        value = self._memo.get(key, _MISSING)
+        if value is _MISSING:
+            with self._lock:
+                value = self._memo.get(key, _MISSING)
+                if value is _MISSING:
+                    value = fn(*args)
+                    if len(self._memo) > 256:
+                        self._memo.clear()
+                    self._memo[key] = value
+        return value
+
+    def _lookup_state(self) -> str:
         with self._lock:
             if self._store is None:
                 return "postgres"
@@ -54,11 +86,17 @@ class Services:
         return f"{rows[0][0]}:{rows[0][1]}"
 
     def latest_month(self) -> int | None:
+        return self._memoized("latest_month", self._latest_month)
+
+    def _latest_month(self) -> int | None:
         with self._lock:
             month = latest_month(self._view)
         return None if month is None else month.year * 12 + month.month - 1
 
     def data_date(self) -> dt.date | None:
+        return self._memoized("data_date", self._data_date)
+
+    def _data_date(self) -> dt.date | None:
         with self._lock:
             return self._view.latest_recorded_on(("elb_spells",))
 
@@ -103,11 +141,18 @@ class Services:
     # -- reference data -------------------------------------------------------------------------
 
     def table(self, name: str) -> list[dict]:
-        """Rows of a (corrected) store table as dicts; for small tables (units, jobcenters)."""
+        """Rows of a (corrected) store table as dicts; for small tables (units, jobcenters).
+        Cached per data state; each caller gets its own copy."""
+        return copy.deepcopy(self._memoized("table", self._table, name))
+
+    def _table(self, name: str) -> list[dict]:
         with self._lock:
             return self._view.table(name).to_pyarrow().to_pylist()
 
     def imports(self) -> list[dict]:
+        return copy.deepcopy(self._memoized("imports", self._imports))
+
+    def _imports(self) -> list[dict]:
         with self._lock:
             return self._store.imports() if self._store is not None else []
 
