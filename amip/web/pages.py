@@ -212,6 +212,11 @@ def _digits(rows) -> dict[str, int]:
                        for r in rows if r)) for k in ("numerator", "denominator")}
 
 
+def _pct_kind(ind) -> str:
+    """Changes carry a sign (``+2,0 %``, ``−3,2 %``) as in the CLI and the reports."""
+    return "change_pct" if ind.is_change else "pct"
+
+
 def _value_kind(ind) -> str:
     return "eur" if ind.unit == "EUR" else "number"
 
@@ -331,7 +336,7 @@ def indicator(request: Request, code: str, monat: str | None = None, einheit: st
         latest=latest, month_choices=list(range(latest, max(latest - 60, 0), -1)),
         unit=unit, chain=chain, level_label=LEVELS, sex=geschlecht, sexes_label=SEXES,
         series=series, sexes=sexes, chart=chart, forecast=fc if forecast_rows else None,
-        current=current, value_kind=_value_kind(ind), digits=_digits(by.values()), form_text=FORM_TEXT.get(ind.form, ind.form),
+        current=current, value_kind=_value_kind(ind), pk=_pct_kind(ind), digits=_digits(by.values()), form_text=FORM_TEXT.get(ind.form, ind.form),
         fact_text=FACT_TEXT, signed_pp=signed_pp, hide=hide, final=_is_final(m, data_date),
         rules=cat.rules_for(stichtag(m)) if hasattr(cat, "rules_for") else None)
 
@@ -370,7 +375,7 @@ def indicator_units(request: Request, code: str, monat: str | None = None,
                          "has_children": has_children})
     return templates.TemplateResponse(request, "_units.html.j2", {
         "request": request, "rows": rows, "parent": parent, "code": code, "month": m, "ind": ind,
-        "value_kind": _value_kind(ind), "signed_pp": signed_pp, "digits": _digits(rows),
+        "value_kind": _value_kind(ind), "pk": _pct_kind(ind), "signed_pp": signed_pp, "digits": _digits(rows),
         "level_label": LEVELS, "child_level": LEVELS.get(children[0]["level"]) if children else None})
 
 
