@@ -9,6 +9,7 @@ PYTHON ?= python3
 BIN := $(VENV)/bin
 AMIP := $(BIN)/amip
 DEMO ?= out/demo
+PORT ?= 8000
 DEB_PACKAGES := python3-venv python3-dev postgresql libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils chromium
 STAMP_SYS := $(VENV)/.system-packages
 STAMP_PY := $(VENV)/.installed
@@ -24,6 +25,12 @@ demo: venv
 	$(AMIP) report monthly --month 2020-12 --store $(DEMO)/amip.duckdb --out $(DEMO)/berichte
 	@echo
 	@echo "Berichte: $(DEMO)/berichte (PDF, HTML, XLSX, CSV). Daten: $(DEMO)/amip.duckdb"
+	@echo
+	@echo "Demo-Benutzer für das Dashboard (Rolle Controlling):"
+	@$(AMIP) users add demo --role controlling --store $(DEMO)/amip.duckdb
+	@echo
+	@echo "Dashboard: http://127.0.0.1:$(PORT)/  (Benutzer: demo, Passwort siehe oben; beenden mit Strg+C)"
+	$(AMIP) serve --store $(DEMO)/amip.duckdb --host 127.0.0.1 --port $(PORT) --insecure-cookies
 
 test: venv
 	$(BIN)/python -m pytest -q

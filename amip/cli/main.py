@@ -10,6 +10,7 @@ from amip.cli.postgres_cmd import publish_cmd
 from amip.cli.report_cmd import report_cmd
 from amip.cli.store_cmds import import_cmd, imports_cmd, overview_cmd, validate_cmd
 from amip.cli.synth_cmd import synth
+from amip.cli.web_cmd import serve_cmd, users_group
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -19,7 +20,7 @@ def cli() -> None:
 
 
 for command in (synth, validate_cmd, import_cmd, imports_cmd, overview_cmd, indicators_cmd,
-                publish_cmd, report_cmd):
+                publish_cmd, report_cmd, serve_cmd, users_group):
     cli.add_command(command)
 
 
