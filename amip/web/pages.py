@@ -156,8 +156,9 @@ def chart_json(chart) -> str:
 
 def sparkline(points: list[tuple[str, float | None]]) -> str:
     """A small Vega-Lite line (no axes) over ``(YYYY-MM, value)`` points, last point marked."""
-    values = [{"monat": f"{mo}-01", "wert": v, "text": f"{i18n.month(dt.date.fromisoformat(mo + '-01'))}: "
-               f"{i18n.by_kind(v, 'pct')}"} for mo, v in points if v is not None]
+    values = [{"monat": f"{mo}-01", "wert": v,
+               "text": f"{i18n.month(dt.date.fromisoformat(mo + '-01'))}: {i18n.by_kind(v, 'pct')}"}
+              for mo, v in points if isinstance(v, (int, float))]
     enc = {"x": {"field": "monat", "type": "temporal", "axis": None},
            "y": {"field": "wert", "type": "quantitative", "axis": None,
                  "scale": {"zero": False}}}
@@ -336,7 +337,8 @@ def indicator(request: Request, code: str, monat: str | None = None, einheit: st
         latest=latest, month_choices=list(range(latest, max(latest - 60, 0), -1)),
         unit=unit, chain=chain, level_label=LEVELS, sex=geschlecht, sexes_label=SEXES,
         series=series, sexes=sexes, chart=chart, forecast=fc if forecast_rows else None,
-        current=current, value_kind=_value_kind(ind), pk=_pct_kind(ind), digits=_digits(by.values()), form_text=FORM_TEXT.get(ind.form, ind.form),
+        current=current, value_kind=_value_kind(ind), pk=_pct_kind(ind),
+        digits=_digits(by.values()), form_text=FORM_TEXT.get(ind.form, ind.form),
         fact_text=FACT_TEXT, signed_pp=signed_pp, hide=hide, final=_is_final(m, data_date),
         rules=cat.rules_for(stichtag(m)) if hasattr(cat, "rules_for") else None)
 
@@ -366,7 +368,8 @@ def indicator_units(request: Request, code: str, monat: str | None = None,
         recs = _unit_records(services, code, months, tuple(u["unit_id"] for u in children))
         by = {(r["unit_id"], r["month"]): r for r in _rows(recs, hide) if r["sex"] == "all"}
         for u in children:
-            r, p = by.get((u["unit_id"], format_month(m))), by.get((u["unit_id"], format_month(m - 12)))
+            r = by.get((u["unit_id"], format_month(m)))
+            p = by.get((u["unit_id"], format_month(m - 12)))
             has_children = any(c["parent_unit_id"] == u["unit_id"] for c in units.values())
             rows.append({"unit": u, "level": LEVELS.get(u["level"], u["level"]),
                          "value": r["value"] if r else None, "prev": p["value"] if p else None,
@@ -375,8 +378,9 @@ def indicator_units(request: Request, code: str, monat: str | None = None,
                          "has_children": has_children})
     return templates.TemplateResponse(request, "_units.html.j2", {
         "request": request, "rows": rows, "parent": parent, "code": code, "month": m, "ind": ind,
-        "value_kind": _value_kind(ind), "pk": _pct_kind(ind), "signed_pp": signed_pp, "digits": _digits(rows),
-        "level_label": LEVELS, "child_level": LEVELS.get(children[0]["level"]) if children else None})
+        "value_kind": _value_kind(ind), "pk": _pct_kind(ind), "signed_pp": signed_pp,
+        "digits": _digits(rows), "level_label": LEVELS,
+        "child_level": LEVELS.get(children[0]["level"]) if children else None})
 
 
 # -- Kundengruppen -----------------------------------------------------------------------------

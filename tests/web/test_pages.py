@@ -10,7 +10,7 @@ import re
 import pytest
 
 from amip import i18n
-from amip.engine.calendar import parse_month
+from amip.engine.calendar import month_start, parse_month
 from amip.engine.indicators import compute
 from tests.web.conftest import USERS
 
@@ -61,7 +61,7 @@ def test_overview_shows_the_engines_k2(client_as, web_app, latest):
     k2 = next(r for r in services.query(compute, [m]) if r.code == "K2" and r.sex == "all")
     text = client_as("ctl").get("/").text
     assert i18n.pct(k2.value) in row(text, "row-K2")
-    assert i18n.month(__import__("datetime").date(m // 12, m % 12 + 1, 1)) in text  # "Dezember 2020"
+    assert i18n.month(month_start(m)) in text  # "Dezember 2020"
     assert "keine Zielwerte" in text
     assert len(specs(text)) == 15  # one sparkline per measure
     lengths = [len(s["data"]["values"]) for s in specs(text)]
