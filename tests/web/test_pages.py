@@ -148,3 +148,10 @@ def test_vendored_static_files(anonymous, name):
 def test_own_static_files(anonymous):
     for path in ("/static/amip.css", "/static/amip.js", "/static/favicon.svg"):
         assert anonymous.get(path).status_code == 200
+
+
+def test_lesezugriff_sees_small_counts_suppressed(client_as, latest):
+    """Disclosure control as in the API: small team counts become ``*`` for Lesezugriff only."""
+    path = f"/kennzahl/K2E4/einheiten?monat={latest}&einheit=03504-hz"
+    assert client_as("lz").get(path).text.count(">*<") > 0
+    assert client_as("gf").get(path).text.count(">*<") == 0
