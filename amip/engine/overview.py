@@ -47,6 +47,21 @@ def latest_month(db) -> dt.date | None:
     return dt.date(year, month, 1)
 
 
+def latest_complete_month(db) -> dt.date | None:
+    """The latest month for which every measure has its data: covered by the data date, and not
+    after the latest month with benefit rows (LLU/LUH of a month are recorded after it ends;
+    without them K1 and K1E1 would read −100 %)."""
+    month = latest_month(db)
+    b = db.backend.table("benefit_months")
+    if db.as_of is not None:
+        b = b.filter(b.recorded_on <= db.as_of)
+    last = b.month.max().execute()
+    if month is None or not last:
+        return month
+    year, mon = (int(x) for x in last.split("-"))
+    return min(month, dt.date(year, mon, 1))
+
+
 def figures_by_jobcenter(db, day: dt.date) -> dict[str, StockFigures]:
     persons = db.table("persons")
     elb = stocks.elb_stock(db, day).join(persons, "person_id")

@@ -16,7 +16,7 @@ from collections import OrderedDict
 
 from amip.catalogue import load
 from amip.engine.indicators import Record, compute
-from amip.engine.overview import latest_month
+from amip.engine.overview import latest_complete_month
 from amip.store import Store
 from amip.web.settings import Settings
 
@@ -90,7 +90,7 @@ class Services:
 
     def _latest_month(self) -> int | None:
         with self._lock:
-            month = latest_month(self._view)
+            month = latest_complete_month(self._view)
         return None if month is None else month.year * 12 + month.month - 1
 
     def data_date(self) -> dt.date | None:
@@ -123,10 +123,12 @@ class Services:
             return hit
 
     def warm(self) -> None:
-        """Compute the latest month once (run in a background thread at start-up)."""
+        """Compute what the overview shows (the latest month and the twelve before it, for the
+        sparklines) once, in a background thread at start-up."""
         m = self.latest_month()
         if m is not None and not self.closed:
             self.indicators((m,))
+            self.indicators(tuple(range(m - 12, m + 1)))
 
     # -- person-level data (callers check the scope and write the audit trail) -------------------
 
