@@ -229,13 +229,20 @@ def _value_kind(ind) -> str:
 def overview(request: Request, user=Depends(page_user)):
     services = _services(request)
     m = _latest(services)
+    rows = services.memoized("overview_rows", _overview_rows, services, m, _discloses(user))
+    return _render(request, "overview.html.j2", user, active="uebersicht", rows=rows, month=m,
+                   final=_is_final(m, services.data_date()), signed_pp=signed_pp,
+                   jobcenter=(services.table("jobcenters") or [{}])[0])
+
+
+def _overview_rows(services, m: int, hide: bool) -> list[dict]:
+    """The overview's rows: value, Vorjahr, change and a sparkline of 13 months per measure
+    (memoized per data state: the same for every request until the next import)."""
     months = tuple(range(m - 12, m + 1))
-    hide = _discloses(user)
     by = {(r["code"], r["month"]): r for r in _rows(services.indicators(months), hide)
           if r["sex"] == "all"}
-    cat = load()
     rows = []
-    for code, ind in cat.indicators.items():
+    for code, ind in load().indicators.items():
         now, before = by.get((code, format_month(m))), by.get((code, format_month(m - 12)))
         value = now["value"] if now else None
         prev = before["value"] if before else None
@@ -246,9 +253,7 @@ def overview(request: Request, user=Depends(page_user)):
             "spark": sparkline([(format_month(k), by[(code, format_month(k))]["value"])
                                 for k in months if (code, format_month(k)) in by]),
         })
-    return _render(request, "overview.html.j2", user, active="uebersicht", rows=rows, month=m,
-                   final=_is_final(m, services.data_date()), signed_pp=signed_pp,
-                   jobcenter=(services.table("jobcenters") or [{}])[0])
+    return rows
 
 
 # -- Kennzahl detail ---------------------------------------------------------------------------

@@ -76,6 +76,11 @@ class Services:
                     self._memo[key] = value
         return value
 
+    def memoized(self, name: str, fn, *args):
+        """``fn(*args)`` once per data state, for derived views of pages (e.g. the overview's
+        rows with their sparklines); ``args`` must be hashable."""
+        return self._memoized(name, fn, *args)
+
     def _lookup_state(self) -> str:
         with self._lock:
             if self._store is None:
