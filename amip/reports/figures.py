@@ -22,6 +22,14 @@ from amip.engine.stocks import covering
 
 AGE_GROUPS = ("15-24", "25-54", "55+")
 PROGNOSES = ("marktnah", "nicht_marktnah", "integriert", "nicht_erforderlich", None)
+#: the customer groups of :func:`customer_groups`, with their German names
+GROUP_LABELS = {
+    "u25": "Junge Menschen unter 25 Jahren", "lza": "Langzeitarbeitslose",
+    "lzb": "Langzeitleistungsbeziehende", "severely_disabled": "Schwerbehinderte Menschen",
+    "rehabilitant": "Rehabilitandinnen und Rehabilitanden", "single_parents": "Alleinerziehende",
+    "returner": "Berufsrückkehrende", "no_vocational_training": "ohne Berufsabschluss",
+    "refugees": "Geflüchtete",
+}
 
 
 @dataclass

@@ -16,7 +16,7 @@ import jinja2
 from amip import i18n
 from amip.extract.schema import INSTRUMENTS
 from amip.reports import charts, tables
-from amip.reports.figures import AGE_GROUPS, Programme, programme_figures
+from amip.reports.figures import AGE_GROUPS, GROUP_LABELS, Programme, programme_figures
 from amip.reports.model import Chart, Column, Report, ReportTable, Row, Section, Text
 
 TEXTS = Path(__file__).parent / "texts" / "programme"
@@ -27,13 +27,6 @@ PROGNOSIS_LABELS = {
     "integriert": "davon: I Integriert, aber weiterhin hilfebedürftig",
     "nicht_erforderlich": "davon: Z Zuordnung nicht erforderlich",
     None: "davon: X Fehlende Werte",
-}
-GROUP_LABELS = {
-    "u25": "Junge Menschen unter 25 Jahren", "lza": "Langzeitarbeitslose",
-    "lzb": "Langzeitleistungsbeziehende", "severely_disabled": "Schwerbehinderte Menschen",
-    "rehabilitant": "Rehabilitandinnen und Rehabilitanden", "single_parents": "Alleinerziehende",
-    "returner": "Berufsrückkehrende", "no_vocational_training": "ohne Berufsabschluss",
-    "refugees": "Geflüchtete",
 }
 AREA_LABELS = {"kdu": "Kosten der Unterkunft (KdU)", "but": "Bildung und Teilhabe (BuT)",
                "allegro": "Leistungsgewährung (ALLEGRO)"}

@@ -23,19 +23,13 @@ from amip.engine.calendar import format_month, month_end, month_start, parse_mon
 from amip.engine.indicators import compute, published_as_of
 from amip.reports.charts import grouped_bars, line_series, spec_of
 from amip.reports.disclosure import DEFAULT_RULE, SUPPRESSED
+from amip.reports.figures import GROUP_LABELS
 from amip.web.auth import csrf_token, page_user
 from amip.web.templating import templates
 
 router = APIRouter(include_in_schema=False)
 
 SEXES = {"all": "Insgesamt", "m": "Männer", "w": "Frauen"}
-GROUP_LABELS = {
-    "u25": "Junge Menschen unter 25 Jahren", "lza": "Langzeitarbeitslose",
-    "lzb": "Langzeitleistungsbeziehende", "severely_disabled": "Schwerbehinderte Menschen",
-    "rehabilitant": "Rehabilitandinnen und Rehabilitanden", "single_parents": "Alleinerziehende",
-    "returner": "Berufsrückkehrende", "no_vocational_training": "ohne Berufsabschluss",
-    "refugees": "Geflüchtete",
-}
 SHORT_GROUP_LABELS = {  # chart axis labels (the table gives the full names)
     "u25": "unter 25 J.", "lza": "Langzeitarbeitslose", "lzb": "Langzeitleistungsbez.",
     "severely_disabled": "Schwerbehinderte", "rehabilitant": "Rehabilitanden",
