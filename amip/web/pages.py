@@ -467,3 +467,24 @@ def data_state(request: Request, user=Depends(page_user)):
                            "stichtag": stichtag(k), "end": month_end(k)})
     return _render(request, "datenstand.html.j2", user, active="datenstand", imports=imports,
                    months=months, latest=latest, wait=wait, today=dt.date.today())
+
+
+# -- Protokoll (audit trail, roles with the audit right) ---------------------------------------
+
+AUDIT_OUTCOMES = ("ok", "denied", "failed")
+
+
+@router.get("/protokoll", response_class=HTMLResponse)
+def audit_page(request: Request, user=Depends(page_user), aktion: str | None = None,
+               ergebnis: str | None = None):
+    """The append-only audit trail, newest first (Controlling). Reading it is recorded too."""
+    trail = request.app.state.users.audit
+    address = request.client.host if request.client else ""
+    if not user.rights.audit:
+        trail.record(user.name, "audit.read", "page", "denied", address)
+        raise HTTPException(403, f"Die Rolle {user.rights.label} darf das Protokoll nicht lesen.")
+    outcome = ergebnis if ergebnis in AUDIT_OUTCOMES else None
+    trail.record(user.name, "audit.read", "page", "ok", address)
+    entries = trail.entries(200, 0, None, aktion or None, outcome)
+    return _render(request, "protokoll.html.j2", user, active="protokoll", entries=entries,
+                   action=aktion or "", outcome=outcome or "", outcomes=AUDIT_OUTCOMES)

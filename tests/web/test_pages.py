@@ -155,3 +155,21 @@ def test_lesezugriff_sees_small_counts_suppressed(client_as, latest):
     path = f"/kennzahl/K2E4/einheiten?monat={latest}&einheit=03504-hz"
     assert client_as("lz").get(path).text.count(">*<") > 0
     assert client_as("gf").get(path).text.count(">*<") == 0
+
+
+def test_controlling_reads_the_audit_trail_in_the_ui_and_the_read_is_recorded(client_as):
+    ctl = client_as("ctl")
+    page = ctl.get("/protokoll")
+    assert page.status_code == 200 and "Protokoll" in page.text
+    assert 'href="/protokoll"' in ctl.get("/").text  # in the navigation for Controlling
+    again = ctl.get("/protokoll", params={"aktion": "audit.read"}).text
+    assert again.count("<td>audit.read</td>") >= 1  # the first read is in the trail
+
+
+def test_roles_without_the_audit_right_get_403_and_the_attempt_is_recorded(client_as):
+    lz = client_as("lz")
+    assert lz.get("/protokoll").status_code == 403
+    assert 'href="/protokoll"' not in lz.get("/").text
+    denied = client_as("ctl").get("/protokoll", params={"aktion": "audit.read",
+                                                         "ergebnis": "denied"}).text
+    assert "<td>lz</td>" in denied
