@@ -20,7 +20,7 @@ import pyarrow as pa
 from amip import __version__
 from amip.extract.errors import ExtractError, ExtractInvalid
 from amip.extract.reader import RawExtract, RawTable, as_text, read_extract
-from amip.extract.schema import TABLES, Table
+from amip.extract.schema import TABLES
 from amip.extract.validate import validate
 
 DEFAULT_STORE = "amip.duckdb"
@@ -269,6 +269,3 @@ def _arrow_sha256(data: pa.Table) -> str:
         writer.write_table(data)
     return hashlib.sha256(sink.getvalue().to_pybytes()).hexdigest()
 
-
-def table_of(name: str) -> Table:
-    return TABLES[name]
