@@ -5,7 +5,7 @@ and one month of a scaled one (default --scale 100). Each run is a fresh process
 the computation's own time (store opened), the process's wall time and its peak memory.
 Goals: one month < 1 s on DuckDB, 24 months < 5 s, scale 100 one month < 60 s.
 
-Run: .venv/bin/python bench/bench_indicators.py [--scale 100] [--no-postgres]
+Run: .venv/bin/python bench/bench_indicators.py [--scale 10|100] [--no-postgres]
 """
 
 from __future__ import annotations
@@ -64,7 +64,8 @@ def publish(store: Path, url: str, label: str) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--scale", type=float, default=100)
+    parser.add_argument("--scale", type=float, default=10,
+                        help="scaled run (100 needs ≈ 15 GB RAM and ≈ 35 GB disk for PostgreSQL)")
     parser.add_argument("--no-postgres", action="store_true")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="amip-bench-ind-"))
