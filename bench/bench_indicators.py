@@ -1,7 +1,7 @@
 """Benchmark of the § 48a engine (issue 4) on DuckDB and PostgreSQL.
 
 All 15 measures × 3 sexes: one month and a 24-month series of the default synthetic Jobcenter,
-and one month of a scaled one (default --scale 100). Each run is a fresh process; the figures are
+and one month of a scaled one (--scale, default 10; the goal is for 100). Each run is a fresh process; the figures are
 the computation's own time (store opened), the process's wall time and its peak memory.
 Goals: one month < 1 s on DuckDB, 24 months < 5 s, scale 100 one month < 60 s.
 
