@@ -15,7 +15,8 @@ import ibis
 
 from amip.catalogue import load
 from amip.engine import population as pop
-from amip.engine.calendar import calendar, days, end_days, epoch_day, month_index, stichtag
+from amip.engine.calendar import (calendar, days, end_days, epoch_day, format_month,
+                                  month_index, stichtag)
 from amip.engine.facts import Facts
 from amip.engine.indicators import Record, compute
 from amip.engine.stocks import covering
@@ -285,8 +286,8 @@ def programme_figures(db, year: int, jobcenter_id: str | None = None) -> Program
         employment={"now": employment_classes(db, jc_id, day),
                     "before": employment_classes(db, jc_id, before)},
         prognosis_by_age=prognosis_by_age(db, jc_id, ref),
-        indicators={(r.code, r.sex): r for r in records if r.month == _ym(dec)},
-        indicators_before={(r.code, r.sex): r for r in records if r.month == _ym(dec - 12)},
+        indicators={(r.code, r.sex): r for r in records if r.month == format_month(dec)},
+        indicators_before={(r.code, r.sex): r for r in records if r.month == format_month(dec - 12)},
         budget={y: titles.get(y, {}) for y in (year - 1, year)},
         egl_by_instrument=instruments.get(year, {}),
         payments=payments(db, jc_id, ref),
@@ -295,9 +296,6 @@ def programme_figures(db, year: int, jobcenter_id: str | None = None) -> Program
         underemployment=underemployment(db, jc_id, day),
     )
 
-
-def _ym(m: int) -> str:
-    return f"{m // 12:04d}-{m % 12 + 1:02d}"
 
 
 def budget_burn(db, jc: str, year: int, last_month: int) -> dict:

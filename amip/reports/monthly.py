@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from amip import i18n
 from amip.catalogue import load
-from amip.engine.calendar import format_month, month_start, stichtag
+from amip.engine.calendar import format_month, month_start, parse_month, stichtag
 from amip.engine.indicators import compute
 from amip.extract.schema import INSTRUMENTS
 from amip.reports import charts, figures, tables
@@ -130,7 +130,7 @@ def fc_section(fc, db, month: int, jc: str, history, source: str) -> Section:
     chart = Chart("k2-prognose", "Integrationsquote (K2): Ist und Prognose mit 80-%-Intervall",
                   charts.line_series(actual, forecast=points, kind="pct"), actual + points,
                   source=source, note=result.model)
-    rows = [Row(i18n.month(month_start(_month_index(p.month))),
+    rows = [Row(i18n.month(month_start(parse_month(p.month))),
                 [p.value, p.lower, p.upper, p.jfw, p.jfw_lower, p.jfw_upper])
             for p in result.points]
     table = ReportTable("k2-prognose", "Prognose der Integrationsquote (K2) bis Dezember",
@@ -142,10 +142,6 @@ def fc_section(fc, db, month: int, jc: str, history, source: str) -> Section:
                              f"80 % Wahrscheinlichkeit, wenn sich die Entwicklung fortsetzt.")
     return Section("3", "Prognose", [chart, table])
 
-
-def _month_index(text: str) -> int:
-    year, mon = text[:7].split("-")
-    return int(year) * 12 + int(mon) - 1
 
 
 def _budget_section(db, jc: str, month: int, label: str, source: str) -> Section:

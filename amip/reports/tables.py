@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from amip.catalogue import load
 from amip.engine.indicators import Record
 from amip.reports.model import Column, ReportTable, Row
@@ -21,9 +19,12 @@ def indicator_table(table_id: str, title: str, now: Records, before: Records, so
         r, b = now.get((code, "all")), before.get((code, "all"))
         name = ind.name_under(cat.rules[r.rules]) if r and r.rules else ind.name
         w, m = now.get((code, "w")), now.get((code, "m"))
-        money = round if ind.unit == "EUR" else _plain  # euro sums in whole euros
+        # records carry plain numbers (compute turns euro Decimals into floats); euros in whole
+        def shown(x, euros=ind.unit == "EUR"):
+            return round(x) if euros else x
+
         rows.append(Row(f"{code} {name}", [
-            money(r.numerator) if r else None, money(r.denominator) if r else None,
+            shown(r.numerator) if r else None, shown(r.denominator) if r else None,
             r.value if r else None, b.value if b else None,
             _difference(r, b), w.value if w else None, m.value if m else None],
             level=0 if ind.kind == "Kennzahl" else 1, total=ind.kind == "Kennzahl"))
@@ -42,9 +43,6 @@ def _difference(r: Record | None, b: Record | None) -> float | None:
         return None
     return round(r.value - b.value, 1)
 
-
-def _plain(x):
-    return float(x) if isinstance(x, Decimal) else x
 
 
 def by_key(records: list[Record], month: str, unit_id: str | None = None,
