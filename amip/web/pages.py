@@ -3,16 +3,14 @@
 Server-rendered (Jinja2) with htmx for the drill-down table; charts are Vega-Lite specs from
 :mod:`amip.reports.charts` (the same notation as the reports), rendered in the browser by the
 vendored vega-embed (``static/amip.js``). Every figure comes from :class:`Services` (the engine's
-records, cached per data state); forecasts, unit tables and customer groups are cached here the
-same way. The JSON twins of these pages are the REST API (``/api/v1``).
+records, cached per data state); forecasts, unit tables and customer groups go through the same
+cache (``Services.memoized``). The JSON twins of these pages are the REST API (``/api/v1``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import threading
-from collections import OrderedDict
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse
@@ -84,36 +82,13 @@ def _rows(records, hide: bool) -> list[dict]:
     return rows
 
 
-class _Cache:
-    """A small LRU cache keyed by the store's data state (forecasts, unit tables, groups)."""
-
-    def __init__(self, size: int = 256) -> None:
-        self._data: OrderedDict = OrderedDict()
-        self._lock = threading.Lock()
-        self._size = size
-
-    def get(self, key, make):
-        with self._lock:
-            if key in self._data:
-                self._data.move_to_end(key)
-                return self._data[key]
-        value = make()
-        with self._lock:
-            self._data[key] = value
-            while len(self._data) > self._size:
-                self._data.popitem(last=False)
-        return value
-
-
-_cache = _Cache()
-
-
 def _services(request: Request):
     return request.app.state.services
 
 
 def _cached(services, name: str, args: tuple, make):
-    return _cache.get((id(services), services.data_state(), name, args), make)
+    """``make()`` once per data state and ``args`` (forecasts, unit tables, groups)."""
+    return services.memoized(name, lambda *_: make(), *args)
 
 
 def _latest(services) -> int:

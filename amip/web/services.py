@@ -36,11 +36,10 @@ class Services:
         else:
             self._store = Store.open(settings.store, read_only=True)
             self._view = self._store.view()
-        self._cache: OrderedDict[tuple, list[Record]] = OrderedDict()
+        self._cache: OrderedDict[tuple, object] = OrderedDict()
         self._cache_size = 512
         self.closed = False
         self._state: tuple[float, str] | None = None  # (checked at, data state)
-        self._memo: dict[tuple, object] = {}
 
     def close(self) -> None:
         with self._lock:
@@ -62,24 +61,21 @@ class Services:
         self._state = (time.monotonic(), state)
         return state
 
-    def _memoized(self, name: str, fn, *args):
-        """``fn(*args)`` once per data state (reference data: latest month, units, ...)."""
+    def memoized(self, name: str, fn, *args):
+        """``fn(*args)`` once per data state (measures, reference data, derived page rows);
+        least recently used entries go first. Computations run one at a time under the lock: a
+        second asker of the same key waits, then finds it."""
         key = (self.data_state(), name, args)
-        value = self._memo.get(key, _MISSING)
+        value = self._cache.get(key, _MISSING)
         if value is _MISSING:
             with self._lock:
-                value = self._memo.get(key, _MISSING)
+                value = self._cache.get(key, _MISSING)
                 if value is _MISSING:
                     value = fn(*args)
-                    if len(self._memo) > 256:
-                        self._memo.clear()
-                    self._memo[key] = value
+                    self._cache[key] = value
+                    while len(self._cache) > self._cache_size:
+                        self._cache.popitem(last=False)
         return value
-
-    def memoized(self, name: str, fn, *args):
-        """``fn(*args)`` once per data state, for derived views of pages (e.g. the overview's
-        rows with their sparklines); ``args`` must be hashable."""
-        return self._memoized(name, fn, *args)
 
     def _lookup_state(self) -> str:
         with self._lock:
@@ -91,7 +87,7 @@ class Services:
         return f"{rows[0][0]}:{rows[0][1]}"
 
     def latest_month(self) -> int | None:
-        return self._memoized("latest_month", self._latest_month)
+        return self.memoized("latest_month", self._latest_month)
 
     def _latest_month(self) -> int | None:
         with self._lock:
@@ -99,7 +95,7 @@ class Services:
         return None if month is None else month.year * 12 + month.month - 1
 
     def data_date(self) -> dt.date | None:
-        return self._memoized("data_date", self._data_date)
+        return self.memoized("data_date", self._data_date)
 
     def _data_date(self) -> dt.date | None:
         with self._lock:
@@ -112,20 +108,12 @@ class Services:
                    published: bool = False, rules: str | None = None,
                    jfw: bool = False) -> list[Record]:
         """The engine's records (cached); raises the engine's errors (e.g. UnknownUnit)."""
-        key = (self.data_state(), tuple(months), jobcenter_id, unit_id, as_of, published,
-               rules, jfw)
-        hit = self._cache.get(key)
-        if hit is not None:
-            return hit
-        with self._lock:  # computations run one at a time: a second asker waits, then hits
-            hit = self._cache.get(key)
-            if hit is None:
-                view = self._view.at(as_of) if as_of is not None else self._view
-                hit = compute(view, list(months), jobcenter_id, unit_id, published, rules, jfw)
-                self._cache[key] = hit
-                while len(self._cache) > self._cache_size:
-                    self._cache.popitem(last=False)
-            return hit
+        return self.memoized("indicators", self._compute, tuple(months), jobcenter_id, unit_id,
+                             as_of, published, rules, jfw)
+
+    def _compute(self, months, jobcenter_id, unit_id, as_of, published, rules, jfw):
+        view = self._view.at(as_of) if as_of is not None else self._view
+        return compute(view, list(months), jobcenter_id, unit_id, published, rules, jfw)
 
     def warm(self) -> None:
         """Compute what the overview shows (the latest month and the twelve before it, for the
@@ -150,14 +138,14 @@ class Services:
     def table(self, name: str) -> list[dict]:
         """Rows of a (corrected) store table as dicts; for small tables (units, jobcenters).
         Cached per data state; each caller gets its own copy."""
-        return copy.deepcopy(self._memoized("table", self._table, name))
+        return copy.deepcopy(self.memoized("table", self._table, name))
 
     def _table(self, name: str) -> list[dict]:
         with self._lock:
             return self._view.table(name).to_pyarrow().to_pylist()
 
     def imports(self) -> list[dict]:
-        return copy.deepcopy(self._memoized("imports", self._imports))
+        return copy.deepcopy(self.memoized("imports", self._imports))
 
     def _imports(self) -> list[dict]:
         with self._lock:
