@@ -88,6 +88,18 @@ def default_store(default_tables):
     return store
 
 
+@pytest.fixture(scope="session")
+def store_file(tmp_path_factory, default_tables):
+    """The default synthetic Jobcenter imported into a store file (for commands and the web)."""
+    from amip.store import Store
+
+    path = tmp_path_factory.mktemp("store") / "amip.duckdb"
+    store = Store.open(path)
+    store.import_tables(default_tables, source="synth default")
+    store.close()
+    return path
+
+
 @pytest.fixture
 def extract(tmp_path):
     """Factory: extract(changes) -> path of a written extract folder."""

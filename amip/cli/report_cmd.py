@@ -63,6 +63,7 @@ def programme_cmd(year, internal, texts_dir, placeholders, store_path, jobcenter
     from amip.reports.programme import placeholders as values
 
     start = time.perf_counter()
+    renderer = None if placeholders else _renderer(formats, hyphenation=True)
     with _open(store_path) as store:
         figures = programme_figures(store.view(), year, jobcenter_id)
     if placeholders:
@@ -73,7 +74,8 @@ def programme_cmd(year, internal, texts_dir, placeholders, store_path, jobcenter
                        public=not internal)
     except ValueError as e:
         raise click.UsageError(str(e)) from None
-    _write(report, out_dir, f"programm-{year}-{figures.jobcenter_id}", formats, overwrite, start)
+    _write(report, out_dir, f"programm-{year}-{figures.jobcenter_id}", formats, overwrite, start,
+           renderer)
 
 
 @report_cmd.command("monthly")
@@ -82,33 +84,60 @@ def programme_cmd(year, internal, texts_dir, placeholders, store_path, jobcenter
 @_common
 def monthly_cmd(month, public, store_path, jobcenter_id, out_dir, formats, overwrite) -> None:
     """Monatsbericht for MONTH."""
+    from amip import background
     from amip.engine.calendar import format_month
-    from amip.reports.monthly import monthly
+    from amip.reports.monthly import k2_forecast_from_store, monthly
 
     start = time.perf_counter()
+    _existing(store_path)
+    # the forecast (statsmodels, five years of facts) runs in a second process meanwhile
+    forecast = background.start(k2_forecast_from_store, store_path, month, jobcenter_id)
+    renderer = _renderer(formats)
     with _open(store_path) as store:
         try:
-            report = monthly(store.view(), month, jobcenter_id, public=public)
+            report = monthly(store.view(), month, jobcenter_id, public=public,
+                             k2_forecast_result=forecast.result)
         except ValueError as e:
             raise click.UsageError(str(e)) from None
     _write(report, out_dir, f"monatsbericht-{format_month(month)}-{report.jobcenter_id}",
-           formats, overwrite, start)
+           formats, overwrite, start, renderer)
+
+
+def _existing(store_path: str) -> str:
+    if not Path(store_path).exists():
+        raise click.UsageError(f"store {store_path} not found: import an extract first")
+    return store_path
 
 
 def _open(store_path: str) -> Store:
-    if not Path(store_path).exists():
-        raise click.UsageError(f"store {store_path} not found: import an extract first")
-    return Store.open(store_path, read_only=True)
+    return Store.open(_existing(store_path), read_only=True)
 
 
-def _write(report, out_dir, stem, formats, overwrite, start) -> None:
+def _renderer(formats, hyphenation: bool = False):
+    """A background process that loads WeasyPrint and the chart runtime while the figures are
+    computed, then renders HTML and PDF (None if neither is asked for). Start it before
+    opening the store (see amip.background)."""
+    from amip import background
+    from amip.reports.export import render_documents, warm_renderers
+
+    if not {"html", "pdf"} & set(formats):
+        return None
+    # niced: the warm-up must not slow the figures; when the report comes, nothing else runs
+    return background.start(render_documents, background.LATER, tuple(formats),
+                            warm=lambda: warm_renderers(hyphenation), nice=10)
+
+
+def _write(report, out_dir, stem, formats, overwrite, start, renderer=None) -> None:
     from amip.reports.disclosure import protect
     from amip.reports.export import write_all
 
     hidden = protect(report)
+    if renderer is not None:
+        renderer.send(report)  # HTML and PDF are laid out there while XLSX and CSV are written
     try:
         written = write_all(report, out_dir, stem, formats, overwrite=overwrite,
-                            csv_dir=f"{stem}-csv")
+                            csv_dir=f"{stem}-csv",
+                            documents=renderer.result if renderer is not None else None)
     except FileExistsError as e:
         console.print(f"[red]{e}[/]")
         sys.exit(2)

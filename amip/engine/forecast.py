@@ -95,7 +95,7 @@ def monthly_facts(db, jobcenter_id: str | None, first_month: int | str, last_mon
 
 
 def _only_jobcenter(db) -> str:
-    jcs = db.table("jobcenters").jobcenter_id.execute().tolist()
+    jcs = db.table("jobcenters").jobcenter_id.to_pyarrow().to_pylist()
     if len(jcs) != 1:
         raise UnknownUnit(f"the store holds {len(jcs)} Jobcenter: name one (jobcenter_id)")
     return jcs[0]
@@ -104,7 +104,7 @@ def _only_jobcenter(db) -> str:
 def data_start(db) -> int | None:
     """The first month the extract covers: the first month of ``benefit_months`` (spells reach
     further back only as history for LZB); None if there are none."""
-    first = db.table("benefit_months").month.min().execute()
+    first = db.table("benefit_months").month.min().to_pyarrow().as_py()
     if first is None:
         return None
     if isinstance(first, (dt.date, dt.datetime)):

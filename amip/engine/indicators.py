@@ -105,7 +105,7 @@ def compute(db, months: list[int], jobcenter_id: str | None = None, unit_id: str
             raise UnknownUnit(f"unit {u!r} belongs to Jobcenter {unit_jc}, not {jobcenter_id}")
         jobcenter_id = unit_jc
         scopes.append((u, scope))
-    jcs = db.table("jobcenters").jobcenter_id.execute().tolist()
+    jcs = db.table("jobcenters").jobcenter_id.to_pyarrow().to_pylist()
     if jobcenter_id is not None:
         if jobcenter_id not in jcs:
             raise UnknownUnit(f"unknown Jobcenter {jobcenter_id!r}")

@@ -60,4 +60,5 @@ def unemployed(db, day: dt.date, jobcenter_id: str | None = None) -> ir.Table:
 
 
 def count(t: ir.Table) -> int:
-    return int(t.count().execute())
+    """The number of rows (via Arrow: ``execute()`` would load pandas for one number)."""
+    return int(t.count().to_pyarrow().as_py())

@@ -298,9 +298,10 @@ def _strings(spec, key: str = ""):
         yield spec
 
 
-def spec_of(chart) -> dict:
-    """The Vega-Lite spec (a dict) of an Altair chart or a spec dict."""
-    return chart.to_dict() if hasattr(chart, "to_dict") else dict(chart)
+def spec_of(chart, validate: bool = False) -> dict:
+    """The Vega-Lite spec (a dict) of an Altair chart or a spec dict. Validation against the
+    Vega-Lite schema (0.04 s a chart) is for the tests, which check every helper's output."""
+    return chart.to_dict(validate=validate) if hasattr(chart, "to_dict") else dict(chart)
 
 
 def to_svg(chart, id_prefix: str = "c") -> str:

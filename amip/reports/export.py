@@ -23,7 +23,7 @@ import os
 import re
 from decimal import Decimal
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 from amip import i18n
 from amip.reports.model import Chart, Report, ReportTable
@@ -310,10 +310,13 @@ def write_csv(report: Report, out_dir: Path | str) -> list[Path]:
 
 def write_all(report: Report, out_dir: Path | str, stem: str,
               formats: Iterable[str] = FORMATS, *, overwrite: bool = False,
-              csv_dir: str = "csv") -> dict[str, Path]:
+              csv_dir: str = "csv",
+              documents: Callable[[], dict[str, bytes]] | None = None) -> dict[str, Path]:
     """Write ``<stem>.html``, ``<stem>.pdf``, ``<stem>.xlsx`` and ``<csv_dir>/<table>.csv``
     into ``out_dir`` (created). Returns ``{format: path}`` (for csv: the directory). Refuses,
-    before writing anything, if a target file exists, unless ``overwrite``."""
+    before writing anything, if a target file exists, unless ``overwrite``. ``documents``
+    gives the HTML and PDF rendered elsewhere (:func:`render_documents` in a background
+    process); it is asked for last, so the tables are written meanwhile."""
     formats = set(formats)
     unknown = formats - set(FORMATS)
     if unknown:
@@ -331,22 +334,51 @@ def write_all(report: Report, out_dir: Path | str, stem: str,
         raise FileExistsError(f"{len(existing)} file(s) exist, not overwritten "
                               f"(use overwrite): {shown}")
     out_dir.mkdir(parents=True, exist_ok=True)
-    html = None
-    if formats & {"html", "pdf"}:
-        from amip.reports.render_html import render_html
-        html = render_html(report)
-    if "html" in formats:
-        _atomic(targets["html"], html.encode("utf-8"))
-    if "pdf" in formats:
-        from amip.reports.render_pdf import render_pdf
-        _atomic(targets["pdf"], render_pdf(report, html=html))
     if "xlsx" in formats:
         tmp = targets["xlsx"].with_name(targets["xlsx"].name + ".tmp")
         write_xlsx(report, tmp)
         os.replace(tmp, targets["xlsx"])
     if "csv" in formats:
         write_csv(report, targets["csv"])
+    if formats & {"html", "pdf"}:
+        rendered = documents() if documents else render_documents(report, formats)
+        for kind in ("html", "pdf"):
+            if kind in formats:
+                _atomic(targets[kind], rendered[kind])
     return targets
+
+
+def render_documents(report: Report, formats: Iterable[str] = ("html", "pdf")) -> dict[str, bytes]:
+    """The report as ``{"html": …, "pdf": …}`` bytes (those of ``formats``); the PDF is printed
+    from the same HTML, so the charts are rendered once."""
+    from amip.reports.render_html import render_html
+
+    html = render_html(report)
+    out = {"html": html.encode("utf-8")}
+    if "pdf" in formats:
+        from amip.reports.render_pdf import render_pdf
+        out["pdf"] = render_pdf(report, html=html)
+    return out
+
+
+def warm_renderers(hyphenation: bool = False) -> None:
+    """Load what rendering needs before the report is ready (for a background renderer): the
+    chart runtime (vl-convert starts a JavaScript engine, 0.3 s), WeasyPrint with fonts and the
+    stylesheet, and, for reports that hyphenate, the German hyphenation dictionary (0.5 s)."""
+    from amip.reports.charts import to_svg
+    from amip.reports.render_pdf import render_pdf
+    from amip.reports.model import Report, Section, Text
+
+    tiny = Report("programme" if hyphenation else "monthly", "Vorlauf", "", "0", "Jobcenter",
+                  "2020", None, [Section("1", "Vorlauf", [Text("Silbentrennung")])], public=False)
+    render_pdf(tiny)
+    to_svg({"mark": "point", "data": {"values": [{"a": 1}]},
+            "encoding": {"x": {"field": "a", "type": "quantitative"}}})
+    if hyphenation:
+        import pyphen
+
+        # as WeasyPrint picks it for <html lang="de-DE"> (plain "de" would give de_AT)
+        pyphen.Pyphen(lang=pyphen.language_fallback("de-DE"))
 
 
 def _atomic(path: Path, data: bytes) -> None:

@@ -19,7 +19,7 @@ from amip.engine.calendar import (calendar, days, end_days, epoch_day, format_mo
                                   month_index, stichtag)
 from amip.engine.facts import Facts
 from amip.engine.indicators import Record, compute
-from amip.engine.stocks import covering
+from amip.engine.stocks import count, covering
 
 AGE_GROUPS = ("15-24", "25-54", "55+")
 PROGNOSES = ("marktnah", "nicht_marktnah", "integriert", "nicht_erforderlich", None)
@@ -116,8 +116,8 @@ def employment_classes(db, jc: str, day: dt.date) -> dict[str, int]:
     e = e.filter(e.jobcenter_id == jc)
     rows = e.to_pyarrow().to_pylist()
     out = Counter(r["income_class"] for r in rows if r["income_class"])
-    stock = pop.elb_stock(db, day, jc).count().execute()
-    return {"elb": int(stock), "employed": len(rows),
+    stock = count(pop.elb_stock(db, day, jc))
+    return {"elb": stock, "employed": len(rows),
             "dependent": sum(1 for r in rows if r["income_class"]),
             "self_employed": sum(1 for r in rows if r["self_employed"]),
             **{k: out.get(k, 0) for k in ("le450", "le850", "le1200", "gt1200")}}
@@ -176,7 +176,7 @@ def refugees_jdw(db, jc: str, year: int) -> float:
     f = f.filter(f.flag == "refugee_context")
     f = f.select(f_person="person_id", vf=days(f.valid_from), vt=end_days(f.valid_to))
     j = stock.join(f, (stock.person_id == f.f_person) & (f.vf <= stock.st) & (f.vt >= stock.st))
-    return int(j.select("person_id", "m").distinct().count().execute()) / 12
+    return count(j.select("person_id", "m").distinct()) / 12
 
 
 def customer_groups(db, jc: str, day: dt.date) -> dict[str, dict[str, int]]:
@@ -227,7 +227,7 @@ def underemployment(db, jc: str, day: dt.date) -> dict[str, int]:
     ms = ms.filter(ms.instrument.isin(load().rules_for(day).activation_instruments))
     participants = pop.elb_stock(db, day, jc).semi_join(ms, "person_id") \
         .anti_join(al, "person_id")
-    n_al, n_m = int(al.count().execute()), int(participants.count().execute())
+    n_al, n_m = count(al), count(participants)
     return {"unemployed": n_al, "measures": n_m, "total": n_al + n_m}
 
 
@@ -320,14 +320,16 @@ def data_quality(db, jc: str, day: dt.date) -> dict[str, int]:
     stock = pop.elb_stock(db, day, jc)
     prog = db.table("prognoses")
     prog = prog.filter(prog.assessed_on <= ibis.literal(day, "date"))
-    no_prognosis = stock.anti_join(prog, "person_id").count().execute()
     teams = covering(db.table("caseload"), day)
-    no_team = stock.anti_join(teams, "person_id").count().execute()
+    elb = stock.aggregate(
+        elb=stock.count(),
+        no_prognosis=(~stock.person_id.isin(prog.person_id)).sum().coalesce(0),
+        no_team=(~stock.person_id.isin(teams.person_id)).sum().coalesce(0))
     al = pop.unemployed(db, day, jc)
     c = db.table("contacts")
     c = c.filter((c.contact_on <= ibis.literal(day, "date"))
                  & (c.contact_on > ibis.literal(day - dt.timedelta(days=91), "date")))
-    no_contact = al.anti_join(c, "person_id").count().execute()
-    return {"elb": int(stock.count().execute()), "no_prognosis": int(no_prognosis),
-            "no_team": int(no_team), "unemployed": int(al.count().execute()),
-            "no_contact": int(no_contact)}
+    unemployed = al.aggregate(unemployed=al.count(),
+                              no_contact=(~al.person_id.isin(c.person_id)).sum().coalesce(0))
+    row = elb.cross_join(unemployed).to_pyarrow().to_pylist()[0]  # one query for all five
+    return {k: int(v) for k, v in row.items()}

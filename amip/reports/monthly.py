@@ -1,23 +1,29 @@
 """The Monatsbericht for Geschäftsführung and teams, as a :class:`Report`.
 
 All 15 measures with Zähler/Nenner and the change to the previous year, by sex; the
-Jahresfortschrittswert with target lights (once targets exist); forecasts with intervals (once
-the forecast module is present); budget burn; data-quality counts; and a page per Standort.
-Internal by default: exact counts, no suppression.
+Jahresfortschrittswert with target lights (once targets exist); the K2 forecast with its 80 %
+interval; budget burn; data-quality counts; and a page per Standort. Internal by default: exact
+counts, no suppression.
+
+The forecast is independent of the engine pass: the CLI computes it in a background process
+(:func:`k2_forecast_from_store` via :mod:`amip.background`) and hands ``monthly`` its result.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Callable
 
 from amip import i18n
 from amip.catalogue import load
 from amip.engine.calendar import format_month, month_start, parse_month, stichtag
+from amip.engine.forecast import Forecast, forecast
 from amip.engine.indicators import compute
 from amip.extract.schema import INSTRUMENTS
 from amip.reports import charts, figures, tables
 from amip.reports.model import Chart, Column, Report, ReportTable, Row, Section, Text
+from amip.store import Store
 
 JFW_CODES = ["K2", "K2E1", "K2E2", "K2E3", "K2E4", "K3E1"]
 TITLE_LABELS = {"egl": "Eingliederungsleistungen (EGL)", "vk": "Verwaltungskosten (VK)",
@@ -26,9 +32,13 @@ NO_TARGETS = ("Für dieses Jahr sind noch keine Zielwerte erfasst: die Ampel (Is
               "Zielpfad) erscheint, sobald die Zielplanung in amip geführt wird.")
 
 
-def monthly(db, month: int, jobcenter_id: str | None = None, public: bool = False) -> Report:
-    """Build the Monatsbericht for month index ``month``."""
-    cat = load()
+#: the Monatsbericht's forecast: K2 from five years of monthly history with 500 paths, enough
+#: for an 80 % interval and quick to fit
+FORECAST = dict(code="K2", n_paths=500, history_months=60)
+
+
+def report_jobcenter(db, jobcenter_id: str | None = None) -> dict:
+    """``{"jobcenter_id", "name"}`` of the Jobcenter asked for, or of the first one."""
     jcs = db.table("jobcenters").select("jobcenter_id", "name").order_by("jobcenter_id") \
         .to_pyarrow().to_pylist()
     jc = next((j for j in jcs if j["jobcenter_id"] == jobcenter_id), None) if jobcenter_id \
@@ -36,6 +46,31 @@ def monthly(db, month: int, jobcenter_id: str | None = None, public: bool = Fals
     if jc is None:
         raise ValueError(f"unknown Jobcenter {jobcenter_id!r}" if jobcenter_id
                          else "the store holds no Jobcenter: import an extract first")
+    return jc
+
+
+def k2_forecast(db, month: int, jobcenter_id: str | None = None) -> Forecast:
+    """The forecast the Monatsbericht shows for Berichtsmonat ``month``."""
+    jc = report_jobcenter(db, jobcenter_id)["jobcenter_id"]
+    return forecast(db, FORECAST["code"], format_month(month), n_paths=FORECAST["n_paths"],
+                    history_months=FORECAST["history_months"], jobcenter_id=jc)
+
+
+def k2_forecast_from_store(store_path: str, month: int,
+                           jobcenter_id: str | None = None) -> Forecast:
+    """:func:`k2_forecast` on a store file opened read-only: work for a background process
+    (:mod:`amip.background`) while the report's engine pass runs."""
+    with Store.open(store_path, read_only=True) as store:
+        return k2_forecast(store.view(), month, jobcenter_id)
+
+
+def monthly(db, month: int, jobcenter_id: str | None = None, public: bool = False,
+            k2_forecast_result: Callable[[], Forecast] | None = None) -> Report:
+    """Build the Monatsbericht for month index ``month``. ``k2_forecast_result`` (e.g.
+    ``amip.background.start(k2_forecast_from_store, …).result``) gives the forecast computed
+    elsewhere; without it :func:`k2_forecast` runs here."""
+    cat = load()
+    jc = report_jobcenter(db, jobcenter_id)
     jc_id, name = jc["jobcenter_id"], jc["name"]
     data_date = db.latest_recorded_on(("elb_spells",))
     t, t0 = format_month(month), format_month(month - 12)
@@ -71,7 +106,7 @@ def monthly(db, month: int, jobcenter_id: str | None = None, public: bool = Fals
                  "Vormonate seit Dezember des Vorjahres."),
             _jfw_table(jfw, t, t0, label, source),
         ], placeholder=NO_TARGETS),
-        _forecast_section(db, month, jc_id, history, source),
+        None,  # the forecast, asked for last: it may still be computing elsewhere
         _budget_section(db, jc_id, month, label, source),
         _quality_section(db, jc_id, month, label, source),
         Section("6", "Standorte", sections=[
@@ -83,6 +118,8 @@ def monthly(db, month: int, jobcenter_id: str | None = None, public: bool = Fals
             for i, u in enumerate(standorte, start=1)],
             placeholder="" if standorte else "Im Datenbestand sind keine Standorte angelegt."),
     ]
+    result = k2_forecast_result() if k2_forecast_result else k2_forecast(db, month, jc_id)
+    sections[2] = _forecast_section(result, history, source)
     return Report("monthly", f"Monatsbericht {label}",
                   "Kennzahlen, Jahresfortschritt, Budget und Datenqualität", jc_id, name,
                   t, data_date, sections, public=public, definitions=_definitions(cat))
@@ -110,19 +147,7 @@ def _jfw_table(jfw, t: str, t0: str, label: str, source: str) -> ReportTable:
                         Column("Ampel", "text")], rows, stub="Kennzahl", source=source)
 
 
-def _forecast_section(db, month: int, jc: str, history, source: str) -> Section:
-    try:
-        from amip.engine import forecast as fc
-    except ImportError:
-        return Section("3", "Prognose", placeholder="Prognosen folgen mit dem Prognosemodul.")
-    return fc_section(fc, db, month, jc, history, source)
-
-
-def fc_section(fc, db, month: int, jc: str, history, source: str) -> Section:
-    """The forecast section, filled by :mod:`amip.engine.forecast`."""
-    # five years of monthly history and 500 paths: enough for an 80 % interval, fast to fit
-    result = fc.forecast(db, "K2", format_month(month), n_paths=500, history_months=60,
-                         jobcenter_id=jc)
+def _forecast_section(result: Forecast, history, source: str) -> Section:
     actual = [{"monat": f"{r.month}-15", "wert": r.value} for r in history
               if r.code == "K2" and r.sex == "all" and r.value is not None]
     points = [{"monat": f"{p.month}-15", "wert": p.value, "untere": p.lower, "obere": p.upper}

@@ -51,7 +51,11 @@ class StoreLocked(RuntimeError):
 class Store:
     """A DuckDB store (a file, or in memory for tests and checks)."""
 
+    #: a store was opened in this process: forking it is no longer safe (amip.background)
+    opened_in_process = False
+
     def __init__(self, con: duckdb.DuckDBPyConnection, path: str | None) -> None:
+        Store.opened_in_process = True
         self.con = con
         self.path = path
         self._ensure_schema()

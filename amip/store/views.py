@@ -46,9 +46,9 @@ class StoreView:
             t = self.backend.table(name)
             if self.as_of is not None:
                 t = t.filter(t.recorded_on <= ibis.literal(self.as_of, "date"))
-            value = t.recorded_on.max().execute()
-            if value is not None and value == value:  # not None / NaT
-                value = value.date() if hasattr(value, "date") else value
+            value = t.recorded_on.max().to_pyarrow().as_py()  # Arrow: no pandas for one date
+            if value is not None:
+                value = value.date() if isinstance(value, dt.datetime) else value
                 latest = value if latest is None else max(latest, value)
         return latest
 

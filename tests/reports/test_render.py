@@ -206,6 +206,28 @@ def test_all_chart_helpers_render():
     assert "5.485" in svg and 'fill="url(#b-hatch)"' in svg
 
 
+def test_chart_helpers_give_valid_vega_lite():
+    """Rendering skips Altair's schema validation for speed; here every helper's spec is
+    validated against the Vega-Lite schema (an invalid one raises)."""
+    rows = [{"monat": dt.date(2019, m, 1), "wert": 100 + m} for m in range(1, 13)]
+    fc = [{"monat": dt.date(2020, 1, 1), "wert": 110, "untere": 100, "obere": 120}]
+    specs = [
+        charts.line_series(rows, plan=rows[6:], forecast=fc, kind="pct"),
+        charts.line_series(rows, kind="eur", zero=True),
+        charts.grouped_bars([{"g": "Männer", "j": "Ist", "v": 1.0}], "g", "v", "j", kind="pct"),
+        charts.bar_series([{"jahr": "2019", "elb": 5485, "art": "Ist"}], "jahr", "elb",
+                          scenario="art"),
+        charts.share_bars([{"k": "U25", "v": 12.5}], "k", "v"),
+    ]
+    for chart in specs:
+        assert charts.spec_of(chart, validate=True)["$schema"].startswith(
+            "https://vega.github.io/schema/vega-lite/")
+    broken = charts.bar_series([{"jahr": "2019", "elb": 1}], "jahr", "elb")
+    broken.width = "no-such-width"
+    with pytest.raises(Exception, match="no-such-width"):
+        charts.spec_of(broken, validate=True)
+
+
 def test_by_kind_formats():
     from amip import i18n
     assert i18n.by_kind(5485, "count") == "5.485"

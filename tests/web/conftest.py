@@ -26,15 +26,9 @@ USERS = {
 
 
 @pytest.fixture(scope="session")
-def web_store(tmp_path_factory, default_tables):
-    """The default synthetic Jobcenter imported into a store file (Services opens files)."""
-    from amip.store import Store
-
-    path = tmp_path_factory.mktemp("web") / "amip.duckdb"
-    store = Store.open(path)
-    store.import_tables(default_tables, source="synth default")
-    store.close()
-    return path
+def web_store(store_file):
+    """The default synthetic Jobcenter in a store file (Services opens files)."""
+    return store_file
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,80 @@
+"""`amip report` as a user runs it: a fresh process on a store file. The Monatsbericht computes
+its forecast and renders its pages in background processes; with them turned off it must be
+the same report, byte for byte in the HTML."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from amip.engine.indicators import compute
+from amip.reports.monthly import k2_forecast
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fork: Linux only")
+
+
+def amip(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "amip.cli", *args], capture_output=True,
+                          text=True, env={**os.environ, **(env or {})}, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def monthly_runs(store_file, tmp_path_factory):
+    """The Monatsbericht 2020-06 written twice: with background processes and without."""
+    out = tmp_path_factory.mktemp("monthly")
+    runs = {}
+    for mode, env in (("background", {}), ("in-process", {"AMIP_BACKGROUND": "0"})):
+        r = amip("report", "monthly", "--month", "2020-06", "--store", str(store_file),
+                 "--out", str(out / mode), "--format", "html,pdf,csv", env=env)
+        assert r.returncode == 0, r.stderr
+        runs[mode] = out / mode
+    return runs
+
+
+def test_background_and_in_process_give_the_same_report(monthly_runs):
+    html = {mode: (path / "monatsbericht-2020-06-03504.html").read_bytes()
+            for mode, path in monthly_runs.items()}
+    assert html["background"] == html["in-process"]
+    csv = {mode: sorted(p.name for p in (path / "monatsbericht-2020-06-03504-csv").iterdir())
+           for mode, path in monthly_runs.items()}
+    assert csv["background"] == csv["in-process"] and "k2-prognose.csv" in csv["background"]
+
+
+def test_the_pdf_shows_the_engines_k2_and_the_forecast(monthly_runs, default_store):
+    pdf = monthly_runs["background"] / "monatsbericht-2020-06-03504.pdf"
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    k2 = next(r for r in compute(default_store.view(), [2020 * 12 + 5], codes=["K2"])
+              if r.sex == "all")
+    assert f"{k2.value:.1f}".replace(".", ",") + " %" in text
+    december = k2_forecast(default_store.view(), 2020 * 12 + 5).point("2020-12")
+    assert f"{december.value:.1f}".replace(".", ",") + " %" in text  # the forecast table
+
+
+def test_existing_files_are_not_overwritten(monthly_runs, store_file):
+    target = monthly_runs["background"]
+    before = (target / "monatsbericht-2020-06-03504.html").stat().st_mtime_ns
+    r = amip("report", "monthly", "--month", "2020-06", "--store", str(store_file),
+             "--out", str(target), "--format", "html")
+    assert r.returncode == 2 and "not overwritten" in r.stdout + r.stderr
+    assert (target / "monatsbericht-2020-06-03504.html").stat().st_mtime_ns == before
+
+
+def test_unknown_jobcenter_is_a_usage_error(store_file, tmp_path):
+    r = amip("report", "monthly", "--month", "2020-06", "--store", str(store_file),
+             "--jobcenter", "99999", "--out", str(tmp_path), "--format", "pdf")
+    assert r.returncode == 2 and "unknown Jobcenter '99999'" in r.stderr
+    assert not any(tmp_path.iterdir())
+
+
+def test_programme_writes_all_formats(store_file, tmp_path):
+    r = amip("report", "programme", "--year", "2020", "--store", str(store_file),
+             "--out", str(tmp_path))
+    assert r.returncode == 0, r.stderr
+    names = {p.name for p in tmp_path.iterdir()}
+    assert {"programm-2020-03504.pdf", "programm-2020-03504.html",
+            "programm-2020-03504.xlsx", "programm-2020-03504-csv"} <= names
+    assert (tmp_path / "programm-2020-03504.pdf").read_bytes().startswith(b"%PDF-")
