@@ -139,6 +139,14 @@ def _child(results, inbox, fn: Callable, args: tuple, kwargs: dict,
         results.close()
 
 
+def cores() -> int:
+    """The processor cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
 def fork_is_safe() -> bool:
     """Forking is safe here: Linux, not turned off, and no DuckDB store open in this process."""
     from amip.store.store import Store

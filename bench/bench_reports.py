@@ -2,6 +2,9 @@
 
 Goals: programme PDF under 10 s, Monatsbericht under 5 s. Each report runs as the command a user
 types (a fresh process: imports, figures, charts, rendering), so the figure is what a user waits.
+The commands fork helper processes (amip.background): peak memory is that of the whole process
+tree (a second run, sampled). The Monatsbericht also runs with AMIP_BACKGROUND=0 (one process)
+for comparison.
 
 Run: .venv/bin/python bench/bench_reports.py
 """
@@ -25,19 +28,18 @@ def main() -> None:
         extract, store = work / "extract", work / "amip.duckdb"
         measure("synth", AMIP + ["synth", "--out", str(extract), "--format", "parquet"])
         measure("import", AMIP + ["import", str(extract), "--store", str(store)])
+        def report(label, args, out, env=None):
+            return measure(label, AMIP + ["report", *args, "--store", str(store), "--out",
+                                          str(work / out), "--overwrite"], env, tree=True)
+
+        programme, monthly = ["programme", "--year", "2020"], ["monthly", "--month", "2020-06"]
         runs = [
-            measure("programme 2020, PDF only", AMIP + [
-                "report", "programme", "--year", "2020", "--store", str(store),
-                "--out", str(work / "a"), "--format", "pdf"]),
-            measure("programme 2020, PDF+HTML+XLSX+CSV", AMIP + [
-                "report", "programme", "--year", "2020", "--store", str(store),
-                "--out", str(work / "b")]),
-            measure("Monatsbericht 2020-06, PDF only", AMIP + [
-                "report", "monthly", "--month", "2020-06", "--store", str(store),
-                "--out", str(work / "c"), "--format", "pdf"]),
-            measure("Monatsbericht 2020-06, all formats", AMIP + [
-                "report", "monthly", "--month", "2020-06", "--store", str(store),
-                "--out", str(work / "d")]),
+            report("programme 2020, PDF only", programme + ["--format", "pdf"], "a"),
+            report("programme 2020, PDF+HTML+XLSX+CSV", programme, "b"),
+            report("Monatsbericht 2020-06, PDF only", monthly + ["--format", "pdf"], "c"),
+            report("Monatsbericht 2020-06, all formats", monthly, "d"),
+            report("Monatsbericht 2020-06, PDF only, one process (AMIP_BACKGROUND=0)",
+                   monthly + ["--format", "pdf"], "e", {"AMIP_BACKGROUND": "0"}),
         ]
     finally:
         shutil.rmtree(work, ignore_errors=True)

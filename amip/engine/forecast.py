@@ -103,8 +103,9 @@ def _only_jobcenter(db) -> str:
 
 def data_start(db) -> int | None:
     """The first month the extract covers: the first month of ``benefit_months`` (spells reach
-    further back only as history for LZB); None if there are none."""
-    first = db.table("benefit_months").month.min().to_pyarrow().as_py()
+    further back only as history for LZB); None if there are none. The month is part of the
+    key, so the stored rows give the answer without applying corrections."""
+    first = db.recorded("benefit_months").month.min().to_pyarrow().as_py()
     if first is None:
         return None
     if isinstance(first, (dt.date, dt.datetime)):

@@ -56,11 +56,12 @@ def k2_forecast(db, month: int, jobcenter_id: str | None = None) -> Forecast:
                     history_months=FORECAST["history_months"], jobcenter_id=jc)
 
 
-def k2_forecast_from_store(store_path: str, month: int,
-                           jobcenter_id: str | None = None) -> Forecast:
-    """:func:`k2_forecast` on a store file opened read-only: work for a background process
-    (:mod:`amip.background`) while the report's engine pass runs."""
-    with Store.open(store_path, read_only=True) as store:
+def k2_forecast_from_store(store_path: str, month: int, jobcenter_id: str | None = None,
+                           threads: int | None = None) -> Forecast:
+    """:func:`k2_forecast` on a store file opened read-only (with at most ``threads`` DuckDB
+    threads): work for a background process (:mod:`amip.background`) while the report's
+    engine pass runs."""
+    with Store.open(store_path, read_only=True, threads=threads) as store:
         return k2_forecast(store.view(), month, jobcenter_id)
 
 

@@ -63,18 +63,29 @@ class Store:
     # -- opening ------------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, path: str | Path = DEFAULT_STORE, read_only: bool = False) -> "Store":
+    def open(cls, path: str | Path = DEFAULT_STORE, read_only: bool = False,
+             threads: int | None = None) -> "Store":
+        """Open a store file; ``threads`` caps DuckDB's worker threads (default: one per core),
+        for processes that share the machine with others (:mod:`amip.background`)."""
         path = str(path)
         if read_only and not Path(path).exists():
             raise FileNotFoundError(f"store {path} not found: import an extract first "
                                     f"(amip import DIR --store {path})")
         try:
-            con = duckdb.connect(path, read_only=read_only)
+            con = duckdb.connect(path, read_only=read_only,
+                                 config={"threads": threads} if threads else {})
         except duckdb.IOException as e:
             if "lock" in str(e).lower():
                 raise StoreLocked(f"store {path} is in use by another amip process") from e
             raise
         return cls(con, path)
+
+    @staticmethod
+    def preload() -> None:
+        """Import the Ibis DuckDB backend and what its first query loads (pandas): 0.3 s that
+        forked children (:mod:`amip.background`) then need not spend again."""
+        import ibis.backends.duckdb  # noqa: F401
+        import ibis.backends.duckdb.converter  # noqa: F401
 
     @classmethod
     def memory(cls) -> "Store":

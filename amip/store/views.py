@@ -38,14 +38,21 @@ class StoreView:
             self._cache[name] = current_rows(self.backend.table(name), name, self.as_of)
         return self._cache[name]
 
+    def recorded(self, name: str) -> ir.Table:
+        """All stored rows of a table known at as-of, corrections *not* applied: for questions a
+        correction cannot change, such as the extremes of a key column or of ``recorded_on``
+        (every key keeps a current row), without the cost of ranking the rows."""
+        t = self.backend.table(name)
+        if self.as_of is not None and TABLES[name].has_recorded_on:
+            t = t.filter(t.recorded_on <= ibis.literal(self.as_of, "date"))
+        return t
+
     def latest_recorded_on(self, names: tuple[str, ...]) -> dt.date | None:
         """The latest ``recorded_on`` (≤ as-of) in these tables. Corrections never hide the
         latest row of a key, so the raw tables give the same answer as the corrected ones."""
         latest = None
         for name in names:
-            t = self.backend.table(name)
-            if self.as_of is not None:
-                t = t.filter(t.recorded_on <= ibis.literal(self.as_of, "date"))
+            t = self.recorded(name)
             value = t.recorded_on.max().to_pyarrow().as_py()  # Arrow: no pandas for one date
             if value is not None:
                 value = value.date() if isinstance(value, dt.datetime) else value
