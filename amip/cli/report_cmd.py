@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from amip.cli.indicators_cmd import _month
+from amip.cli.indicators_cmd import _date, _month
 from amip.store import DEFAULT_STORE, Store
 
 console = Console()
@@ -32,6 +32,10 @@ def _common(f):
                      default=lambda: os.environ.get("AMIP_STORE", DEFAULT_STORE),
                      show_default=f"$AMIP_STORE or {DEFAULT_STORE}"),
         click.option("--jobcenter", "jobcenter_id", help="Jobcenter (default: the first one)."),
+        click.option("--as-of", "as_of", callback=_date,
+                     help="The data as known on this date (YYYY-MM-DD; rows recorded later are "
+                          "ignored), e.g. the day a report was first written: the same report "
+                          "again, whatever was imported since."),
         click.option("--out", "out_dir", type=click.Path(file_okay=False), default="berichte",
                      show_default=True, help="Folder for the files."),
         click.option("--format", "formats", default=",".join(FORMATS), callback=_formats,
@@ -55,8 +59,8 @@ def report_cmd() -> None:
               help="Folder with your own chapter texts (see amip/reports/texts/programme).")
 @click.option("--placeholders", is_flag=True, help="List the placeholders the texts may use.")
 @_common
-def programme_cmd(year, internal, texts_dir, placeholders, store_path, jobcenter_id, out_dir,
-                  formats, overwrite) -> None:
+def programme_cmd(year, internal, texts_dir, placeholders, store_path, jobcenter_id, as_of,
+                  out_dir, formats, overwrite) -> None:
     """Arbeitsmarkt- und Integrationsprogramm for YEAR."""
     from amip.reports.figures import programme_figures
     from amip.reports.programme import build, load_texts
@@ -65,7 +69,10 @@ def programme_cmd(year, internal, texts_dir, placeholders, store_path, jobcenter
     start = time.perf_counter()
     renderer = None if placeholders else _renderer(formats, hyphenation=True)
     with _open(store_path) as store:
-        figures = programme_figures(store.view(), year, jobcenter_id)
+        try:
+            figures = programme_figures(store.view(as_of), year, jobcenter_id)
+        except ValueError as e:
+            raise click.UsageError(str(e)) from None
     if placeholders:
         _print_placeholders(values(figures))
         return
@@ -82,7 +89,8 @@ def programme_cmd(year, internal, texts_dir, placeholders, store_path, jobcenter
 @click.option("--month", "month", callback=_month, required=True, help="Berichtsmonat YYYY-MM.")
 @click.option("--public", is_flag=True, help="Apply small-cell suppression (for publication).")
 @_common
-def monthly_cmd(month, public, store_path, jobcenter_id, out_dir, formats, overwrite) -> None:
+def monthly_cmd(month, public, store_path, jobcenter_id, as_of, out_dir, formats,
+                overwrite) -> None:
     """Monatsbericht for MONTH."""
     from amip import background
     from amip.engine.calendar import format_month
@@ -96,11 +104,11 @@ def monthly_cmd(month, public, store_path, jobcenter_id, out_dir, formats, overw
     # using both)
     threads = max(1, background.cores() // 2) if background.fork_is_safe() else None
     forecast = background.start(k2_forecast_from_store, store_path, month, jobcenter_id,
-                                threads)
+                                threads, as_of)
     renderer = _renderer(formats)
     with _open(store_path, threads) as store:
         try:
-            report = monthly(store.view(), month, jobcenter_id, public=public,
+            report = monthly(store.view(as_of), month, jobcenter_id, public=public,
                              k2_forecast_result=forecast.result)
         except ValueError as e:
             raise click.UsageError(str(e)) from None

@@ -260,16 +260,21 @@ def quality(db, year: int) -> dict[str, tuple[int, int]]:
     return {r["area"]: (int(r["e"]), int(r["i"])) for r in rows}
 
 
-def programme_figures(db, year: int, jobcenter_id: str | None = None) -> Programme:
-    """All figures of the programme for ``year`` (reference year ``year − 1``)."""
+def report_jobcenter(db, jobcenter_id: str | None = None) -> dict:
+    """``{"jobcenter_id", "name"}`` of the Jobcenter asked for, or of the first one."""
     jcs = db.table("jobcenters").select("jobcenter_id", "name").order_by("jobcenter_id") \
         .to_pyarrow().to_pylist()
-    if not jcs:
-        raise ValueError("the store holds no Jobcenter: import an extract first")
     jc = next((j for j in jcs if j["jobcenter_id"] == jobcenter_id), None) if jobcenter_id \
-        else jcs[0]
+        else (jcs[0] if jcs else None)
     if jc is None:
-        raise ValueError(f"unknown Jobcenter {jobcenter_id!r}")
+        raise ValueError(f"unknown Jobcenter {jobcenter_id!r}" if jobcenter_id
+                         else "the store holds no Jobcenter: import an extract first")
+    return jc
+
+
+def programme_figures(db, year: int, jobcenter_id: str | None = None) -> Programme:
+    """All figures of the programme for ``year`` (reference year ``year − 1``)."""
+    jc = report_jobcenter(db, jobcenter_id)
     jc_id, ref = jc["jobcenter_id"], year - 1
     day = stichtag(month_index(dt.date(ref, 12, 1)))
     before = stichtag(month_index(dt.date(ref - 1, 12, 1)))

@@ -22,6 +22,7 @@ from amip.engine.forecast import Forecast, forecast
 from amip.engine.indicators import compute
 from amip.extract.schema import INSTRUMENTS
 from amip.reports import charts, figures, tables
+from amip.reports.figures import report_jobcenter
 from amip.reports.model import Chart, Column, Report, ReportTable, Row, Section, Text
 from amip.store import Store
 
@@ -37,18 +38,6 @@ NO_TARGETS = ("Für dieses Jahr sind noch keine Zielwerte erfasst: die Ampel (Is
 FORECAST = dict(code="K2", n_paths=500, history_months=60)
 
 
-def report_jobcenter(db, jobcenter_id: str | None = None) -> dict:
-    """``{"jobcenter_id", "name"}`` of the Jobcenter asked for, or of the first one."""
-    jcs = db.table("jobcenters").select("jobcenter_id", "name").order_by("jobcenter_id") \
-        .to_pyarrow().to_pylist()
-    jc = next((j for j in jcs if j["jobcenter_id"] == jobcenter_id), None) if jobcenter_id \
-        else (jcs[0] if jcs else None)
-    if jc is None:
-        raise ValueError(f"unknown Jobcenter {jobcenter_id!r}" if jobcenter_id
-                         else "the store holds no Jobcenter: import an extract first")
-    return jc
-
-
 def k2_forecast(db, month: int, jobcenter_id: str | None = None) -> Forecast:
     """The forecast the Monatsbericht shows for Berichtsmonat ``month``."""
     jc = report_jobcenter(db, jobcenter_id)["jobcenter_id"]
@@ -57,12 +46,13 @@ def k2_forecast(db, month: int, jobcenter_id: str | None = None) -> Forecast:
 
 
 def k2_forecast_from_store(store_path: str, month: int, jobcenter_id: str | None = None,
-                           threads: int | None = None) -> Forecast:
+                           threads: int | None = None,
+                           as_of: dt.date | None = None) -> Forecast:
     """:func:`k2_forecast` on a store file opened read-only (with at most ``threads`` DuckDB
-    threads): work for a background process (:mod:`amip.background`) while the report's
-    engine pass runs."""
+    threads), as known on ``as_of``: work for a background process (:mod:`amip.background`)
+    while the report's engine pass runs."""
     with Store.open(store_path, read_only=True, threads=threads) as store:
-        return k2_forecast(store.view(), month, jobcenter_id)
+        return k2_forecast(store.view(as_of), month, jobcenter_id)
 
 
 def monthly(db, month: int, jobcenter_id: str | None = None, public: bool = False,

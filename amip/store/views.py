@@ -59,6 +59,13 @@ class StoreView:
                 latest = value if latest is None else max(latest, value)
         return latest
 
+    def data_state(self) -> str:
+        """Changes whenever an import (or, on PostgreSQL, a publish) adds data: the latest
+        import's id and fingerprint from the import log. Caches key on it."""
+        t = self.backend.table("amip_imports")
+        row = t.aggregate(i=t.import_id.max(), f=t.fingerprint.max()).to_pyarrow().to_pylist()[0]
+        return f"{row['i'] or 0}:{row['f'] or ''}"
+
     def at(self, as_of: dt.date | None) -> "StoreView":
         return StoreView(self.backend, as_of)
 

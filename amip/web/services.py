@@ -46,6 +46,8 @@ class Services:
             self.closed = True
             if self._store is not None:
                 self._store.close()
+            else:
+                self._view.close()  # the PostgreSQL connection
 
     # -- data state -----------------------------------------------------------------------------
 
@@ -79,12 +81,7 @@ class Services:
 
     def _lookup_state(self) -> str:
         with self._lock:
-            if self._store is None:
-                return "postgres"
-            rows = self._store.con.sql(
-                "SELECT coalesce(max(import_id), 0), coalesce(max(fingerprint), '') "
-                "FROM amip_imports").fetchall()
-        return f"{rows[0][0]}:{rows[0][1]}"
+            return self._view.data_state()  # DuckDB: a new import; PostgreSQL: a new publish
 
     def latest_month(self) -> int | None:
         return self.memoized("latest_month", self._latest_month)

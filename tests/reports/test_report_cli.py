@@ -78,3 +78,26 @@ def test_programme_writes_all_formats(store_file, tmp_path):
     assert {"programm-2020-03504.pdf", "programm-2020-03504.html",
             "programm-2020-03504.xlsx", "programm-2020-03504-csv"} <= names
     assert (tmp_path / "programm-2020-03504.pdf").read_bytes().startswith(b"%PDF-")
+
+
+def test_as_of_reproduces_the_report_of_an_earlier_day(store_file, default_store, tmp_path):
+    """--as-of 2020-07-20: rows recorded later (late integrations of June) are ignored, in the
+    engine pass and in the forecast child alike."""
+    import datetime as dt
+
+    as_of, month = dt.date(2020, 7, 20), 2020 * 12 + 5
+
+    def k2(view):
+        return next(r for r in compute(view, [month], codes=["K2"]) if r.sex == "all").value
+
+    then, now = k2(default_store.view(as_of)), k2(default_store.view())
+    assert f"{then:.1f}" != f"{now:.1f}"  # the test can tell the two apart
+    r = amip("report", "monthly", "--month", "2020-06", "--store", str(store_file), "--as-of",
+             "2020-07-20", "--out", str(tmp_path), "--format", "pdf")
+    assert r.returncode == 0, r.stderr
+    text = subprocess.run(["pdftotext", str(tmp_path / "monatsbericht-2020-06-03504.pdf"), "-"],
+                          capture_output=True, text=True, check=True).stdout
+    assert f"{then:.1f}".replace(".", ",") + " %" in text
+    forecast = k2_forecast(default_store.view(as_of), month).point("2020-12")
+    assert f"{forecast.value:.1f}".replace(".", ",") + " %" in text
+    assert "Datenstand 20.07.2020" in text or "Datenstand 19.07.2020" in text

@@ -286,3 +286,35 @@ def test_cli_publish(tmp_path, extract, pg_url):  # noqa: F811
     assert r.exit_code == 2 and "refused" in r.output
     r = runner.invoke(publish_cmd, args[:2] + ["--pg", "postgresql://nobody@127.0.0.1:1/x"])
     assert r.exit_code == 3 and "nothing was changed" in r.output
+
+
+def test_web_services_on_postgres_see_a_new_publish(store, extract, pg_url, tmp_path,  # noqa: F811
+                                                    monkeypatch):
+    """The web's cache keys on the data state; on PostgreSQL a publish changes it, so the
+    dashboard shows the new figures without a restart (p1's spell closed on 30.06.2019:
+    ELB in July 2019 falls from 3 to 2)."""
+    from amip.engine.calendar import parse_month
+    from amip.web.services import Services
+    from amip.web.settings import Settings
+
+    monkeypatch.setattr(Services, "STATE_TTL", 0.0)  # look the state up on every call
+    schema = new_schema()
+    store.import_extract(extract())
+    publish_to_postgres(store, pg_url, schema)
+    services = Services(Settings(store=str(tmp_path / "unused.duckdb"), postgres_url=pg_url,
+                                 postgres_schema=schema, users_db=str(tmp_path / "u.sqlite")))
+    try:
+        july = parse_month("2020-07")
+
+        def k1e2() -> int:
+            return next(r for r in services.indicators((july,)) if r.code == "K1E2"
+                        and r.sex == "all").numerator
+
+        state, before = services.data_state(), k1e2()
+        assert before == 2  # p1 and p3 (p2's spell ended 31.12.2019)
+        store.import_extract(extract({"elb_spells": LATER_ELB}))
+        publish_to_postgres(store, pg_url, schema)
+        assert services.data_state() != state
+        assert k1e2() == 1  # p3 only: p1's spell now ends 30.06.2019
+    finally:
+        services.close()
