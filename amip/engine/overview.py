@@ -52,10 +52,7 @@ def latest_complete_month(db) -> dt.date | None:
     after the latest month with benefit rows (LLU/LUH of a month are recorded after it ends;
     without them K1 and K1E1 would read −100 %)."""
     month = latest_month(db)
-    b = db.backend.table("benefit_months")
-    if db.as_of is not None:
-        b = b.filter(b.recorded_on <= db.as_of)
-    last = b.month.max().execute()
+    last = db.recorded("benefit_months").month.max().to_pyarrow().as_py()
     if month is None or not last:
         return month
     year, mon = (int(x) for x in last.split("-"))

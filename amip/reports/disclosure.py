@@ -5,10 +5,16 @@ cell reveals nothing about a person). Secondary suppression then makes sure no h
 recomputed from a total: wherever a total and all but one of its parts are visible, the smallest
 other visible part (or, if there is none, the total) is hidden too. Shares and rates derived from
 a hidden count are hidden with it. The rule is data: :class:`Rule`, configurable per deployment.
+
+Two shapes are protected: report tables (:func:`protect`, totals and parts declared by the
+table) and the engine's records across the organisation tree (:func:`protect_records`, for the
+web and API: a Jobcenter is the sum of its Standorte, a Standort of its teams, ``all`` of ``m``
+and ``w``), so no combination of answers reveals a hidden count.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 
 from amip.reports.model import Report, ReportTable
@@ -72,3 +78,80 @@ def protect(report: Report, rule: Rule = DEFAULT_RULE) -> int:
     if not report.public:
         return 0
     return sum(protect_table(t, rule) for t in report.tables() if t.public)
+
+
+# -- the engine's records across the organisation tree ------------------------------------------
+
+FIELDS = ("numerator", "denominator")
+
+
+def protect_records(rows: list[dict], units: list[dict] = (), rule: Rule = DEFAULT_RULE,
+                    counted=None) -> list[dict]:
+    """Copies of the records (dicts with code, month, jobcenter_id, sex, numerator, denominator,
+    value, optionally unit_id and basis) with small counts and what would reveal them set to
+    None and ``suppressed: True``; a value derived from a hidden count is None too.
+
+    ``units`` (unit_id, parent_unit_id, level) give the tree: rows of a unit and of its parent
+    form a total and its parts, as do ``all`` and ``m``/``w`` of one unit. Pass the rows of the
+    whole tree (every unit of the months asked for) so that the pattern holds across answers;
+    then pick the rows to show. ``counted(code)`` says which measures count persons (default:
+    the catalogue's unit ``Personen``; euro sums are not protected)."""
+    if counted is None:
+        from amip.catalogue import load
+
+        cat = load()
+        counted = lambda code: cat.indicators[code].unit == "Personen"  # noqa: E731
+    levels = {u["unit_id"]: u["level"] for u in units}
+    parent = {u["unit_id"]: u["parent_unit_id"] for u in units}
+
+    def node(unit_id):  # the Jobcenter-level unit is the Jobcenter total
+        return None if unit_id is None or levels.get(unit_id) == "jobcenter" else unit_id
+
+    def up(n):
+        p = parent.get(n)
+        return node(p) if p is not None else None
+
+    out = [dict(r) for r in rows]
+    cells: dict[tuple, dict[tuple, list[dict]]] = defaultdict(lambda: defaultdict(list))
+    for r in out:
+        if counted(r["code"]):
+            for f in FIELDS:
+                group = (r["code"], r["month"], r["jobcenter_id"], r.get("basis", "month"), f)
+                cells[group][(node(r.get("unit_id")), r["sex"])].append(r)
+    for (*_, f), group in cells.items():
+        hidden = {cell for cell, rs in group.items() if rule.hides(rs[0][f])}
+        sums = [((n, "all"), [(n, "m"), (n, "w")]) for n, s in group if s == "all"]
+        children = defaultdict(list)
+        for n, s in group:
+            if n is not None:
+                children[(up(n), s)].append((n, s))
+        sums += [(total, parts) for total, parts in children.items() if total in group]
+        changed = True
+        while changed:
+            changed = False
+            for total, parts in sums:
+                changed |= _hide_second(group, hidden, total, [p for p in parts if p in group], f)
+        for cell in hidden:
+            for r in group[cell]:
+                r[f], r["suppressed"] = None, True
+    for r in out:
+        if r.get("suppressed"):
+            r["value"] = None
+    return out
+
+
+def _hide_second(group: dict, hidden: set, total: tuple, parts: list[tuple], f: str) -> bool:
+    """Where exactly one cell of a total and its parts is hidden, hide a second one: the smallest
+    visible non-zero part, else any visible part, else the total."""
+    if len([c for c in [total, *parts] if c in hidden]) != 1:
+        return False
+    visible = [p for p in parts if p not in hidden and group[p][0][f] is not None]
+    candidates = [p for p in visible if group[p][0][f] != 0] or visible
+    if candidates:
+        victim = min(candidates, key=lambda p: (group[p][0][f], str(p)))
+    elif total not in hidden:
+        victim = total
+    else:
+        return False
+    hidden.add(victim)
+    return True

@@ -3,14 +3,14 @@
 Indicators are exactly the CLI's JSON records (``amip indicators --format json``), from the same
 engine function through :class:`amip.web.services.Services`. Person-level data are scoped by the
 role (see :func:`amip.web.auth.require_persons`) and every read is audited. Roles with
-``disclosure = true`` get aggregates with small counts (1–2) hidden (null, ``suppressed``).
+``disclosure = true`` get aggregates with small counts (1–2) hidden (null, ``suppressed``), and
+whatever would reveal them across the organisation tree and the sexes (Services.disclosed).
 Errors are RFC 9457 problem details.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
@@ -20,7 +20,6 @@ from amip import __version__
 from amip.cli.indicators_cmd import JSON_KEYS
 from amip.engine.calendar import format_month, parse_month, stichtag
 from amip.engine.indicators import UnknownUnit
-from amip.reports.disclosure import DEFAULT_RULE, Rule
 from amip.web.auth import client_address, current_user, require_audit, require_persons
 from amip.web.problems import Problem, problem_responses
 from amip.web.users import User
@@ -173,38 +172,6 @@ def audit(request: Request):
     return request.app.state.users.audit
 
 
-# -- disclosure ---------------------------------------------------------------------------------
-
-def protect_records(rows: list[dict], rule: Rule = DEFAULT_RULE) -> list[dict]:
-    """Disclosure control for roles without person-level access: counts (measures counted in
-    persons) from ``rule.low`` to ``rule.high`` become null with ``suppressed: true``, and so
-    does the value derived from them; where one sex is hidden, the other is hidden too (it
-    would reveal it as the difference to the total)."""
-    from amip.catalogue import load
-
-    cat = load()
-    out = [dict(r) for r in rows]
-    groups = defaultdict(list)
-    for r in out:
-        if cat.indicators[r["code"]].unit != "Personen":
-            continue
-        for field in ("numerator", "denominator"):
-            if rule.hides(r[field]):
-                r[field] = None
-                r["suppressed"] = True
-        groups[(r["code"], r["month"], r["jobcenter_id"], r.get("unit_id"))].append(r)
-    for group in groups.values():
-        for field in ("numerator", "denominator"):
-            parts = [r for r in group if r["sex"] in ("m", "w")]
-            if sum(r[field] is None for r in parts) == 1:
-                for r in parts:
-                    r[field], r["suppressed"] = None, True
-    for r in out:
-        if r.get("suppressed"):
-            r["value"] = None
-    return out
-
-
 # -- routes -------------------------------------------------------------------------------------
 
 @router.get("/health", response_model=Health, summary="Betriebsbereitschaft / health")
@@ -254,9 +221,11 @@ def indicators(
     except UnknownUnit as e:
         raise Problem(404, str(e), title="Not Found") from None
     keys = JSON_KEYS + (("unit_id",) if unit is not None else ())
-    rows = [{k: getattr(r, k) for k in keys} for r in records]
     if user.rights.disclosure:
-        rows = protect_records(rows)
+        rows = [{k: r[k] for k in (*keys, "suppressed") if k in r} for r in
+                services(request).disclosed(records, day, published, rules, jfw)]
+    else:
+        rows = [{k: getattr(r, k) for k in keys} for r in records]
     return JSONResponse(rows)
 
 

@@ -64,16 +64,13 @@ def _discloses(user) -> bool:
         return True
 
 
-def _rows(records, hide: bool) -> list[dict]:
-    """The engine's records as dicts; for roles under disclosure control small counts and the
-    values derived from them are hidden exactly as in the API (``suppressed``)."""
-    rows = [{"code": r.code, "month": r.month, "jobcenter_id": r.jobcenter_id, "sex": r.sex,
-             "numerator": r.numerator, "denominator": r.denominator, "value": r.value,
-             "unit_id": r.unit_id} for r in records]
+def _rows(services, records, hide: bool) -> list[dict]:
+    """The engine's records as dicts; for roles under disclosure control small counts and what
+    would reveal them are hidden exactly as in the API (``suppressed``, Services.disclosed)."""
     if hide:
-        from amip.web.api import protect_records
-
-        rows = protect_records(rows)
+        rows = services.disclosed(records)
+    else:
+        rows = [r.as_json(with_unit=True) for r in records]
     for r in rows:
         if r.get("suppressed"):
             for k in ("numerator", "denominator", "value"):
@@ -208,7 +205,7 @@ def _overview_rows(services, m: int, hide: bool) -> list[dict]:
     """The overview's rows: value, Vorjahr, change and a sparkline of 13 months per measure
     (memoized per data state: the same for every request until the next import)."""
     months = tuple(range(m - 12, m + 1))
-    by = {(r["code"], r["month"]): r for r in _rows(services.indicators(months), hide)
+    by = {(r["code"], r["month"]): r for r in _rows(services, services.indicators(months), hide)
           if r["sex"] == "all"}
     rows = []
     for code, ind in load().indicators.items():
@@ -273,7 +270,7 @@ def indicator(request: Request, code: str, monat: str | None = None, einheit: st
     months = tuple(range(m - 23, m + 1))
     hide = _discloses(user)
     records = [r for r in services.indicators(months, unit_id=unit_id) if r.code == code]
-    by = {(r["month"], r["sex"]): r for r in _rows(records, hide)}
+    by = {(r["month"], r["sex"]): r for r in _rows(services, records, hide)}
 
     def cell(r, field):
         return None if r is None else r[field]
@@ -340,7 +337,8 @@ def indicator_units(request: Request, code: str, monat: str | None = None,
     if children:
         months = (m - 12, m)
         recs = _unit_records(services, code, months, tuple(u["unit_id"] for u in children))
-        by = {(r["unit_id"], r["month"]): r for r in _rows(recs, hide) if r["sex"] == "all"}
+        by = {(r["unit_id"], r["month"]): r for r in _rows(services, recs, hide)
+              if r["sex"] == "all"}
         for u in children:
             r = by.get((u["unit_id"], format_month(m)))
             p = by.get((u["unit_id"], format_month(m - 12)))

@@ -16,7 +16,9 @@ from collections import OrderedDict
 
 from amip.catalogue import load
 from amip.engine.indicators import Record, compute
+from amip.engine.calendar import parse_month
 from amip.engine.overview import latest_complete_month
+from amip.reports.disclosure import protect_records
 from amip.store import Store
 from amip.web.settings import Settings
 
@@ -111,6 +113,43 @@ class Services:
     def _compute(self, months, jobcenter_id, unit_id, as_of, published, rules, jfw):
         view = self._view.at(as_of) if as_of is not None else self._view
         return compute(view, list(months), jobcenter_id, unit_id, published, rules, jfw)
+
+    # -- disclosure control -----------------------------------------------------------------------
+
+    def disclosed(self, records: list[Record], as_of: dt.date | None = None,
+                  published: bool = False, rules: str | None = None,
+                  jfw: bool = False) -> list[dict]:
+        """The records (computed with these options) as dicts under disclosure control, for
+        roles without person-level access. The pattern is worked out once for the whole
+        organisation tree of their months (:func:`amip.reports.disclosure.protect_records`), so
+        no combination of pages or API answers (a Standort and all but one of its teams, a
+        total and one sex) reveals a hidden count."""
+        months = tuple(sorted({parse_month(r.month) for r in records}))
+        jcs = tuple(sorted({r.jobcenter_id for r in records}))
+        tree = self.memoized("disclosed", self._disclosed_tree, months, jcs, as_of, published,
+                             rules, jfw)
+        levels = {u["unit_id"]: u["level"] for u in self.table("units")}
+        out = []
+        for r in records:
+            node = None if levels.get(r.unit_id) == "jobcenter" else r.unit_id
+            row = dict(tree[(r.code, r.month, r.jobcenter_id, node, r.sex, r.basis)])
+            row["unit_id"] = r.unit_id
+            out.append(row)
+        return out
+
+    def _disclosed_tree(self, months, jcs, as_of, published, rules, jfw) -> dict[tuple, dict]:
+        units = self.table("units")
+        view = self._view.at(as_of) if as_of is not None else self._view
+        rows = []
+        for jc in jcs:
+            ids = [u["unit_id"] for u in units
+                   if u["jobcenter_id"] == jc and u["level"] != "jobcenter"]
+            with self._lock:
+                records = compute(view, list(months), jc, None, published, rules, jfw,
+                                  unit_ids=ids or None, include_total=True)
+            rows += [r.as_json(with_unit=True) for r in records]
+        return {(r["code"], r["month"], r["jobcenter_id"], r["unit_id"], r["sex"], r["basis"]): r
+                for r in protect_records(rows, units)}
 
     def warm(self) -> None:
         """Compute what the overview shows (the latest month and the twelve before it, for the

@@ -8,8 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from amip.cli.indicators_cmd import JSON_KEYS
-from amip.reports.disclosure import DEFAULT_RULE
-from amip.web.api import protect_records
+from amip.reports.disclosure import DEFAULT_RULE, protect_records
 from tests.web.conftest import CASEWORKER, OTHER_TEAM, TEAM, form_token, login
 
 
@@ -106,6 +105,79 @@ def test_protect_records_hides_small_counts_and_the_other_sex():
     assert out[1]["numerator"] is None and out[1]["suppressed"] and out[1]["value"] is None
     assert out[2]["numerator"] is None and out[2]["suppressed"]  # else 10 - 8 reveals m
     assert set(JSON_KEYS) <= set(out[1])
+
+
+def test_protect_records_across_the_organisation_tree():
+    """Jobcenter J (unit u0) = Standorte S1 + S2; S1 = teams T1 + T2. Numerators (sex all):
+    J 40, S1 12, S2 28, T1 2, T2 10. T1's 2 is hidden (primary); S1 = T1 + T2 would reveal it
+    as 12 − 10, so T2 is hidden too (secondary). Then S1 and S2 are visible beside J: nothing
+    else is hidden. The rows of u0 are the Jobcenter's."""
+    units = [dict(unit_id="u0", parent_unit_id=None, level="jobcenter"),
+             dict(unit_id="s1", parent_unit_id="u0", level="standort"),
+             dict(unit_id="s2", parent_unit_id="u0", level="standort"),
+             dict(unit_id="t1", parent_unit_id="s1", level="team"),
+             dict(unit_id="t2", parent_unit_id="s1", level="team")]
+
+    def row(unit, n, code="K2"):
+        return dict(code=code, month="2020-01", jobcenter_id="x", sex="all", unit_id=unit,
+                    numerator=n, denominator=500, value=n / 5)
+
+    rows = [row(None, 40), row("s1", 12), row("s2", 28), row("t1", 2), row("t2", 10)]
+    out = {r["unit_id"]: r for r in protect_records(rows, units)}
+    assert out["t1"]["numerator"] is None and out["t1"]["value"] is None  # primary
+    assert out["t2"]["numerator"] is None and out["t2"]["suppressed"]  # else 12 − 10
+    assert [out[u]["numerator"] for u in (None, "s1", "s2")] == [40, 12, 28]
+    assert all(out[u]["denominator"] == 500 for u in out)  # 500 is not small
+    # the Jobcenter-level unit u0 stands for the total: S2 hidden, S1 visible, u0 visible
+    # would reveal S2 = 40 − 12, so S1 goes too
+    rows = [row("u0", 40), row("s1", 38), row("s2", 2)]
+    out = {r["unit_id"]: r for r in protect_records(rows, units)}
+    assert out["s2"]["numerator"] is None and out["s1"]["numerator"] is None
+    assert out["u0"]["numerator"] == 40
+    # euro sums are not protected
+    assert protect_records([row(None, 2, "K1")], units)[0]["numerator"] == 2
+
+
+def test_no_answer_reveals_a_hidden_count_by_difference(client_as, web_store):
+    """For the read-only role, ask the API for the Jobcenter, every Standort and every team:
+    in every total with its parts (a unit and its children; ``all`` with ``m`` and ``w``)
+    either no cell or at least two are hidden, so none can be recomputed."""
+    from amip.store import Store
+
+    with Store.open(web_store, read_only=True) as store:
+        units = store.view().table("units").to_pyarrow().to_pylist()
+    lz = client_as("lz")
+    answers = {}
+    for u in [None] + [u["unit_id"] for u in units if u["level"] != "jobcenter"]:
+        query = "/api/v1/indicators?month=2020-06" + (f"&unit={u}" if u else "")
+        for r in lz.get(query).json():
+            answers[(u, r["code"], r["sex"])] = r
+    assert any(r.get("suppressed") for r in answers.values()), "some small counts expected"
+    children = {}
+    for u in units:
+        if u["level"] != "jobcenter":
+            parent = u["parent_unit_id"]
+            parent = None if any(p["unit_id"] == parent and p["level"] == "jobcenter"
+                                 for p in units) else parent
+            children.setdefault(parent, []).append(u["unit_id"])
+    codes = {code for _, code, _ in answers}
+    checked = 0
+    for field in ("numerator", "denominator"):
+        for code in codes:
+            for total, parts in children.items():
+                for sex in ("all", "m", "w"):
+                    cells = [answers[(x, code, sex)] for x in [total, *parts]]
+                    if cells[0][field] is None and not cells[0].get("suppressed"):
+                        continue  # not a count (e.g. euro sums not delivered)
+                    hidden = sum(c[field] is None for c in cells)
+                    assert hidden != 1, (field, code, total, sex)
+                    checked += 1
+            for u in [None, *[x for xs in children.values() for x in xs]]:
+                hidden = sum(answers[(u, code, s)][field] is None
+                             and answers[(u, code, s)].get("suppressed", False)
+                             for s in ("all", "m", "w"))
+                assert hidden != 1, (field, code, u)
+    assert checked > 100
 
 
 def test_wrong_passwords_are_rate_limited_and_audited(web_app, web_settings):
