@@ -22,7 +22,9 @@ demo: venv
 	$(AMIP) import $(DEMO)/extract --store $(DEMO)/amip.duckdb
 	$(AMIP) overview --store $(DEMO)/amip.duckdb
 	$(AMIP) report programme --year 2020 --store $(DEMO)/amip.duckdb --out $(DEMO)/berichte
-	$(AMIP) report monthly --month 2020-12 --store $(DEMO)/amip.duckdb --out $(DEMO)/berichte
+	@# November: the latest month whose benefit payments are in the extract (those of December
+	@# are recorded in January, after the extract's end), as the dashboard's default month
+	$(AMIP) report monthly --month 2020-11 --store $(DEMO)/amip.duckdb --out $(DEMO)/berichte
 	@echo
 	@echo "Berichte: $(DEMO)/berichte (PDF, HTML, XLSX, CSV). Daten: $(DEMO)/amip.duckdb"
 	@echo

@@ -17,6 +17,7 @@ from amip.catalogue import load
 from amip.cli.store_cmds import print_errors
 from amip.engine.calendar import month_start, parse_month
 from amip.engine.indicators import Record, UnknownUnit, compute
+from amip.engine.overview import last_benefit_month
 from amip.extract.errors import ExtractInvalid
 from amip.store import Store
 
@@ -77,12 +78,20 @@ def indicators_cmd(data_dir, store_path, month, to, jobcenter_id, unit_id, as_of
         raise click.UsageError("--to lies before --month")
     store = _open(data_dir, store_path)
     try:
-        records = compute(store.view(as_of), months, jobcenter_id, unit_id, published, rules, jfw)
+        view = store.view(as_of)
+        records = compute(view, months, jobcenter_id, unit_id, published, rules, jfw)
+        last = last_benefit_month(view)
     except UnknownUnit as e:
         raise click.UsageError(str(e)) from None
     finally:
         store.close()
     _emit(records, fmt, with_unit=unit_id is not None)
+    late = [m for m in months if last is not None and month_start(m) > last]
+    if late and fmt == "table":
+        Console(stderr=True).print(
+            f"[yellow]Hinweis:[/] für {', '.join(i18n.month(month_start(m)) for m in late)} "
+            f"liegen noch keine Leistungsdaten vor (zuletzt {i18n.month(last)}): K1 und K1E1 "
+            f"vergleichen dort 0 € mit dem Vorjahresmonat.")
 
 
 def _open(data_dir: str | None, store_path: str | None) -> Store:

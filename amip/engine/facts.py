@@ -27,13 +27,9 @@ _temp_names = itertools.count(1)
 FACTS = (
     "elb", "single_parents", "lzb", "elb_in", "elb_out", "lzb_in", "lzb_out", "integrations",
     "sv_integrations", "sv_continued", "integrations_lzb", "integrations_single_parents",
-    "marginal_entries", "public_entries", "lzb_active", "llu", "luh", "benefit_persons",
+    "marginal_entries", "public_entries", "lzb_active", "llu", "luh",
 )
 MONEY_FACTS = ("llu", "luh")
-#: fact -> the fact that shows whether its month is delivered at all. A month without any
-#: benefit rows for the Jobcenter is not yet in the extract (payments arrive after the month):
-#: its euro sums are unknown, not zero (catalogue/readings.toml, "benefit data not delivered").
-DELIVERED_BY = {"llu": "benefit_persons", "luh": "benefit_persons"}
 
 
 class Facts:
@@ -326,11 +322,6 @@ class Facts:
         j = j.filter(j._n == 0)
         return self._materialize(self._own(j.select("person_id", "jobcenter_id", "m", rel_m=j.m,
                                                     llu=j.llu_eur, luh=j.luh_eur)))
-
-    @property
-    def benefit_persons(self) -> ir.Table:
-        """Persons with a benefit month assigned to the Jobcenter (delivery check of llu/luh)."""
-        return self._benefits
 
     @property
     def llu(self) -> ir.Table:

@@ -17,9 +17,8 @@ from decimal import Decimal
 from amip.catalogue import Catalogue, RuleVersion, load
 from amip.engine.aggregate import count_facts
 from amip.engine.calendar import format_month, month_end, stichtag
-from amip.engine.facts import DELIVERED_BY, Facts
-from amip.engine.measures import (JFW_FORMS, LOOKBACK, SEXES, facts_needed, lookahead, measure,
-                                  reads, roll_up)
+from amip.engine.facts import Facts
+from amip.engine.measures import JFW_FORMS, LOOKBACK, SEXES, facts_needed, lookahead, measure, roll_up
 
 
 @dataclass(frozen=True)
@@ -122,19 +121,10 @@ def compute(db, months: list[int], jobcenter_id: str | None = None, unit_id: str
     for (as_of, version_key), ms in groups.items():
         view = db.at(as_of) if as_of != db.as_of else db
         version = cat.rules[version_key]
-        names = facts_needed(indicators)
-        checks = sorted({DELIVERED_BY[n] for n in names if n in DELIVERED_BY})
         with Facts(view, version, cat.parameters, min(ms) - LOOKBACK, max(ms),
                    jobcenter_id) as facts:
-            counts = count_facts(facts, names + checks, by_team=bool(wanted))
+            counts = count_facts(facts, facts_needed(indicators), by_team=bool(wanted))
         horizon = data_horizon(view)
-        whole = roll_up(counts, None) if checks else {}
-
-        def undelivered(ind, t: int, basis: str, jc: str) -> set[tuple[str, int]]:
-            """The (fact, month) the measure reads whose month is not yet delivered."""
-            return {(f, m) for f, m in reads(ind, t, basis == "jfw") if f in DELIVERED_BY
-                    and not whole.get((DELIVERED_BY[f], jc, "all", m), 0)}
-
         for unit, scope in scopes:
             totals = roll_up(counts, scope)
             for t in ms:
@@ -148,19 +138,13 @@ def compute(db, months: list[int], jobcenter_id: str | None = None, unit_id: str
                                 if basis == "jfw" and ind.form not in JFW_FORMS:
                                     continue
                                 v = measure(ind, get, t, jfw=basis == "jfw")
-                                value, z, n = v.value, _plain(v.numerator), _plain(v.denominator)
+                                value = v.value
                                 ahead = lookahead(ind, version)
                                 if ahead and (horizon is None or stichtag(t + ahead) > horizon):
                                     value = None  # the data do not yet reach ST(t + 6) (item 7)
-                                missing = undelivered(ind, t, basis, jc) if checks else ()
-                                if missing:  # euro sums of a month not yet delivered: unknown
-                                    value = None  # Zähler: month t; Nenner: the months before
-                                    if any(f == ind.numerator and m == t for f, m in missing):
-                                        z = None
-                                    if any(f == ind.denominator and m != t for f, m in missing):
-                                        n = None
-                                records.append(Record(ind.code, format_month(t), jc, sex, z, n,
-                                                      value, unit, version.key, basis))
+                                records.append(Record(
+                                    ind.code, format_month(t), jc, sex, _plain(v.numerator),
+                                    _plain(v.denominator), value, unit, version.key, basis))
     return records
 
 

@@ -97,18 +97,6 @@ def measure(ind: Indicator, get: Getter, t: int, jfw: bool = False) -> Value:
     return FORMS[ind.form](ind, get, t)
 
 
-def reads(ind: Indicator, t: int, jfw: bool = False) -> set[tuple[str, int]]:
-    """The (fact, month) pairs the measure of month t reads."""
-    seen: set[tuple[str, int]] = set()
-
-    def spy(fact: str, m: int) -> int:
-        seen.add((fact, m))
-        return 1
-
-    measure(ind, spy, t, jfw)
-    return seen
-
-
 def facts_needed(indicators: Iterable[Indicator]) -> list[str]:
     names: list[str] = []
     for ind in indicators:

@@ -47,16 +47,24 @@ def latest_month(db) -> dt.date | None:
     return dt.date(year, month, 1)
 
 
+def last_benefit_month(db) -> dt.date | None:
+    """The last month with any ``benefit_months`` row (as known at the view's as-of). Benefit
+    rows of a month are recorded after it ends: for later months K1 and K1E1 compare 0 € with
+    the previous year (−100 %, exactly as §10 items 11 and 25 define them)."""
+    last = db.recorded("benefit_months").month.max().to_pyarrow().as_py()
+    if not last:
+        return None
+    year, mon = (int(x) for x in last.split("-"))
+    return dt.date(year, mon, 1)
+
+
 def latest_complete_month(db) -> dt.date | None:
     """The latest month for which every measure has its data: covered by the data date, and not
-    after the latest month with benefit rows (LLU/LUH of a month are recorded after it ends;
-    without them K1 and K1E1 would read −100 %)."""
-    month = latest_month(db)
-    last = db.recorded("benefit_months").month.max().to_pyarrow().as_py()
-    if month is None or not last:
+    after the last month with benefit rows."""
+    month, last = latest_month(db), last_benefit_month(db)
+    if month is None or last is None:
         return month
-    year, mon = (int(x) for x in last.split("-"))
-    return min(month, dt.date(year, mon, 1))
+    return min(month, last)
 
 
 def figures_by_jobcenter(db, day: dt.date) -> dict[str, StockFigures]:

@@ -20,6 +20,7 @@ from amip.catalogue import load
 from amip.engine.calendar import format_month, month_start, parse_month, stichtag
 from amip.engine.forecast import Forecast, forecast
 from amip.engine.indicators import compute
+from amip.engine.overview import last_benefit_month
 from amip.extract.schema import INSTRUMENTS
 from amip.reports import charts, figures, tables
 from amip.reports.figures import report_jobcenter
@@ -68,6 +69,7 @@ def monthly(db, month: int, jobcenter_id: str | None = None, public: bool = Fals
     label = i18n.month(month_start(month))
     source = f"Quelle: eigene Daten des Jobcenters (amip), Datenstand " \
              f"{i18n.day(data_date) if data_date else '–'}"
+    warning = _benefits_warning(db, month, label)
 
     units = db.table("units")
     standorte = units.filter((units.jobcenter_id == jc_id) & (units.level == "standort")) \
@@ -88,7 +90,8 @@ def monthly(db, month: int, jobcenter_id: str | None = None, public: bool = Fals
             Text(f"Alle Kennzahlen und Ergänzungsgrößen für {label} mit Zähler und Nenner, "
                  f"verglichen mit dem Vorjahresmonat, insgesamt und nach Geschlecht."),
             tables.indicator_table("kennzahlen", f"Kennzahlen nach § 48a SGB II, {label}",
-                                   tables.by_key(records, t), tables.by_key(records, t0), source),
+                                   tables.by_key(records, t), tables.by_key(records, t0), source,
+                                   warning=warning),
             _k2_chart(history, source),
         ]),
         Section("2", "Jahresfortschritt und Ziele", [
@@ -105,7 +108,7 @@ def monthly(db, month: int, jobcenter_id: str | None = None, public: bool = Fals
                 f"standort-{u['unit_id']}"[:31], f"{u['name']}: Kennzahlen, {label}",
                 tables.by_key(by_unit, t, u["unit_id"]), tables.by_key(by_unit, t0, u["unit_id"]),
                 source, note="Zuordnung der Personen über die Teamzuständigkeit (caseload) am "
-                             "maßgeblichen Stichtag.")])
+                             "maßgeblichen Stichtag.", warning=warning)])
             for i, u in enumerate(standorte, start=1)],
             placeholder="" if standorte else "Im Datenbestand sind keine Standorte angelegt."),
     ]
@@ -114,6 +117,18 @@ def monthly(db, month: int, jobcenter_id: str | None = None, public: bool = Fals
     return Report("monthly", f"Monatsbericht {label}",
                   "Kennzahlen, Jahresfortschritt, Budget und Datenqualität", jc_id, name,
                   t, data_date, sections, public=public, definitions=_definitions(cat))
+
+
+def _benefits_warning(db, month: int, label: str) -> str:
+    """A note when the store holds no benefit rows for the month yet (payments are recorded
+    after the month): K1 and K1E1 then compare 0 € with the previous year."""
+    last = last_benefit_month(db)
+    if last is not None and month_start(month) <= last:
+        return ""
+    return (f"Achtung: Für {label} liegen im Datenbestand noch keine Leistungsdaten vor"
+            f"{f' (zuletzt {i18n.month(last)})' if last else ''}. K1 und K1E1 vergleichen "
+            f"deshalb 0 € mit dem Vorjahresmonat (−100\u00a0%) und sind erst mit der Lieferung "
+            f"aussagekräftig.")
 
 
 def _k2_chart(history, source: str) -> Chart:

@@ -10,20 +10,20 @@ Records = dict[tuple[str, str], Record]  # (code, sex) -> record
 
 
 def indicator_table(table_id: str, title: str, now: Records, before: Records, source: str,
-                    codes: list[str] | None = None, note: str = "") -> ReportTable:
-    """The § 48a measures with Zähler, Nenner, value, Vorjahr and the value by sex."""
+                    codes: list[str] | None = None, note: str = "",
+                    warning: str = "") -> ReportTable:
+    """The § 48a measures with Zähler, Nenner, value, Vorjahr and the value by sex; ``warning``
+    is added to the note (e.g. benefit data of the month not yet delivered)."""
     cat = load()
-    rows, undelivered = [], []
+    rows = []
     for code in codes or list(cat.indicators):
         ind = cat.indicators[code]
         r, b = now.get((code, "all")), before.get((code, "all"))
         name = ind.name_under(cat.rules[r.rules]) if r and r.rules else ind.name
         w, m = now.get((code, "w")), now.get((code, "m"))
-        if r is not None and r.numerator is None:
-            undelivered.append(code)
         # records carry plain numbers (compute turns euro Decimals into floats); euros in whole
         def shown(x, euros=ind.unit == "EUR"):
-            return round(x) if euros and x is not None else x
+            return round(x) if euros else x
 
         rows.append(Row(f"{code} {name}", [
             shown(r.numerator) if r else None, shown(r.denominator) if r else None,
@@ -39,8 +39,7 @@ def indicator_table(table_id: str, title: str, now: Records, before: Records, so
         note=" ".join(filter(None, [
             note or "Veränderungsraten (K1, K1E1, K1E2, K3): (Zähler / Nenner − 1) × 100. "
                     "Zähler und Nenner der Raten (K1E3, K1E4, K3E3, K3E4): Zwölfmonatssummen.",
-            f"{', '.join(undelivered)}: Die Leistungsdaten des Monats sind im Datenbestand noch "
-            f"nicht geliefert (–)." if undelivered else ""])))
+            warning])))
 
 
 def _difference(r: Record | None, b: Record | None) -> float | None:

@@ -82,7 +82,7 @@ def test_csv_has_a_header_and_empty_for_null(extract_dir):
                                            "2020-06", "--format", "csv"))))
     assert rows[0] == KEYS and len(rows) == 1 + 45
     k1 = next(r for r in rows if r[0] == "K1" and r[3] == "all")
-    assert k1 == ["K1", "2020-06", "03504", "all", "", "", ""]  # no benefit rows: not delivered
+    assert k1 == ["K1", "2020-06", "03504", "all", "0", "0", ""]
 
 
 def test_table_is_german(extract_dir):
@@ -118,3 +118,20 @@ def test_list_shows_the_catalogue():
     rows = json.loads(run("indicators", "--list", "--format", "json"))
     assert [r["code"] for r in rows][:3] == ["K1", "K1E1", "K1E2"] and len(rows) == 15
     assert rows[5]["legal_basis"] == "§ 5 Abs. 1 SGB2§48aFKV"
+
+
+def test_table_warns_of_months_without_benefit_rows(tmp_path):
+    """Benefit rows up to May 2020 only: the June table carries a hint that K1/K1E1 compare
+    0 € (the record itself stays as §10 defines it); May's does not; JSON has no hint."""
+    ex = Ex().elb("p", "2015-01-01").benefit("p", "2019-06", "400.00").benefit("p", "2020-05",
+                                                                             "410.00")
+    store = tmp_path / "amip.duckdb"
+    with Store.open(store) as s:
+        s.import_tables(ex.tables(), source="test")
+    june = run("indicators", "--store", str(store), "--month", "2020-06")
+    assert "Hinweis:" in june and "Juni 2020" in june and "zuletzt Mai 2020" in june
+    assert "Hinweis:" not in run("indicators", "--store", str(store), "--month", "2020-05")
+    records = json.loads(run("indicators", "--store", str(store), "--month", "2020-06",
+                             "--format", "json"))
+    k1 = next(r for r in records if r["code"] == "K1" and r["sex"] == "all")
+    assert (k1["numerator"], k1["denominator"], k1["value"]) == (0, 400.0, -100.0)
