@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import atexit
 import gc
+import sys
 
 import click
 
@@ -14,6 +15,7 @@ from amip.cli.report_cmd import report_cmd
 from amip.cli.store_cmds import import_cmd, imports_cmd, overview_cmd, validate_cmd
 from amip.cli.synth_cmd import synth
 from amip.cli.web_cmd import serve_cmd, users_group
+from amip.store import StoreLocked
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -32,4 +34,8 @@ def main() -> None:
     # operating system frees the memory at once, the collector took 0.5 s per command. Commands
     # close their files and connections themselves (with-blocks), so nothing waits for it.
     atexit.register(gc.freeze)
-    cli()
+    try:
+        cli()
+    except StoreLocked as e:  # any command: another process is writing the store (an import)
+        click.echo(f"Error: {e}; try again when it has finished.", err=True)
+        sys.exit(2)

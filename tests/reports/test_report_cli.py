@@ -101,3 +101,30 @@ def test_as_of_reproduces_the_report_of_an_earlier_day(store_file, default_store
     forecast = k2_forecast(default_store.view(as_of), month).point("2020-12")
     assert f"{forecast.value:.1f}".replace(".", ",") + " %" in text
     assert "Datenstand 20.07.2020" in text or "Datenstand 19.07.2020" in text
+
+
+def test_a_store_being_written_is_a_clear_error(store_file, tmp_path):
+    """While another process writes the store (an import), reading commands say so and exit 2,
+    without a traceback."""
+    import shutil
+    import textwrap
+
+    locked = tmp_path / "locked.duckdb"
+    shutil.copy(store_file, locked)
+    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+        import duckdb, sys, time
+        con = duckdb.connect({str(locked)!r})
+        print("open", flush=True)
+        time.sleep(60)
+    """)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "open"
+        for args in (["report", "monthly", "--month", "2020-06", "--out", str(tmp_path / "o")],
+                     ["indicators", "--month", "2020-06"]):
+            r = amip(*args, "--store", str(locked))
+            assert r.returncode == 2, r.stderr
+            assert "is in use by another amip process" in r.stderr
+            assert "Traceback" not in r.stderr
+    finally:
+        holder.kill()
+        holder.wait()
