@@ -314,8 +314,11 @@ class Facts:
                      + b.month.substr(5, 2).cast("int64") - 1)
         b = b.join(self.cal, "m").select("person_id", "m", "llu_eur", "luh_eur", "first_day",
                                          "last_day")
+        # the spells as day numbers in a table of their own: on PostgreSQL the day arithmetic
+        # otherwise ran inside the range join, 2 million times (1.0 s instead of 0.2 s)
         s = self.db.table("elb_spells")
-        s = s.select("person_id", "jobcenter_id", vf=days(s.valid_from), vt=end_days(s.valid_to))
+        s = self._materialize(s.select("person_id", "jobcenter_id", vf=days(s.valid_from),
+                                       vt=end_days(s.valid_to)))
         j = b.join(s, (b.person_id == s.person_id) & (s.vf <= b.last_day) & (s.vt >= b.first_day))
         w = ibis.window(group_by=[j.person_id, j.m], order_by=[ibis.desc(j.vf), j.jobcenter_id])
         j = j.mutate(_n=ibis.row_number().over(w))
