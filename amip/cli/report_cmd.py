@@ -94,22 +94,22 @@ def monthly_cmd(month, public, store_path, jobcenter_id, as_of, out_dir, formats
     """Monatsbericht for MONTH."""
     from amip import background
     from amip.engine.calendar import format_month
-    from amip.reports.monthly import k2_forecast_from_store, monthly
+    from amip.reports.monthly import forecasts_from_store, monthly
 
     start = time.perf_counter()
     _existing(store_path)
     Store.preload()  # once here, not again in each child
-    # the forecast (statsmodels, five years of facts) runs in a second process meanwhile; the
+    # the forecasts (statsmodels, five years of facts) run in a second process meanwhile; the
     # two share the cores between their DuckDB threads (on two cores: 0.2 s faster than both
     # using both)
     threads = max(1, background.cores() // 2) if background.fork_is_safe() else None
-    forecast = background.start(k2_forecast_from_store, store_path, month, jobcenter_id,
-                                threads, as_of)
+    forecasts = background.start(forecasts_from_store, store_path, month, jobcenter_id,
+                                 threads, as_of)
     renderer = _renderer(formats)
     with _open(store_path, threads) as store:
         try:
             report = monthly(store.view(as_of), month, jobcenter_id, public=public,
-                             k2_forecast_result=forecast.result)
+                             forecasts=forecasts.result)
         except ValueError as e:
             raise click.UsageError(str(e)) from None
     _write(report, out_dir, f"monatsbericht-{format_month(month)}-{report.jobcenter_id}",

@@ -1,12 +1,12 @@
 """The Monatsbericht for Geschäftsführung and teams, as a :class:`Report`.
 
 All 15 measures with Zähler/Nenner and the change to the previous year, by sex; the
-Jahresfortschrittswert with target lights (once targets exist); the K2 forecast with its 80 %
-interval; budget burn; data-quality counts; and a page per Standort. Internal by default: exact
-counts, no suppression.
+Jahresfortschrittswert with target lights (once targets exist); the forecast of K2 with its
+80 % interval; budget burn; data-quality counts; and a page per Standort. Internal by
+default: exact counts, no suppression.
 
-The forecast is independent of the engine pass: the CLI computes it in a background process
-(:func:`k2_forecast_from_store` via :mod:`amip.background`) and hands ``monthly`` its result.
+The forecasts are independent of the engine pass: the CLI computes them in a background process
+(:func:`forecasts_from_store` via :mod:`amip.background`) and hands ``monthly`` the result.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Callable
 from amip import i18n
 from amip.catalogue import load
 from amip.engine.calendar import format_month, month_start, parse_month, stichtag
-from amip.engine.forecast import Forecast, forecast
+from amip.engine.forecast import Forecast, forecast_all
 from amip.engine.indicators import compute
 from amip.engine.overview import last_benefit_month
 from amip.extract.schema import INSTRUMENTS
@@ -34,33 +34,36 @@ NO_TARGETS = ("Für dieses Jahr sind noch keine Zielwerte erfasst: die Ampel (Is
               "Zielpfad) erscheint, sobald die Zielplanung in amip geführt wird.")
 
 
-#: the Monatsbericht's forecast: K2 from five years of monthly history with 500 paths, enough
-#: for an 80 % interval and quick to fit
-FORECAST = dict(code="K2", n_paths=500, history_months=60)
+#: the Monatsbericht's forecasts: the Integrationsquote K2 with its Jahresfortschrittswert, from
+#: five years of monthly history with 500 paths, enough for an 80 % interval and quick to fit.
+#: Every code works here; each further one costs the report about 0.5 s (K3: LZB days over five
+#: years, a chart, a page), so the others are forecast on the dashboard's detail pages.
+FORECAST = dict(codes=("K2",), n_paths=500, history_months=60)
 
 
-def k2_forecast(db, month: int, jobcenter_id: str | None = None) -> Forecast:
-    """The forecast the Monatsbericht shows for Berichtsmonat ``month``."""
+def kennzahl_forecasts(db, month: int, jobcenter_id: str | None = None) -> dict[str, Forecast]:
+    """The forecasts the Monatsbericht shows for Berichtsmonat ``month``, by code."""
     jc = report_jobcenter(db, jobcenter_id)["jobcenter_id"]
-    return forecast(db, FORECAST["code"], format_month(month), n_paths=FORECAST["n_paths"],
-                    history_months=FORECAST["history_months"], jobcenter_id=jc)
+    return forecast_all(db, format_month(month), list(FORECAST["codes"]),
+                        n_paths=FORECAST["n_paths"], history_months=FORECAST["history_months"],
+                        jobcenter_id=jc)
 
 
-def k2_forecast_from_store(store_path: str, month: int, jobcenter_id: str | None = None,
-                           threads: int | None = None,
-                           as_of: dt.date | None = None) -> Forecast:
-    """:func:`k2_forecast` on a store file opened read-only (with at most ``threads`` DuckDB
-    threads), as known on ``as_of``: work for a background process (:mod:`amip.background`)
-    while the report's engine pass runs."""
+def forecasts_from_store(store_path: str, month: int, jobcenter_id: str | None = None,
+                         threads: int | None = None,
+                         as_of: dt.date | None = None) -> dict[str, Forecast]:
+    """:func:`kennzahl_forecasts` on a store file opened read-only (with at most ``threads``
+    DuckDB threads), as known on ``as_of``: work for a background process
+    (:mod:`amip.background`) while the report's engine pass runs."""
     with Store.open(store_path, read_only=True, threads=threads) as store:
-        return k2_forecast(store.view(as_of), month, jobcenter_id)
+        return kennzahl_forecasts(store.view(as_of), month, jobcenter_id)
 
 
 def monthly(db, month: int, jobcenter_id: str | None = None, public: bool = False,
-            k2_forecast_result: Callable[[], Forecast] | None = None) -> Report:
-    """Build the Monatsbericht for month index ``month``. ``k2_forecast_result`` (e.g.
-    ``amip.background.start(k2_forecast_from_store, …).result``) gives the forecast computed
-    elsewhere; without it :func:`k2_forecast` runs here."""
+            forecasts: Callable[[], dict[str, Forecast]] | None = None) -> Report:
+    """Build the Monatsbericht for month index ``month``. ``forecasts`` (e.g.
+    ``amip.background.start(forecasts_from_store, …).result``) gives the forecasts computed
+    elsewhere; without it :func:`kennzahl_forecasts` runs here."""
     cat = load()
     jc = report_jobcenter(db, jobcenter_id)
     jc_id, name = jc["jobcenter_id"], jc["name"]
@@ -112,8 +115,8 @@ def monthly(db, month: int, jobcenter_id: str | None = None, public: bool = Fals
             for i, u in enumerate(standorte, start=1)],
             placeholder="" if standorte else "Im Datenbestand sind keine Standorte angelegt."),
     ]
-    result = k2_forecast_result() if k2_forecast_result else k2_forecast(db, month, jc_id)
-    sections[2] = _forecast_section(result, history, source)
+    results = forecasts() if forecasts else kennzahl_forecasts(db, month, jc_id)
+    sections[2] = _forecast_section(results, history, label, source)
     return Report("monthly", f"Monatsbericht {label}",
                   "Kennzahlen, Jahresfortschritt, Budget und Datenqualität", jc_id, name,
                   t, data_date, sections, public=public, definitions=_definitions(cat))
@@ -153,26 +156,44 @@ def _jfw_table(jfw, t: str, t0: str, label: str, source: str) -> ReportTable:
                         Column("Ampel", "text")], rows, stub="Kennzahl", source=source)
 
 
-def _forecast_section(result: Forecast, history, source: str) -> Section:
-    actual = [{"monat": f"{r.month}-15", "wert": r.value} for r in history
-              if r.code == "K2" and r.sex == "all" and r.value is not None]
-    points = [{"monat": f"{p.month}-15", "wert": p.value, "untere": p.lower, "obere": p.upper}
-              for p in result.points]
-    chart = Chart("k2-prognose", "Integrationsquote (K2): Ist und Prognose mit 80-%-Intervall",
-                  charts.line_series(actual, forecast=points, kind="pct"), actual + points,
-                  source=source, note=result.model)
-    rows = [Row(i18n.month(month_start(parse_month(p.month))),
-                [p.value, p.lower, p.upper, p.jfw, p.jfw_lower, p.jfw_upper])
-            for p in result.points]
-    table = ReportTable("k2-prognose", "Prognose der Integrationsquote (K2) bis Dezember",
-                        [Column("K2 in %", "pct"), Column("untere Grenze", "pct"),
-                         Column("obere Grenze", "pct"), Column("JFW in %", "pct"),
-                         Column("JFW untere Grenze", "pct"), Column("JFW obere Grenze", "pct")],
-                        rows, stub="Monat", source=source,
-                        note=f"{result.model}. Das Intervall enthält den künftigen Wert mit "
-                             f"80 % Wahrscheinlichkeit, wenn sich die Entwicklung fortsetzt.")
-    return Section("3", "Prognose", [chart, table])
-
+def _forecast_section(results: dict[str, Forecast], history, label: str,
+                      source: str) -> Section:
+    """Per Kennzahl a chart (actual solid, forecast dashed in its 80 % band) and a table to
+    December; K2 also with its Jahresfortschrittswert, the figure its target is agreed on."""
+    cat = load()
+    blocks = []
+    for code, result in results.items():
+        name = cat.indicators[code].name
+        actual = [{"monat": f"{r.month}-15", "wert": r.value} for r in history
+                  if r.code == code and r.sex == "all" and r.value is not None]
+        points = [{"monat": f"{p.month}-15", "wert": p.value, "untere": p.lower,
+                   "obere": p.upper} for p in result.points]
+        kind = "change_pct" if cat.indicators[code].form == "change" else "pct"
+        blocks.append(Chart(f"{code.lower()}-prognose",
+                            f"{name} ({code}): Ist und Prognose mit 80-%-Intervall, in %",
+                            charts.line_series(actual, forecast=points, kind=kind),
+                            actual + points, source=source, note=result.model))
+        columns = [Column(f"{code} in %", kind), Column("untere Grenze", kind),
+                   Column("obere Grenze", kind)]
+        with_jfw = any(p.jfw is not None for p in result.points)
+        if with_jfw:
+            columns += [Column("JFW in %", "pct"), Column("JFW untere Grenze", "pct"),
+                        Column("JFW obere Grenze", "pct")]
+        rows = [Row(i18n.month(month_start(parse_month(p.month))),
+                    [p.value, p.lower, p.upper]
+                    + ([p.jfw, p.jfw_lower, p.jfw_upper] if with_jfw else []))
+                for p in result.points]
+        notes = " ".join(f"{n}." for n in result.notes)
+        blocks.append(ReportTable(
+            f"{code.lower()}-prognose", f"Prognose: {name} ({code}) bis "
+            f"{i18n.month(month_start(parse_month(result.points[-1].month)))}",
+            columns, rows, stub="Monat", source=source,
+            note=f"{result.model}. Das Intervall enthält den künftigen Wert mit 80 % "
+                 f"Wahrscheinlichkeit, wenn sich die Entwicklung fortsetzt. {notes}".strip()))
+    return Section("3", "Prognose", [
+        Text(f"Prognose ab {label}: Median und 80-%-Intervall aus {FORECAST['n_paths']} "
+             f"simulierten Verläufen der Monatszahlen (Verfahren: docs/forecast.md); die "
+             f"Prognosen aller Kennzahlen zeigt das Dashboard.")] + blocks)
 
 
 def _budget_section(db, jc: str, month: int, label: str, source: str) -> Section:

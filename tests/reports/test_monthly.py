@@ -9,7 +9,7 @@ import pytest
 from amip.engine.calendar import parse_month
 from amip.engine.indicators import compute
 from amip.reports.export import write_all
-from amip.reports.monthly import monthly
+from amip.reports.monthly import FORECAST, monthly
 
 
 @pytest.fixture(scope="module")
@@ -38,9 +38,13 @@ def test_jfw_forecast_budget_quality_and_a_page_per_standort(default_store, repo
            if r.sex == "all"}
     k2 = table(report, "jahresfortschritt").rows[0]
     assert k2.values[2] == jfw["K2"].value
-    forecast = table(report, "k2-prognose").rows
-    assert forecast[0].values[0] == pytest.approx(table(report, "kennzahlen").rows[5].values[2])
-    assert all(r.values[1] <= r.values[0] <= r.values[2] for r in forecast)
+    kennzahlen = {r.label.split()[0]: r for r in table(report, "kennzahlen").rows}
+    for code in FORECAST["codes"]:  # from the engine's value in June to December
+        forecast = table(report, f"{code.lower()}-prognose").rows
+        assert forecast[0].values[0] == pytest.approx(kennzahlen[code].values[2])
+        assert all(r.values[1] <= r.values[0] <= r.values[2] for r in forecast)
+        assert [r.label for r in forecast][-1] == "Dezember 2020"
+    assert len(table(report, "k2-prognose").columns) == 6  # with the Jahresfortschrittswert
     assert table(report, "mittelabfluss").rows[0].label.startswith("Eingliederungsleistungen")
     assert table(report, "datenqualitaet").rows[1].values[0] == 0  # everyone has a team
     titles = [s.title for s in report.sections[-1].sections]
