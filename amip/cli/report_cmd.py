@@ -62,15 +62,19 @@ def report_cmd() -> None:
 def programme_cmd(year, internal, texts_dir, placeholders, store_path, jobcenter_id, as_of,
                   out_dir, formats, overwrite) -> None:
     """Arbeitsmarkt- und Integrationsprogramm for YEAR."""
-    from amip.reports.figures import programme_figures
+    from amip.reports.figures import programme_figures, report_jobcenter
     from amip.reports.programme import build, load_texts
     from amip.reports.programme import placeholders as values
 
     start = time.perf_counter()
     renderer = None if placeholders else _renderer(formats, hyphenation=True)
     with _open(store_path) as store:
+        view = store.view(as_of)
         try:
-            figures = programme_figures(store.view(as_of), year, jobcenter_id)
+            if not placeholders:
+                jc = report_jobcenter(view, jobcenter_id)["jobcenter_id"]
+                _refuse_earlier(out_dir, f"programm-{year}-{jc}", formats, overwrite)
+            figures = programme_figures(view, year, jobcenter_id)
         except ValueError as e:
             raise click.UsageError(str(e)) from None
     if placeholders:
@@ -94,6 +98,7 @@ def monthly_cmd(month, public, store_path, jobcenter_id, as_of, out_dir, formats
     """Monatsbericht for MONTH."""
     from amip import background
     from amip.engine.calendar import format_month
+    from amip.reports.figures import report_jobcenter
     from amip.reports.monthly import forecasts_from_store, monthly
 
     start = time.perf_counter()
@@ -107,13 +112,26 @@ def monthly_cmd(month, public, store_path, jobcenter_id, as_of, out_dir, formats
                                  threads, as_of)
     renderer = _renderer(formats)
     with _open(store_path, threads) as store:
+        view = store.view(as_of)
         try:
-            report = monthly(store.view(as_of), month, jobcenter_id, public=public,
-                             forecasts=forecasts.result)
+            jc = report_jobcenter(view, jobcenter_id)["jobcenter_id"]
+            stem = f"monatsbericht-{format_month(month)}-{jc}"
+            _refuse_earlier(out_dir, stem, formats, overwrite)
+            report = monthly(view, month, jc, public=public, forecasts=forecasts.result)
         except ValueError as e:
             raise click.UsageError(str(e)) from None
-    _write(report, out_dir, f"monatsbericht-{format_month(month)}-{report.jobcenter_id}",
-           formats, overwrite, start, renderer)
+    _write(report, out_dir, stem, formats, overwrite, start, renderer)
+
+
+def _refuse_earlier(out_dir: str, stem: str, formats, overwrite: bool) -> None:
+    """Exit 2 at once, before any figure is computed, if files of an earlier run are there."""
+    from amip.reports.export import earlier_files
+
+    found = [] if overwrite else earlier_files(out_dir, stem, formats)
+    if found:
+        console.print(f"[red]{len(found)} file(s) exist, not overwritten (use --overwrite): "
+                      f"{', '.join(str(p) for p in found)}[/]")
+        sys.exit(2)
 
 
 def _existing(store_path: str) -> str:

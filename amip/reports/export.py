@@ -308,6 +308,15 @@ def write_csv(report: Report, out_dir: Path | str) -> list[Path]:
 
 # --- all formats -----------------------------------------------------------------------------
 
+def earlier_files(out_dir: Path | str, stem: str, formats: Iterable[str]) -> list[Path]:
+    """The HTML, PDF and XLSX files of an earlier run that writing ``stem`` would meet: known
+    before the report is built, so a command can refuse at once (the CSV files depend on the
+    report's tables; :func:`write_all` checks them)."""
+    out_dir = Path(out_dir)
+    return [p for k in ("html", "pdf", "xlsx") if k in formats
+            and (p := out_dir / f"{stem}.{k}").exists()]
+
+
 def write_all(report: Report, out_dir: Path | str, stem: str,
               formats: Iterable[str] = FORMATS, *, overwrite: bool = False,
               csv_dir: str = "csv",
