@@ -153,11 +153,14 @@ class Services:
 
     def warm(self) -> None:
         """Compute what the overview shows (the latest month and the twelve before it, for the
-        sparklines) once, in a background thread at start-up."""
+        sparklines; also as roles under disclosure control see it) once, in a background thread
+        at start-up."""
         m = self.latest_month()
         if m is not None and not self.closed:
             self.indicators((m,))
-            self.indicators(tuple(range(m - 12, m + 1)))
+            year = self.indicators(tuple(range(m - 12, m + 1)))
+            if not self.closed:
+                self.disclosed(year)
 
     # -- person-level data (callers check the scope and write the audit trail) -------------------
 
