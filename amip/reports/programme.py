@@ -64,10 +64,11 @@ def placeholders(p: Programme) -> dict:
     total_before = sum(budget_before.get(t, 0) for t in ("egl", "vk"))
     egl = sorted(p.egl_by_instrument.items(), key=lambda kv: -kv[1])
     egl_sum = sum(p.egl_by_instrument.values()) or 1
-    top = {}
-    for i, (code, amount) in enumerate(egl[:3], start=1):
-        top[f"top{i}"] = INSTRUMENTS.get(code, code)
-        top[f"top{i}_share"] = i18n.pct(float(amount / egl_sum * 100))
+    top = {}  # every placeholder exists, "–" where the data have fewer than three instruments
+    for i in range(1, 4):
+        code, amount = egl[i - 1] if i <= len(egl) else (None, None)
+        top[f"top{i}"] = INSTRUMENTS.get(code, code) if code else "–"
+        top[f"top{i}_share"] = i18n.pct(float(amount / egl_sum * 100)) if code else "–"
     quality_parts = []
     for area, (errors, items) in sorted(p.quality.items()):
         rate = errors / items * 100 if items else None
@@ -335,8 +336,9 @@ def build(p: Programme, texts: dict[str, str] | None = None, public: bool = True
             Section("3.2", "Lokale Ziele", placeholder=no_targets),
             Section("3.3", "Kommunale Ziele", placeholder=no_targets),
         ]),
-        Section("4", "Ressourcen", [text("04_ressourcen")] + maybe(budget), sections=[
-            Section("4.1", "Eingliederungsleistungen", [text("04_eingliederung")] + maybe(egl),
+        # a section without data shows its grey box, not a text about figures that are missing
+        Section("4", "Ressourcen", maybe(budget and text("04_ressourcen"), budget), sections=[
+            Section("4.1", "Eingliederungsleistungen", maybe(egl and text("04_eingliederung"), egl),
                     placeholder="" if egl else "Für das Programmjahr ist noch kein "
                                                 "Eingliederungsbudget geplant."),
         ], placeholder="" if budget else "Für das Programmjahr liegen noch keine Budgetdaten vor."),
@@ -356,7 +358,7 @@ def build(p: Programme, texts: dict[str, str] | None = None, public: bool = True
             ]),
         ]),
         Section("6", "Rechtmäßigkeit und Qualität der operativen Umsetzung",
-                [text("06_qualitaet")] + maybe(quality),
+                maybe(quality and text("06_qualitaet"), quality),
                 placeholder="" if quality else "Für das Bezugsjahr liegen keine Fallprüfungen vor."),
         Section("7", "Zusammenarbeit mit den Trägern", [text("07_zusammenarbeit")]),
         Section("8", "Schlussbemerkungen", [text("08_schluss")]),

@@ -13,7 +13,7 @@ from amip.engine.indicators import compute
 from amip.reports.disclosure import protect
 from amip.reports.export import write_all
 from amip.reports.figures import programme_figures
-from amip.reports.programme import build, load_texts, render_texts
+from amip.reports.programme import build, load_texts, placeholders, render_texts
 
 CHAPTERS = ["Vorwort", "1 Grundsicherung für Arbeitsuchende im Landkreis",
             "2 Angebot und Nachfrage auf dem Arbeitsmarkt", "3 Ziele im Jobcenter Elbe-Elster",
@@ -109,3 +109,19 @@ def test_an_unknown_placeholder_names_the_file(figures):
     texts["01_grundsicherung"] += "{{ elb.jdw_typo }}"
     with pytest.raises(ValueError, match=r"text 01_grundsicherung.md: unknown placeholder"):
         render_texts(texts, placeholders(figures))
+
+
+def test_a_store_with_little_data_gives_a_programme_with_grey_boxes(extract):
+    """Three persons, one benefit month each, no budget (tests/conftest.BASE_EXTRACT): every
+    text's placeholders still exist (the three largest EGL instruments are "–"), and the
+    budget chapters show their "no data" box instead of a text about missing figures."""
+    from amip.store import Store
+
+    store = Store.memory()
+    store.import_extract(extract())
+    report = build(programme_figures(store.view(), 2020))
+    chapter4 = next(s for s in report.sections if s.number == "4")
+    assert chapter4.blocks == [] and "keine Budgetdaten" in chapter4.placeholder
+    assert chapter4.sections[0].blocks == [] and chapter4.sections[0].placeholder
+    texts = render_texts(load_texts(), placeholders(programme_figures(store.view(), 2020)))
+    assert "– (–), – (–) und" in texts["04_eingliederung"]
