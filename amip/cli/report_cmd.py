@@ -90,16 +90,18 @@ def programme_cmd(year, internal, texts_dir, placeholders, store_path, jobcenter
 
 
 @report_cmd.command("monthly")
-@click.option("--month", "month", callback=_month, required=True, help="Berichtsmonat YYYY-MM.")
+@click.option("--month", "month", callback=_month,
+              help="Berichtsmonat YYYY-MM (default: the latest month with complete data, the "
+                   "one the dashboard opens on).")
 @click.option("--public", is_flag=True, help="Apply small-cell suppression (for publication).")
 @_common
 def monthly_cmd(month, public, store_path, jobcenter_id, as_of, out_dir, formats,
                 overwrite) -> None:
-    """Monatsbericht for MONTH."""
+    """Monatsbericht for a month."""
     from amip import background
     from amip.engine.calendar import format_month
     from amip.reports.figures import report_jobcenter
-    from amip.reports.monthly import forecasts_from_store, monthly
+    from amip.reports.monthly import forecasts_from_store, monthly, report_month
 
     start = time.perf_counter()
     _existing(store_path)
@@ -115,6 +117,7 @@ def monthly_cmd(month, public, store_path, jobcenter_id, as_of, out_dir, formats
         view = store.view(as_of)
         try:
             jc = report_jobcenter(view, jobcenter_id)["jobcenter_id"]
+            month = report_month(view, month)  # the forecast child works it out alike
             stem = f"monatsbericht-{format_month(month)}-{jc}"
             _refuse_earlier(out_dir, stem, formats, overwrite)
             report = monthly(view, month, jc, public=public, forecasts=forecasts.result)

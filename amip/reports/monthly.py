@@ -20,7 +20,7 @@ from amip.catalogue import load
 from amip.engine.calendar import format_month, month_start, parse_month, stichtag
 from amip.engine.forecast import Forecast, forecast_all
 from amip.engine.indicators import compute
-from amip.engine.overview import last_benefit_month
+from amip.engine.overview import last_benefit_month, latest_complete_month
 from amip.extract.schema import INSTRUMENTS
 from amip.reports import charts, figures, tables
 from amip.reports.figures import report_jobcenter
@@ -41,15 +41,28 @@ NO_TARGETS = ("Für dieses Jahr sind noch keine Zielwerte erfasst: die Ampel (Is
 FORECAST = dict(codes=("K2",), n_paths=500, history_months=60)
 
 
-def kennzahl_forecasts(db, month: int, jobcenter_id: str | None = None) -> dict[str, Forecast]:
+def report_month(db, month: int | None = None) -> int:
+    """The Berichtsmonat: ``month``, or (None) the latest month with complete data, as the
+    dashboard opens on (its Stichtag covered by the data date, benefit rows delivered)."""
+    if month is not None:
+        return month
+    latest = latest_complete_month(db)
+    if latest is None:
+        raise ValueError("the store holds no data: import an extract first")
+    return latest.year * 12 + latest.month - 1
+
+
+def kennzahl_forecasts(db, month: int | None, jobcenter_id: str | None = None
+                       ) -> dict[str, Forecast]:
     """The forecasts the Monatsbericht shows for Berichtsmonat ``month``, by code."""
+    month = report_month(db, month)
     jc = report_jobcenter(db, jobcenter_id)["jobcenter_id"]
     return forecast_all(db, format_month(month), list(FORECAST["codes"]),
                         n_paths=FORECAST["n_paths"], history_months=FORECAST["history_months"],
                         jobcenter_id=jc)
 
 
-def forecasts_from_store(store_path: str, month: int, jobcenter_id: str | None = None,
+def forecasts_from_store(store_path: str, month: int | None, jobcenter_id: str | None = None,
                          threads: int | None = None,
                          as_of: dt.date | None = None) -> dict[str, Forecast]:
     """:func:`kennzahl_forecasts` on a store file opened read-only (with at most ``threads``
@@ -59,12 +72,13 @@ def forecasts_from_store(store_path: str, month: int, jobcenter_id: str | None =
         return kennzahl_forecasts(store.view(as_of), month, jobcenter_id)
 
 
-def monthly(db, month: int, jobcenter_id: str | None = None, public: bool = False,
+def monthly(db, month: int | None, jobcenter_id: str | None = None, public: bool = False,
             forecasts: Callable[[], dict[str, Forecast]] | None = None) -> Report:
-    """Build the Monatsbericht for month index ``month``. ``forecasts`` (e.g.
-    ``amip.background.start(forecasts_from_store, …).result``) gives the forecasts computed
-    elsewhere; without it :func:`kennzahl_forecasts` runs here."""
+    """Build the Monatsbericht for month index ``month`` (None: :func:`report_month`).
+    ``forecasts`` (e.g. ``amip.background.start(forecasts_from_store, …).result``) gives the
+    forecasts computed elsewhere; without it :func:`kennzahl_forecasts` runs here."""
     cat = load()
+    month = report_month(db, month)
     jc = report_jobcenter(db, jobcenter_id)
     jc_id, name = jc["jobcenter_id"], jc["name"]
     data_date = db.latest_recorded_on(("elb_spells",))

@@ -130,3 +130,14 @@ def test_a_store_being_written_is_a_clear_error(store_file, tmp_path):
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_without_month_the_latest_complete_month(store_file, tmp_path):
+    """The synthetic store's data reach 31.12.2020, its benefit rows November 2020: the report
+    without --month is November's, the month the dashboard opens on."""
+    r = amip("report", "monthly", "--store", str(store_file), "--out", str(tmp_path),
+             "--format", "html")
+    assert r.returncode == 0, r.stderr
+    assert [p.name for p in tmp_path.iterdir()] == ["monatsbericht-2020-11-03504.html"]
+    assert "Monatsbericht November 2020" in (tmp_path / "monatsbericht-2020-11-03504.html"
+                                             ).read_text(encoding="utf-8")
