@@ -1,0 +1,71 @@
+"""The page "Benutzer": list, add and disable users in the browser, for roles with
+``manage_users`` (roles.toml). The same UserStore as ``amip users``; every view and change goes
+into the audit trail. A new user's password is shown once, on the page that created it."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from amip.web.auth import page_user, verify_csrf
+from amip.web.pages import _render
+from amip.web.users import UserError, load_roles
+
+router = APIRouter(include_in_schema=False)
+
+
+def _address(request: Request) -> str:
+    return request.client.host if request.client else ""
+
+
+def _managing(request: Request, user, action: str):
+    """The user store, if ``user`` may manage users; else 403 (recorded as denied)."""
+    users = request.app.state.users
+    if not user.rights.manage_users:
+        users.audit.record(user.name, action, "page", "denied", _address(request))
+        raise HTTPException(403, f"Die Rolle {user.rights.label} darf keine Benutzer verwalten.")
+    return users
+
+
+def _page(request: Request, user, status: int = 200, **context) -> HTMLResponse:
+    users = request.app.state.users
+    roles = load_roles()
+    response = _render(request, "benutzer.html.j2", user, active="benutzer",
+                       users=users.list_users(), roles=roles, **context)
+    response.status_code = status
+    return response
+
+
+@router.get("/benutzer", response_class=HTMLResponse)
+def users_page(request: Request, user=Depends(page_user)):
+    users = _managing(request, user, "users.read")
+    users.audit.record(user.name, "users.read", "page", "ok", _address(request))
+    return _page(request, user)
+
+
+@router.post("/benutzer", response_class=HTMLResponse, dependencies=[Depends(verify_csrf)])
+def add_user(request: Request, user=Depends(page_user), name: str = Form(...),
+             role: str = Form(...), unit_id: str = Form(""), caseworker_id: str = Form("")):
+    users = _managing(request, user, "user.add")
+    try:
+        password = users.add_user(name.strip(), role, unit_id.strip() or None,
+                                  caseworker_id.strip() or None, actor=user.name,
+                                  address=_address(request))
+    except UserError as e:
+        return _page(request, user, status=400, error=str(e),
+                     form=dict(name=name, role=role, unit_id=unit_id,
+                               caseworker_id=caseworker_id))
+    return _page(request, user, created=dict(name=name.strip(), password=password))
+
+
+@router.post("/benutzer/{name}/sperren", dependencies=[Depends(verify_csrf)])
+def disable_user(request: Request, name: str, user=Depends(page_user)):
+    users = _managing(request, user, "user.disable")
+    if name == user.name:
+        return _page(request, user, status=400,
+                     error="Das eigene Konto kann nicht gesperrt werden.")
+    try:
+        users.disable_user(name, actor=user.name, address=_address(request))
+    except UserError as e:
+        return _page(request, user, status=404, error=str(e))
+    return RedirectResponse("/benutzer", status_code=303)
