@@ -151,6 +151,33 @@ class Services:
         return {(r["code"], r["month"], r["jobcenter_id"], r["unit_id"], r["sex"], r["basis"]): r
                 for r in protect_records(rows, units)}
 
+    # -- reports --------------------------------------------------------------------------------
+
+    def report_file(self, kind: str, period: int, fmt: str, public: bool) -> bytes:
+        """The Monatsbericht (``kind`` "monthly", ``period`` a month index) or the programme
+        ("programme", a year) as PDF or XLSX bytes, built by the same functions as
+        ``amip report`` (in this process: a store is open here, so no helper processes) and
+        cached per data state. ``public``: with disclosure control."""
+        return self.memoized("report_file", self._report_file, kind, period, fmt, public)
+
+    def _report_file(self, kind: str, period: int, fmt: str, public: bool) -> bytes:
+        import tempfile
+        from pathlib import Path
+
+        from amip.reports.disclosure import protect
+        from amip.reports.export import render_documents, write_xlsx
+        from amip.reports.monthly import monthly
+        from amip.reports.programme import programme
+
+        with self._lock:
+            report = monthly(self._view, period, public=public) if kind == "monthly" \
+                else programme(self._view, period, public=public)
+        protect(report)
+        if fmt == "pdf":
+            return render_documents(report, ("pdf",))["pdf"]
+        with tempfile.TemporaryDirectory(prefix="amip-report-") as tmp:
+            return write_xlsx(report, Path(tmp) / "report.xlsx").read_bytes()
+
     def warm(self) -> None:
         """Compute what the overview shows (the latest month and the twelve before it, for the
         sparklines; also as roles under disclosure control see it) once, in a background thread
