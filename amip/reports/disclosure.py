@@ -155,3 +155,16 @@ def _hide_second(group: dict, hidden: set, total: tuple, parts: list[tuple], f: 
         return False
     hidden.add(victim)
     return True
+
+
+def hidden_fields(records, units: list[dict] = (), rule: Rule = DEFAULT_RULE
+                  ) -> dict[tuple, set[str]]:
+    """For engine records (:class:`amip.engine.indicators.Record`) of a published report: which
+    of numerator, denominator and value :func:`protect_records` hides, by (code, month,
+    unit_id, sex, basis). Pass the records of every unit the report shows (the tree)."""
+    out: dict[tuple, set[str]] = {}
+    for r in protect_records([x.as_json(with_unit=True) for x in records], units, rule):
+        if r.get("suppressed"):
+            out[(r["code"], r["month"], r["unit_id"], r["sex"], r["basis"])] = \
+                {f for f in (*FIELDS, "value") if r[f] is None}
+    return out

@@ -22,7 +22,7 @@ from amip.engine.forecast import Forecast, forecast_all
 from amip.engine.indicators import compute
 from amip.engine.overview import last_benefit_month, latest_complete_month
 from amip.extract.schema import INSTRUMENTS
-from amip.reports import charts, figures, tables
+from amip.reports import charts, disclosure, figures, tables
 from amip.reports.figures import report_jobcenter
 from amip.reports.model import Chart, Column, Report, ReportTable, Row, Section, Text
 from amip.store import Store
@@ -101,6 +101,9 @@ def monthly(db, month: int | None, jobcenter_id: str | None = None, public: bool
     records = history
     jfw = [r for r in whole if r.basis == "jfw"]
     by_unit = [r for r in everything if r.unit_id is not None and r.basis == "month"]
+    # published: small counts hidden across the Jobcenter and its Standorte, as on the web
+    hidden = disclosure.hidden_fields(everything, units.select(
+        "unit_id", "parent_unit_id", "level").to_pyarrow().to_pylist()) if public else None
 
     sections = [
         Section("1", "Kennzahlen nach § 48a SGB II", [
@@ -108,14 +111,14 @@ def monthly(db, month: int | None, jobcenter_id: str | None = None, public: bool
                  f"verglichen mit dem Vorjahresmonat, insgesamt und nach Geschlecht."),
             tables.indicator_table("kennzahlen", f"Kennzahlen nach § 48a SGB II, {label}",
                                    tables.by_key(records, t), tables.by_key(records, t0), source,
-                                   warning=warning),
+                                   warning=warning, hidden=hidden),
             _k2_chart(history, source),
         ]),
         Section("2", "Jahresfortschritt und Ziele", [
             Text("Der Jahresfortschrittswert (JFW) misst die Quoten vom Januar bis zum "
                  "Berichtsmonat: Integrationen seit Januar je durchschnittlichem Bestand der "
                  "Vormonate seit Dezember des Vorjahres."),
-            _jfw_table(jfw, t, t0, label, source),
+            _jfw_table(jfw, t, t0, label, source, hidden),
         ], placeholder=NO_TARGETS),
         None,  # the forecast, asked for last: it may still be computing elsewhere
         _budget_section(db, jc_id, month, label, source),
@@ -125,7 +128,7 @@ def monthly(db, month: int | None, jobcenter_id: str | None = None, public: bool
                 f"standort-{u['unit_id']}"[:31], f"{u['name']}: Kennzahlen, {label}",
                 tables.by_key(by_unit, t, u["unit_id"]), tables.by_key(by_unit, t0, u["unit_id"]),
                 source, note="Zuordnung der Personen über die Teamzuständigkeit (caseload) am "
-                             "maßgeblichen Stichtag.", warning=warning)])
+                             "maßgeblichen Stichtag.", warning=warning, hidden=hidden)])
             for i, u in enumerate(standorte, start=1)],
             placeholder="" if standorte else "Im Datenbestand sind keine Standorte angelegt."),
     ]
@@ -155,15 +158,22 @@ def _k2_chart(history, source: str) -> Chart:
                  charts.line_series(data, kind="pct"), data, source=source)
 
 
-def _jfw_table(jfw, t: str, t0: str, label: str, source: str) -> ReportTable:
+def _jfw_table(jfw, t: str, t0: str, label: str, source: str,
+               hidden: dict | None = None) -> ReportTable:
     cat = load()
     now, before = tables.by_key(jfw, t, basis="jfw"), tables.by_key(jfw, t0, basis="jfw")
     rows = []
     for code in JFW_CODES:
         r, b = now.get((code, "all")), before.get((code, "all"))
-        rows.append(Row(f"{code} {cat.indicators[code].name}", [
+        row = Row(f"{code} {cat.indicators[code].name}", [
             r.numerator if r else None, r.denominator if r else None, r.value if r else None,
-            b.value if b else None, "keine Zielwerte"]))
+            b.value if b else None, "keine Zielwerte"])
+        for rec, cells in ((r, ((0, "numerator"), (1, "denominator"), (2, "value"))),
+                           (b, ((3, "value"),))):
+            gone = (hidden or {}).get((code, rec.month, None, "all", "jfw"), set()) if rec \
+                else set()
+            row.suppressed |= {i for i, f in cells if f in gone}
+        rows.append(row)
     return ReportTable("jahresfortschritt", f"Jahresfortschrittswerte, {label}",
                        [Column("Zähler", "number"), Column("Nenner", "number"),
                         Column("JFW in %", "pct"), Column("JFW Vorjahr in %", "pct"),

@@ -15,7 +15,7 @@ import jinja2
 
 from amip import i18n
 from amip.extract.schema import INSTRUMENTS
-from amip.reports import charts, tables
+from amip.reports import charts, disclosure, tables
 from amip.reports.figures import AGE_GROUPS, GROUP_LABELS, Programme, programme_figures
 from amip.reports.model import Chart, Column, Report, ReportTable, Row, Section, Text
 
@@ -241,10 +241,13 @@ def underemployment_table(p: Programme) -> ReportTable:
         stub="", source=_source(p), sums=[(2, [0, 1])])
 
 
-def indicator_table(p: Programme) -> ReportTable:
+def indicator_table(p: Programme, public: bool = True) -> ReportTable:
+    """The § 48a table; published: small counts hidden (disclosure.hidden_fields)."""
+    records = [*p.indicators.values(), *p.indicators_before.values()]
     return tables.indicator_table("kennzahlen-48a",
                                   f"Kennzahlen nach § 48a SGB II, Dezember {p.ref_year}",
-                                  p.indicators, p.indicators_before, _source(p))
+                                  p.indicators, p.indicators_before, _source(p),
+                                  hidden=disclosure.hidden_fields(records) if public else None)
 
 
 def budget_table(p: Programme) -> ReportTable | None:
@@ -332,7 +335,8 @@ def build(p: Programme, texts: dict[str, str] | None = None, public: bool = True
             Section("2.2", "Die Nachfrage nach Arbeitskräften", [text("02_nachfrage")]),
         ]),
         Section("3", f"Ziele im {p.jobcenter_name}", sections=[
-            Section("3.1", "Geschäftspolitische Ziele", [text("03_ziele"), indicator_table(p)]),
+            Section("3.1", "Geschäftspolitische Ziele",
+                    [text("03_ziele"), indicator_table(p, public)]),
             Section("3.2", "Lokale Ziele", placeholder=no_targets),
             Section("3.3", "Kommunale Ziele", placeholder=no_targets),
         ]),

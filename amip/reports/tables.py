@@ -10,11 +10,19 @@ Records = dict[tuple[str, str], Record]  # (code, sex) -> record
 
 
 def indicator_table(table_id: str, title: str, now: Records, before: Records, source: str,
-                    codes: list[str] | None = None, note: str = "",
-                    warning: str = "") -> ReportTable:
+                    codes: list[str] | None = None, note: str = "", warning: str = "",
+                    hidden: dict[tuple, set[str]] | None = None) -> ReportTable:
     """The § 48a measures with Zähler, Nenner, value, Vorjahr and the value by sex; ``warning``
-    is added to the note (e.g. benefit data of the month not yet delivered)."""
+    is added to the note (e.g. benefit data of the month not yet delivered). ``hidden`` (from
+    :func:`amip.reports.disclosure.hidden_fields`, for published reports) marks the cells
+    whose counts disclosure control hides, and the values derived from them."""
     cat = load()
+    hidden = hidden or {}
+
+    def gone(r: Record | None) -> set[str]:
+        return set() if r is None else \
+            hidden.get((r.code, r.month, r.unit_id, r.sex, r.basis), set())
+
     rows = []
     for code in codes or list(cat.indicators):
         ind = cat.indicators[code]
@@ -25,11 +33,18 @@ def indicator_table(table_id: str, title: str, now: Records, before: Records, so
         def shown(x, euros=ind.unit == "EUR"):
             return round(x) if euros else x
 
-        rows.append(Row(f"{code} {name}", [
+        row = Row(f"{code} {name}", [
             shown(r.numerator) if r else None, shown(r.denominator) if r else None,
             r.value if r else None, b.value if b else None,
             _difference(r, b), w.value if w else None, m.value if m else None],
-            level=0 if ind.kind == "Kennzahl" else 1, total=ind.kind == "Kennzahl"))
+            level=0 if ind.kind == "Kennzahl" else 1, total=ind.kind == "Kennzahl")
+        now_gone, before_gone = gone(r), gone(b)
+        row.suppressed |= {i for i, f in ((0, "numerator"), (1, "denominator"), (2, "value"))
+                           if f in now_gone}
+        row.suppressed |= {3} if before_gone else set()
+        row.suppressed |= {4} if now_gone or before_gone else set()
+        row.suppressed |= {i for i, x in ((5, w), (6, m)) if gone(x)}
+        rows.append(row)
     return ReportTable(
         table_id, title,
         [Column("Zähler", "number"), Column("Nenner", "number"), Column("Wert in %", "pct"),

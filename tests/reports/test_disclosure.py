@@ -61,3 +61,34 @@ def test_internal_reports_are_not_suppressed():
     assert protect(internal) == 0 and hidden(t) == [[], [], [], []]
     published = Report("programme", "P", "", "03504", "JC", "2020", None, sections, public=True)
     assert protect(published) == 2
+
+
+def test_indicator_tables_of_published_reports_hide_small_counts():
+    """K2E4 of a Standort with 2 Integrationen of Alleinerziehende (12-month sum) over a mean
+    stock of 40: published, Zähler, value and the change are hidden ("*"), the Nenner (40) is
+    not small; and the Jobcenter beside its two Standorte needs a second hidden cell, the
+    other Standort's 9 (else 11 − 9 = 2). Internal: nothing hidden."""
+    from amip.engine.indicators import Record
+    from amip.reports.disclosure import hidden_fields
+    from amip.reports.tables import by_key, indicator_table
+
+    units = [dict(unit_id="s1", parent_unit_id="u0", level="standort"),
+             dict(unit_id="s2", parent_unit_id="u0", level="standort"),
+             dict(unit_id="u0", parent_unit_id=None, level="jobcenter")]
+
+    def rec(unit, month, z, n):
+        return Record("K2E4", month, "x", "all", z, n, z / n * 100, unit, "vo2019", "month")
+
+    records = [rec(None, "2020-06", 11, 90.0), rec("s1", "2020-06", 2, 40.0),
+               rec("s2", "2020-06", 9, 50.0), rec(None, "2019-06", 12, 88.0),
+               rec("s1", "2019-06", 5, 41.0), rec("s2", "2019-06", 7, 47.0)]
+    hidden = hidden_fields(records, units)
+    assert hidden[("K2E4", "2020-06", "s1", "all", "month")] == {"numerator", "value"}
+    assert hidden[("K2E4", "2020-06", "s2", "all", "month")] == {"numerator", "value"}
+    assert ("K2E4", "2020-06", None, "all", "month") not in hidden
+    table = indicator_table("t", "T", by_key(records, "2020-06", "s1"),
+                            by_key(records, "2019-06", "s1"), "Q", codes=["K2E4"], hidden=hidden)
+    assert table.rows[0].suppressed == {0, 2, 4}  # Zähler, value, change; Nenner and Vorjahr shown
+    internal = indicator_table("t", "T", by_key(records, "2020-06", "s1"),
+                               by_key(records, "2019-06", "s1"), "Q", codes=["K2E4"])
+    assert internal.rows[0].suppressed == set()
