@@ -87,8 +87,6 @@ class Pending:
 
     def _call_here(self) -> Any:
         args = tuple(self._sent if a is LATER else a for a in self._args)
-        if any(a is _UNSET for a in args):
-            raise RuntimeError("result() before send(): the LATER argument is missing")
         return self._fn(*args, **self._kwargs)
 
     def result(self) -> Any:
@@ -96,6 +94,8 @@ class Pending:
         child could not deliver (it died), the work runs here instead."""
         if self._value is not _UNSET:
             return self._value
+        if self._sent is _UNSET and any(a is LATER for a in self._args):
+            raise RuntimeError("result() before send(): the LATER argument is missing")
         if self._process is not None:
             try:
                 ok, payload = self._results.recv()

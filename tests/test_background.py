@@ -64,6 +64,8 @@ def test_the_works_exception_is_raised_here(forkable):
 
 def test_later_argument_and_warm_up_run_in_the_child(forkable):
     pending = background.start(warmed_and, background.LATER, warm=warm, nice=5)
+    with pytest.raises(RuntimeError, match="before send"):  # not a wait for ever
+        pending.result()
     pending.send("Bericht")
     warmed, value = pending.result()
     assert value == "Bericht"
