@@ -33,8 +33,14 @@ SECURITY_HEADERS = [
 ]
 
 
+#: responses that may hold personal data or a new password are never stored by a browser or
+#: proxy; only the vendored static files may be cached
+NO_STORE = (b"cache-control", b"no-store")
+
+
 class SecurityHeaders:
-    """Pure ASGI middleware (cheap): security headers on every HTTP response."""
+    """Pure ASGI middleware (cheap): security headers on every HTTP response, and
+    ``Cache-Control: no-store`` on every one but the static files'."""
 
     def __init__(self, app, hsts: bool) -> None:
         self.app = app
@@ -45,12 +51,15 @@ class SecurityHeaders:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
 
+        extra = self.headers if scope["path"].startswith("/static/") \
+            else self.headers + [NO_STORE]
+
         async def send_with_headers(message):
             if message["type"] == "http.response.start":
                 names = {k.lower() for k, _ in message.get("headers", [])}
                 message.setdefault("headers", [])
                 message["headers"] = list(message["headers"]) + [
-                    (k, v) for k, v in self.headers if k not in names]
+                    (k, v) for k, v in extra if k not in names]
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

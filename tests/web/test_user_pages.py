@@ -7,7 +7,7 @@ import re
 
 from fastapi.testclient import TestClient
 
-from tests.web.conftest import form_token, login
+from tests.web.conftest import TEAM, form_token, login
 
 
 def audit(web_app, **kw) -> list[dict]:
@@ -24,6 +24,7 @@ def test_controlling_adds_a_user_whose_password_works(client_as, web_app):
                                     "csrf_token": form_token(page.text)})
     assert r.status_code == 200 and "neu-tl" in r.text
     password = re.search(r"<code>([^<]+)</code>", r.text).group(1)
+    assert r.headers["cache-control"] == "no-store"  # the page with the password is not kept
     assert len(password) >= 12
     fresh = TestClient(web_app)
     assert login(fresh, "neu-tl", password).status_code == 303
@@ -69,3 +70,13 @@ def test_other_roles_may_not_manage_users_and_forms_need_the_token(client_as, we
     ctl = client_as("ctl")
     r = ctl.post("/benutzer", data={"name": "x", "role": "lesezugriff", "csrf_token": "wrong"})
     assert r.status_code == 403 and web_app.state.users.get("x") is None
+
+
+def test_personal_responses_are_not_stored_static_files_may_be(client_as):
+    ctl = client_as("ctl")
+    for path in ("/", f"/api/v1/persons?unit={TEAM}", "/benutzer",
+                 "/api/v1/indicators?month=2020-06"):
+        r = ctl.get(path)
+        assert r.status_code == 200 and r.headers["cache-control"] == "no-store", path
+    r = ctl.get("/static/amip.css")
+    assert r.status_code == 200 and "no-store" not in r.headers.get("cache-control", "")
