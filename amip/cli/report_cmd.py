@@ -52,7 +52,9 @@ def report_cmd() -> None:
 
 
 @report_cmd.command("programme")
-@click.option("--year", type=int, required=True, help="Programme year, e.g. 2020 (data of 2019).")
+@click.option("--year", type=int,
+              help="Programme year, e.g. 2020 (data of 2019); default: the newest the data allow "
+                   "(the year after the last complete December).")
 @click.option("--internal", is_flag=True,
               help="Exact counts, no small-cell suppression (not for publication).")
 @click.option("--texts", "texts_dir", type=click.Path(file_okay=False, exists=True),
@@ -61,8 +63,9 @@ def report_cmd() -> None:
 @_common
 def programme_cmd(year, internal, texts_dir, placeholders, store_path, jobcenter_id, as_of,
                   out_dir, formats, overwrite) -> None:
-    """Arbeitsmarkt- und Integrationsprogramm for YEAR."""
-    from amip.reports.figures import programme_figures, report_jobcenter
+    """Arbeitsmarkt- und Integrationsprogramm for a year."""
+    from amip.engine.overview import latest_complete_month
+    from amip.reports.figures import programme_figures, programme_year, report_jobcenter
     from amip.reports.programme import build, load_texts
     from amip.reports.programme import placeholders as values
 
@@ -70,6 +73,11 @@ def programme_cmd(year, internal, texts_dir, placeholders, store_path, jobcenter
     renderer = None if placeholders else _renderer(formats, hyphenation=True)
     with _open(store_path) as store:
         view = store.view(as_of)
+        if year is None:
+            latest = latest_complete_month(view)
+            if latest is None:
+                raise click.UsageError("the store holds no data: import an extract first")
+            year = programme_year(latest.year * 12 + latest.month - 1)
         try:
             if not placeholders:
                 jc = report_jobcenter(view, jobcenter_id)["jobcenter_id"]

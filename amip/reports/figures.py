@@ -260,6 +260,12 @@ def quality(db, year: int) -> dict[str, tuple[int, int]]:
     return {r["area"]: (int(r["e"]), int(r["i"])) for r in rows}
 
 
+def programme_year(latest_month: int) -> int:
+    """The newest programme year the data allow when ``latest_month`` (an index) is the latest
+    complete month: the year after the last complete December (programme Y uses Y − 1)."""
+    return latest_month // 12 + 1 if latest_month % 12 == 11 else latest_month // 12
+
+
 def report_jobcenter(db, jobcenter_id: str | None = None) -> dict:
     """``{"jobcenter_id", "name"}`` of the Jobcenter asked for, or of the first one."""
     jcs = db.table("jobcenters").select("jobcenter_id", "name").order_by("jobcenter_id") \

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
 from amip.engine.calendar import format_month, parse_month
+from amip.reports.figures import programme_year
 from amip.web.auth import page_user
 from amip.web.pages import _discloses, _render
 
@@ -29,7 +30,7 @@ def _offered(services) -> tuple[list[int], list[int]]:
     if latest is None:
         return [], []
     months = list(range(latest, latest - MONTHS, -1))
-    last_year = latest // 12 + 1 if latest % 12 == 11 else latest // 12
+    last_year = programme_year(latest)
     return months, list(range(last_year, last_year - YEARS, -1))
 
 
