@@ -399,9 +399,24 @@ def _summary(x: np.ndarray, q: tuple[float, float]) -> tuple[float | None, ...]:
     return float(med), float(lo), float(hi)
 
 
+#: the fact series in the German model description readers see (report notes, dashboard)
+FACT_LABELS = {
+    "elb": "ELB-Bestand", "single_parents": "Alleinerziehende", "lzb": "LZB-Bestand",
+    "elb_in": "ELB-Zugänge", "elb_out": "ELB-Abgänge", "lzb_in": "LZB-Zugänge",
+    "lzb_out": "LZB-Abgänge", "integrations": "Integrationen",
+    "sv_integrations": "Integrationen in SV-Beschäftigung",
+    "sv_continued": "kontinuierlich Beschäftigte", "integrations_lzb": "Integrationen von LZB",
+    "integrations_single_parents": "Integrationen von Alleinerziehenden",
+    "marginal_entries": "Eintritte in geringfügige Beschäftigung",
+    "public_entries": "Eintritte in geförderte Beschäftigung", "lzb_active": "aktivierte LZB",
+    "llu": "Leistungen zum Lebensunterhalt", "luh": "Leistungen für Unterkunft und Heizung",
+}
+
+
 def _describe(models: list[SeriesModel], first: int, t: int) -> str:
     kinds = sorted({m.model for m in models})
-    kind = kinds[0] if len(kinds) == 1 else "; ".join(f"{m.fact}: {m.model}" for m in models)
+    kind = kinds[0] if len(kinds) == 1 else "; ".join(
+        f"{FACT_LABELS.get(m.fact, m.fact)}: {m.model}" for m in models)
     n = t - first + 1
     span = f"{n // 12} Jahre" if n % 12 == 0 else f"{n} Monate"
     return (f"{kind}, {span} Monatsdaten "

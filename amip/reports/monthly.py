@@ -216,8 +216,9 @@ def _forecast_section(results: dict[str, Forecast], history, label: str,
                  f"Wahrscheinlichkeit, wenn sich die Entwicklung fortsetzt. {notes}".strip()))
     return Section("3", "Prognose", [
         Text(f"Prognose ab {label}: Median und 80-%-Intervall aus {FORECAST['n_paths']} "
-             f"simulierten Verläufen der Monatszahlen (Verfahren: docs/forecast.md); die "
-             f"Prognosen aller Kennzahlen zeigt das Dashboard.")] + blocks)
+             f"simulierten Verläufen der monatlichen Zahlen, die in die Kennzahl eingehen "
+             f"(exponentielle Glättung, ETS, fortgeschrieben mit denselben Rechenregeln wie die "
+             f"Kennzahl); die Prognosen aller Kennzahlen zeigt das Dashboard.")] + blocks)
 
 
 def _budget_section(db, jc: str, month: int, label: str, source: str) -> Section:

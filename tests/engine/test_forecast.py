@@ -124,3 +124,15 @@ def test_backtest_coverage_over_many_months(db, k2_facts):
             n += 1
     print(f"\nK2 JFW December, 80 % intervals from {n} months: {hits} hold the actual value")
     assert hits >= 0.65 * n
+
+
+def test_every_fact_has_a_german_label_for_the_model_description():
+    """Readers see the model description (report notes, dashboard): no English fact names."""
+    from amip.engine.facts import FACTS
+    from amip.engine.forecast import FACT_LABELS, SeriesModel, _describe
+
+    assert set(FACT_LABELS) == set(FACTS)
+    text = _describe([SeriesModel("integrations", "ETS(A,Ad,A)", "", "", 1.0),
+                      SeriesModel("elb", "ETS(A,N,A)", "", "", 1.0)], 2015 * 12 + 6, 2020 * 12 + 5)
+    assert text == ("Integrationen: ETS(A,Ad,A); ELB-Bestand: ETS(A,N,A), 5 Jahre Monatsdaten "
+                    "(07/2015–06/2020)")
