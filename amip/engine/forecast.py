@@ -28,7 +28,7 @@ from threadpoolctl import threadpool_limits
 
 from amip.catalogue import Indicator, RuleVersion, load
 from amip.engine.aggregate import count_facts
-from amip.engine.calendar import format_month, parse_month, stichtag
+from amip.engine.calendar import format_month, month_index, parse_month, stichtag
 from amip.engine.facts import MONEY_FACTS, Facts
 from amip.engine.indicators import UnknownUnit, unit_scope
 from amip.engine.measures import JFW_FORMS, LOOKBACK, SEXES, facts_needed, lookahead, measure, roll_up
@@ -109,7 +109,7 @@ def data_start(db) -> int | None:
     if first is None:
         return None
     if isinstance(first, (dt.date, dt.datetime)):
-        return first.year * 12 + first.month - 1
+        return month_index(first)
     return parse_month(str(first)[:7])
 
 

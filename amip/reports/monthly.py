@@ -17,7 +17,7 @@ from typing import Callable
 
 from amip import i18n
 from amip.catalogue import load
-from amip.engine.calendar import format_month, month_start, parse_month, stichtag
+from amip.engine.calendar import format_month, month_index, month_start, parse_month, stichtag
 from amip.engine.forecast import Forecast, forecast_all
 from amip.engine.indicators import compute
 from amip.engine.overview import last_benefit_month, latest_complete_month
@@ -49,7 +49,7 @@ def report_month(db, month: int | None = None) -> int:
     latest = latest_complete_month(db)
     if latest is None:
         raise ValueError("the store holds no data: import an extract first")
-    return latest.year * 12 + latest.month - 1
+    return month_index(latest)
 
 
 def kennzahl_forecasts(db, month: int | None, jobcenter_id: str | None = None

@@ -16,7 +16,7 @@ from collections import OrderedDict
 
 from amip.catalogue import load
 from amip.engine.indicators import Record, compute
-from amip.engine.calendar import parse_month
+from amip.engine.calendar import month_index, parse_month
 from amip.engine.overview import latest_complete_month
 from amip.reports.disclosure import protect_records
 from amip.store import Store
@@ -91,7 +91,7 @@ class Services:
     def _latest_month(self) -> int | None:
         with self._lock:
             month = latest_complete_month(self._view)
-        return None if month is None else month.year * 12 + month.month - 1
+        return None if month is None else month_index(month)
 
     def data_date(self) -> dt.date | None:
         return self.memoized("data_date", self._data_date)
