@@ -64,6 +64,7 @@ def report_cmd() -> None:
 def programme_cmd(year, internal, texts_dir, placeholders, store_path, jobcenter_id, as_of,
                   out_dir, formats, overwrite) -> None:
     """Arbeitsmarkt- und Integrationsprogramm for a year."""
+    from amip.engine.calendar import month_index
     from amip.engine.overview import latest_complete_month
     from amip.reports.figures import programme_figures, programme_year, report_jobcenter
     from amip.reports.programme import build, load_texts
@@ -77,11 +78,11 @@ def programme_cmd(year, internal, texts_dir, placeholders, store_path, jobcenter
             latest = latest_complete_month(view)
             if latest is None:
                 raise click.UsageError("the store holds no data: import an extract first")
-            year = programme_year(latest.year * 12 + latest.month - 1)
+            year = programme_year(month_index(latest))
         try:
+            stem = f"programm-{year}-{report_jobcenter(view, jobcenter_id)['jobcenter_id']}"
             if not placeholders:
-                jc = report_jobcenter(view, jobcenter_id)["jobcenter_id"]
-                _refuse_earlier(out_dir, f"programm-{year}-{jc}", formats, overwrite)
+                _refuse_earlier(out_dir, stem, formats, overwrite)
             figures = programme_figures(view, year, jobcenter_id)
         except ValueError as e:
             raise click.UsageError(str(e)) from None
@@ -93,8 +94,7 @@ def programme_cmd(year, internal, texts_dir, placeholders, store_path, jobcenter
                        public=not internal)
     except ValueError as e:
         raise click.UsageError(str(e)) from None
-    _write(report, out_dir, f"programm-{year}-{figures.jobcenter_id}", formats, overwrite, start,
-           renderer)
+    _write(report, out_dir, stem, formats, overwrite, start, renderer)
 
 
 @report_cmd.command("monthly")
