@@ -168,3 +168,11 @@ def hidden_fields(records, units: list[dict] = (), rule: Rule = DEFAULT_RULE
             out[(r["code"], r["month"], r["unit_id"], r["sex"], r["basis"])] = \
                 {f for f in (*FIELDS, "value") if r[f] is None}
     return out
+
+
+def hidden_of(hidden: dict[tuple, set[str]] | None, record) -> set[str]:
+    """The fields of ``record`` (or None) that ``hidden`` (from :func:`hidden_fields`) hides."""
+    if not hidden or record is None:
+        return set()
+    return hidden.get((record.code, record.month, record.unit_id, record.sex, record.basis),
+                      set())

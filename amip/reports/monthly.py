@@ -170,9 +170,7 @@ def _jfw_table(jfw, t: str, t0: str, label: str, source: str,
             b.value if b else None, "keine Zielwerte"])
         for rec, cells in ((r, ((0, "numerator"), (1, "denominator"), (2, "value"))),
                            (b, ((3, "value"),))):
-            gone = (hidden or {}).get((code, rec.month, None, "all", "jfw"), set()) if rec \
-                else set()
-            row.suppressed |= {i for i, f in cells if f in gone}
+            row.suppressed |= {i for i, f in cells if f in disclosure.hidden_of(hidden, rec)}
         rows.append(row)
     return ReportTable("jahresfortschritt", f"Jahresfortschrittswerte, {label}",
                        [Column("Zähler", "number"), Column("Nenner", "number"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from amip.catalogue import load
 from amip.engine.indicators import Record
+from amip.reports.disclosure import hidden_of
 from amip.reports.model import Column, ReportTable, Row
 
 Records = dict[tuple[str, str], Record]  # (code, sex) -> record
@@ -17,12 +18,6 @@ def indicator_table(table_id: str, title: str, now: Records, before: Records, so
     :func:`amip.reports.disclosure.hidden_fields`, for published reports) marks the cells
     whose counts disclosure control hides, and the values derived from them."""
     cat = load()
-    hidden = hidden or {}
-
-    def gone(r: Record | None) -> set[str]:
-        return set() if r is None else \
-            hidden.get((r.code, r.month, r.unit_id, r.sex, r.basis), set())
-
     rows = []
     for code in codes or list(cat.indicators):
         ind = cat.indicators[code]
@@ -38,12 +33,12 @@ def indicator_table(table_id: str, title: str, now: Records, before: Records, so
             r.value if r else None, b.value if b else None,
             _difference(r, b), w.value if w else None, m.value if m else None],
             level=0 if ind.kind == "Kennzahl" else 1, total=ind.kind == "Kennzahl")
-        now_gone, before_gone = gone(r), gone(b)
+        now_gone, before_gone = hidden_of(hidden, r), hidden_of(hidden, b)
         row.suppressed |= {i for i, f in ((0, "numerator"), (1, "denominator"), (2, "value"))
                            if f in now_gone}
         row.suppressed |= {3} if before_gone else set()
         row.suppressed |= {4} if now_gone or before_gone else set()
-        row.suppressed |= {i for i, x in ((5, w), (6, m)) if gone(x)}
+        row.suppressed |= {i for i, x in ((5, w), (6, m)) if hidden_of(hidden, x)}
         rows.append(row)
     return ReportTable(
         table_id, title,
