@@ -88,9 +88,9 @@ def monthly(db, month: int | None, jobcenter_id: str | None = None, public: bool
              f"{i18n.day(data_date) if data_date else '–'}"
     warning = _benefits_warning(db, month, label)
 
-    units = db.table("units")
-    standorte = units.filter((units.jobcenter_id == jc_id) & (units.level == "standort")) \
-        .select("unit_id", "name").order_by("unit_id").to_pyarrow().to_pylist()
+    units = db.table("units").select("unit_id", "jobcenter_id", "parent_unit_id", "level",
+                                     "name").order_by("unit_id").to_pyarrow().to_pylist()
+    standorte = [u for u in units if u["jobcenter_id"] == jc_id and u["level"] == "standort"]
     # one engine pass: t−12..t (13 months: one rule version unless t is in 2019), whole
     # Jobcenter and each Standort, month values and JFW
     everything = compute(db, list(range(month - 12, month + 1)), jobcenter_id=jc_id,
@@ -98,19 +98,17 @@ def monthly(db, month: int | None, jobcenter_id: str | None = None, public: bool
                          bases=("month", "jfw"))
     whole = [r for r in everything if r.unit_id is None]
     history = [r for r in whole if r.basis == "month"]
-    records = history
     jfw = [r for r in whole if r.basis == "jfw"]
     by_unit = [r for r in everything if r.unit_id is not None and r.basis == "month"]
     # published: small counts hidden across the Jobcenter and its Standorte, as on the web
-    hidden = disclosure.hidden_fields(everything, units.select(
-        "unit_id", "parent_unit_id", "level").to_pyarrow().to_pylist()) if public else None
+    hidden = disclosure.hidden_fields(everything, units) if public else None
 
     sections = [
         Section("1", "Kennzahlen nach § 48a SGB II", [
             Text(f"Alle Kennzahlen und Ergänzungsgrößen für {label} mit Zähler und Nenner, "
                  f"verglichen mit dem Vorjahresmonat, insgesamt und nach Geschlecht."),
             tables.indicator_table("kennzahlen", f"Kennzahlen nach § 48a SGB II, {label}",
-                                   tables.by_key(records, t), tables.by_key(records, t0), source,
+                                   tables.by_key(history, t), tables.by_key(history, t0), source,
                                    warning=warning, hidden=hidden),
             _k2_chart(history, source),
         ]),
