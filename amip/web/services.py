@@ -110,8 +110,12 @@ class Services:
         return self.memoized("indicators", self._compute, tuple(months), jobcenter_id, unit_id,
                              as_of, published, rules, jfw)
 
+    def _at(self, as_of: dt.date | None):
+        """The view as known on ``as_of``; the open view itself (with its table cache) for None."""
+        return self._view.at(as_of) if as_of is not None else self._view
+
     def _compute(self, months, jobcenter_id, unit_id, as_of, published, rules, jfw):
-        view = self._view.at(as_of) if as_of is not None else self._view
+        view = self._at(as_of)
         return compute(view, list(months), jobcenter_id, unit_id, published, rules, jfw)
 
     # -- disclosure control -----------------------------------------------------------------------
@@ -139,7 +143,7 @@ class Services:
 
     def _disclosed_tree(self, months, jcs, as_of, published, rules, jfw) -> dict[tuple, dict]:
         units = self.table("units")
-        view = self._view.at(as_of) if as_of is not None else self._view
+        view = self._at(as_of)
         rows = []
         for jc in jcs:
             ids = [u["unit_id"] for u in units
