@@ -22,7 +22,7 @@ from amip.engine.indicators import compute, published_as_of
 from amip.reports.charts import grouped_bars, line_series, spec_of
 from amip.reports.disclosure import DEFAULT_RULE, SUPPRESSED
 from amip.reports.figures import GROUP_LABELS
-from amip.web.auth import csrf_token, page_user
+from amip.web.auth import client_address, csrf_token, page_user
 from amip.web.templating import templates
 
 router = APIRouter(include_in_schema=False)
@@ -452,7 +452,7 @@ def audit_page(request: Request, user=Depends(page_user), aktion: str | None = N
                ergebnis: str | None = None):
     """The append-only audit trail, newest first (Controlling). Reading it is recorded too."""
     trail = request.app.state.users.audit
-    address = request.client.host if request.client else ""
+    address = client_address(request)
     if not user.rights.audit:
         trail.record(user.name, "audit.read", "page", "denied", address)
         raise HTTPException(403, f"Die Rolle {user.rights.label} darf das Protokoll nicht lesen.")

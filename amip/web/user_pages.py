@@ -7,22 +7,18 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from amip.web.auth import page_user, verify_csrf
+from amip.web.auth import client_address, page_user, verify_csrf
 from amip.web.pages import _render
 from amip.web.users import UserError, load_roles
 
 router = APIRouter(include_in_schema=False)
 
 
-def _address(request: Request) -> str:
-    return request.client.host if request.client else ""
-
-
 def _managing(request: Request, user, action: str):
     """The user store, if ``user`` may manage users; else 403 (recorded as denied)."""
     users = request.app.state.users
     if not user.rights.manage_users:
-        users.audit.record(user.name, action, "page", "denied", _address(request))
+        users.audit.record(user.name, action, "page", "denied", client_address(request))
         raise HTTPException(403, f"Die Rolle {user.rights.label} darf keine Benutzer verwalten.")
     return users
 
@@ -39,7 +35,7 @@ def _page(request: Request, user, status: int = 200, **context) -> HTMLResponse:
 @router.get("/benutzer", response_class=HTMLResponse)
 def users_page(request: Request, user=Depends(page_user)):
     users = _managing(request, user, "users.read")
-    users.audit.record(user.name, "users.read", "page", "ok", _address(request))
+    users.audit.record(user.name, "users.read", "page", "ok", client_address(request))
     return _page(request, user)
 
 
@@ -50,7 +46,7 @@ def add_user(request: Request, user=Depends(page_user), name: str = Form(...),
     try:
         password = users.add_user(name.strip(), role, unit_id.strip() or None,
                                   caseworker_id.strip() or None, actor=user.name,
-                                  address=_address(request))
+                                  address=client_address(request))
     except UserError as e:
         return _page(request, user, status=400, error=str(e),
                      form=dict(name=name, role=role, unit_id=unit_id,
@@ -65,7 +61,7 @@ def disable_user(request: Request, name: str, user=Depends(page_user)):
         return _page(request, user, status=400,
                      error="Das eigene Konto kann nicht gesperrt werden.")
     try:
-        users.disable_user(name, actor=user.name, address=_address(request))
+        users.disable_user(name, actor=user.name, address=client_address(request))
     except UserError as e:
         return _page(request, user, status=404, error=str(e))
     return RedirectResponse("/benutzer", status_code=303)
