@@ -312,9 +312,12 @@ def earlier_files(out_dir: Path | str, stem: str, formats: Iterable[str]) -> lis
     """The HTML, PDF and XLSX files of an earlier run that writing ``stem`` would meet: known
     before the report is built, so a command can refuse at once (the CSV files depend on the
     report's tables; :func:`write_all` checks them)."""
-    out_dir = Path(out_dir)
-    return [p for k in ("html", "pdf", "xlsx") if k in formats
-            and (p := out_dir / f"{stem}.{k}").exists()]
+    return [p for p in _document_targets(out_dir, stem, formats).values() if p.exists()]
+
+
+def _document_targets(out_dir: Path | str, stem: str, formats: Iterable[str]) -> dict[str, Path]:
+    """``{format: path}`` of the one-file formats (HTML, PDF, XLSX) among ``formats``."""
+    return {k: Path(out_dir) / f"{stem}.{k}" for k in ("html", "pdf", "xlsx") if k in formats}
 
 
 def write_all(report: Report, out_dir: Path | str, stem: str,
@@ -332,7 +335,7 @@ def write_all(report: Report, out_dir: Path | str, stem: str,
         raise ValueError(f"unknown report format(s): {', '.join(sorted(unknown))}; "
                          f"known: {', '.join(FORMATS)}")
     out_dir = Path(out_dir)
-    targets = {k: out_dir / f"{stem}.{k}" for k in ("html", "pdf", "xlsx") if k in formats}
+    targets = _document_targets(out_dir, stem, formats)
     files = list(targets.values())
     if "csv" in formats:
         targets["csv"] = out_dir / csv_dir
