@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from amip.engine import stocks
+from amip.engine.calendar import month_start, parse_month
 
 
 @dataclass(frozen=True)
@@ -52,10 +53,7 @@ def last_benefit_month(db) -> dt.date | None:
     rows of a month are recorded after it ends: for later months K1 and K1E1 compare 0 € with
     the previous year (−100 %, exactly as §10 items 11 and 25 define them)."""
     last = db.recorded("benefit_months").month.max().to_pyarrow().as_py()
-    if not last:
-        return None
-    year, mon = (int(x) for x in last.split("-"))
-    return dt.date(year, mon, 1)
+    return month_start(parse_month(last)) if last else None
 
 
 def latest_complete_month(db) -> dt.date | None:
