@@ -80,14 +80,14 @@ def indicators_cmd(data_dir, store_path, month, to, jobcenter_id, unit_id, as_of
     try:
         view = store.view(as_of)
         records = compute(view, months, jobcenter_id, unit_id, published, rules, jfw)
-        last = last_benefit_month(view)
+        last = last_benefit_month(view) if fmt == "table" else None  # for the hint only
     except UnknownUnit as e:
         raise click.UsageError(str(e)) from None
     finally:
         store.close()
     _emit(records, fmt, with_unit=unit_id is not None)
     late = [m for m in months if last is not None and month_start(m) > last]
-    if late and fmt == "table":
+    if late:
         Console(stderr=True).print(
             f"[yellow]Hinweis:[/] für {', '.join(i18n.month(month_start(m)) for m in late)} "
             f"liegen noch keine Leistungsdaten vor (zuletzt {i18n.month(last)}): K1 und K1E1 "
