@@ -1,4 +1,4 @@
-"""`amip serve` (the web app and REST API) and `amip users` (add, disable, list)."""
+"""`amip serve` (the web app and REST API) and `amip users` (add, disable, unlock, list)."""
 
 from __future__ import annotations
 
@@ -16,10 +16,11 @@ USERS_DB_HELP = "Users database (SQLite; default: beside the store, *.users.sqli
 
 
 def _settings(store: str | None, users_db: str | None = None, **kw) -> Settings:
-    s = Settings(store=store or os.environ.get("AMIP_STORE", "amip.duckdb"), **kw)
-    if users_db:
-        s.users_db = users_db
-    return s
+    try:
+        return Settings(store=store or os.environ.get("AMIP_STORE", "amip.duckdb"),
+                        users_db=users_db or "", **kw)
+    except ValueError as e:
+        raise click.UsageError(str(e)) from None
 
 
 @click.command("serve")
@@ -30,14 +31,18 @@ def _settings(store: str | None, users_db: str | None = None, **kw) -> Settings:
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--insecure-cookies", is_flag=True,
               help="Send the session cookie over plain HTTP (only for local use).")
-def serve_cmd(store, pg_url, users_db, host, port, insecure_cookies) -> None:
+@click.option("--trusted-proxy", "trusted_proxies", multiple=True, metavar="IP/CIDR",
+              help="A TLS proxy whose X-Forwarded-For/-Proto headers give the client address "
+                   "(repeatable; default: $AMIP_TRUSTED_PROXIES, else none).")
+def serve_cmd(store, pg_url, users_db, host, port, insecure_cookies, trusted_proxies) -> None:
     """Start the web app (German UI) and the REST API (/api/v1)."""
     import uvicorn
 
     from amip.web.app import create_app
 
     settings = _settings(store, users_db, postgres_url=pg_url,
-                         secure_cookies=not insecure_cookies)
+                         secure_cookies=not insecure_cookies,
+                         **({"trusted_proxies": list(trusted_proxies)} if trusted_proxies else {}))
     if not pg_url and not Path(settings.store).exists():
         raise click.UsageError(f"store {settings.store} not found: import an extract first")
     app = create_app(settings)
@@ -51,7 +56,7 @@ def serve_cmd(store, pg_url, users_db, host, port, insecure_cookies) -> None:
 
 @click.group("users")
 def users_group() -> None:
-    """Users of the web app: add, disable, list."""
+    """Users of the web app: add, disable, unlock, list."""
 
 
 def _store(store, users_db):
@@ -71,7 +76,8 @@ def _actor() -> str:
 @click.argument("name")
 @click.option("--role", required=True, help="geschaeftsfuehrung, controlling, teamleitung, ifk, "
                                             "lesezugriff (roles.toml).")
-@click.option("--unit", "unit_id", help="The team (Teamleitung; an IFK's team).")
+@click.option("--unit", "unit_id", help="The team (Teamleitung; an IFK's team): a unit of "
+                                          "level team in the store.")
 @click.option("--caseworker", "caseworker_id", help="The caseworker id (Integrationsfachkraft).")
 @click.option("--password-stdin", is_flag=True, help="Read the password from stdin instead of "
                                                     "generating one.")
@@ -110,6 +116,24 @@ def users_disable(name, store, users_db) -> None:
     finally:
         users.close()
     click.echo(f"Benutzer {name} deaktiviert.")
+
+
+@users_group.command("unlock")
+@click.argument("name")
+@click.option("--store", "store", type=click.Path(dir_okay=False), help=STORE_HELP)
+@click.option("--users-db", type=click.Path(dir_okay=False), help=USERS_DB_HELP)
+def users_unlock(name, store, users_db) -> None:
+    """Lift the login limits of a user (forgives the counted wrong passwords)."""
+    from amip.web.users import UserError
+
+    users = _store(store, users_db)
+    try:
+        n = users.unlock(name, actor=_actor())
+    except UserError as e:
+        raise click.UsageError(str(e)) from None
+    finally:
+        users.close()
+    click.echo(f"Anmeldesperre von {name} aufgehoben (gezählte Fehlversuche: {n}).")
 
 
 @users_group.command("list")

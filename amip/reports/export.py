@@ -13,6 +13,9 @@ comma, no thousands separator, CRLF line ends. Percent columns stay in percent u
 marked ``(%)`` in the header; percentages carry one decimal as in the printed report.
 Suppressed cells are ``*``, missing values empty. "darunter" rows (level 1) are indented by two
 spaces per level. Title and source are not part of the CSV (they are in the XLSX).
+
+Every file written here is readable by its owner only (0600), every folder created 0700
+(:mod:`amip.files`): reports hold the Jobcenter's unpublished figures.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from amip import i18n
+from amip.files import private, private_dir
 from amip.reports.model import Chart, Report, ReportTable
 from amip.reports.render_html import SUPPRESSED_NOTE, jobcenter_label
 
@@ -190,13 +194,19 @@ def _source(text: str) -> str:
 
 
 def write_xlsx(report: Report, path: Path | str) -> Path:
-    """All tables and chart data of ``report`` in one workbook at ``path``."""
+    """All tables and chart data of ``report`` in one workbook at ``path`` (mode 0600)."""
+    path = Path(path)
+    with open(path, "wb", opener=private) as fh:
+        _fill_xlsx(report, fh)
+    return path
+
+
+def _fill_xlsx(report: Report, fh) -> None:
     import xlsxwriter
 
-    path = Path(path)
     names = sheet_names(report)
-    wb = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False, "strings_to_urls": False,
-                                         "strings_to_formulas": False})
+    wb = xlsxwriter.Workbook(fh, {"strings_to_numbers": False, "strings_to_urls": False,
+                                  "strings_to_formulas": False})
     wb.set_properties({"title": report.title, "subject": report.subtitle,
                        "company": jobcenter_label(report.jobcenter_name), "comments": "amip"})
     f = _Formats(wb)
@@ -241,7 +251,6 @@ def write_xlsx(report: Report, path: Path | str) -> Path:
     for c in report.charts():
         _write_chart_data(wb.add_worksheet(names[id(c)]), c, f)
     wb.close()
-    return path
 
 
 # --- CSV -------------------------------------------------------------------------------------
@@ -272,7 +281,7 @@ def _csv_header(label: str, kind: str) -> str:
 
 
 def _csv_write(path: Path, rows: Iterable[list[str]]) -> None:
-    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+    with open(path, "w", encoding="utf-8-sig", newline="", opener=private) as fh:
         w = csv.writer(fh, delimiter=";", lineterminator="\r\n")
         w.writerows(rows)
 
@@ -286,8 +295,7 @@ def csv_files(report: Report, out_dir: Path | str) -> dict[Path, ReportTable | C
 
 def write_csv(report: Report, out_dir: Path | str) -> list[Path]:
     """One CSV per table and per chart in ``out_dir`` (created); returns the paths."""
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    out_dir = private_dir(out_dir)
     written = []
     for path, b in csv_files(report, out_dir).items():
         if isinstance(b, ReportTable):
@@ -345,7 +353,7 @@ def write_all(report: Report, out_dir: Path | str, stem: str,
         shown = ", ".join(str(p) for p in existing[:5]) + (" …" if len(existing) > 5 else "")
         raise FileExistsError(f"{len(existing)} file(s) exist, not overwritten "
                               f"(use overwrite): {shown}")
-    out_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(out_dir)
     if "xlsx" in formats:
         tmp = targets["xlsx"].with_name(targets["xlsx"].name + ".tmp")
         write_xlsx(report, tmp)
@@ -395,5 +403,6 @@ def warm_renderers(hyphenation: bool = False) -> None:
 
 def _atomic(path: Path, data: bytes) -> None:
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(data)
+    with open(tmp, "wb", opener=private) as fh:
+        fh.write(data)
     os.replace(tmp, path)

@@ -301,7 +301,9 @@ def persons(request: Request,
 
 @router.get("/audit", response_model=list[AuditEntry],
             responses=problem_responses(401, 403, 422, 500),
-            summary="Protokoll (nur Controlling) / the audit trail (Controlling only)")
+            summary="Protokoll (nur Controlling) / the audit trail (Controlling only)",
+            description="Neueste zuerst; das Lesen wird selbst protokolliert (audit.read). "
+                        "Newest first; reading it is recorded too.")
 def audit_trail(request: Request,
                 limit: int = Query(100, ge=1, le=1000),
                 offset: int = Query(0, ge=0, le=10_000_000),
@@ -309,4 +311,9 @@ def audit_trail(request: Request,
                 action: str | None = Query(None, description="z. B. persons.read, login"),
                 outcome: str | None = Query(None, description="ok | denied | failed"),
                 user: User = Depends(require_audit)):
-    return JSONResponse(audit(request).entries(limit, offset, actor, action, outcome))
+    rows = audit(request).entries(limit, offset, actor, action, outcome)
+    filters = "".join(f" {k}={v[:100]}" for k, v in (("actor", actor), ("action", action),
+                                                ("outcome", outcome)) if v is not None)
+    audit(request).record(user.name, "audit.read", f"api rows={len(rows)}{filters}", "ok",
+                          client_address(request))
+    return JSONResponse(rows)

@@ -108,6 +108,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                        session_cookie="amip_session", max_age=SESSION_MAX_AGE,
                        same_site="lax", https_only=settings.secure_cookies)
     app.add_middleware(SecurityHeaders, hsts=settings.secure_cookies)
+    app.add_middleware(auth.ProxyHeaders, trusted_hosts=settings.trusted_proxies)
     return app
 
 

@@ -4,31 +4,47 @@ Sessions: Starlette's signed session cookie holds a random session id (and the C
 the session itself lives in the users database, so logout and disabling a user end it at once.
 Every form POST carries the per-session CSRF token (hidden field ``csrf_token``, or the header
 ``X-CSRF-Token`` for htmx requests): :func:`verify_csrf`.
+
+Known devices (OWASP "device cookie"): a successful login sets the signed cookie
+``amip_device`` (user name and a random device id); a later login of that user in that browser
+is limited per device only, so guessing from elsewhere cannot lock the user out
+(:meth:`amip.web.users.UserStore.verify`). Client addresses: :class:`ProxyHeaders` takes them from
+``X-Forwarded-For`` only when the direct peer is one of ``settings.trusted_proxies``.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import html
+import math
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
+from babel.dates import format_timedelta
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from itsdangerous import BadData, URLSafeTimedSerializer
+from starlette.concurrency import run_in_threadpool
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware as ProxyHeaders  # noqa: F401
 
 from amip.engine.indicators import UnknownUnit, unit_scope
+from amip.i18n import LOCALE
 from amip.web.problems import Problem
 from amip.web.users import LockedOut, User, UserStore
 
 router = APIRouter(include_in_schema=False)
 TEMPLATES = Path(__file__).with_name("templates")
 LOGIN_TEMPLATE = "login.html.j2"
+DEVICE_COOKIE = "amip_device"
+DEVICE_MAX_AGE = 180 * 24 * 3600  # seconds a browser stays a known device after a login
 
 
 # -- helpers ------------------------------------------------------------------------------------
 
 def client_address(request: Request) -> str:
+    """The client's address (behind a trusted proxy: from its X-Forwarded-For)."""
     return request.client.host if request.client else ""
 
 
@@ -133,7 +149,8 @@ def require_persons(request: Request, user: User, unit_id: str,
             own_jc, own = services.query(unit_scope, user.unit_id)
         except UnknownUnit:
             own_jc, own = None, set()
-        allowed = own_jc == jc and (own is None or (scope is not None and scope <= own))
+        # a unit above the teams (stored before units were checked) gives no persons
+        allowed = own_jc == jc and own is not None and scope is not None and scope <= own
     elif rights.persons == "caseload":
         allowed = True  # no unit given: the caseload filter alone decides
     if rights.persons == "caseload":
@@ -194,6 +211,26 @@ def login_form(request: Request, next: str = "/"):
     return _render_login(request, None, safe_next(next))
 
 
+def _devices(request: Request) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(request.app.state.settings.secret_key, salt="amip-device")
+
+
+def known_device(request: Request, name: str) -> str | None:
+    """The device id in the browser's device cookie if a login of ``name`` set it."""
+    try:
+        data = _devices(request).loads(request.cookies.get(DEVICE_COOKIE, ""),
+                                       max_age=DEVICE_MAX_AGE)
+    except BadData:
+        return None
+    return data.get("d") if isinstance(data, dict) and data.get("u") == name else None
+
+
+def wait_text(seconds: int) -> str:
+    """``30`` → ``30 Sekunden``, ``90`` → ``2 Minuten`` (minutes rounded up)."""
+    shown = seconds if seconds < 60 else math.ceil(seconds / 60) * 60
+    return format_timedelta(dt.timedelta(seconds=shown), threshold=1, locale=LOCALE)
+
+
 @router.post("/login", dependencies=[Depends(verify_csrf)])
 async def login(request: Request):
     form = await request.form()
@@ -202,13 +239,12 @@ async def login(request: Request):
     next_url = safe_next(str(form.get("next") or "/"))
     address = client_address(request)
     store = users(request)
-    from starlette.concurrency import run_in_threadpool
-
     try:  # argon2 takes tens of milliseconds: off the event loop
-        user = await run_in_threadpool(store.verify, name, password, address)
+        user = await run_in_threadpool(store.verify, name, password, address,
+                                       known_device(request, name))
     except LockedOut as e:
-        return _render_login(request, "Zu viele Fehlversuche. Bitte später erneut versuchen "
-                             f"(in {e.retry_after} Sekunden).", next_url, 429,
+        return _render_login(request, "Zu viele Anmeldeversuche. Bitte in "
+                             f"{wait_text(e.retry_after)} erneut versuchen.", next_url, 429,
                              {"Retry-After": str(e.retry_after)})
     if user is None:
         return _render_login(request, "Benutzername oder Passwort falsch.", next_url, 401)
@@ -216,7 +252,12 @@ async def login(request: Request):
     request.session["sid"] = store.open_session(user.name)
     csrf_token(request)
     store.audit.record(user.name, "login", f"role={user.role}", "ok", address)
-    return RedirectResponse(next_url, status_code=303)
+    response = RedirectResponse(next_url, status_code=303)
+    response.set_cookie(DEVICE_COOKIE, _devices(request).dumps(
+        {"u": user.name, "d": secrets.token_urlsafe(16)}), max_age=DEVICE_MAX_AGE,
+        path="/login", secure=request.app.state.settings.secure_cookies, httponly=True,
+        samesite="strict")
+    return response
 
 
 @router.post("/logout", dependencies=[Depends(verify_csrf)])

@@ -1,6 +1,7 @@
-"""The page "Benutzer": list, add and disable users in the browser, for roles with
+"""The page "Benutzer": list, add, disable and unlock users in the browser, for roles with
 ``manage_users`` (roles.toml). The same UserStore as ``amip users``; every view and change goes
-into the audit trail. A new user's password is shown once, on the page that created it."""
+into the audit trail. A new user's password is shown once, on the page that created it. The
+user a change is for travels in the form (any name, also with ``/``), not in the path."""
 
 from __future__ import annotations
 
@@ -23,11 +24,16 @@ def _managing(request: Request, user, action: str):
     return users
 
 
+def _units(request: Request) -> list[dict]:
+    return request.app.state.services.table("units")
+
+
 def _page(request: Request, user, status: int = 200, **context) -> HTMLResponse:
     users = request.app.state.users
-    roles = load_roles()
     response = _render(request, "benutzer.html.j2", user, active="benutzer",
-                       users=users.list_users(), roles=roles, **context)
+                       users=users.list_users(), failures=users.login_failures(),
+                       roles=load_roles(),
+                       teams=[u for u in _units(request) if u["level"] == "team"], **context)
     response.status_code = status
     return response
 
@@ -46,7 +52,8 @@ def add_user(request: Request, user=Depends(page_user), name: str = Form(...),
     try:
         password = users.add_user(name.strip(), role, unit_id.strip() or None,
                                   caseworker_id.strip() or None, actor=user.name,
-                                  address=client_address(request))
+                                  address=client_address(request),
+                                  units={u["unit_id"]: u["level"] for u in _units(request)})
     except UserError as e:
         return _page(request, user, status=400, error=str(e),
                      form=dict(name=name, role=role, unit_id=unit_id,
@@ -54,14 +61,25 @@ def add_user(request: Request, user=Depends(page_user), name: str = Form(...),
     return _page(request, user, created=dict(name=name.strip(), password=password))
 
 
-@router.post("/benutzer/{name}/sperren", dependencies=[Depends(verify_csrf)])
-def disable_user(request: Request, name: str, user=Depends(page_user)):
+@router.post("/benutzer/sperren", dependencies=[Depends(verify_csrf)])
+def disable_user(request: Request, name: str = Form(...), user=Depends(page_user)):
     users = _managing(request, user, "user.disable")
     if name == user.name:
         return _page(request, user, status=400,
                      error="Das eigene Konto kann nicht gesperrt werden.")
     try:
         users.disable_user(name, actor=user.name, address=client_address(request))
+    except UserError as e:
+        return _page(request, user, status=404, error=str(e))
+    return RedirectResponse("/benutzer", status_code=303)
+
+
+@router.post("/benutzer/entsperren", dependencies=[Depends(verify_csrf)])
+def unlock_user(request: Request, name: str = Form(...), user=Depends(page_user)):
+    """Lift the login limits of a user (e.g. after a guessing attack)."""
+    users = _managing(request, user, "user.unlock")
+    try:
+        users.unlock(name, actor=user.name, address=client_address(request))
     except UserError as e:
         return _page(request, user, status=404, error=str(e))
     return RedirectResponse("/benutzer", status_code=303)

@@ -1,18 +1,25 @@
-"""Users, roles and sessions of the web app, in SQLite (``settings.users_db``).
+"""Users, roles and sessions of the web app, in SQLite (``settings.users_db``, mode 0600).
 
-Passwords are hashed with argon2id; wrong passwords are counted per user and client address,
-and ``settings.login_attempts`` failures within ``settings.lockout_seconds`` lock that pair out
-(:class:`LockedOut`) until the window has passed. Roles are data (``roles.toml``): the code reads
-what a role may do, never its name.
+Passwords are hashed with argon2id. Every password check is first reserved in
+``login_attempts`` in the same write transaction that counts the earlier ones against the
+limits (:attr:`Settings.login_limits`): per user and address (or known device), per user from
+all unknown devices (a delay that grows), and all checks from unknown devices per minute. So
+concurrent wrong passwords are checked at most as often as the limits allow; a refused check
+raises :class:`LockedOut` with the seconds to wait. A right password forgives the failures of its
+user and address; an administrator forgives all of a user's (:meth:`UserStore.unlock`).
+Roles are data (``roles.toml``): the code reads what a role may do, never its name.
 """
 
 from __future__ import annotations
 
+import math
+import os
 import secrets
 import sqlite3
 import threading
 import time
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -20,12 +27,18 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from amip.web.audit import AuditTrail, now_utc
-from amip.web.settings import Settings
+from amip.files import private, private_dir
+from amip.web.audit import AuditTrail, immediate, now_utc
+from amip.web.settings import LoginLimit, Settings
 
 ROLES_FILE = Path(__file__).with_name("roles.toml")
-PERSON_SCOPES = ("all", "team", "caseload", "none")
+#: per person scope of a role: the level of the unit its users need (None: no unit) and
+#: whether they need a caseworker id
+SCOPE_NEEDS = {"all": (None, False), "team": ("team", False), "caseload": ("team", True),
+               "none": (None, False)}
+PERSON_SCOPES = tuple(SCOPE_NEEDS)
 SESSION_MAX_AGE = 8 * 3600  # seconds of inactivity after which a session ends
+MAX_NAME = 100  # characters of a user name
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS users (
@@ -37,12 +50,16 @@ CREATE TABLE IF NOT EXISTS users (
     password_hash TEXT NOT NULL,
     created_at TEXT NOT NULL
 );
-CREATE TABLE IF NOT EXISTS login_failures (
+DROP TABLE IF EXISTS login_failures;
+CREATE TABLE IF NOT EXISTS login_attempts (
     name TEXT NOT NULL,
-    address TEXT NOT NULL,
-    at REAL NOT NULL
+    client TEXT NOT NULL,
+    known INTEGER NOT NULL,
+    at REAL NOT NULL,
+    failed INTEGER NOT NULL
 );
-CREATE INDEX IF NOT EXISTS login_failures_key ON login_failures (name, address, at);
+CREATE INDEX IF NOT EXISTS login_attempts_key ON login_attempts (name, client, at);
+CREATE INDEX IF NOT EXISTS login_attempts_at ON login_attempts (at);
 CREATE TABLE IF NOT EXISTS sessions (
     session_id TEXT PRIMARY KEY,
     name TEXT NOT NULL,
@@ -58,7 +75,7 @@ class UserError(ValueError):
 
 class LockedOut(Exception):
     def __init__(self, retry_after: int) -> None:
-        super().__init__(f"too many wrong passwords; try again in {retry_after} s")
+        super().__init__(f"Zu viele Anmeldeversuche; erneut in {retry_after} s")
         self.retry_after = retry_after
 
 
@@ -79,7 +96,7 @@ def load_roles(path: Path = ROLES_FILE) -> dict[str, Role]:
     roles = {}
     for key, d in data.items():
         if d.get("persons") not in PERSON_SCOPES:
-            raise UserError(f"{path.name} [{key}]: persons must be one of {PERSON_SCOPES}")
+            raise UserError(f"{path.name} [{key}]: persons muss einer von {PERSON_SCOPES} sein")
         roles[key] = Role(key, d.get("label", key), d["persons"], bool(d.get("audit")),
                           bool(d.get("manage_users")), bool(d.get("disclosure")))
     return roles
@@ -103,20 +120,47 @@ def generate_password() -> str:
     return secrets.token_urlsafe(15)
 
 
+def store_units(path: str) -> dict[str, str]:
+    """``{unit_id: level}`` of the store file at ``path`` (opened read-only)."""
+    from amip.store import Store
+
+    try:
+        with Store.open(path, read_only=True) as store:
+            rows = store.view().table("units").select("unit_id", "level").to_pyarrow()
+    except FileNotFoundError:
+        raise UserError(f"Datenbestand {path} nicht gefunden: die Einheiten werden daraus "
+                        "gelesen; zuerst ein Extrakt importieren (--store angeben).") from None
+    return dict(zip(rows["unit_id"].to_pylist(), rows["level"].to_pylist()))
+
+
+def _key(name: str) -> str:
+    """The name as counted and logged: overlong names (no user has one) cut, marked by …"""
+    return name if len(name) <= MAX_NAME else name[:MAX_NAME] + "…"
+
+
 class UserStore:
-    """Users, login failures, sessions and (via :attr:`audit`) the audit trail in one SQLite file."""
+    """Users, login attempts, sessions and (via :attr:`audit`) the audit trail in one SQLite
+    file, created readable by its owner only (SQLite gives its -wal and -shm files the same
+    mode)."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._lock = threading.RLock()
-        self._con = sqlite3.connect(settings.users_db, check_same_thread=False)
+        path = Path(settings.users_db)
+        private_dir(path.parent)
+        os.close(private(path, os.O_RDWR | os.O_CREAT))
+        for side in ("-wal", "-shm"):
+            if path.with_name(path.name + side).exists():
+                os.close(private(path.with_name(path.name + side), os.O_RDONLY))
+        self._con = sqlite3.connect(path, check_same_thread=False)
         self._con.execute("PRAGMA journal_mode=WAL")
         self._con.execute("PRAGMA busy_timeout=5000")
         with self._lock:
             self._con.executescript(SCHEMA)
-        self.audit = AuditTrail(self._con, self._lock)
+        self.audit = AuditTrail(self._con, self._lock, settings.audit_limits)
         self._hasher = PasswordHasher()
         self._dummy_hash = self._hasher.hash(secrets.token_hex(8))
+        self.password_checks = 0  # argon2 verifications done by this store (for tests)
 
     def close(self) -> None:
         with self._lock:
@@ -126,20 +170,41 @@ class UserStore:
 
     def add_user(self, name: str, role: str, unit_id: str | None = None,
                  caseworker_id: str | None = None, password: str | None = None,
-                 actor: str = "system", address: str | None = None) -> str:
-        """Create a user; returns the password (generated when none is given)."""
+                 actor: str = "system", address: str | None = None,
+                 units: Mapping[str, str] | None = None) -> str:
+        """Create a user; returns the password (generated when none is given). ``units``
+        (``{unit_id: level}``) are the existing units; read from ``settings.store`` when not
+        given and the role needs a unit."""
         roles = load_roles()
-        if not name or not name.strip() or len(name) > 100:
-            raise UserError("a user name is required (at most 100 characters)")
+        if not name or not name.strip() or len(name) > MAX_NAME:
+            raise UserError(f"Ein Benutzername ist nötig (höchstens {MAX_NAME} Zeichen).")
+        if name != name.strip() or not name.isprintable():
+            raise UserError(f"Benutzername {name!r}: keine Leerzeichen am Anfang oder Ende und "
+                            "keine Steuerzeichen.")
         if role not in roles:
-            raise UserError(f"unknown role {role!r} (one of {', '.join(roles)})")
+            raise UserError(f"Unbekannte Rolle {role!r} (eine von: {', '.join(roles)}).")
         r = roles[role]
-        if r.persons == "team" and not unit_id:
-            raise UserError(f"role {role} needs --unit (the team)")
-        if r.persons == "caseload" and not caseworker_id:
-            raise UserError(f"role {role} needs --caseworker (the caseworker id)")
+        level, needs_caseworker = SCOPE_NEEDS[r.persons]
+        if level is None and unit_id:
+            raise UserError(f"Die Rolle {r.label} hat keine Einheit (--unit weglassen).")
+        if level is not None:
+            if not unit_id:
+                raise UserError(f"Die Rolle {r.label} braucht eine Einheit der Ebene {level} "
+                                "(--unit).")
+            units = store_units(self.settings.store) if units is None else units
+            if unit_id not in units:
+                raise UserError(f"Einheit {unit_id!r} gibt es im Datenbestand nicht (--unit).")
+            if units[unit_id] != level:
+                raise UserError(f"Einheit {unit_id!r} hat die Ebene {units[unit_id]}; die Rolle "
+                                f"{r.label} braucht eine Einheit der Ebene {level} (--unit).")
+        if needs_caseworker and not caseworker_id:
+            raise UserError(f"Die Rolle {r.label} braucht eine Fallmanager-Kennung "
+                            "(--caseworker).")
+        if not needs_caseworker and caseworker_id:
+            raise UserError(f"Die Rolle {r.label} hat keine Fallmanager-Kennung "
+                            "(--caseworker weglassen).")
         if password is not None and len(password) < 12:
-            raise UserError("the password must have at least 12 characters")
+            raise UserError("Das Passwort muss mindestens 12 Zeichen haben.")
         password = password or generate_password()
         try:
             with self._lock, self._con:
@@ -148,7 +213,7 @@ class UserStore:
                     " created_at) VALUES (?, ?, ?, ?, 1, ?, ?)",
                     (name, role, unit_id, caseworker_id, self._hasher.hash(password), now_utc()))
         except sqlite3.IntegrityError:
-            raise UserError(f"user {name!r} exists already") from None
+            raise UserError(f"Benutzer {name!r} gibt es schon.") from None
         scope = f"user={name} role={role}" + (f" unit={unit_id}" if unit_id else "") \
             + (f" caseworker={caseworker_id}" if caseworker_id else "")
         self.audit.record(actor, "user.add", scope, "ok", address)
@@ -158,9 +223,28 @@ class UserStore:
         with self._lock, self._con:
             cur = self._con.execute("UPDATE users SET active = 0 WHERE name = ?", (name,))
             if cur.rowcount == 0:
-                raise UserError(f"unknown user {name!r}")
+                raise UserError(f"Unbekannter Benutzer {name!r}.")
             self._con.execute("DELETE FROM sessions WHERE name = ?", (name,))
         self.audit.record(actor, "user.disable", f"user={name}", "ok", address)
+
+    def unlock(self, name: str, actor: str = "system", address: str | None = None) -> int:
+        """Forgive all counted wrong passwords of ``name`` (lifts its login limits); returns
+        how many."""
+        if self.get(name) is None:
+            raise UserError(f"Unbekannter Benutzer {name!r}.")
+        with immediate(self._con, self._lock) as con:
+            n = con.execute("UPDATE login_attempts SET failed = 0 WHERE name = ? AND failed = 1",
+                            (name,)).rowcount
+        self.audit.record(actor, "user.unlock", f"user={name} failures={n}", "ok", address)
+        return n
+
+    def login_failures(self) -> dict[str, int]:
+        """Counted wrong passwords per user name (those that still count against a limit)."""
+        since = time.time() - max(limit.window for limit in self.settings.login_limits)
+        with self._lock:
+            rows = self._con.execute("SELECT name, count(*) FROM login_attempts WHERE failed = 1 "
+                                     "AND at > ? GROUP BY name", (since,)).fetchall()
+        return dict(rows)
 
     def get(self, name: str) -> User | None:
         with self._lock:
@@ -178,43 +262,63 @@ class UserStore:
 
     # -- login ----------------------------------------------------------------------------------
 
-    def verify(self, name: str, password: str, address: str = "") -> User | None:
-        """The active user with this password, else None; raises :class:`LockedOut` while the
-        (name, address) pair has too many recent failures (even for the right password).
-        Failures and lockouts are audited here; the caller audits the successful login."""
-        now = time.time()
-        window = self.settings.lockout_seconds
-        with self._lock, self._con:
-            self._con.execute("DELETE FROM login_failures WHERE at < ?", (now - window,))
-            fails = self._con.execute(
-                "SELECT count(*), min(at) FROM login_failures WHERE name = ? AND address = ?",
-                (name, address)).fetchone()
-        if fails[0] >= self.settings.login_attempts:
-            self.audit.record(name, "login", "locked out", "denied", address)
-            raise LockedOut(max(1, int(fails[1] + window - now) + 1))
+    def verify(self, name: str, password: str, address: str = "",
+               device: str | None = None) -> User | None:
+        """The active user with this password, else None. ``device``: the id of a known device
+        of this user (its checks are counted per device and exempt from the account-wide and
+        global limits). Raises :class:`LockedOut` while a limit is reached (even for the right
+        password). Failures and refusals are audited here; the caller audits the login."""
+        name = _key(name)
+        client, known = (f"device:{device}", True) if device else (address, False)
+        attempt = self._reserve(name, client, known, address)
         with self._lock:
             row = self._con.execute("SELECT password_hash, active FROM users WHERE name = ?",
                                     (name,)).fetchone()
-        ok = False
+            self.password_checks += 1
         try:
             ok = self._hasher.verify(row[0] if row else self._dummy_hash, password) and \
                 row is not None and bool(row[1])
         except (VerificationError, InvalidHashError):
             ok = False
-        if not ok:
-            with self._lock, self._con:
-                self._con.execute("INSERT INTO login_failures VALUES (?, ?, ?)",
-                                  (name, address, now))
+        if not ok:  # the reserved attempt stays a failure
             self.audit.record(name, "login", "wrong password or inactive user", "failed",
                               address)
             return None
-        with self._lock, self._con:
-            self._con.execute("DELETE FROM login_failures WHERE name = ? AND address = ?",
-                              (name, address))
+        with immediate(self._con, self._lock) as con:
+            con.execute("UPDATE login_attempts SET failed = 0 WHERE rowid = ? "
+                        "OR (name = ? AND client = ?)", (attempt, name, client))
             if self._hasher.check_needs_rehash(row[0]):
-                self._con.execute("UPDATE users SET password_hash = ? WHERE name = ?",
-                                  (self._hasher.hash(password), name))
+                con.execute("UPDATE users SET password_hash = ? WHERE name = ?",
+                            (self._hasher.hash(password), name))
         return self.get(name)
+
+    def _reserve(self, name: str, client: str, known: bool, address: str) -> int:
+        """Count the earlier attempts against the limits and, if they allow one more, record
+        this one as a failure (until it proves right), in one write transaction; its rowid.
+        Else audit the refusal and raise :class:`LockedOut`."""
+        now = time.time()
+        limits = self.settings.login_limits
+        with immediate(self._con, self._lock) as con:
+            con.execute("DELETE FROM login_attempts WHERE at < ?",
+                        (now - max(limit.window for limit in limits),))
+            wait = max(self._wait(limit, name, client, now) for limit in limits
+                       if limit.known_devices or not known)
+            if wait <= 0:
+                return con.execute("INSERT INTO login_attempts VALUES (?, ?, ?, ?, 1)",
+                                   (name, client, int(known), now)).lastrowid
+        seconds = math.ceil(wait)
+        self.audit.record(name, "login", f"retry_after={seconds}", "denied", address)
+        raise LockedOut(seconds)
+
+    def _wait(self, limit: LoginLimit, name: str, client: str, now: float) -> float:
+        values = {"name": name, "client": client}
+        where = [f"{c} = ?" for c in limit.per] + ["at > ?"] \
+            + (["failed = 1"] if limit.counts == "failures" else []) \
+            + ([] if limit.known_devices else ["known = 0"])
+        count, oldest, latest = self._con.execute(
+            f"SELECT count(*), min(at), max(at) FROM login_attempts WHERE {' AND '.join(where)}",
+            (*[values[c] for c in limit.per], now - limit.window)).fetchone()
+        return limit.wait(count, oldest, latest, now)
 
     # -- sessions -------------------------------------------------------------------------------
 

@@ -282,15 +282,24 @@ def test_user_store_rules(web_app):
     from amip.web.users import UserError
 
     users = web_app.state.users
-    with pytest.raises(UserError, match="unknown role"):
+    with pytest.raises(UserError, match="Unbekannte Rolle"):
         users.add_user("x1", "admin")
-    with pytest.raises(UserError, match="unit"):
+    with pytest.raises(UserError, match="braucht eine Einheit der Ebene team"):
         users.add_user("x2", "teamleitung")
-    with pytest.raises(UserError, match="exists"):
+    with pytest.raises(UserError, match="gibt es schon"):
         users.add_user("ctl", "controlling")
-    with pytest.raises(UserError, match="12"):
+    with pytest.raises(UserError, match="mindestens 12 Zeichen"):
         users.add_user("x3", "controlling", password="short")
     pw = users.add_user("x4", "controlling")
     assert len(pw) >= 16
     row = users._con.execute("SELECT password_hash FROM users WHERE name='x4'").fetchone()
     assert row[0].startswith("$argon2id$") and pw not in row[0]
+
+
+def test_reading_the_trail_through_the_api_is_recorded(client_as, web_app):
+    before = len(audit_rows(web_app, actor="ctl", action="audit.read", outcome="ok"))
+    r = client_as("ctl").get("/api/v1/audit?limit=3&action=login")
+    assert r.status_code == 200 and len(r.json()) <= 3
+    rows = audit_rows(web_app, actor="ctl", action="audit.read", outcome="ok")
+    assert len(rows) == before + 1
+    assert rows[0]["scope"] == f"api rows={len(r.json())} action=login"

@@ -7,11 +7,11 @@ from click.testing import CliRunner
 from amip.cli.web_cmd import serve_cmd, users_group
 
 
-def test_users_add_list_disable(tmp_path):
+def test_users_add_list_disable(tmp_path, store_file):
     db = str(tmp_path / "u.sqlite")
     run = CliRunner().invoke
     r = run(users_group, ["add", "anna", "--role", "teamleitung", "--unit", "03504-fi-markt",
-                          "--users-db", db])
+                          "--store", str(store_file), "--users-db", db])
     assert r.exit_code == 0, r.output
     password = r.output.split("Passwort (wird nur jetzt angezeigt): ")[1].strip()
     assert len(password) >= 16

@@ -38,23 +38,23 @@ def test_bad_input_is_shown_and_nothing_is_added(client_as, web_app):
     token = form_token(ctl.get("/benutzer").text)
     r = ctl.post("/benutzer", data={"name": "ohne-team", "role": "teamleitung",
                                     "csrf_token": token})
-    assert r.status_code == 400 and "needs --unit" in r.text
+    assert r.status_code == 400 and "braucht eine Einheit der Ebene team" in r.text
     assert web_app.state.users.get("ohne-team") is None
     r = ctl.post("/benutzer", data={"name": "lz", "role": "lesezugriff", "csrf_token": token})
-    assert r.status_code == 400 and "exists already" in r.text
+    assert r.status_code == 400 and "gibt es schon" in r.text
 
 
 def test_controlling_disables_a_user_but_not_itself(client_as, web_app):
     web_app.state.users.add_user("wird-gesperrt", "lesezugriff", password="a long password 1")
     ctl = client_as("ctl")
     token = form_token(ctl.get("/benutzer").text)
-    r = ctl.post("/benutzer/wird-gesperrt/sperren", data={"csrf_token": token},
+    r = ctl.post("/benutzer/sperren", data={"name": "wird-gesperrt", "csrf_token": token},
                  follow_redirects=False)
     assert r.status_code == 303
     assert not web_app.state.users.get("wird-gesperrt").active
     assert login(TestClient(web_app), "wird-gesperrt", "a long password 1").status_code == 401
     assert audit(web_app, actor="ctl", action="user.disable")[0]["scope"] == "user=wird-gesperrt"
-    r = ctl.post("/benutzer/ctl/sperren", data={"csrf_token": token})
+    r = ctl.post("/benutzer/sperren", data={"name": "ctl", "csrf_token": token})
     assert r.status_code == 400 and web_app.state.users.get("ctl").active
 
 
