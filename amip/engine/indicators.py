@@ -73,10 +73,11 @@ def unit_scope(db, unit_id: str) -> tuple[str, set[str] | None]:
     for r in rows:
         children[r["parent_unit_id"]].append(r["unit_id"])
     scope, todo = set(), [unit_id]
-    while todo:
+    while todo:  # each unit once: bounded even if a cycle slipped into the stored tree
         u = todo.pop()
-        scope.add(u)
-        todo += children.get(u, [])
+        if u not in scope:
+            scope.add(u)
+            todo += children.get(u, [])
     return unit["jobcenter_id"], scope
 
 

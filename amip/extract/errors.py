@@ -1,8 +1,17 @@
-"""Errors found in an extract: each names file, line, column and value."""
+"""Errors found in an extract: each names file, line, column and value, in German."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+
+from amip import i18n
+from amip.extract.schema import TABLES
+
+#: a bad value is quoted with at most this many characters, then "…"
+EXCERPT = 40
+#: at most this many errors are shown in the text of :class:`ExtractInvalid`
+SHOWN = 50
 
 
 @dataclass(frozen=True, order=True)
@@ -10,7 +19,8 @@ class ExtractError:
     """One problem in an extract file.
 
     ``line`` is the line in a CSV file (the header is line 1) or the row number in a Parquet
-    file (first row = 1); it is ``None`` for problems of the whole file.
+    file (first row = 1); it is ``None`` for problems of the whole file. ``value`` is the bad
+    value, cut to :data:`EXCERPT` characters (see :func:`excerpt`).
     """
 
     file: str
@@ -22,12 +32,18 @@ class ExtractError:
     def __str__(self) -> str:
         where = [self.file]
         if self.line is not None:
-            where.append(f"line {self.line}")
+            where.append(f"Zeile {self.line}")
         if self.column is not None:
-            where.append(f"column {self.column}")
+            where.append(f"Spalte {self.column}")
         if self.value is not None:
-            where.append(f"value {self.value!r}")
+            where.append(f"Wert {excerpt(self.value)!r}")  # repr: control characters visible
         return ", ".join(where) + ": " + self.message
+
+
+def excerpt(value: str) -> str:
+    """``value`` cut to :data:`EXCERPT` characters, with "…" when cut (validation cuts in SQL
+    already, so that a huge field is never fetched; this keeps other messages short too)."""
+    return value if len(value) <= EXCERPT + 1 else value[:EXCERPT] + "…"
 
 
 class ExtractInvalid(Exception):
@@ -36,15 +52,25 @@ class ExtractInvalid(Exception):
     def __init__(self, errors: list[ExtractError], source: str = "") -> None:
         self.errors = sorted(errors, key=sort_key)
         self.source = source
-        files = sorted({e.file for e in self.errors})
+        files = list(dict.fromkeys(e.file for e in self.errors))
+        more = len(self.errors) - SHOWN
+        name = f"Auszug {source}" if source else "Auszug"
         super().__init__(
-            f"extract {source or ''} is invalid: {len(self.errors)} error(s) in "
-            f"{', '.join(files)}; nothing was imported.\n"
-            + "\n".join(f"  {e}" for e in self.errors[:50])
-            + (f"\n  ... and {len(self.errors) - 50} more" if len(self.errors) > 50 else "")
+            f"{name} ist ungültig: {i18n.num(len(self.errors))} Fehler in {', '.join(files)}; "
+            "nichts wurde importiert.\n"
+            + "\n".join(f"  {e}" for e in self.errors[:SHOWN])
+            + (f"\n  … und {i18n.num(more)} weitere" if more > 0 else "")
         )
 
 
+_ORDER = {name: i for i, name in enumerate(TABLES)}
+
+
 def sort_key(e: ExtractError) -> tuple:
-    """Order errors by file and line; problems without a line come after a file's lines."""
-    return (e.file, e.line if e.line is not None else float("inf"), e.column or "", e.message)
+    """Root causes first: tables in dependency order (:data:`TABLES`: referenced tables before
+    the tables referring to them; problems of the folder before all), then file and line;
+    problems without a line come after a file's lines."""
+    table = re.match(r"[a-z_]+", e.file)  # 'persons.csv', 'persons (synth)', 'a.csv and a.parquet'
+    order = _ORDER.get(table.group() if table else "", -1)
+    return (order, e.file, e.line if e.line is not None else float("inf"), e.column or "",
+            e.message)

@@ -14,6 +14,9 @@ from typing import Literal
 
 ColumnKind = Literal["id", "text", "code", "date", "month", "amount", "int"]
 
+#: Digits of a stored amount, and how many of them are cents: it holds less than 10^16 euros.
+AMOUNT_PRECISION, AMOUNT_SCALE = 18, 2
+
 #: DuckDB/SQL type a validated column is stored as.
 SQL_TYPES: dict[str, str] = {
     "id": "VARCHAR",
@@ -21,9 +24,22 @@ SQL_TYPES: dict[str, str] = {
     "code": "VARCHAR",
     "date": "DATE",
     "month": "VARCHAR",  # 'YYYY-MM', kept as text so it sorts and compares as written
-    "amount": "DECIMAL(18,2)",  # exact euros and cents, never floats
+    "amount": f"DECIMAL({AMOUNT_PRECISION},{AMOUNT_SCALE})",  # exact euros and cents, never floats
     "int": "INTEGER",
 }
+
+#: A limit meaning the day the extract is validated (a parameter of ``validate``).
+TODAY = "today"
+
+#: The range (first, last; as written in the extract, or TODAY) a value must lie in, for kinds
+#: that have one; a column may declare its own (:attr:`Column.limits`).
+KIND_LIMITS: dict[str, tuple[str, str]] = {
+    "date": ("1950-01-01", "2100-12-31"),
+    "month": ("1950-01", "2100-12"),
+}
+EVENT = ("1950-01-01", TODAY)  # something that happened: not after the day of validation
+BIRTH = ("1900-01-01", TODAY)
+YEAR = ("2000", "2100")
 
 
 @dataclass(frozen=True)
@@ -37,10 +53,16 @@ class Column:
     references: tuple[str, str] | None = None  # (table, column) the value must exist in
     description: str = ""
     added_by_amip: bool = False  # an optional column amip adds to the shared contract
+    limits: tuple[str, str] | None = None  # overrides KIND_LIMITS
 
     @property
     def sql_type(self) -> str:
         return SQL_TYPES[self.kind]
+
+    @property
+    def value_limits(self) -> tuple[str, str] | None:
+        """The range a value must lie in (see :data:`KIND_LIMITS`), or None."""
+        return self.limits or KIND_LIMITS.get(self.kind)
 
 
 @dataclass(frozen=True)
@@ -89,6 +111,9 @@ class Table:
 
 JOBCENTER_KINDS = ("ge", "zkt")
 UNIT_LEVELS = ("jobcenter", "standort", "team")
+#: The org tree is layered: a unit's parent has the level just above its own; the top level
+#: has no parent. So no walk up the tree takes more than len(UNIT_LEVELS) steps.
+PARENT_LEVEL: dict[str, str | None] = dict(zip(UNIT_LEVELS, (None, *UNIT_LEVELS[:-1])))
 SEXES = ("m", "w", "d")
 CITIZENSHIPS = ("de", "eu", "non_eu")
 EDUCATIONS = ("none", "vocational", "academic", "unknown")
@@ -131,13 +156,15 @@ INSTRUMENT_CODES = tuple(INSTRUMENTS)
 
 
 def _c(name: str, kind: ColumnKind, *codes: str, nullable: bool = False,
-       ref: str | None = None, doc: str = "", amip: bool = False) -> Column:
+       ref: str | None = None, doc: str = "", amip: bool = False,
+       limits: tuple[str, str] | None = None) -> Column:
     references = tuple(ref.split(".")) if ref else None
-    return Column(name, kind, tuple(codes), nullable, references, doc, amip)  # type: ignore[arg-type]
+    return Column(name, kind, tuple(codes), nullable, references, doc, amip,  # type: ignore[arg-type]
+                  limits)
 
 
 PERSON = dict(ref="persons.person_id")
-RECORDED_ON = _c("recorded_on", "date", doc="date the row entered the source system")
+RECORDED_ON = _c("recorded_on", "date", limits=EVENT, doc="date the row entered the source system")
 VALID_FROM = _c("valid_from", "date", doc="first day, inclusive")
 VALID_TO = _c("valid_to", "date", nullable=True, doc="last day, inclusive; empty = still open")
 
@@ -174,7 +201,7 @@ TABLES: dict[str, Table] = {
             (
                 _c("person_id", "id"),
                 _c("sex", "code", *SEXES),
-                _c("birth_date", "date"),
+                _c("birth_date", "date", limits=BIRTH),
                 _c("citizenship", "code", *CITIZENSHIPS),
                 _c("education", "code", *EDUCATIONS),
             ),
@@ -280,7 +307,7 @@ TABLES: dict[str, Table] = {
         ),
         Table(
             "prognoses",
-            (_c("person_id", "id", **PERSON), _c("assessed_on", "date"),
+            (_c("person_id", "id", **PERSON), _c("assessed_on", "date", limits=EVENT),
              _c("prognosis", "code", *PROGNOSES)),
             key=("person_id", "assessed_on"),
             description="Integrationsprognose",
@@ -290,7 +317,7 @@ TABLES: dict[str, Table] = {
             (
                 _c("person_id", "id", **PERSON),
                 _c("caseworker_id", "id"),
-                _c("contact_on", "date"),
+                _c("contact_on", "date", limits=EVENT),
                 _c("kind", "code", *CONTACT_KINDS),
             ),
             key=("person_id", "caseworker_id", "contact_on", "kind"),
@@ -300,7 +327,7 @@ TABLES: dict[str, Table] = {
             "budget_plan",
             (
                 _c("jobcenter_id", "id", ref="jobcenters.jobcenter_id"),
-                _c("year", "int"),
+                _c("year", "int", limits=YEAR),
                 _c("title", "code", *BUDGET_TITLES),
                 _c("instrument", "code", *INSTRUMENT_CODES, nullable=True),
                 _c("amount_eur", "amount"),
@@ -313,12 +340,12 @@ TABLES: dict[str, Table] = {
             (
                 _c("booking_id", "id"),
                 _c("jobcenter_id", "id", ref="jobcenters.jobcenter_id"),
-                _c("booked_on", "date"),
+                _c("booked_on", "date", limits=EVENT),
                 _c("title", "code", *BUDGET_TITLES),
                 _c("instrument", "code", *INSTRUMENT_CODES, nullable=True),
                 _c("kind", "code", *BOOKING_KINDS),
                 _c("amount_eur", "amount"),
-                _c("budget_year", "int"),
+                _c("budget_year", "int", limits=YEAR),
             ),
             key=("booking_id",),
             description="commitments, payments and releases of commitments",
@@ -329,7 +356,7 @@ TABLES: dict[str, Table] = {
                 _c("check_id", "id"),
                 _c("person_id", "id", **PERSON),
                 _c("area", "code", *CHECK_AREAS),
-                _c("checked_on", "date"),
+                _c("checked_on", "date", limits=EVENT),
                 _c("errors", "int"),
                 _c("items", "int"),
             ),

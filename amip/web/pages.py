@@ -158,10 +158,11 @@ def _units(services) -> dict[str, dict]:
 
 
 def _unit_chain(units: dict[str, dict], unit_id: str | None) -> list[dict]:
-    """The units from the Jobcenter down to ``unit_id``."""
-    chain = []
+    """The units from the Jobcenter down to ``unit_id`` (each unit once: bounded even if a
+    cycle slipped into the stored tree)."""
+    chain: list[dict] = []
     u = units.get(unit_id) if unit_id else None
-    while u is not None:
+    while u is not None and u not in chain:
         chain.insert(0, u)
         u = units.get(u["parent_unit_id"]) if u["parent_unit_id"] else None
     return chain
