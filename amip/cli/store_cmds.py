@@ -16,6 +16,7 @@ from amip.extract.errors import ExtractInvalid
 from amip.extract.reader import read_extract
 from amip.extract.validate import validate as validate_extract
 from amip.store import DEFAULT_STORE, Store, StoreLocked
+from amip.store.swap import import_swapped
 
 console = Console()
 err = Console(stderr=True)
@@ -54,14 +55,10 @@ def validate_cmd(directory: str, all_errors: bool) -> None:
 @store_option
 @click.option("--all-errors", is_flag=True, help="List every error, not only the first 50.")
 def import_cmd(directory: str, store_path: str, all_errors: bool) -> None:
-    """Import an extract folder into the store (all or nothing; never overwrites)."""
-    try:
-        store = Store.open(store_path)
-    except StoreLocked as e:
-        err.print(f"[red]{e}[/]")
-        sys.exit(3)
-    with store, Progress(TextColumn("{task.description:<28}"), BarColumn(), TimeElapsedColumn(),
-                         console=err, transient=True) as bar:
+    """Import an extract folder into the store (all or nothing; never overwrites). Into a copy
+    that then replaces the store file, so `amip serve` can keep running."""
+    with Progress(TextColumn("{task.description:<28}"), BarColumn(), TimeElapsedColumn(),
+                  console=err, transient=True) as bar:
         task = bar.add_task("read", total=1)
 
         def progress(step: str, done: int, total: int) -> None:
@@ -70,10 +67,15 @@ def import_cmd(directory: str, store_path: str, all_errors: bool) -> None:
                 print(f"step {step}", file=sys.stderr, flush=True)
 
         try:
-            result = store.import_extract(directory, progress)
+            result = import_swapped(
+                store_path, lambda store: store.import_extract(directory, progress), progress)
         except ExtractInvalid as e:
             bar.stop()
             print_errors(e, sys.maxsize if all_errors else 50)
+            sys.exit(2)
+        except StoreLocked as e:
+            bar.stop()
+            err.print(str(e), style="red", markup=False, highlight=False)
             sys.exit(2)
     for warning in result.warnings:
         err.print(f"[yellow]Hinweis:[/] {warning}", highlight=False)
@@ -90,6 +92,10 @@ def import_cmd(directory: str, store_path: str, all_errors: bool) -> None:
 @store_option
 def imports_cmd(store_path: str) -> None:
     """Show the import log: when, from where, file hashes, rows."""
+    if not Path(store_path).exists():
+        err.print(f"Datenbestand {store_path} nicht gefunden: zuerst einen Auszug importieren "
+                  f"(amip import VERZEICHNIS --store {store_path}).", style="red", markup=False)
+        sys.exit(2)
     with Store.open(store_path, read_only=True) as store:
         log = store.imports()
     table = Table(title=f"Importprotokoll {store_path}")

@@ -3,13 +3,15 @@
 Rows are only ever added. Each stored row carries the ``_import_id`` of the import that brought
 it; ``recorded_on`` still tells what the source system knew when (see :mod:`amip.store.views`).
 An import runs in one transaction: if it fails or the process is killed (even with ``kill -9``),
-the store is exactly as it was before.
+the store is exactly as it was before. ``amip import`` imports into a copy of the file and
+renames it into place (:mod:`amip.store.swap`), so the web server can keep reading meanwhile.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -25,6 +27,8 @@ from amip.extract.validate import validate
 
 DEFAULT_STORE = "amip.duckdb"
 STORE_FORMAT = 1
+#: mode of the files amip creates for a store: they hold person-level data, so their owner only
+PRIVATE = 0o600
 
 Progress = Callable[[str, int, int], None]  # (step, done, total)
 
@@ -65,10 +69,12 @@ class Store:
     @classmethod
     def open(cls, path: str | Path = DEFAULT_STORE, read_only: bool = False,
              threads: int | None = None) -> "Store":
-        """Open a store file; ``threads`` caps DuckDB's worker threads (default: one per core),
-        for processes that share the machine with others (:mod:`amip.background`)."""
+        """Open a store file (a new one readable by its owner only); ``threads`` caps DuckDB's
+        worker threads (default: one per core), for processes that share the machine with
+        others (:mod:`amip.background`)."""
         path = str(path)
-        if read_only and not Path(path).exists():
+        new = not Path(path).exists()
+        if read_only and new:
             raise FileNotFoundError(f"store {path} not found: import an extract first "
                                     f"(amip import DIR --store {path})")
         try:
@@ -78,6 +84,8 @@ class Store:
             if "lock" in str(e).lower():
                 raise StoreLocked(f"store {path} is in use by another amip process") from e
             raise
+        if new:
+            os.chmod(path, PRIVATE)
         return cls(con, path)
 
     @staticmethod

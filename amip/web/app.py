@@ -15,7 +15,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from amip import __version__
 from amip.web import api, auth, problems
-from amip.web.services import Services
+from amip.web.services import OneGeneration, Services
 from amip.web.settings import Settings
 from amip.web.users import SESSION_MAX_AGE, UserStore
 
@@ -103,7 +103,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         from fastapi.staticfiles import StaticFiles
 
         app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    # outermost last: the security headers wrap everything, the session wraps the routes
+    # outermost last: the security headers wrap everything, the session wraps the routes,
+    # which each read one generation of the store
+    app.add_middleware(OneGeneration, services=services)
     app.add_middleware(SessionMiddleware, secret_key=settings.secret_key,
                        session_cookie="amip_session", max_age=SESSION_MAX_AGE,
                        same_site="lax", https_only=settings.secure_cookies)

@@ -2,103 +2,226 @@
 
 Every figure comes from the same engine functions as the CLI and the reports. Computed records
 are cached by their arguments and the store's data state (the latest import), so twenty users
-opening the overview cost one computation. DuckDB connections are not shared between threads:
-queries run under a lock (the cache makes this cheap).
+opening the overview cost one computation; a second asker of a key being computed waits for it
+(single flight), other keys compute at the same time.
+
+Readers run concurrently: each request pins one generation of the store file from start to end
+(:class:`OneGeneration`, :mod:`amip.store.generations`) and each thread queries through its own
+cursor, so an import that replaces the file (``amip import`` while the server runs) never shows
+a request a mix of two states. Uncached computations are bounded per user and in total
+(:class:`ComputeLimits`): one user's slow requests cannot starve the others.
 """
 
 from __future__ import annotations
 
 import copy
 import datetime as dt
+import functools
+import os
 import threading
 import time
-from collections import OrderedDict
+from collections import Counter, OrderedDict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 
 from amip.catalogue import load
 from amip.engine.indicators import Record, compute
 from amip.engine.calendar import month_index, parse_month
 from amip.engine.overview import latest_complete_month
 from amip.reports.disclosure import protect_records
-from amip.store import Store
+from amip.store.generations import PostgresSource, StoreFile
+from amip.web.problems import Problem
 from amip.web.settings import Settings
 
 
 _MISSING = object()
 
 
+@dataclass(frozen=True)
+class ComputeLimits:
+    """Bounds on uncached computations (what the cache cannot answer yet)."""
+    per_user: int = 1  # at a time per user (session or client address; not the server's own)
+    total: int = max(2, os.cpu_count() or 2)  # at a time in the server
+    wait_seconds: float = 5.0  # a computation waits this long for a free slot, then 429
+    retry_after: int = 5  # seconds, in the 429's Retry-After header
+
+
+class ComputeSlots:
+    """Slots for uncached computations under :class:`ComputeLimits`. A computation nested in
+    another one of the same thread (e.g. the overview's rows asking for measures) needs none."""
+
+    def __init__(self, limits: ComputeLimits) -> None:
+        self.limits = limits
+        self._free = threading.Condition()
+        self._running: Counter[str | None] = Counter()
+        self._local = threading.local()
+
+    @contextmanager
+    def slot(self, who: str | None) -> Iterator[None]:
+        if getattr(self._local, "held", False):
+            yield
+            return
+        limits = self.limits
+        deadline = time.monotonic() + limits.wait_seconds
+        with self._free:
+            while (who is not None and self._running[who] >= limits.per_user) or \
+                    self._running.total() >= limits.total:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise Problem(429, "Zu viele gleichzeitige Berechnungen (höchstens "
+                                       f"{limits.per_user} je Benutzer); bitte in "
+                                       f"{limits.retry_after} Sekunden erneut versuchen.",
+                                  headers={"Retry-After": str(limits.retry_after)})
+                self._free.wait(left)
+            self._running[who] += 1
+        self._local.held = True
+        try:
+            yield
+        finally:
+            self._local.held = False
+            with self._free:
+                self._running[who] -= 1
+                self._free.notify_all()
+
+
+def _one_generation(method):
+    """The method reads one generation of the store: the request's, or else the current one
+    for the length of the call."""
+    @functools.wraps(method)
+    def run(self, *args, **kwargs):
+        with self._use():
+            return method(self, *args, **kwargs)
+    return run
+
+
 class Services:
+    #: seconds between two looks at the store file (a new import shows within this time and
+    #: its warm-up) or, on PostgreSQL, at the data state
+    STATE_TTL = 2.0
+    LIMITS = ComputeLimits()
+
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self._lock = threading.RLock()
         if settings.postgres_url:
-            from amip.store.postgres import postgres_view
-
-            self._store = None
-            self._view = postgres_view(settings.postgres_url, settings.postgres_schema)
+            self._source = PostgresSource(settings.postgres_url, settings.postgres_schema,
+                                          self.STATE_TTL)
         else:
-            self._store = Store.open(settings.store, read_only=True)
-            self._view = self._store.view()
+            self._source = StoreFile(settings.store, self.STATE_TTL, self._warm_generation)
+        self._generation: ContextVar = ContextVar(f"amip-generation-{id(self)}", default=None)
+        self._who: ContextVar[Callable[[], str | None]] = ContextVar(
+            f"amip-requester-{id(self)}", default=lambda: None)
         self._cache: OrderedDict[tuple, object] = OrderedDict()
+        self._flights: dict[tuple, threading.Event] = {}
+        self._cache_lock = threading.Lock()
         self._cache_size = 512
+        self.slots = ComputeSlots(self.LIMITS)
         self.closed = False
-        self._state: tuple[float, str] | None = None  # (checked at, data state)
 
     def close(self) -> None:
-        with self._lock:
-            self.closed = True
-            if self._store is not None:
-                self._store.close()
-            else:
-                self._view.close()  # the PostgreSQL connection
+        self.closed = True
+        self._source.close()
+
+    # -- generations ----------------------------------------------------------------------------
+
+    @contextmanager
+    def request(self, who: Callable[[], str | None]) -> Iterator[None]:
+        """One request: one generation from start to end; ``who()`` names the user whose
+        bound its uncached computations count against."""
+        token = self._who.set(who)
+        try:
+            with self._use():
+                yield
+        finally:
+            self._who.reset(token)
+
+    @contextmanager
+    def _use(self):
+        gen = self._generation.get()
+        if gen is not None:
+            yield gen
+            return
+        gen = self._source.acquire()
+        token = self._generation.set(gen)
+        try:
+            yield gen
+        finally:
+            self._generation.reset(token)
+            self._source.release(gen)
+
+    def _warm_generation(self, gen) -> None:
+        """Compute the heavy views of a new store file before requests get it."""
+        token = self._generation.set(gen)
+        try:
+            self.warm()
+        finally:
+            self._generation.reset(token)
 
     # -- data state -----------------------------------------------------------------------------
 
-    #: seconds a looked-up data state is reused (a new import shows within this time)
-    STATE_TTL = 2.0
-
+    @_one_generation
     def data_state(self) -> str:
         """Changes whenever an import changes the data (the cache key's first part)."""
-        cached = self._state
-        if cached is not None and time.monotonic() - cached[0] < self.STATE_TTL:
-            return cached[1]
-        state = self._lookup_state()
-        self._state = (time.monotonic(), state)
-        return state
+        return self._generation.get().state
 
+    @_one_generation
     def memoized(self, name: str, fn, *args):
         """``fn(*args)`` once per data state (measures, reference data, derived page rows);
-        least recently used entries go first. Computations run one at a time under the lock: a
-        second asker of the same key waits, then finds it."""
+        least recently used entries go first. A second asker of a key being computed waits for
+        it; computing needs a slot (:class:`ComputeSlots`)."""
         key = (self.data_state(), name, args)
-        value = self._cache.get(key, _MISSING)
-        if value is _MISSING:
-            with self._lock:
-                value = self._cache.get(key, _MISSING)
-                if value is _MISSING:
-                    value = fn(*args)
-                    self._cache[key] = value
-                    while len(self._cache) > self._cache_size:
-                        self._cache.popitem(last=False)
-        return value
+        while True:
+            value, flight = self._lookup(key)
+            if value is not _MISSING:
+                return value
+            if flight is None:
+                with self.slots.slot(self._who.get()()):
+                    value, flight = self._lookup(key, claim=True)
+                    if value is not _MISSING:
+                        return value
+                    if flight is None:
+                        return self._fill(key, fn, args)
+            flight.wait()  # another thread computes it: then look again
 
-    def _lookup_state(self) -> str:
-        with self._lock:
-            return self._view.data_state()  # DuckDB: a new import; PostgreSQL: a new publish
+    def _lookup(self, key: tuple, claim: bool = False) -> tuple[object, threading.Event | None]:
+        """(value or _MISSING, the flight computing it or None); ``claim``: start a flight for
+        it (this thread computes, see _fill) when there is neither."""
+        with self._cache_lock:
+            value = self._cache.get(key, _MISSING)
+            if value is not _MISSING:
+                self._cache.move_to_end(key)
+                return value, None
+            flight = self._flights.get(key)
+            if flight is None and claim:
+                self._flights[key] = threading.Event()
+            return _MISSING, flight
+
+    def _fill(self, key: tuple, fn, args: tuple):
+        try:
+            value = fn(*args)
+            with self._cache_lock:
+                self._cache[key] = value
+                while len(self._cache) > self._cache_size:
+                    self._cache.popitem(last=False)
+            return value
+        finally:
+            with self._cache_lock:
+                flight = self._flights.pop(key)
+            flight.set()
 
     def latest_month(self) -> int | None:
         return self.memoized("latest_month", self._latest_month)
 
     def _latest_month(self) -> int | None:
-        with self._lock:
-            month = latest_complete_month(self._view)
+        month = self.query(latest_complete_month)
         return None if month is None else month_index(month)
 
     def data_date(self) -> dt.date | None:
         return self.memoized("data_date", self._data_date)
 
     def _data_date(self) -> dt.date | None:
-        with self._lock:
-            return self._view.latest_recorded_on(("elb_spells",))
+        return self.query(lambda view: view.latest_recorded_on(("elb_spells",)))
 
     # -- measures -------------------------------------------------------------------------------
 
@@ -110,16 +233,13 @@ class Services:
         return self.memoized("indicators", self._compute, tuple(months), jobcenter_id, unit_id,
                              as_of, published, rules, jfw)
 
-    def _at(self, as_of: dt.date | None):
-        """The view as known on ``as_of``; the open view itself (with its table cache) for None."""
-        return self._view.at(as_of) if as_of is not None else self._view
-
     def _compute(self, months, jobcenter_id, unit_id, as_of, published, rules, jfw):
-        view = self._at(as_of)
-        return compute(view, list(months), jobcenter_id, unit_id, published, rules, jfw)
+        return self._query_at(as_of, compute, list(months), jobcenter_id, unit_id, published,
+                              rules, jfw)
 
     # -- disclosure control -----------------------------------------------------------------------
 
+    @_one_generation
     def disclosed(self, records: list[Record], as_of: dt.date | None = None,
                   published: bool = False, rules: str | None = None,
                   jfw: bool = False) -> list[dict]:
@@ -143,14 +263,12 @@ class Services:
 
     def _disclosed_tree(self, months, jcs, as_of, published, rules, jfw) -> dict[tuple, dict]:
         units = self.table("units")
-        view = self._at(as_of)
         rows = []
         for jc in jcs:
             ids = [u["unit_id"] for u in units
                    if u["jobcenter_id"] == jc and u["level"] != "jobcenter"]
-            with self._lock:
-                records = compute(view, list(months), jc, None, published, rules, jfw,
-                                  unit_ids=ids or None, include_total=True)
+            records = self._query_at(as_of, compute, list(months), jc, None, published, rules,
+                                     jfw, unit_ids=ids or None, include_total=True)
             rows += [r.as_json(with_unit=True) for r in records]
         return {(r["code"], r["month"], r["jobcenter_id"], r["unit_id"], r["sex"], r["basis"]): r
                 for r in protect_records(rows, units)}
@@ -173,25 +291,29 @@ class Services:
         from amip.reports.monthly import monthly
         from amip.reports.programme import programme
 
-        with self._lock:
-            report = monthly(self._view, period, public=public) if kind == "monthly" \
-                else programme(self._view, period, public=public)
+        report = self.query(monthly if kind == "monthly" else programme, period, public=public)
         protect(report)
         if fmt == "pdf":
             return render_documents(report, ("pdf",))["pdf"]
         with tempfile.TemporaryDirectory(prefix="amip-report-") as tmp:
             return write_xlsx(report, Path(tmp) / "report.xlsx").read_bytes()
 
+    @_one_generation
     def warm(self) -> None:
         """Compute what the overview shows (the latest month and the twelve before it, for the
-        sparklines; also as roles under disclosure control see it) once, in a background thread
-        at start-up."""
+        sparklines; also as roles under disclosure control see it) and the person list of the
+        latest month once: in a background thread at start-up, and for a new store file before
+        requests get it."""
         m = self.latest_month()
-        if m is not None and not self.closed:
-            self.indicators((m,))
-            year = self.indicators(tuple(range(m - 12, m + 1)))
-            if not self.closed:
-                self.disclosed(year)
+        if m is None:
+            return
+        for step in (lambda: self.indicators((m,)),
+                     lambda: self.disclosed(self.indicators(tuple(range(m - 12, m + 1)))),
+                     *(functools.partial(self._everyone, m, jc["jobcenter_id"])
+                       for jc in self.table("jobcenters"))):
+            if self.closed:
+                return
+            step()
 
     # -- person-level data (callers check the scope and write the audit trail) -------------------
 
@@ -199,9 +321,19 @@ class Services:
                 caseworker_id: str | None = None) -> list[dict]:
         """ELB in stock at the Stichtag of ``month`` in ``jobcenter_id``, assigned to one of
         ``units`` (None: all) and to ``caseworker_id`` (when given): pseudonymous person_id,
-        sex, age group, team, LZB flag, latest Integrationsprognose, unemployed flag."""
-        with self._lock:
-            return person_rows(self._view, month, jobcenter_id, units, caseworker_id)
+        sex, age group, team, LZB flag, latest Integrationsprognose, unemployed flag. Filtered
+        from the whole Jobcenter's list, computed once per data state; the rows are shared
+        (read them, do not change them)."""
+        rows, caseloads = self._everyone(month, jobcenter_id)
+        mine = None if caseworker_id is None else caseloads.get(caseworker_id, frozenset())
+        return [r for r in rows if (units is None or r["unit_id"] in units)
+                and (mine is None or r["person_id"] in mine)]
+
+    def _everyone(self, month: int, jobcenter_id: str):
+        """(every person row of the Jobcenter, caseworker → their persons) at ``month``."""
+        return self.memoized("persons", lambda m, jc: (self.query(person_rows, m, jc),
+                                                       self.query(caseloads, m)),
+                             month, jobcenter_id)
 
     # -- reference data -------------------------------------------------------------------------
 
@@ -211,44 +343,87 @@ class Services:
         return copy.deepcopy(self.memoized("table", self._table, name))
 
     def _table(self, name: str) -> list[dict]:
-        with self._lock:
-            return self._view.table(name).to_pyarrow().to_pylist()
+        return self.query(lambda view: view.table(name).to_pyarrow().to_pylist())
 
     def imports(self) -> list[dict]:
         return copy.deepcopy(self.memoized("imports", self._imports))
 
     def _imports(self) -> list[dict]:
-        with self._lock:
-            return self._store.imports() if self._store is not None else []
+        gen = self._generation.get()
+        with gen.serial():
+            return gen.imports()
 
     def catalogue(self):
         return load()
 
     def query(self, fn, *args, **kwargs):
-        """Run ``fn(view, *args, **kwargs)`` under the lock (for person-level queries)."""
-        with self._lock:
-            return fn(self._view, *args, **kwargs)
+        """``fn(view, *args, **kwargs)`` on the generation of the store this request reads,
+        through this thread's own cursor (for person-level queries and the computations)."""
+        return self._query_at(None, fn, *args, **kwargs)
+
+    @_one_generation
+    def _query_at(self, as_of: dt.date | None, fn, *args, **kwargs):
+        """``fn`` on the view as known on ``as_of`` (None: the thread's view itself, with its
+        table cache)."""
+        gen = self._generation.get()
+        with gen.serial():
+            view = gen.view()
+            return fn(view.at(as_of) if as_of is not None else view, *args, **kwargs)
 
 
-def person_rows(db, month: int, jobcenter_id: str, units, caseworker_id=None) -> list[dict]:
+class OneGeneration:
+    """ASGI middleware: each HTTP request reads one generation of the store from start to end
+    (:meth:`Services.request`); its uncached computations count against its user's bound."""
+
+    def __init__(self, app, services: Services) -> None:
+        self.app, self.services = app, services
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        with self.services.request(lambda: requester(scope)):
+            await self.app(scope, receive, send)
+
+
+def requester(scope) -> str:
+    """Whose computation a request is: the logged-in user (known once the route read it), else
+    the session, else the client address."""
+    user = scope.get("state", {}).get("user")
+    if user is not None:
+        return f"user {user.name}"
+    sid = scope.get("session", {}).get("sid")
+    if sid:
+        return f"session {sid}"
+    client = scope.get("client")
+    return f"address {client[0] if client else ''}"
+
+
+def caseloads(db, month: int) -> dict[str, frozenset[str]]:
+    """Caseworker → the persons in their caseload at the Stichtag of ``month``."""
+    from amip.engine.calendar import stichtag
+    from amip.engine.stocks import covering
+
+    c = covering(db.table("caseload"), stichtag(month)).select("caseworker_id", "person_id")
+    mine: dict[str, set[str]] = {}
+    for row in c.distinct().to_pyarrow().to_pylist():
+        mine.setdefault(row["caseworker_id"], set()).add(row["person_id"])
+    return {cw: frozenset(ids) for cw, ids in mine.items()}
+
+
+def person_rows(db, month: int, jobcenter_id: str) -> list[dict]:
+    """Every ELB in stock at the Stichtag of ``month`` in ``jobcenter_id`` (see
+    Services.persons), ordered by person_id."""
     import ibis
 
     from amip.engine.aggregate import team_assignment
     from amip.engine.calendar import stichtag
     from amip.engine.population import (age_group, elb_stock, latest_prognosis, lzb, unemployed,
                                         with_age)
-    from amip.engine.stocks import covering
 
     day = stichtag(month)
     stock = elb_stock(db, day, jobcenter_id).select("person_id")
     teams = team_assignment(db, month, month).select("person_id", "unit_id")
     t = stock.left_join(teams, "person_id").select(stock.person_id, teams.unit_id)
-    if units is not None:
-        t = t.filter(t.unit_id.isin(sorted(units)))
-    if caseworker_id is not None:
-        c = covering(db.table("caseload"), day)
-        mine = c.filter(c.caseworker_id == caseworker_id).select("person_id").distinct()
-        t = t.filter(t.person_id.isin(mine.person_id))
     t = age_group(with_age(db, t, day))
     long = lzb(db, day).select("person_id", is_lzb="is_lzb")
     prog = latest_prognosis(db, day).select("person_id", "prognosis")
