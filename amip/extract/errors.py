@@ -68,9 +68,11 @@ _ORDER = {name: i for i, name in enumerate(TABLES)}
 
 def sort_key(e: ExtractError) -> tuple:
     """Root causes first: tables in dependency order (:data:`TABLES`: referenced tables before
-    the tables referring to them; problems of the folder before all), then file and line;
-    problems without a line come after a file's lines."""
-    table = re.match(r"[a-z_]+", e.file)  # 'persons.csv', 'persons (synth)', 'a.csv and a.parquet'
-    order = _ORDER.get(table.group() if table else "", -1)
-    return (order, e.file, e.line if e.line is not None else float("inf"), e.column or "",
-            e.message)
+    the tables referring to them; problems of the folder before all), then file, line and
+    column as declared; problems without a line come after a file's lines."""
+    name = re.match(r"[a-z_]+", e.file)  # 'persons.csv', 'persons (synth)', 'a.csv and a.parquet'
+    table = TABLES.get(name.group()) if name else None
+    columns = table.column_names if table else ()
+    return (_ORDER[table.name] if table else -1, e.file,
+            e.line if e.line is not None else float("inf"),
+            columns.index(e.column) if e.column in columns else len(columns), e.message)
