@@ -81,7 +81,8 @@ class Settings:
     lockout_seconds: int = 300  # ... within this time, then a lockout until it has passed
     account_attempts: int = 10  # wrong passwords per user from all unknown devices per hour, ...
     account_delay: int = 30  # ... then each further check waits this long, doubling per failure
-    login_checks_per_minute: int = 120  # password checks from unknown devices, all users
+    login_checks_per_minute: int = 300  # password checks from unknown devices, all users
+    login_checks_at_once: int = 4  # argon2 checks running at the same time (64 MiB each)
     audit_limits: tuple[AuditLimit, ...] = (
         AuditLimit(AUDIT_FIELDS, rows=10),  # per user, action, outcome and address
         AuditLimit(("action", "outcome"), rows=200),  # e.g. failed logins under changing names

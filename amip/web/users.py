@@ -160,6 +160,7 @@ class UserStore:
         self.audit = AuditTrail(self._con, self._lock, settings.audit_limits)
         self._hasher = PasswordHasher()
         self._dummy_hash = self._hasher.hash(secrets.token_hex(8))
+        self._checking = threading.BoundedSemaphore(settings.login_checks_at_once)
         self.password_checks = 0  # argon2 verifications done by this store (for tests)
 
     def close(self) -> None:
@@ -276,8 +277,9 @@ class UserStore:
                                     (name,)).fetchone()
             self.password_checks += 1
         try:
-            ok = self._hasher.verify(row[0] if row else self._dummy_hash, password) and \
-                row is not None and bool(row[1])
+            with self._checking:  # bounds the memory and CPU that argon2 takes
+                ok = self._hasher.verify(row[0] if row else self._dummy_hash, password) and \
+                    row is not None and bool(row[1])
         except (VerificationError, InvalidHashError):
             ok = False
         if not ok:  # the reserved attempt stays a failure
