@@ -2,24 +2,37 @@
 
 Primary suppression hides counts from ``low`` to ``high`` (default 1–2; 0 stays visible: an empty
 cell reveals nothing about a person). Secondary suppression then makes sure no hidden count can be
-recomputed from a total: wherever a total and all but one of its parts are visible, the smallest
-other visible part (or, if there is none, the total) is hidden too. Shares and rates derived from
-a hidden count are hidden with it. The rule is data: :class:`Rule`, configurable per deployment.
+recomputed: wherever a total and all but one of its parts are known, the smallest other visible
+part (or, if there is none, the total) is hidden too. Shares and rates derived from a hidden count
+are hidden with it. The rule is data: :class:`Rule`, configurable per deployment.
+
+A total is more than the sum of the parts shown: ``all`` is ``m`` + ``w`` + ``d`` (sex ``d`` is
+not shown), a Jobcenter is its Standorte plus the persons without a team at the Stichtag, a
+Standort its teams plus the persons assigned to it directly. Each such rest (total − Σ shown
+parts) is a *residual* cell of the pattern: not published, so never hiding anything, but
+sensitive when it is small itself, and then protected by hiding another cell of its total. A last
+pass solves the whole system of totals exactly (:func:`_revealed`), so that no combination of the
+visible cells recomputes a sensitive one either.
 
 Two shapes are protected: report tables (:func:`protect`, totals and parts declared by the
 table) and the engine's records across the organisation tree (:func:`protect_records`, for the
 web and API: a Jobcenter is the sum of its Standorte, a Standort of its teams, ``all`` of ``m``
-and ``w``), so no combination of answers reveals a hidden count.
+and ``w``, each with its residual).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Hashable
 from dataclasses import dataclass
+
+import numpy as np
 
 from amip.reports.model import Report, ReportTable
 
 SUPPRESSED = "*"
+#: tolerance of the exact pass and the digits residuals are rounded to (means are not integers)
+EPS = 1e-9
 
 
 @dataclass(frozen=True)
@@ -34,43 +47,118 @@ class Rule:
 
 DEFAULT_RULE = Rule()
 
+Equation = tuple[Hashable, list[Hashable]]  # (total, parts): total = Σ parts
+
+
+# -- the pattern --------------------------------------------------------------------------------
+
+def suppress(values: dict[Hashable, float], equations: list[Equation],
+             unpublished: set = frozenset(), rule: Rule = DEFAULT_RULE) -> set:
+    """The published cells to hide, given every cell's value and the equations between them.
+
+    ``unpublished`` cells (residuals) are never shown: a small one must not be recomputable, a
+    larger one counts as known (hiding it would protect nothing)."""
+    hidden = {k for k, v in values.items() if k not in unpublished and rule.hides(v)}
+    secret = {k for k in unpublished if rule.hides(values[k])}
+    protected = hidden | secret
+    while True:
+        changed = True
+        while changed:
+            changed = False
+            for total, parts in equations:
+                changed |= _hide_second(values, hidden, secret, unpublished, total, parts)
+        victim = _revealed(values, equations, hidden, unpublished, protected)
+        if victim is None:
+            return hidden
+        hidden.add(victim)
+
+
+def _hide_second(values: dict, hidden: set, secret: set, unpublished: set, total: Hashable,
+                 parts: list) -> bool:
+    """Where exactly one cell of a total and its parts is hidden (or a small residual), hide a
+    second one: the smallest visible non-zero part, else any visible part, else the total."""
+    if sum(c in hidden or c in secret for c in (total, *parts)) != 1:
+        return False
+    visible = [p for p in parts if p not in hidden and p not in unpublished]
+    candidates = [p for p in visible if values[p] != 0] or visible
+    if candidates:
+        victim = _smallest(values, candidates)
+    elif total not in hidden and total not in unpublished:
+        victim = total
+    else:
+        return False
+    hidden.add(victim)
+    return True
+
+
+def _smallest(values: dict, cells: list) -> Hashable:
+    return min(cells, key=lambda c: (values[c], str(c)))
+
+
+def _revealed(values: dict, equations: list[Equation], hidden: set, unpublished: set,
+              protected: set) -> Hashable | None:
+    """A visible cell to hide because the visible cells, combined by any equations, still give
+    a protected cell's value; None when none does. The unknowns (hidden and unpublished cells)
+    determine a cell exactly when it is zero in every solution of the homogeneous system."""
+    if not protected or not equations:
+        return None
+    keys = list(values)
+    at = {k: i for i, k in enumerate(keys)}
+    a = np.zeros((len(equations), len(keys)))
+    for e, (total, parts) in enumerate(equations):
+        a[e, at[total]] = 1
+        for p in parts:
+            a[e, at[p]] -= 1
+    unknown = [at[k] for k in keys if k in hidden or k in unpublished]
+    known = [at[k] for k in keys if k not in hidden and k not in unpublished]
+    a_u = a[:, unknown]
+    _, s, vt = np.linalg.svd(a_u)
+    null = vt[int((s > EPS).sum()):]
+    for j, i in enumerate(unknown):
+        if keys[i] in protected and not (np.abs(null[:, j]) > EPS).any():
+            # the combination of equations that gives it, and the visible cells it uses
+            y = np.linalg.lstsq(a_u.T, np.eye(len(unknown))[j], rcond=None)[0]
+            used = [keys[k] for k, w in zip(known, a[:, known].T @ y) if abs(w) > EPS]
+            if used:
+                nonzero = [c for c in used if values[c] != 0]
+                return _smallest(values, nonzero or used)
+    return None
+
+
+# -- report tables ------------------------------------------------------------------------------
 
 def protect_table(table: ReportTable, rule: Rule = DEFAULT_RULE) -> int:
-    """Suppress cells of ``table`` in place; returns how many cells were hidden."""
-    counts = [i for i, c in enumerate(table.columns) if c.kind == "count"]
-    for row in table.rows:
-        for c in counts:
-            if rule.hides(row.values[c]):
-                row.suppressed.add(c)
-    changed = True
-    while changed:
-        changed = False
-        for c in counts:
-            for total, parts in table.sums:
-                changed |= _secondary(table, c, total, parts)
-    for row in table.rows:  # shares and rates of a hidden count are hidden too
+    """Suppress cells of ``table`` in place; returns how many cells were hidden. Each declared
+    total has a residual (total − Σ parts: e.g. sex ``d`` beside men and women)."""
+    for c, col in enumerate(table.columns):
+        if col.kind != "count":
+            continue
+        values = {r: row.values[c] for r, row in enumerate(table.rows)
+                  if _number(row.values[c])}
+        equations, rests = [], set()
+        for k, (total, parts) in enumerate(table.sums):
+            if all(x in values for x in (total, *parts)):
+                rest = ("rest", k)
+                values[rest] = _residual(values, total, parts)
+                rests.add(rest)
+                equations.append((total, [*parts, rest]))
+        for r in suppress(values, equations, rests, rule):
+            table.rows[r].suppressed.add(c)
+    for row in table.rows:  # shares, rates and changes of a hidden count are hidden too
         for i, col in enumerate(table.columns):
-            if col.derived_from is not None and col.derived_from in row.suppressed:
+            sources = col.derived_from if isinstance(col.derived_from, tuple) \
+                else (col.derived_from,)
+            if row.suppressed.intersection(sources):
                 row.suppressed.add(i)
     return sum(len(r.suppressed) for r in table.rows)
 
 
-def _secondary(table: ReportTable, c: int, total: int, parts: list[int]) -> bool:
-    group = [total] + parts
-    hidden = [r for r in group if c in table.rows[r].suppressed]
-    if len(hidden) != 1:
-        return False  # nothing hidden, or at least two unknowns: no single cell can be derived
-    visible = [r for r in parts if c not in table.rows[r].suppressed
-               and isinstance(table.rows[r].values[c], (int, float))]
-    candidates = [r for r in visible if table.rows[r].values[c] != 0] or visible
-    if candidates:
-        victim = min(candidates, key=lambda r: (table.rows[r].values[c], r))
-    elif c not in table.rows[total].suppressed:
-        victim = total
-    else:
-        return False
-    table.rows[victim].suppressed.add(c)
-    return True
+def _number(x) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool)
+
+
+def _residual(values: dict, total: Hashable, parts: list) -> float:
+    return round(values[total] - sum(values[p] for p in parts), 9)
 
 
 def protect(report: Report, rule: Rule = DEFAULT_RULE) -> int:
@@ -83,6 +171,13 @@ def protect(report: Report, rule: Rule = DEFAULT_RULE) -> int:
 # -- the engine's records across the organisation tree ------------------------------------------
 
 FIELDS = ("numerator", "denominator")
+SHOWN_SEXES = ("all", "m", "w")
+
+
+def unassigned(node: str | None) -> tuple:
+    """The residual node below ``node`` (None: the Jobcenter): its persons in none of the
+    child units shown ("ohne Zuordnung")."""
+    return ("ohne Zuordnung", node)
 
 
 def protect_records(rows: list[dict], units: list[dict] = (), rule: Rule = DEFAULT_RULE,
@@ -92,10 +187,11 @@ def protect_records(rows: list[dict], units: list[dict] = (), rule: Rule = DEFAU
     None and ``suppressed: True``; a value derived from a hidden count is None too.
 
     ``units`` (unit_id, parent_unit_id, level) give the tree: rows of a unit and of its parent
-    form a total and its parts, as do ``all`` and ``m``/``w`` of one unit. Pass the rows of the
-    whole tree (every unit of the months asked for) so that the pattern holds across answers;
-    then pick the rows to show. ``counted(code)`` says which measures count persons (default:
-    the catalogue's unit ``Personen``; euro sums are not protected)."""
+    form a total and its parts (with the residual :func:`unassigned`), as do ``all`` and
+    ``m``/``w`` (with the residual sex ``d``) of one unit. Pass the rows of the whole tree
+    (every unit of the months asked for) so that the pattern holds across answers; then pick
+    the rows to show. ``counted(code)`` says which measures count persons (default: the
+    catalogue's unit ``Personen``; euro sums are not protected)."""
     if counted is None:
         from amip.catalogue import load
 
@@ -119,19 +215,9 @@ def protect_records(rows: list[dict], units: list[dict] = (), rule: Rule = DEFAU
                 group = (r["code"], r["month"], r["jobcenter_id"], r.get("basis", "month"), f)
                 cells[group][(node(r.get("unit_id")), r["sex"])].append(r)
     for (*_, f), group in cells.items():
-        hidden = {cell for cell, rs in group.items() if rule.hides(rs[0][f])}
-        sums = [((n, "all"), [(n, "m"), (n, "w")]) for n, s in group if s == "all"]
-        children = defaultdict(list)
-        for n, s in group:
-            if n is not None:
-                children[(up(n), s)].append((n, s))
-        sums += [(total, parts) for total, parts in children.items() if total in group]
-        changed = True
-        while changed:
-            changed = False
-            for total, parts in sums:
-                changed |= _hide_second(group, hidden, total, [p for p in parts if p in group], f)
-        for cell in hidden:
+        values = {cell: rs[0][f] for cell, rs in group.items() if _number(rs[0][f])}
+        equations, rests = _tree_equations(values, up)
+        for cell in suppress(values, equations, rests, rule):
             for r in group[cell]:
                 r[f], r["suppressed"] = None, True
     for r in out:
@@ -140,21 +226,30 @@ def protect_records(rows: list[dict], units: list[dict] = (), rule: Rule = DEFAU
     return out
 
 
-def _hide_second(group: dict, hidden: set, total: tuple, parts: list[tuple], f: str) -> bool:
-    """Where exactly one cell of a total and its parts is hidden, hide a second one: the smallest
-    visible non-zero part, else any visible part, else the total."""
-    if len([c for c in [total, *parts] if c in hidden]) != 1:
-        return False
-    visible = [p for p in parts if p not in hidden and group[p][0][f] is not None]
-    candidates = [p for p in visible if group[p][0][f] != 0] or visible
-    if candidates:
-        victim = min(candidates, key=lambda p: (group[p][0][f], str(p)))
-    elif total not in hidden:
-        victim = total
-    else:
-        return False
-    hidden.add(victim)
-    return True
+def _tree_equations(values: dict, up) -> tuple[list[Equation], set]:
+    """The equations of one measure's cells (node, sex), with the residual cells they need
+    (added to ``values``): ``all`` = m + w + d per node, and per sex a node = Σ its children +
+    the unassigned rest."""
+    equations, rests = [], set()
+    nodes = sorted({n for n, _ in values}, key=str)
+    for n in nodes:
+        if all((n, s) in values for s in SHOWN_SEXES):
+            values[(n, "d")] = _residual(values, (n, "all"), [(n, "m"), (n, "w")])
+            rests.add((n, "d"))
+            equations.append(((n, "all"), [(n, "m"), (n, "w"), (n, "d")]))
+    children = defaultdict(list)
+    for n in nodes:
+        if n is not None:
+            children[up(n)].append(n)
+    for total, kids in children.items():
+        for s in (*SHOWN_SEXES, "d"):
+            parts = [(k, s) for k in kids]
+            if all(x in values for x in ((total, s), *parts)):
+                rest = (unassigned(total), s)
+                values[rest] = _residual(values, (total, s), parts)
+                rests.add(rest)
+                equations.append(((total, s), [*parts, rest]))
+    return equations, rests
 
 
 def hidden_fields(records, units: list[dict] = (), rule: Rule = DEFAULT_RULE

@@ -21,7 +21,8 @@ Number = Union[int, float, Decimal]
 class Column:
     label: str
     kind: Kind = "count"
-    derived_from: int | None = None  # index of the count column a share/rate is computed from
+    #: the count column(s) a share, rate or change is computed from (hidden with them)
+    derived_from: int | tuple[int, ...] | None = None
 
 
 @dataclass
@@ -38,8 +39,9 @@ class Row:
 
 @dataclass
 class ReportTable:
-    """A table with typed columns. ``sums`` lists (total row, part rows) relations that hold in
-    every count column, so that secondary suppression can protect a suppressed part."""
+    """A table with typed columns. ``sums`` lists (total row, part rows) relations of every
+    count column: the total is the parts plus a rest not shown (0 for an exact sum; e.g. sex
+    ``d`` beside men and women), so that secondary suppression protects a hidden part or rest."""
 
     id: str  # stable name: the XLSX sheet and CSV file are named after it
     title: str

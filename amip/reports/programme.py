@@ -179,8 +179,9 @@ def unemployed_table(p: Programme) -> ReportTable:
     return ReportTable(
         "arbeitslose", f"Arbeitslose in der Grundsicherung, Dezember {p.ref_year}",
         [Column(f"Dez. {p.ref_year}"), Column(f"Dez. {p.ref_year - 1}"),
-         Column("Veränderung absolut", "number"), Column("in %", "change_pct")],
-        rows, stub="Merkmal", source=_source(p))
+         Column("Veränderung absolut", "number", derived_from=(0, 1)),
+         Column("in %", "change_pct", derived_from=(0, 1))],
+        rows, stub="Merkmal", source=_source(p), sums=[(0, [1, 2])])  # men + women + sex d
 
 
 def employment_table(p: Programme) -> ReportTable:
@@ -196,8 +197,10 @@ def employment_table(p: Programme) -> ReportTable:
                         level=level, total=k == "employed"))
     return ReportTable(
         "erwerbstaetige-elb", f"Erwerbstätige ELB, Dezember {p.ref_year}",
-        [Column("Berichtsmonat"), Column("Veränderung zum Vorjahr absolut", "number"),
-         Column("in %", "change_pct"), Column("Anteil in %", "pct", derived_from=0)],
+        [Column("Berichtsmonat"),
+         Column("Veränderung zum Vorjahr absolut", "number", derived_from=0),
+         Column("in %", "change_pct", derived_from=0),
+         Column("Anteil in %", "pct", derived_from=0)],
         rows, stub="Merkmal", source=_source(p), sums=[(2, [3, 4, 5, 6])])
 
 
