@@ -29,3 +29,23 @@ def test_every_instrument_is_documented():
     table = DOC.split("## Instruments", 1)[1]
     for code in INSTRUMENT_CODES:
         assert f"| `{code}` |" in table
+
+
+def test_tables_are_documented_in_dependency_order():
+    """The page says errors come in the order of its tables: that is the order of TABLES."""
+    positions = [DOC.index(f"### {name}") for name in TABLES]
+    assert positions == sorted(positions)
+
+
+def test_every_value_limit_is_documented():
+    from amip.extract.schema import KIND_LIMITS, TODAY
+
+    values = DOC.split("## Values", 1)[1].split("\n## ", 1)[0]
+    for first, last in KIND_LIMITS.values():
+        assert first in values and last in values
+    for table in TABLES.values():
+        for column in table.columns:
+            if column.limits:
+                assert f"`{column.name}`" in values, column.name
+                assert column.limits[0] in values and (
+                    column.limits[1] == TODAY or column.limits[1] in values), column.name
