@@ -3,15 +3,15 @@
 Primary suppression hides counts from ``low`` to ``high`` (default 1–2; 0 stays visible: an empty
 cell reveals nothing about a person). Secondary suppression then makes sure no hidden count can be
 recomputed: wherever a total and all but one of its parts are known, the smallest other visible
-part (or, if there is none, the total) is hidden too. Shares and rates derived from a hidden count
-are hidden with it. The rule is data: :class:`Rule`, configurable per deployment.
+part (or, if there is none, the total) is hidden too. Shares, rates and changes derived from a
+hidden count are hidden with it. The rule is data: :class:`Rule`, configurable per deployment.
 
-A total is more than the sum of the parts shown: ``all`` is ``m`` + ``w`` + ``d`` (sex ``d`` is
-not shown), a Jobcenter is its Standorte plus the persons without a team at the Stichtag, a
-Standort its teams plus the persons assigned to it directly. Each such rest (total − Σ shown
-parts) is a *residual* cell of the pattern: not published, so never hiding anything, but
-sensitive when it is small itself, and then protected by hiding another cell of its total. A last
-pass solves the whole system of totals exactly (:func:`_revealed`), so that no combination of the
+A total can hold more than the parts shown: ``all`` is ``m`` + ``w`` + ``d`` (sex ``d`` is not
+shown), a Jobcenter is its Standorte plus the persons without a team at the Stichtag, a Standort
+its teams plus the persons assigned to it directly. Each such rest (total − Σ shown parts) is a
+*residual* cell of the pattern: not published, so hiding it would protect nothing, but sensitive
+when it is small itself, and then protected by hiding another cell of its total. A last pass
+solves the whole system of totals exactly (:func:`_revealed`), so that no combination of the
 visible cells recomputes a sensitive one either.
 
 Two shapes are protected: report tables (:func:`protect`, totals and parts declared by the
@@ -31,8 +31,7 @@ import numpy as np
 from amip.reports.model import Report, ReportTable
 
 SUPPRESSED = "*"
-#: tolerance of the exact pass and the digits residuals are rounded to (means are not integers)
-EPS = 1e-9
+EPS = 1e-9  # tolerance of the exact pass
 
 
 @dataclass(frozen=True)
@@ -98,8 +97,9 @@ def _smallest(values: dict, cells: list) -> Hashable:
 def _revealed(values: dict, equations: list[Equation], hidden: set, unpublished: set,
               protected: set) -> Hashable | None:
     """A visible cell to hide because the visible cells, combined by any equations, still give
-    a protected cell's value; None when none does. The unknowns (hidden and unpublished cells)
-    determine a cell exactly when it is zero in every solution of the homogeneous system."""
+    a protected cell's value; None when none does. An unknown (hidden or unpublished) cell
+    follows from the known ones exactly when it is zero in every solution of the homogeneous
+    system over the unknowns (their null space)."""
     if not protected or not equations:
         return None
     keys = list(values)
@@ -158,7 +158,7 @@ def _number(x) -> bool:
 
 
 def _residual(values: dict, total: Hashable, parts: list) -> float:
-    return round(values[total] - sum(values[p] for p in parts), 9)
+    return round(values[total] - sum(values[p] for p in parts), 9)  # means: no float noise
 
 
 def protect(report: Report, rule: Rule = DEFAULT_RULE) -> int:
