@@ -2,22 +2,51 @@
 
 Everything is read as text first so that the validator can name the exact bad value; types are
 applied only after the whole extract has passed (see :mod:`amip.extract.validate`).
+
+Nothing in a file becomes SQL: each table file must be a regular file (:mod:`amip.extract.files`);
+its column names are checked (no name twice, ignoring case) and, in Parquet, the types of the
+format's columns (:mod:`amip.extract.parquetfile`), before any value is read; and only the
+format's columns are ever read (:meth:`RawTable.register`).
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from amip.extract.errors import ExtractError
+from amip.extract import csvfile, parquetfile
+from amip.extract.errors import ExtractError, excerpt
+from amip.extract.files import FileProblem, OpenFile, open_regular, why_not
 from amip.extract.schema import TABLES
 
 FORMATS = (".csv", ".parquet")
+#: column names a Parquet file must not use, ignoring case: DuckDB numbers the rows under them
+RESERVED = ("file_row_number",)
+TWICE = "Spalte kommt doppelt vor (Groß-/Kleinschreibung zählt nicht)"
+
+
+def ident(name: str) -> str:
+    """``name`` as a quoted SQL identifier (the one way a column name enters SQL here)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def literal(text: str) -> str:
+    """``text`` as a quoted SQL string."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+@dataclass
+class ParquetSource:
+    """A Parquet file held open, scanned in place by DuckDB."""
+
+    file: OpenFile
+    rows: int
+    types: dict[str, pa.DataType]  # Arrow type of each of the format's columns in the file
 
 
 @dataclass
@@ -31,41 +60,52 @@ class RawTable:
 
     name: str
     file: str  # file name as shown in messages, e.g. 'elb_spells.csv'
-    data: pa.Table | None  # all columns as strings, with '' read as null
+    data: pa.Table | None  # columns as strings, with '' read as null
     first_line: int  # line/row number of the first data row (CSV: 2, Parquet: 1)
     sha256: str = ""
-    parquet: Path | None = None  # scanned in place when data is None
+    parquet: ParquetSource | None = None  # scanned in place when data is None
+    #: every column the file names, also those not in the format (the caller warns of those;
+    #: they are never read); default: the columns of ``data``
+    columns: list[str] = field(default_factory=list)
+    lines: pa.Array | None = None  # line of each row, when not first_line, first_line + 1, …
+
+    def __post_init__(self) -> None:
+        if not self.columns and self.data is not None:
+            self.columns = self.data.column_names
 
     @property
-    def columns(self) -> list[str]:
-        if self.data is not None:
-            return self.data.column_names
-        return pq.ParquetFile(self.parquet).schema_arrow.names
+    def read_columns(self) -> list[str]:
+        """The format's columns the file has: the only ones :meth:`register` shows."""
+        return _format_columns(self.name, self.columns)
 
     @property
     def num_rows(self) -> int:
         if self.data is not None:
             return self.data.num_rows
-        return pq.ParquetFile(self.parquet).metadata.num_rows
+        return self.parquet.rows  # type: ignore[union-attr]
 
     def register(self, con, view: str) -> None:
-        """Make the rows visible to DuckDB as ``view``: text columns plus ``_line``."""
-        if self.data is not None:
-            lines = pa.array(range(self.first_line, self.first_line + self.data.num_rows),
-                             pa.int64())
-            con.register(view, self.data.append_column("_line", lines))
+        """Make the rows visible to DuckDB as ``view``: the format's columns as text, plus
+        ``_line``."""
+        if self.parquet is None:
+            lines = self.lines
+            if lines is None:
+                first = self.first_line
+                lines = pa.array(range(first, first + self.num_rows), pa.int64())
+            con.register(view, self.data.select(self.read_columns).append_column("_line", lines))
             return
-        cols = ", ".join(f'CAST("{c}" AS VARCHAR) AS "{c}"' for c in self.columns)
-        path = str(self.parquet).replace("'", "''")
-        con.execute(f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT {cols}, "
-                    f"file_row_number + {self.first_line} AS _line "
-                    f"FROM read_parquet('{path}', file_row_number = true)")
+        kinds = {c.name: c.kind for c in TABLES[self.name].columns}
+        cols = [f"{parquetfile.text_sql(kinds[c], self.parquet.types[c], ident(c))} AS {ident(c)}"
+                for c in self.read_columns]
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {ident(view)} AS SELECT "
+                    f"{', '.join([*cols, f'file_row_number + {self.first_line} AS _line'])} "
+                    f"FROM read_parquet({literal(self.parquet.file.path)}, file_row_number = true)")
 
     def unregister(self, con, view: str) -> None:
-        if self.data is not None:
+        if self.parquet is None:
             con.unregister(view)
         else:
-            con.execute(f"DROP VIEW IF EXISTS {view}")
+            con.execute(f"DROP VIEW IF EXISTS {ident(view)}")
 
 
 @dataclass
@@ -85,134 +125,125 @@ class RawExtract:
         return h.hexdigest()
 
 
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def read_extract(directory: str | Path) -> RawExtract:
     """Read every table file of an extract folder; file-level problems go to ``errors``."""
     root = Path(directory)
     raw = RawExtract(source=str(root))
-    if not root.is_dir():
-        raw.errors.append(ExtractError(str(root), None, None, None, "extract folder not found"))
+    try:
+        entries = sorted(root.iterdir())
+    except NotADirectoryError:
+        raw.errors.append(ExtractError(str(root), None, None, None, "ist kein Ordner"))
+        return raw
+    except OSError as e:
+        raw.errors.append(ExtractError(str(root), None, None, None,
+                                       f"Auszugsordner: {why_not(root, e)}"))
         return raw
     found: dict[str, list[Path]] = {}
-    for path in sorted(root.iterdir()):
+    for path in entries:
         if path.suffix in FORMATS and path.stem in TABLES:
             found.setdefault(path.stem, []).append(path)
-        elif path.is_file() and not path.name.startswith("."):
+        elif not path.name.startswith(".") and os.path.isfile(path):
             raw.ignored_files.append(path.name)
     for name, table in TABLES.items():
         paths = found.get(name, [])
         if len(paths) > 1:
             raw.errors.append(ExtractError(
-                " and ".join(p.name for p in paths), None, None, None,
-                f"table {name} is given twice; keep one file per table"))
+                " und ".join(p.name for p in paths), None, None, None,
+                f"Tabelle {name} ist doppelt geliefert; bitte nur eine Datei je Tabelle"))
             continue
         if not paths:
             if table.required:
                 raw.errors.append(ExtractError(
                     f"{name}.csv", None, None, None,
-                    f"required table {name} is missing (give {name}.csv or {name}.parquet)"))
+                    f"Pflichttabelle {name} fehlt ({name}.csv oder {name}.parquet)"))
             continue
         try:
             raw.tables[name] = read_file(paths[0], name)
         except _FileUnreadable as e:
-            raw.errors.append(e.error)
+            raw.errors += e.errors
             raw.unreadable.add(name)
     return raw
 
 
 class _FileUnreadable(Exception):
-    def __init__(self, error: ExtractError) -> None:
-        super().__init__(str(error))
-        self.error = error
+    def __init__(self, errors: list[ExtractError]) -> None:
+        super().__init__("; ".join(map(str, errors)))
+        self.errors = errors
 
 
 def read_file(path: Path, name: str) -> RawTable:
-    digest = file_sha256(path)
-    if path.suffix == ".csv":
-        data = _read_csv(path)
-        return RawTable(name, path.name, data, first_line=2, sha256=digest)
+    """Read the file of table ``name``; raises :class:`_FileUnreadable` with its errors."""
     try:
-        pq.ParquetFile(path).metadata  # noqa: B018  (reads the footer: is it Parquet at all?)
-    except (pa.ArrowException, OSError) as e:
-        raise _FileUnreadable(ExtractError(path.name, None, None, None,
-                                           f"not a readable Parquet file ({e})")) from e
-    return RawTable(name, path.name, None, first_line=1, sha256=digest, parquet=path)
+        opened = open_regular(path)
+    except FileProblem as e:
+        raise _FileUnreadable([ExtractError(path.name, None, None, None, str(e))]) from None
+    if path.suffix == ".csv":
+        with opened:
+            return _read_csv(opened, path.name, name)
+    try:
+        return _read_parquet(opened, path.name, name)
+    except _FileUnreadable:
+        opened.close()
+        raise
+
+
+def _read_csv(opened: OpenFile, file: str, name: str) -> RawTable:
+    blob = opened.read()
+    try:
+        names, start = csvfile.header(blob)
+        _check_names(file, names, line=1)
+        data, lines = csvfile.rows(blob, start, names, _format_columns(name, names))
+    except csvfile.CsvProblem as e:
+        raise _FileUnreadable([ExtractError(file, e.line, None, None, e.message)]) from None
+    return RawTable(name, file, data, first_line=2, sha256=hashlib.sha256(blob).hexdigest(),
+                    columns=names, lines=lines)
+
+
+def _read_parquet(opened: OpenFile, file: str, name: str) -> RawTable:
+    try:
+        with opened.stream() as f:
+            footer = pq.ParquetFile(f)
+            schema, rows = footer.schema_arrow, footer.metadata.num_rows
+    except (pa.ArrowException, OSError):
+        raise _FileUnreadable([ExtractError(file, None, None, None,
+                                            "ist keine lesbare Parquet-Datei")]) from None
+    _check_names(file, schema.names, line=None, reserved=RESERVED)
+    wrong = parquetfile.type_problems(TABLES[name], schema)
+    if wrong:
+        raise _FileUnreadable([ExtractError(file, None, c, None, m) for c, m in wrong.items()])
+    types = {c: schema.field(c).type for c in _format_columns(name, schema.names)}
+    return RawTable(name, file, None, first_line=1, sha256=opened.sha256(),
+                    parquet=ParquetSource(opened, rows, types), columns=schema.names)
+
+
+def _check_names(file: str, names: list[str], line: int | None,
+                 reserved: tuple[str, ...] = ()) -> None:
+    """Column names must differ in more than case (DuckDB ignores it) and avoid ``reserved``."""
+    errors, seen = [], set()
+    for n in names:
+        if n.lower() in seen:
+            errors.append(ExtractError(file, line, _shown(n), None, TWICE))
+        elif n.lower() in reserved:
+            errors.append(ExtractError(file, line, _shown(n), None,
+                                       "Spaltenname ist für die Zeilennummer reserviert"))
+        seen.add(n.lower())
+    if errors:
+        raise _FileUnreadable(errors)
+
+
+def _shown(name: str) -> str:
+    """A column name for a message: on one line, cut short."""
+    return excerpt(name if name.isprintable() else repr(name)[1:-1])
+
+
+def _format_columns(table: str, names: list[str]) -> list[str]:
+    """The columns of ``names`` that the format declares for ``table``, in the file's order."""
+    declared = set(TABLES[table].column_names)
+    return [n for n in names if n in declared]
 
 
 def as_text(data: pa.Table) -> pa.Table:
     """Cast every column to text (dates become ISO strings, decimals '12.50')."""
-    cols = []
-    for col in data.columns:
-        if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
-            cols.append(col.cast(pa.string()))
-        elif pa.types.is_null(col.type):
-            cols.append(pa.nulls(len(col), pa.string()))
-        else:
-            cols.append(col.cast(pa.string()))
+    cols = [pa.nulls(len(c), pa.string()) if pa.types.is_null(c.type) else c.cast(pa.string())
+            for c in data.columns]
     return pa.table(cols, names=data.column_names)
-
-
-def _read_csv(path: Path) -> pa.Table:
-    header = _header(path)
-    try:
-        return pacsv.read_csv(
-            path,
-            read_options=pacsv.ReadOptions(column_names=header, skip_rows=1, block_size=1 << 24),
-            parse_options=pacsv.ParseOptions(newlines_in_values=False),
-            convert_options=pacsv.ConvertOptions(
-                column_types={c: pa.string() for c in header},
-                strings_can_be_null=True,
-                null_values=[""],
-                quoted_strings_can_be_null=True,
-                check_utf8=True,
-            ),
-        )
-    except pa.ArrowInvalid as e:
-        line, why = _locate_csv_problem(path, len(header))
-        raise _FileUnreadable(ExtractError(path.name, line, None, None, why or str(e))) from e
-
-
-def _header(path: Path) -> list[str]:
-    with open(path, "rb") as f:
-        first = f.readline()
-    try:
-        text = first.decode("utf-8-sig").rstrip("\r\n")
-    except UnicodeDecodeError:
-        raise _FileUnreadable(ExtractError(path.name, 1, None, None,
-                                           "header is not valid UTF-8")) from None
-    if not text.strip():
-        raise _FileUnreadable(ExtractError(path.name, 1, None, None,
-                                           "empty file: a CSV file needs a header row"))
-    names = [c.strip().strip('"') for c in text.split(",")]
-    seen = set()
-    for c in names:
-        if c in seen:
-            raise _FileUnreadable(ExtractError(path.name, 1, c, None, "column appears twice"))
-        seen.add(c)
-    return names
-
-
-def _locate_csv_problem(path: Path, n_columns: int) -> tuple[int | None, str | None]:
-    """Find the first line that is not UTF-8 or has the wrong number of fields."""
-    import csv
-    import io
-
-    with open(path, "rb") as f:
-        for lineno, raw_line in enumerate(f, start=1):
-            try:
-                text = raw_line.decode("utf-8")
-            except UnicodeDecodeError as e:
-                return lineno, f"not valid UTF-8 (byte {raw_line[e.start]:#04x} at position {e.start + 1})"
-            if lineno == 1 or not text.strip():
-                continue
-            fields = next(csv.reader(io.StringIO(text)))
-            if len(fields) != n_columns:
-                return lineno, f"has {len(fields)} fields, the header has {n_columns}"
-    return None, None
