@@ -22,6 +22,8 @@ import threading
 import time
 from collections.abc import Callable
 
+import duckdb
+
 from amip.store.store import Store
 from amip.store.views import StoreView
 
@@ -35,11 +37,20 @@ def file_identity(path: str) -> tuple[int, int, int, int]:
 
 
 class Generation:
-    """One version of the store file, opened read-only."""
+    """One version of the store file, opened read-only in a DuckDB instance of its own:
+    ``duckdb.connect(path)`` would return the instance this process already has for that
+    path, i.e. the replaced file."""
 
     def __init__(self, path: str) -> None:
         self.ident = file_identity(path)  # before opening: a replacement meanwhile shows later
-        self._store = Store.open(path, read_only=True)
+        self.path = path
+        self._con = duckdb.connect()
+        try:
+            self._con.execute(f"ATTACH '{path.replace(chr(39), chr(39) * 2)}' AS store "
+                              f"(READ_ONLY)")
+        except BaseException:
+            self._con.close()
+            raise
         self._local = threading.local()
         self._cursors: list = []
         self._lock = threading.Lock()
@@ -52,9 +63,10 @@ class Generation:
         store = getattr(self._local, "store", None)
         if store is None:
             with self._lock:
-                cursor = self._store.con.cursor()
+                cursor = self._con.cursor()
                 self._cursors.append(cursor)
-            store = self._local.store = Store(cursor, self._store.path)
+            cursor.execute("USE store")
+            store = self._local.store = Store(cursor, self.path)
             self._local.view = store.view()
         return store
 
@@ -74,7 +86,7 @@ class Generation:
         with self._lock:
             for cursor in self._cursors:
                 cursor.close()
-            self._store.close()
+            self._con.close()
 
 
 class StoreFile:

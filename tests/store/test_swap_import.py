@@ -10,12 +10,14 @@ import stat
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from amip.store import Store
+from amip.store.generations import StoreFile
 from tests.conftest import edit
 from tests.store.test_history import LATER_ELB
 
@@ -162,3 +164,30 @@ def test_a_write_ahead_log_of_a_killed_writer_is_kept(tmp_path, extract):
         assert con.sql("SELECT count(*) FROM amip_imports").fetchall() == [(2,)]
     finally:
         con.close()
+
+
+def test_readers_follow_the_swap_and_a_replaced_generation_closes_after_its_last_reader(
+        tmp_path, extract):
+    store = tmp_path / "amip.duckdb"
+    assert amip("import", str(extract()), "--store", str(store)).returncode == 0
+    warmed = []
+    files = StoreFile(str(store), ttl=0.0, warm=warmed.append)
+    old = files.acquire()
+    assert amip("import", str(extract({"elb_spells": LATER_ELB})), "--store",
+                str(store)).returncode == 0
+    for _ in range(600):  # the new file is opened and warmed in a background thread
+        new = files.acquire()
+        if new is not old:
+            break
+        files.release(new)
+        time.sleep(0.05)
+    assert new is not old and warmed == [new]
+    assert (len(old.imports()), len(new.imports())) == (1, 2)  # both open, each its own file
+    files.release(old)
+    with pytest.raises(duckdb.ConnectionException):  # closed with its last reader
+        old.imports()
+    files.close()
+    assert len(new.imports()) == 2  # still read by someone: closed at the release
+    files.release(new)
+    with pytest.raises(duckdb.ConnectionException):
+        new.imports()
