@@ -17,6 +17,7 @@ import pyarrow.csv as pacsv
 
 #: bytes pyarrow parses at a time; a file with a longer row is read again in one block
 BLOCK = 1 << 24
+BARE_CR = "Wagenrücklauf (\\r) in einem Wert ohne Anführungszeichen"
 
 
 class CsvProblem(Exception):
@@ -42,9 +43,6 @@ def header(blob: bytes) -> tuple[list[str], int]:
     if not any(n.strip() for n in names):
         raise CsvProblem(1, "Kopfzeile ist leer")
     return [n.strip() for n in names], end
-
-
-BARE_CR = "Wagenrücklauf (\\r) in einem Wert ohne Anführungszeichen"
 
 
 def rows(blob: bytes, start: int, names: list[str],

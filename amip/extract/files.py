@@ -44,8 +44,8 @@ class OpenFile:
     """A regular file opened for reading; its descriptor is closed with :meth:`close` or when
     the object is no longer referenced."""
 
-    def __init__(self, fd: int, size: int) -> None:
-        self.fd, self.size = fd, size
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
         self._finalizer = weakref.finalize(self, os.close, fd)
 
     @property
@@ -92,7 +92,7 @@ def open_regular(path: Path) -> OpenFile:
     if problem:
         os.close(fd)
         raise FileProblem(problem)
-    return OpenFile(fd, info.st_size)
+    return OpenFile(fd)
 
 
 def why_not(path: Path, e: OSError) -> str:
