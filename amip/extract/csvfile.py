@@ -120,7 +120,8 @@ def _arrow(body: pa.Buffer, names: list[str], keep: list[str], block: int,
            quoted: bool) -> pa.Table:
     return pacsv.read_csv(
         pa.BufferReader(body),
-        # one thread: nothing goes on parsing after an error, and it is no slower on 60 MB
+        # one thread: nothing goes on parsing in the background after an error (a process
+        # once aborted at exit after one); about 0.04 s slower on 60 MB with two cores
         read_options=pacsv.ReadOptions(column_names=names, block_size=block, use_threads=False),
         parse_options=pacsv.ParseOptions(newlines_in_values=quoted),
         convert_options=pacsv.ConvertOptions(
