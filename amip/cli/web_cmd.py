@@ -51,6 +51,9 @@ def serve_cmd(store, pg_url, users_db, host, port, insecure_cookies, trusted_pro
     if not insecure_cookies:
         click.echo("Hinweis: Sitzungs-Cookies nur über HTTPS (TLS-Proxy davor); lokal über "
                    "http:// mit --insecure-cookies starten.")
+    if settings.trusted_proxies:
+        click.echo("Client-Adressen aus X-Forwarded-For von: "
+                   + ", ".join(settings.trusted_proxies))
     uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=False)
 
 
