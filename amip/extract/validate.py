@@ -39,7 +39,7 @@ UNREADABLE = (duckdb.Error, pa.ArrowException, OSError)
 #: per kind with a range: the value of ``v`` compared with the limits, the limits as Python values
 #: (from ISO text), and as German text
 _RANGE: dict[str, tuple[str, Callable[[str], object], Callable[[str], str]]] = {
-    "date": ("try_strptime(v, '%Y-%m-%d')::DATE", dt.date.fromisoformat,
+    "date": ("TRY_CAST(v AS DATE)", dt.date.fromisoformat,
              lambda s: i18n.day(dt.date.fromisoformat(s))),
     "month": ("v", lambda s: s[:7], lambda s: i18n.month(dt.date.fromisoformat(s[:7] + "-01"))),
     "int": ("TRY_CAST(v AS BIGINT)", lambda s: int(s[:4]), lambda s: s[:4]),
@@ -77,7 +77,7 @@ class ValueCheck:
     applies: Callable[[Column], bool] = lambda col: True
 
 
-_DATE_OK = r"regexp_full_match(v, '\d{4}-\d{2}-\d{2}') AND try_strptime(v, '%Y-%m-%d') IS NOT NULL"
+_DATE_OK = r"regexp_full_match(v, '\d{4}-\d{2}-\d{2}') AND TRY_CAST(v AS DATE) IS NOT NULL"
 _AMOUNT_RE = r"-?\d+(\.\d{1,2})?"
 _EUROS = AMOUNT_PRECISION - AMOUNT_SCALE  # digits before the decimal point
 #: ids: no control or format character at all (tab, NUL, zero-width space, ...), no space around
@@ -106,7 +106,8 @@ VALUE_CHECKS: tuple[ValueCheck, ...] = (
     ValueCheck(("amount",), f"NOT regexp_full_match(v, '{_AMOUNT_RE}')",
                lambda c, _: "kein Betrag in Euro mit Dezimalpunkt und höchstens zwei "
                             "Nachkommastellen (z. B. 1234.50)"),
-    ValueCheck(("amount",), rf"regexp_full_match(v, '-?0*[1-9]\d{{{_EUROS},}}(\.\d*)?')",
+    ValueCheck(("amount",), rf"length(v) > {_EUROS} AND "
+                            rf"regexp_full_match(v, '-?0*[1-9]\d{{{_EUROS},}}(\.\d*)?')",
                lambda c, _: f"Betrag zu groß (höchstens {_EUROS} Stellen vor dem Dezimalpunkt)"),
     ValueCheck(("amount",), "v LIKE '-%'", lambda c, _: "negativer Betrag"),
     ValueCheck(("int",), r"NOT regexp_full_match(v, '-?\d{1,9}')",
