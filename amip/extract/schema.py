@@ -159,8 +159,8 @@ def _c(name: str, kind: ColumnKind, *codes: str, nullable: bool = False,
        ref: str | None = None, doc: str = "", amip: bool = False,
        limits: tuple[str, str] | None = None) -> Column:
     references = tuple(ref.split(".")) if ref else None
-    return Column(name, kind, tuple(codes), nullable, references, doc, amip,  # type: ignore[arg-type]
-                  limits)
+    return Column(name, kind, tuple(codes), nullable, references,  # type: ignore[arg-type]
+                  doc, amip, limits)
 
 
 PERSON = dict(ref="persons.person_id")

@@ -18,14 +18,15 @@ from amip.extract.reader import read_extract
 from amip.extract.validate import validate
 from amip.store import Store
 from amip.web.pages import _unit_chain
-from tests.conftest import BASE_EXTRACT, edit
+from tests.conftest import BASE_EXTRACT
 
 HEADER = "unit_id,jobcenter_id,parent_unit_id,name,level\n"
 U0 = "u0,03504,,Jobcenter Elbe-Elster,jobcenter"
 U1 = "u1,03504,u0,Geschäftsstelle Finsterwalde,standort"
 U11 = "u11,03504,u1,Team Markt,team"
 TWO_JOBCENTERS = {"jobcenters": "jobcenter_id,name,kind,land,vergleichstyp\n"
-                                "03504,Jobcenter Elbe-Elster,ge,BB,\n03505,Jobcenter Nord,zkt,BB,\n"}
+                                "03504,Jobcenter Elbe-Elster,ge,BB,\n"
+                                "03505,Jobcenter Nord,zkt,BB,\n"}
 
 
 def errors_of(path) -> list[str]:
@@ -44,8 +45,8 @@ CASES = [
     pytest.param(units(U0, "u1,03504,u1,Geschäftsstelle Finsterwalde,standort", U11), [
         at(3, "parent_unit_id", "u1", "Kreis im Organisationsbaum (Einheit → übergeordnete "
                                       "Einheit): u1 → u1"),
-        at(3, "parent_unit_id", "u1", "die übergeordnete Einheit hat die Ebene standort; über der "
-                                      "Ebene standort steht die Ebene jobcenter"),
+        at(3, "parent_unit_id", "u1", "die übergeordnete Einheit hat die Ebene standort; "
+                                      "über der Ebene standort steht die Ebene jobcenter"),
     ], id="own-parent"),
     pytest.param(units("u0,03504,u11,Jobcenter Elbe-Elster,jobcenter", U1, U11), [
         at(2, "parent_unit_id", "u11", "Kreis im Organisationsbaum (Einheit → übergeordnete "
@@ -68,8 +69,8 @@ CASES = [
         "eine übergeordnete Einheit der Ebene jobcenter",
     ], id="standort-without-parent"),
     pytest.param(units(U0, U1, U11, "u2,03504,u1,Geschäftsstelle Doberlug,standort"), [
-        at(5, "parent_unit_id", "u1", "die übergeordnete Einheit hat die Ebene standort; über der "
-                                      "Ebene standort steht die Ebene jobcenter"),
+        at(5, "parent_unit_id", "u1", "die übergeordnete Einheit hat die Ebene standort; "
+                                      "über der Ebene standort steht die Ebene jobcenter"),
     ], id="standort-under-standort"),
     pytest.param(units(U0, U1, "u11,03504,u0,Team Markt,team"), [
         at(4, "parent_unit_id", "u0", "die übergeordnete Einheit hat die Ebene jobcenter; über "
