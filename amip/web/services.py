@@ -27,7 +27,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 
 from amip.catalogue import load
-from amip.engine.indicators import Record, compute
+from amip.engine.indicators import Record, compute, unit_scope
 from amip.engine.calendar import month_index, parse_month
 from amip.engine.overview import latest_complete_month
 from amip.reports.disclosure import protect_records
@@ -352,6 +352,15 @@ class Services:
         gen = self._generation.get()
         with gen.serial():
             return gen.imports()
+
+    def unit_scope(self, unit_id: str) -> tuple[str, frozenset[str] | None]:
+        """The Jobcenter of a unit and the units below it (:func:`unit_scope`), cached per data
+        state; raises UnknownUnit."""
+        return self.memoized("unit_scope", self._unit_scope, unit_id)
+
+    def _unit_scope(self, unit_id: str) -> tuple[str, frozenset[str] | None]:
+        jc, scope = self.query(unit_scope, unit_id)
+        return jc, None if scope is None else frozenset(scope)
 
     def catalogue(self):
         return load()

@@ -225,3 +225,6 @@ def test_the_person_list_is_filtered_from_the_whole_jobcenter(web_app):
     mine = {r["person_id"] for r in caseload if r["caseworker_id"] == CASEWORKER}
     assert own == [r for r in team if r["person_id"] in mine] and 0 < len(own) < len(team)
     assert [r["person_id"] for r in everyone] == sorted(r["person_id"] for r in everyone)
+    # the scopes behind these filters, cached per data state: a team is its own scope
+    assert services.unit_scope(TEAM) == (jc, frozenset({TEAM}))
+    assert services.unit_scope(services.table("units")[0]["unit_id"])[0] == jc
