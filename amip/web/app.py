@@ -9,6 +9,7 @@ import threading
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import anyio.to_thread
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
 from starlette.middleware.sessions import SessionMiddleware
@@ -72,6 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        anyio.to_thread.current_default_thread_limiter().total_tokens = services.LIMITS.running
         warm = threading.Thread(target=_warm, args=(services,), name="amip-warm", daemon=True)
         warm.start()  # the latest month's measures, so the first page view is quick
         yield

@@ -26,6 +26,10 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
+import anyio
+import anyio.from_thread
+import anyio.to_thread
+
 from amip.catalogue import load
 from amip.engine.indicators import Record, compute, unit_scope
 from amip.engine.calendar import month_index, parse_month
@@ -41,11 +45,48 @@ _MISSING = object()
 
 @dataclass(frozen=True)
 class ComputeLimits:
-    """Bounds on uncached computations (what the cache cannot answer yet)."""
+    """Bounds on uncached computations (what the cache cannot answer yet), and on requests
+    that run Python at the same time."""
     per_user: int = 1  # at a time per user (session or client address; not the server's own)
     total: int = max(2, os.cpu_count() or 2)  # at a time in the server
     wait_seconds: float = 5.0  # a computation waits this long for a free slot, then 429
     retry_after: int = 5  # seconds, in the 429's Retry-After header
+    #: request threads running at a time (the width of the thread pool, set at start-up):
+    #: under the GIL more threads only slow each other down (20 page users on 2 cores: half the
+    #: throughput with 20 threads). A request that computes or waits for a computation steps
+    #: aside (:func:`stepped_aside`), so slow requests never hold these.
+    running: int = max(2, os.cpu_count() or 2)
+
+
+_aside = threading.local()
+
+
+@contextmanager
+def stepped_aside() -> Iterator[None]:
+    """While this request thread computes or waits for a computation, the thread pool is one
+    wider, so that the other requests keep ComputeLimits.running threads. Outside a request's
+    worker thread (warm-up, tests calling Services directly) and when nested: nothing to do."""
+    if getattr(_aside, "depth", 0):
+        _aside.depth += 1
+        widened = False
+    else:
+        try:
+            anyio.from_thread.run_sync(_widen, 1)
+            widened = True
+        except anyio.NoEventLoopError:
+            widened = False
+        _aside.depth = 1
+    try:
+        yield
+    finally:
+        _aside.depth -= 1
+        if widened:
+            anyio.from_thread.run_sync(_widen, -1)
+
+
+def _widen(by: int) -> None:
+    """In the event loop: the thread pool ``by`` threads wider."""
+    anyio.to_thread.current_default_thread_limiter().total_tokens += by
 
 
 class ComputeSlots:
@@ -63,6 +104,18 @@ class ComputeSlots:
         if getattr(self._local, "held", False):
             yield
             return
+        with stepped_aside():
+            self._take(who)
+            self._local.held = True
+            try:
+                yield
+            finally:
+                self._local.held = False
+                with self._free:
+                    self._running[who] -= 1
+                    self._free.notify_all()
+
+    def _take(self, who: str | None) -> None:
         limits = self.limits
         deadline = time.monotonic() + limits.wait_seconds
         with self._free:
@@ -76,14 +129,6 @@ class ComputeSlots:
                                   headers={"Retry-After": str(limits.retry_after)})
                 self._free.wait(left)
             self._running[who] += 1
-        self._local.held = True
-        try:
-            yield
-        finally:
-            self._local.held = False
-            with self._free:
-                self._running[who] -= 1
-                self._free.notify_all()
 
 
 def _one_generation(method):
@@ -182,7 +227,8 @@ class Services:
                         return value
                     if flight is None:
                         return self._fill(key, fn, args)
-            flight.wait()  # another thread computes it: then look again
+            with stepped_aside():
+                flight.wait()  # another thread computes it: then look again
 
     def _lookup(self, key: tuple, claim: bool = False) -> tuple[object, threading.Event | None]:
         """(value or _MISSING, the flight computing it or None); ``claim``: start a flight for

@@ -169,9 +169,11 @@ def blocking_app(web_store, tmp_path):
     def slow_route(request: Request, user=Depends(current_user)):
         return {"value": request.app.state.services.memoized("slow", slow)}
 
+    # two request threads run at a time: alice's and carol's waits must step aside for bob's
     services = app.state.services
-    services.slots = ComputeSlots(ComputeLimits(per_user=1, total=4, wait_seconds=0.5,
-                                                retry_after=7))
+    services.LIMITS = ComputeLimits(per_user=1, total=4, wait_seconds=0.5, retry_after=7,
+                                    running=2)
+    services.slots = ComputeSlots(services.LIMITS)
     yield app
     app.state.release.set()
 
