@@ -6,9 +6,10 @@ as known on 30.11.2020 (rows recorded later left out: latest month 2020-10); `am
 uvicorn process) runs on loopback with 21 logged-in users.
 
 1. For SECONDS s, 20 page users loop over the overview `/`, the Kennzahl page `/kennzahl/K2` and
-   the person list of the whole Jobcenter (`/api/v1/persons`); 1 user sends uncached requests
-   (`/api/v1/indicators` with an `as_of` date that changes every request). Prints p50/p95/max
-   per page and over all pages (goal p95 < 300 ms), and the uncached user's answers per second.
+   the person list of the whole Jobcenter (`/api/v1/persons`); then again, beside 1 user who
+   sends uncached requests (`/api/v1/indicators` with an `as_of` date that changes every
+   request). Prints p50/p95/max per page and over all pages (goal p95 < 300 ms), and the
+   uncached user's answers per second.
 2. The 20 users loop over the same pages and `/datenstand` while `amip import` adds the full
    extract (a new month, 2020-11). Every response is classified by what it shows (Berichtsmonat,
    Datenstand, imports, the K2 value, the person list's month and total): it must equal what the
@@ -187,24 +188,27 @@ def main() -> None:
             print(f"latest month {month}, Datenstand {data_date}; first views: "
                   f"{time.perf_counter() - t:.2f} s")
 
-        # -- 1. page users and one user sending uncached requests ----------------------------
-        out = {p: {"lat": [], "errors": 0} for p in paths}
-        uncached = {"lat": [], "codes": {}}
-        end = time.perf_counter() + SECONDS
+        # -- 1. page users, alone and beside one user sending uncached requests ---------------
+        for with_uncached in (False, True):
+            out = {p: {"lat": [], "errors": 0} for p in paths}
+            uncached = {"lat": [], "codes": {}}
+            end = time.perf_counter() + SECONDS
 
-        def over() -> bool:
-            return time.perf_counter() >= end
+            def over() -> bool:
+                return time.perf_counter() >= end
 
-        async def phase1():
-            await asyncio.gather(
-                *(page_user(base, cookies[f"page{k}"], paths, over, out, k)
-                  for k in range(PAGE_USERS)),
-                uncached_user(base, cookies["uncached"], month, data_date, over, uncached))
+            async def phase1():
+                await asyncio.gather(
+                    *(page_user(base, cookies[f"page{k}"], paths, over, out, k)
+                      for k in range(PAGE_USERS)),
+                    *([uncached_user(base, cookies["uncached"], month, data_date, over,
+                                     uncached)] if with_uncached else []))
 
-        asyncio.run(phase1())
-        print(f"\nmachine: {os.cpu_count()} cores; {PAGE_USERS} page users + 1 uncached user, "
-              f"{SECONDS:.0f} s, 1 uvicorn process, loopback")
-        table(out)
+            asyncio.run(phase1())
+            print(f"\nmachine: {os.cpu_count()} cores; {PAGE_USERS} page users"
+                  f"{' + 1 uncached user' if with_uncached else ''}, {SECONDS:.0f} s, "
+                  f"1 uvicorn process, loopback")
+            table(out)
         lat = uncached["lat"]
         print(f"uncached user: {len(lat)} answers ({uncached['codes']}), "
               f"{len(lat) / SECONDS:.2f} per second, p50 {statistics.median(lat):.2f} s, "
