@@ -37,5 +37,5 @@ def main() -> None:
     try:
         cli()
     except StoreLocked as e:  # any command: another process is writing the store (an import)
-        click.echo(f"Error: {e}; try again when it has finished.", err=True)
+        click.echo(f"Fehler: {e}; bitte nach dessen Ende erneut versuchen.", err=True)
         sys.exit(2)

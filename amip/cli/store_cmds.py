@@ -27,36 +27,42 @@ store_option = click.option(
     help="DuckDB file of the store.")
 
 
+def say(console: Console, text: str, style: str | None = None) -> None:
+    """One message as it is: no markup read from it (file names, values), and never wrapped,
+    so that output to a file keeps one line per message."""
+    console.print(text, style=style, markup=False, highlight=False, soft_wrap=True)
+
+
 def print_errors(e: ExtractInvalid, limit: int) -> None:
-    err.print(f"[bold red]Extract {e.source} is invalid: {len(e.errors)} error(s). "
-              "Nothing was imported.[/]")
+    say(err, str(e).split("\n", 1)[0], "bold red")
     for error in e.errors[:limit]:
-        err.print(f"  {error}", markup=False, highlight=False)
+        say(err, f"  {error}")
     if len(e.errors) > limit:
-        err.print(f"  ... and {len(e.errors) - limit} more (use --all-errors)")
+        say(err, f"  … und {i18n.num(len(e.errors) - limit)} weitere (alle mit --all-errors)")
 
 
 @click.command("validate")
 @click.argument("directory", type=click.Path(file_okay=False))
-@click.option("--all-errors", is_flag=True, help="List every error, not only the first 50.")
+@click.option("--all-errors", is_flag=True, help="Alle Fehler auflisten, nicht nur die ersten 50.")
 def validate_cmd(directory: str, all_errors: bool) -> None:
-    """Check an extract folder without importing it."""
+    """Einen Auszug prüfen, ohne ihn zu importieren (schreibt nichts)."""
     raw = read_extract(directory)
     errors = validate_extract(raw)
     if errors:
         print_errors(ExtractInvalid(errors, directory), sys.maxsize if all_errors else 50)
         sys.exit(2)
     rows = sum(t.num_rows for t in raw.tables.values())
-    console.print(f"Extract {directory} is valid: {len(raw.tables)} tables, {i18n.num(rows)} rows.")
+    say(console, f"Auszug {directory} ist gültig: {len(raw.tables)} Tabellen, "
+                 f"{i18n.num(rows)} Zeilen.")
 
 
 @click.command("import")
 @click.argument("directory", type=click.Path(file_okay=False))
 @store_option
-@click.option("--all-errors", is_flag=True, help="List every error, not only the first 50.")
+@click.option("--all-errors", is_flag=True, help="Alle Fehler auflisten, nicht nur die ersten 50.")
 def import_cmd(directory: str, store_path: str, all_errors: bool) -> None:
-    """Import an extract folder into the store (all or nothing; never overwrites). Into a copy
-    that then replaces the store file, so `amip serve` can keep running."""
+    """Einen Auszug in den Datenbestand importieren (ganz oder gar nicht; überschreibt nichts).
+    In eine Kopie, die dann die Datei ersetzt: `amip serve` kann weiterlaufen."""
     with Progress(TextColumn("{task.description:<28}"), BarColumn(), TimeElapsedColumn(),
                   console=err, transient=True) as bar:
         task = bar.add_task("read", total=1)
@@ -75,17 +81,17 @@ def import_cmd(directory: str, store_path: str, all_errors: bool) -> None:
             sys.exit(2)
         except StoreLocked as e:
             bar.stop()
-            err.print(str(e), style="red", markup=False, highlight=False)
+            say(err, str(e), "red")
             sys.exit(2)
     for warning in result.warnings:
-        err.print(f"[yellow]Hinweis:[/] {warning}", highlight=False)
+        say(err, f"Hinweis: {warning}", "yellow")
     if result.already_imported_as is not None:
-        console.print(f"Extract {directory} was already imported (import #{result.already_imported_as}); "
-                      "nothing changed.")
+        say(console, f"Auszug {directory} wurde schon importiert (Import Nr. "
+                     f"{result.already_imported_as}); nichts wurde geändert.")
         return
-    console.print(f"Import #{result.import_id} into {store_path}: "
-                  f"{i18n.num(result.total_added)} new rows "
-                  f"({i18n.num(sum(result.rows_in_files.values()))} rows in the extract).")
+    say(console, f"Import Nr. {result.import_id} in {store_path}: "
+                 f"{i18n.num(result.total_added)} neue Zeilen "
+                 f"({i18n.num(sum(result.rows_in_files.values()))} Zeilen im Auszug).")
 
 
 @click.command("imports")
@@ -117,7 +123,8 @@ def overview_cmd(store_path: str) -> None:
     from amip.engine.overview import data_date, overview
 
     if not Path(store_path).exists():
-        err.print(f"[red]Store {store_path} not found: import an extract first (amip import DIR).[/]")
+        say(err, f"Datenbestand {store_path} nicht gefunden: zuerst einen Auszug importieren "
+                 f"(amip import VERZEICHNIS --store {store_path}).", "red")
         sys.exit(2)
     with Store.open(store_path, read_only=True) as store:
         db = store.view()

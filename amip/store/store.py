@@ -20,7 +20,7 @@ import duckdb
 import pyarrow as pa
 
 from amip import __version__
-from amip.extract.errors import ExtractError, ExtractInvalid
+from amip.extract.errors import ExtractError, ExtractInvalid, excerpt
 from amip.extract.reader import RawExtract, RawTable, as_text, read_extract
 from amip.extract.schema import TABLES
 from amip.extract.validate import validate
@@ -75,14 +75,15 @@ class Store:
         path = str(path)
         new = not Path(path).exists()
         if read_only and new:
-            raise FileNotFoundError(f"store {path} not found: import an extract first "
-                                    f"(amip import DIR --store {path})")
+            raise FileNotFoundError(f"Datenbestand {path} nicht gefunden: zuerst einen Auszug "
+                                    f"importieren (amip import VERZEICHNIS --store {path})")
         try:
             con = duckdb.connect(path, read_only=read_only,
                                  config={"threads": threads} if threads else {})
         except duckdb.IOException as e:
             if "lock" in str(e).lower():
-                raise StoreLocked(f"store {path} is in use by another amip process") from e
+                raise StoreLocked(f"Datenbestand {path} wird gerade von einem anderen "
+                                  f"amip-Vorgang geschrieben") from e
             raise
         if new:
             os.chmod(path, PRIVATE)
@@ -144,18 +145,18 @@ class Store:
         for name, table in TABLES.items():
             if table.required and name not in raw.tables:
                 raw.errors.append(ExtractError(name, None, None, None,
-                                               f"required table {name} is missing"))
+                                               f"Pflichttabelle {name} fehlt"))
         return self._import(raw, progress)
 
     def _import(self, raw: RawExtract, progress: Progress | None) -> ImportResult:
         step = progress or (lambda *_: None)
         result = ImportResult(None, raw.source, raw.fingerprint,
                               {n: t.num_rows for n, t in raw.tables.items()})
-        result.warnings += [f"file {f} is not part of the extract format and was ignored"
+        result.warnings += [f"Datei {excerpt(f)!r} gehört nicht zum Auszugsformat und wurde übergangen"
                             for f in raw.ignored_files]
         for rt in raw.tables.values():
             extra = set(rt.columns) - set(TABLES[rt.name].column_names)
-            result.warnings += [f"{rt.file}: column {c} is not part of the format and was ignored"
+            result.warnings += [f"{rt.file}: Spalte {excerpt(c)!r} gehört nicht zum Format und wurde übergangen"
                                 for c in sorted(extra)]
         if not raw.errors:
             previous = self.con.execute(
@@ -215,8 +216,9 @@ class Store:
             for line, import_id in rows:
                 errors.append(ExtractError(
                     raw.tables[name].file, int(line), table.key[0], None,
-                    f"a row with the same key and recorded_on but other values is already in the "
-                    f"store (import #{import_id}); a correction needs a later recorded_on"))
+                    f"eine Zeile mit demselben Schlüssel und recorded_on, aber anderen Werten ist "
+                    f"schon im Datenbestand (Import Nr. {import_id}); eine Korrektur braucht ein "
+                    f"späteres recorded_on"))
         return errors
 
     def _commit(self, raw: RawExtract, staged: dict[str, str], result: ImportResult,

@@ -362,7 +362,9 @@ def test_a_parquet_column_name_with_sql_runs_no_sql(tmp_path, monkeypatch):
 
     with Store.open(store_path) as store:
         imported = store.import_extract(folder)
-    assert [w for w in imported.warnings if "persons.parquet" in w and evil in w]
+    # the ignored column is named in the warning, cut short (an attacker's name can be long)
+    assert [w for w in imported.warnings if "persons.parquet" in w and evil[:30] in w
+            and evil not in w]
     after = store_state(store_path)
     assert after.keys() == before.keys()
     assert {t: n for t, n in after.items() if t in TABLES} == \

@@ -339,8 +339,8 @@ def test_conflict_with_stored_row_is_an_error(extract, tmp_path):
         store.import_extract(changed)
     assert caught.value.errors == [ExtractError(
         "elb_spells.csv", 2, "person_id", None,
-        "a row with the same key and recorded_on but other values is already in the store "
-        "(import #1); a correction needs a later recorded_on")]
+        "eine Zeile mit demselben Schlüssel und recorded_on, aber anderen Werten ist schon im "
+        "Datenbestand (Import Nr. 1); eine Korrektur braucht ein späteres recorded_on")]
 
 
 def test_unknown_files_and_columns_are_warnings(extract, tmp_path):
@@ -352,6 +352,6 @@ def test_unknown_files_and_columns_are_warnings(extract, tmp_path):
     (path / "notes.txt").write_text("hello")
     result = Store.memory().import_extract(path)
     assert result.warnings == [
-        "file notes.txt is not part of the extract format and was ignored",
-        "persons.csv: column shoe_size is not part of the format and was ignored",
+        "Datei 'notes.txt' gehört nicht zum Auszugsformat und wurde übergangen",
+        "persons.csv: Spalte 'shoe_size' gehört nicht zum Format und wurde übergangen",
     ]

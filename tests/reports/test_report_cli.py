@@ -125,7 +125,7 @@ def test_a_store_being_written_is_a_clear_error(store_file, tmp_path):
                      ["indicators", "--month", "2020-06"]):
             r = amip(*args, "--store", str(locked))
             assert r.returncode == 2, r.stderr
-            assert "is in use by another amip process" in r.stderr
+            assert "von einem anderen amip-Vorgang geschrieben" in r.stderr
             assert "Traceback" not in r.stderr
     finally:
         holder.kill()

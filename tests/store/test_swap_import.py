@@ -73,7 +73,7 @@ def test_import_while_a_reader_holds_the_store(tmp_path, extract):
     with Store.open(store, read_only=True) as reader:
         done = amip("import", str(extract({"elb_spells": LATER_ELB})), "--store", str(store))
         assert done.returncode == 0, done.stderr
-        assert "Import #2" in done.stdout
+        assert "Import Nr. 2" in done.stdout
         assert len(reader.imports()) == 1 and reader.row_counts()["elb_spells"] == 3
     assert imports_in(store) == 2
     assert not list(tmp_path.glob(".amip.duckdb.import-*"))
@@ -87,7 +87,7 @@ def test_an_invalid_or_repeated_extract_leaves_the_file_byte_identical(tmp_path,
     bad = extract(edit("persons", "p1,m,1980-01-01", "p1,q,1980-01-01"))
     assert amip("import", str(bad), "--store", str(store)).returncode == 2
     again = amip("import", str(first), "--store", str(store))
-    assert again.returncode == 0 and "already imported" in again.stdout
+    assert again.returncode == 0 and "schon importiert" in again.stdout
     assert (sha256(store), store.stat().st_ino) == before  # not even replaced by a copy
 
 
@@ -112,7 +112,7 @@ def test_a_second_import_at_the_same_time_is_refused(tmp_path, extract):
     finally:
         first.send_signal(signal.SIGCONT)
     out, _ = first.communicate(timeout=120)
-    assert first.returncode == 0 and "Import #2" in out
+    assert first.returncode == 0 and "Import Nr. 2" in out
     assert imports_in(store) == 2
 
 
