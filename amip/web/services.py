@@ -113,6 +113,8 @@ class ComputeSlots:
                 self._local.held = False
                 with self._free:
                     self._running[who] -= 1
+                    if not self._running[who]:
+                        del self._running[who]  # one key per user seen would pile up
                     self._free.notify_all()
 
     def _take(self, who: str | None) -> None:
