@@ -16,12 +16,11 @@ from amip import i18n
 from amip.catalogue import load
 from amip.cli.store_cmds import print_errors
 from amip.engine.calendar import month_start, parse_month
-from amip.engine.indicators import Record, UnknownUnit, compute
+from amip.engine.indicators import JSON_KEYS, Record, UnknownUnit, compute
 from amip.engine.overview import last_benefit_month
 from amip.extract.errors import ExtractInvalid
 from amip.store import Store
 
-JSON_KEYS = ("code", "month", "jobcenter_id", "sex", "numerator", "denominator", "value")
 SEX_LABELS = {"all": "Insgesamt", "m": "Männer", "w": "Frauen"}
 
 

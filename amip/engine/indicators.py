@@ -21,6 +21,10 @@ from amip.engine.facts import Facts
 from amip.engine.measures import JFW_FORMS, LOOKBACK, SEXES, facts_needed, lookahead, measure, roll_up
 
 
+#: the keys of a record as JSON (CLI `--format json` and the API): one list for both shells
+JSON_KEYS = ("code", "month", "jobcenter_id", "sex", "numerator", "denominator", "value")
+
+
 @dataclass(frozen=True)
 class Record:
     code: str

@@ -17,7 +17,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from amip import __version__
-from amip.cli.indicators_cmd import JSON_KEYS
+from amip.engine.indicators import JSON_KEYS
 from amip.engine.calendar import format_month, parse_month, stichtag
 from amip.engine.indicators import UnknownUnit
 from amip.web.auth import client_address, current_user, require_audit, require_persons

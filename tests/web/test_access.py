@@ -7,7 +7,7 @@ import sqlite3
 import pytest
 from fastapi.testclient import TestClient
 
-from amip.cli.indicators_cmd import JSON_KEYS
+from amip.engine.indicators import JSON_KEYS
 from amip.reports.disclosure import DEFAULT_RULE, protect_records
 from tests.web.conftest import CASEWORKER, OTHER_TEAM, TEAM, form_token, login
 
