@@ -29,7 +29,7 @@ from itsdangerous import BadData, URLSafeTimedSerializer
 from starlette.concurrency import run_in_threadpool
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware as ProxyHeaders  # noqa: F401
 
-from amip.engine.indicators import UnknownUnit, unit_scope
+from amip.engine.indicators import UnknownUnit
 from amip.i18n import LOCALE
 from amip.web.problems import Problem
 from amip.web.users import LockedOut, User, UserStore
@@ -137,7 +137,7 @@ def require_persons(request: Request, user: User, unit_id: str,
     details (audited with outcome ``denied``). 404 for an unknown unit."""
     services = request.app.state.services
     try:
-        jc, scope = services.query(unit_scope, unit_id)
+        jc, scope = services.unit_scope(unit_id)
     except UnknownUnit as e:
         raise Problem(404, str(e), title="Unknown unit") from None
     rights = user.rights
@@ -146,7 +146,7 @@ def require_persons(request: Request, user: User, unit_id: str,
         allowed = True
     elif rights.persons in ("team", "caseload") and user.unit_id:
         try:
-            own_jc, own = services.query(unit_scope, user.unit_id)
+            own_jc, own = services.unit_scope(user.unit_id)
         except UnknownUnit:
             own_jc, own = None, set()
         # a unit above the teams (stored before units were checked) gives no persons

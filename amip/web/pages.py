@@ -301,8 +301,11 @@ def indicator(request: Request, code: str, monat: str | None = None, einheit: st
         forecast_rows = [{"monat": month_start(parse_month(p.month)), "wert": p.value,
                           "untere": p.lower, "obere": p.upper}
                          for p in fc.points if parse_month(p.month) > m and p.value is not None]
-    chart = chart_json(line_series(actual, forecast=forecast_rows or None, kind="pct",
-                                   width=460, height=220)) if actual else None
+    # Altair builds the spec in ≈ 85 ms: once per data state and view
+    chart = _cached(services, "indicator_chart", (code, m, unit_id, geschlecht, hide),
+                    lambda: chart_json(line_series(actual, forecast=forecast_rows or None,
+                                                   kind="pct", width=460, height=220))
+                    if actual else None)
     current = by.get((format_month(m), geschlecht))
     return _render(
         request, "indicator.html.j2", user, active="uebersicht", ind=ind, code=code, month=m,
