@@ -19,7 +19,8 @@ uvicorn process) runs on loopback with 21 logged-in users.
 
 Run: .venv/bin/python bench/bench_concurrency.py
      AMIP_BENCH_CODE=/tmp/base (a `git worktree` of an earlier commit) runs the server and the
-     import with that code, for a comparison.
+     import with that code, for a comparison; AMIP_BENCH_SERVE_ARGS="--query-processes 0" adds
+     options to `amip serve` (e.g. computations in the server process, as before).
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ PAGE_USERS, SECONDS = 20, 30.0
 CUT = dt.date(2020, 11, 30)  # the earlier extract: what was recorded up to this day
 CODE = os.environ.get("AMIP_BENCH_CODE") or str(Path(__file__).parents[1])
 ENV = {**os.environ, "PYTHONPATH": CODE}
+SERVE_ARGS = os.environ.get("AMIP_BENCH_SERVE_ARGS", "").split()
 AMIP = [sys.executable, "-m", "amip.cli"]
 ADD_USERS = ("import json, sys, amip; from amip.web.settings import Settings; "
              "from amip.web.users import UserStore; "
@@ -165,7 +167,8 @@ def main() -> None:
         port = free_port()
         base = f"http://127.0.0.1:{port}"
         server = subprocess.Popen(AMIP + ["serve", "--store", store, "--users-db", users_db,
-                                          "--port", str(port), "--insecure-cookies"],
+                                          "--port", str(port), "--insecure-cookies",
+                                          *SERVE_ARGS],
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                   env=ENV, cwd=CODE)
         with httpx.Client(base_url=base, timeout=60) as c:

@@ -34,14 +34,18 @@ def _settings(store: str | None, users_db: str | None = None, **kw) -> Settings:
 @click.option("--trusted-proxy", "trusted_proxies", multiple=True, metavar="IP/CIDR",
               help="A TLS proxy whose X-Forwarded-For/-Proto headers give the client address "
                    "(repeatable; default: $AMIP_TRUSTED_PROXIES, else none).")
-def serve_cmd(store, pg_url, users_db, host, port, insecure_cookies, trusted_proxies) -> None:
+@click.option("--query-processes", type=click.IntRange(0, 64),
+              default=max(0, (os.cpu_count() or 1) - 1), show_default="cores − 1",
+              help="Helper processes for uncached computations (0: in the server process).")
+def serve_cmd(store, pg_url, users_db, host, port, insecure_cookies, trusted_proxies,
+              query_processes) -> None:
     """Start the web app (German UI) and the REST API (/api/v1)."""
     import uvicorn
 
     from amip.web.app import create_app
 
     settings = _settings(store, users_db, postgres_url=pg_url,
-                         secure_cookies=not insecure_cookies,
+                         secure_cookies=not insecure_cookies, query_processes=query_processes,
                          **({"trusted_proxies": list(trusted_proxies)} if trusted_proxies else {}))
     if not pg_url and not Path(settings.store).exists():
         raise click.UsageError(f"store {settings.store} not found: import an extract first")

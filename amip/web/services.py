@@ -9,7 +9,9 @@ Readers run concurrently: each request pins one generation of the store file fro
 (:class:`OneGeneration`, :mod:`amip.store.generations`) and each thread queries through its own
 cursor, so an import that replaces the file (``amip import`` while the server runs) never shows
 a request a mix of two states. Uncached computations are bounded per user and in total
-(:class:`ComputeLimits`): one user's slow requests cannot starve the others.
+(:class:`ComputeLimits`): one user's slow requests cannot starve the others. With
+``Settings.query_processes`` they run in helper processes (:mod:`amip.store.remote`), so their
+Python does not slow down the pages that the cache answers.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from amip.engine.calendar import month_index, parse_month
 from amip.engine.overview import latest_complete_month
 from amip.reports.disclosure import protect_records
 from amip.store.generations import PostgresSource, StoreFile
+from amip.store.remote import QueryProcesses, Stale
 from amip.web.problems import Problem
 from amip.web.settings import Settings
 
@@ -151,11 +154,14 @@ class Services:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        self._remote = None
         if settings.postgres_url:
             self._source = PostgresSource(settings.postgres_url, settings.postgres_schema,
                                           self.STATE_TTL)
         else:
             self._source = StoreFile(settings.store, self.STATE_TTL, self._warm_generation)
+            if settings.query_processes:
+                self._remote = QueryProcesses(settings.query_processes)
         self._generation: ContextVar = ContextVar(f"amip-generation-{id(self)}", default=None)
         self._who: ContextVar[Callable[[], str | None]] = ContextVar(
             f"amip-requester-{id(self)}", default=lambda: None)
@@ -168,6 +174,8 @@ class Services:
 
     def close(self) -> None:
         self.closed = True
+        if self._remote is not None:
+            self._remote.close()
         self._source.close()
 
     # -- generations ----------------------------------------------------------------------------
@@ -269,7 +277,7 @@ class Services:
         return self.memoized("data_date", self._data_date)
 
     def _data_date(self) -> dt.date | None:
-        return self.query(lambda view: view.latest_recorded_on(("elb_spells",)))
+        return self._query_at(None, lambda view: view.latest_recorded_on(("elb_spells",)))
 
     # -- measures -------------------------------------------------------------------------------
 
@@ -283,7 +291,7 @@ class Services:
 
     def _compute(self, months, jobcenter_id, unit_id, as_of, published, rules, jfw):
         return self._query_at(as_of, compute, list(months), jobcenter_id, unit_id, published,
-                              rules, jfw)
+                              rules, jfw, remote=True)
 
     # -- disclosure control -----------------------------------------------------------------------
 
@@ -316,7 +324,7 @@ class Services:
             ids = [u["unit_id"] for u in units
                    if u["jobcenter_id"] == jc and u["level"] != "jobcenter"]
             records = self._query_at(as_of, compute, list(months), jc, None, published, rules,
-                                     jfw, unit_ids=ids or None, include_total=True)
+                                     jfw, unit_ids=ids or None, include_total=True, remote=True)
             rows += [r.as_json(with_unit=True) for r in records]
         return {(r["code"], r["month"], r["jobcenter_id"], r["unit_id"], r["sex"], r["basis"]): r
                 for r in protect_records(rows, units)}
@@ -391,7 +399,7 @@ class Services:
         return copy.deepcopy(self.memoized("table", self._table, name))
 
     def _table(self, name: str) -> list[dict]:
-        return self.query(lambda view: view.table(name).to_pyarrow().to_pylist())
+        return self._query_at(None, lambda view: view.table(name).to_pyarrow().to_pylist())
 
     def imports(self) -> list[dict]:
         return copy.deepcopy(self.memoized("imports", self._imports))
@@ -414,15 +422,22 @@ class Services:
         return load()
 
     def query(self, fn, *args, **kwargs):
-        """``fn(view, *args, **kwargs)`` on the generation of the store this request reads,
-        through this thread's own cursor (for person-level queries and the computations)."""
-        return self._query_at(None, fn, *args, **kwargs)
+        """``fn(view, *args, **kwargs)`` on the generation of the store this request reads (for
+        person-level queries and the computations): in a helper process when there are any, so
+        ``fn`` must be a module-level function with a picklable result."""
+        return self._query_at(None, fn, *args, remote=True, **kwargs)
 
     @_one_generation
-    def _query_at(self, as_of: dt.date | None, fn, *args, **kwargs):
+    def _query_at(self, as_of: dt.date | None, fn, *args, remote: bool = False, **kwargs):
         """``fn`` on the view as known on ``as_of`` (None: the thread's view itself, with its
-        table cache)."""
+        table cache); ``remote``: in a helper process if there are any and it can read this
+        generation (not while a new store file is warmed: it reads the new one)."""
         gen = self._generation.get()
+        if remote and self._remote is not None:
+            try:
+                return self._remote.run(gen, as_of, fn, *args, **kwargs)
+            except Stale:
+                pass
         with gen.serial():
             view = gen.view()
             return fn(view.at(as_of) if as_of is not None else view, *args, **kwargs)

@@ -77,6 +77,9 @@ class Settings:
     #: addresses or networks (CIDR) of TLS proxies whose X-Forwarded-For/-Proto are believed
     trusted_proxies: list[str] = field(default_factory=lambda: os.environ.get(
         "AMIP_TRUSTED_PROXIES", "").replace(",", " ").split())
+    #: helper processes for uncached computations (:mod:`amip.store.remote`; DuckDB store
+    #: only); 0: in the server process. ``amip serve`` starts one per core but one.
+    query_processes: int = 0
     login_attempts: int = 5  # wrong passwords per user and address (or known device) ...
     lockout_seconds: int = 300  # ... within this time, then a lockout until it has passed
     account_attempts: int = 10  # wrong passwords per user from all unknown devices per hour, ...
