@@ -118,8 +118,8 @@ def monthly_cmd(month, public, store_path, jobcenter_id, as_of, out_dir, formats
     # two share the cores between their DuckDB threads (on two cores: 0.2 s faster than both
     # using both)
     threads = max(1, background.cores() // 2) if background.fork_is_safe() else None
-    forecasts = background.start(forecasts_from_store, store_path, month, jobcenter_id,
-                                 threads, as_of)
+    forecasts = None if public else background.start(  # the published version has none
+        forecasts_from_store, store_path, month, jobcenter_id, threads, as_of)
     renderer = _renderer(formats)
     with _open(store_path, threads) as store:
         view = store.view(as_of)
@@ -128,7 +128,8 @@ def monthly_cmd(month, public, store_path, jobcenter_id, as_of, out_dir, formats
             month = report_month(view, month)  # the forecast child works it out alike
             stem = f"monatsbericht-{format_month(month)}-{jc}"
             _refuse_earlier(out_dir, stem, formats, overwrite)
-            report = monthly(view, month, jc, public=public, forecasts=forecasts.result)
+            report = monthly(view, month, jc, public=public,
+                             forecasts=forecasts.result if forecasts else None)
         except ValueError as e:
             raise click.UsageError(str(e)) from None
     _write(report, out_dir, stem, formats, overwrite, start, renderer)

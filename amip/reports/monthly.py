@@ -33,6 +33,9 @@ TITLE_LABELS = {"egl": "Eingliederungsleistungen (EGL)", "vk": "Verwaltungskoste
 NO_TARGETS = ("Für dieses Jahr sind noch keine Zielwerte erfasst: die Ampel (Ist gegen "
               "Zielpfad) erscheint, sobald die Zielplanung in amip geführt wird.")
 
+NO_PUBLIC_FORECASTS = ("Prognosen sind in der veröffentlichten Fassung nicht enthalten (wie im "
+                       "Dashboard für Rollen mit Geheimhaltung kleiner Werte).")
+
 
 #: the Monatsbericht's forecasts: the Integrationsquote K2 with its Jahresfortschrittswert, from
 #: five years of monthly history with 500 paths, enough for an 80 % interval and quick to fit.
@@ -76,7 +79,9 @@ def monthly(db, month: int | None, jobcenter_id: str | None = None, public: bool
             forecasts: Callable[[], dict[str, Forecast]] | None = None) -> Report:
     """Build the Monatsbericht for month index ``month`` (None: :func:`report_month`).
     ``forecasts`` (e.g. ``amip.background.start(forecasts_from_store, …).result``) gives the
-    forecasts computed elsewhere; without it :func:`kennzahl_forecasts` runs here."""
+    forecasts computed elsewhere; without it :func:`kennzahl_forecasts` runs here. The published
+    version (``public``) has no forecasts, as the dashboard shows none to roles under disclosure
+    control."""
     cat = load()
     month = report_month(db, month)
     jc = report_jobcenter(db, jobcenter_id)
@@ -130,8 +135,11 @@ def monthly(db, month: int | None, jobcenter_id: str | None = None, public: bool
             for i, u in enumerate(standorte, start=1)],
             placeholder="" if standorte else "Im Datenbestand sind keine Standorte angelegt."),
     ]
-    results = forecasts() if forecasts else kennzahl_forecasts(db, month, jc_id)
-    sections[2] = _forecast_section(results, history, label, source)
+    if public:  # as on the dashboard: roles under disclosure control see no forecasts
+        sections[2] = Section("3", "Prognose", placeholder=NO_PUBLIC_FORECASTS)
+    else:
+        results = forecasts() if forecasts else kennzahl_forecasts(db, month, jc_id)
+        sections[2] = _forecast_section(results, history, label, source)
     return Report("monthly", f"Monatsbericht {label}",
                   "Kennzahlen, Jahresfortschritt, Budget und Datenqualität", jc_id, name,
                   t, data_date, sections, public=public, definitions=_definitions(cat))
