@@ -19,6 +19,7 @@ from amip import i18n
 from amip.catalogue import load
 from amip.engine.calendar import format_month, month_end, month_start, parse_month, stichtag
 from amip.engine.indicators import compute, published_as_of
+from amip.engine.measures import JFW_FORMS
 from amip.reports.charts import grouped_bars, line_series, spec_of
 from amip.reports.disclosure import DEFAULT_RULE, SUPPRESSED
 from amip.reports.figures import GROUP_LABELS
@@ -64,11 +65,12 @@ def _discloses(user) -> bool:
         return True
 
 
-def _rows(services, records, hide: bool) -> list[dict]:
+def _rows(services, records, hide: bool, jfw: bool = False) -> list[dict]:
     """The engine's records as dicts; for roles under disclosure control small counts and what
-    would reveal them are hidden exactly as in the API (``suppressed``, Services.disclosed)."""
+    would reveal them are hidden exactly as in the API (``suppressed``, Services.disclosed).
+    ``jfw``: the records are Jahresfortschrittswerte."""
     if hide:
-        rows = services.disclosed(records)
+        rows = services.disclosed(records, jfw=jfw)
     else:
         rows = [r.as_json(with_unit=True) for r in records]
     for r in rows:
@@ -193,21 +195,46 @@ def _value_kind(ind) -> str:
 
 
 @router.get("/", response_class=HTMLResponse)
-def overview(request: Request, user=Depends(page_user)):
+def overview(request: Request, month: str | None = None, monat: str | None = None,
+             user=Depends(page_user)):
+    """The 15 measures for a Berichtsmonat (``?month=YYYY-MM``, default the latest)."""
     services = _services(request)
-    m = _latest(services)
-    rows = services.memoized("overview_rows", _overview_rows, services, m, _discloses(user))
-    return _render(request, "overview.html.j2", user, active="uebersicht", rows=rows, month=m,
-                   final=_is_final(m, services.data_date()), signed_pp=signed_pp,
-                   jobcenter=(services.table("jobcenters") or [{}])[0])
+    return _render(request, "overview.html.j2", user, active="uebersicht",
+                   **overview_view(services, user, month or monat))
+
+
+def overview_view(services, user, monat: str | None) -> dict:
+    """What the overview shows (also its Excel download): the rows of the Berichtsmonat."""
+    m = _month_arg(services, monat)
+    latest = _latest(services)
+    hide = _discloses(user)
+    rows = services.memoized("overview_rows", _overview_rows, services, m, hide)
+    return dict(rows=rows, month=m, latest=latest, month_choices=month_choices(latest),
+                final=_is_final(m, services.data_date()), signed_pp=signed_pp, hide=hide,
+                jobcenter=(services.table("jobcenters") or [{}])[0])
+
+
+def month_choices(latest: int) -> list[int]:
+    """The Berichtsmonate a selector offers: the latest and the 60 before it."""
+    return list(range(latest, max(latest - 60, 0), -1))
+
+
+def _jfw_values(services, months: tuple[int, ...], hide: bool,
+                unit_id: str | None = None) -> dict[tuple[str, str, str], object]:
+    """(code, YYYY-MM, sex) → the Jahresfortschrittswert of the quotas that have one (the
+    engine's ``jfw`` basis), under the role's disclosure control."""
+    records = services.indicators(months, unit_id=unit_id, jfw=True)
+    return {(r["code"], r["month"], r["sex"]): r["value"]
+            for r in _rows(services, records, hide, jfw=True)}
 
 
 def _overview_rows(services, m: int, hide: bool) -> list[dict]:
-    """The overview's rows: value, Vorjahr, change and a sparkline of 13 months per measure
-    (memoized per data state: the same for every request until the next import)."""
+    """The overview's rows: value, Jahresfortschrittswert, Vorjahr, change and a sparkline of
+    13 months per measure (memoized per data state and month)."""
     months = tuple(range(m - 12, m + 1))
     by = {(r["code"], r["month"]): r for r in _rows(services, services.indicators(months), hide)
           if r["sex"] == "all"}
+    jfw = _jfw_values(services, (m,), hide)
     rows = []
     for code, ind in load().indicators.items():
         now, before = by.get((code, format_month(m))), by.get((code, format_month(m - 12)))
@@ -216,6 +243,7 @@ def _overview_rows(services, m: int, hide: bool) -> list[dict]:
         numeric = isinstance(value, float) and isinstance(prev, float)
         rows.append({
             "code": code, "ind": ind, "value": value, "prev": prev,
+            "has_jfw": ind.form in JFW_FORMS, "jfw": jfw.get((code, format_month(m), "all")),
             "change": value - prev if numeric else None,
             "spark": sparkline([(format_month(k), by[(code, format_month(k))]["value"])
                                 for k in months if (code, format_month(k)) in by]),
@@ -251,6 +279,13 @@ def _unit_records(services, code: str, months: tuple[int, ...], unit_ids: tuple[
 def indicator(request: Request, code: str, monat: str | None = None, einheit: str | None = None,
               geschlecht: str = "all", user=Depends(page_user)):
     services = _services(request)
+    return _render(request, "indicator.html.j2", user, active="uebersicht",
+                   **indicator_view(services, user, code, monat, einheit, geschlecht))
+
+
+def indicator_view(services, user, code: str, monat: str | None, einheit: str | None,
+                   geschlecht: str) -> dict:
+    """What the Kennzahl page shows (also its Excel download)."""
     cat = load()
     ind = cat.indicators.get(code.upper())
     if ind is None:
@@ -307,9 +342,12 @@ def indicator(request: Request, code: str, monat: str | None = None, einheit: st
                                                    kind="pct", width=460, height=220))
                     if actual else None)
     current = by.get((format_month(m), geschlecht))
-    return _render(
-        request, "indicator.html.j2", user, active="uebersicht", ind=ind, code=code, month=m,
-        latest=latest, month_choices=list(range(latest, max(latest - 60, 0), -1)),
+    jfw = _jfw_values(services, (m - 12, m), hide, unit_id) if ind.form in JFW_FORMS else {}
+    return dict(
+        ind=ind, code=code, month=m, has_jfw=ind.form in JFW_FORMS,
+        jfw=jfw.get((code, format_month(m), geschlecht)),
+        jfw_prev=jfw.get((code, format_month(m - 12), geschlecht)),
+        latest=latest, month_choices=month_choices(latest),
         unit=unit, chain=chain, level_label=LEVELS, sex=geschlecht, sexes_label=SEXES,
         series=series, sexes=sexes, chart=chart, forecast=fc if forecast_rows else None,
         current=current, value_kind=_value_kind(ind), pk=_pct_kind(ind),
@@ -322,7 +360,12 @@ def indicator(request: Request, code: str, monat: str | None = None, einheit: st
 def indicator_units(request: Request, code: str, monat: str | None = None,
                     einheit: str | None = None, user=Depends(page_user)):
     """The htmx partial of the drill-down: the measure for each unit one level below."""
-    services = _services(request)
+    context = units_view(_services(request), user, code, monat, einheit)
+    return templates.TemplateResponse(request, "_units.html.j2", {"request": request, **context})
+
+
+def units_view(services, user, code: str, monat: str | None, einheit: str | None) -> dict:
+    """The drill-down's rows (also in the Kennzahl page's Excel download)."""
     ind = load().indicators.get(code.upper())
     if ind is None:
         raise HTTPException(404, f"Unbekannte Kennzahl {code!r}.")
@@ -352,11 +395,11 @@ def indicator_units(request: Request, code: str, monat: str | None = None,
                          "numerator": r["numerator"] if r else None,
                          "denominator": r["denominator"] if r else None,
                          "has_children": has_children})
-    return templates.TemplateResponse(request, "_units.html.j2", {
-        "request": request, "rows": rows, "parent": parent, "code": code, "month": m, "ind": ind,
+    return {
+        "rows": rows, "parent": parent, "code": code, "month": m, "ind": ind,
         "value_kind": _value_kind(ind), "pk": _pct_kind(ind), "signed_pp": signed_pp,
         "digits": _digits(rows), "level_label": LEVELS,
-        "child_level": LEVELS.get(children[0]["level"]) if children else None})
+        "child_level": LEVELS.get(children[0]["level"]) if children else None}
 
 
 # -- Kundengruppen -----------------------------------------------------------------------------
@@ -364,10 +407,15 @@ def indicator_units(request: Request, code: str, monat: str | None = None,
 
 @router.get("/kundengruppen", response_class=HTMLResponse)
 def customer_groups_page(request: Request, monat: str | None = None, user=Depends(page_user)):
+    return _render(request, "groups.html.j2", user, active="kundengruppen",
+                   **groups_view(_services(request), user, monat))
+
+
+def groups_view(services, user, monat: str | None) -> dict:
+    """What the page Kundengruppen shows (also its Excel download)."""
     from amip.engine.forecast import monthly_facts
     from amip.reports.figures import customer_groups
 
-    services = _services(request)
     m = _month_arg(services, monat)
     latest = _latest(services)
     jc = services.table("jobcenters")[0]
@@ -415,10 +463,9 @@ def customer_groups_page(request: Request, monat: str | None = None, user=Depend
                                                             ("outflow", "Abgänge"))]
     flow_chart = chart_json(grouped_bars(flow_rows, "monat", "Personen", "reihe", labels=False,
                                          width=1040, height=170))
-    return _render(request, "groups.html.j2", user, active="kundengruppen", rows=rows,
-                   month=m, day=stichtag(m), day_prev=stichtag(m - 12), chart=chart,
-                   flows=flows, flow_chart=flow_chart, hide=hide, latest=latest,
-                   month_choices=list(range(latest, max(latest - 60, 0), -1)))
+    return dict(rows=rows, month=m, day=stichtag(m), day_prev=stichtag(m - 12), chart=chart,
+                flows=flows, flow_chart=flow_chart, hide=hide, latest=latest,
+                month_choices=month_choices(latest), jobcenter=jc)
 
 
 # -- Datenstand --------------------------------------------------------------------------------
@@ -444,6 +491,17 @@ def data_state(request: Request, user=Depends(page_user)):
                            "stichtag": stichtag(k), "end": month_end(k)})
     return _render(request, "datenstand.html.j2", user, active="datenstand", imports=imports,
                    months=months, latest=latest, wait=wait, today=dt.date.today())
+
+
+# -- Glossar ------------------------------------------------------------------------------------
+
+
+@router.get("/glossar", response_class=HTMLResponse)
+def glossary_page(request: Request, user=Depends(page_user)):
+    """The terms of the pages, generated from the catalogue (:mod:`amip.catalogue.glossary`)."""
+    from amip.catalogue.glossary import glossary
+
+    return _render(request, "glossar.html.j2", user, active="glossar", sections=glossary())
 
 
 # -- Protokoll (audit trail, roles with the audit right) ---------------------------------------

@@ -1,17 +1,30 @@
 """The page "Berichte": the Monatsbericht and the Arbeitsmarkt- und Integrationsprogramm as PDF
 and XLSX from the dashboard, built by the same functions as ``amip report`` and cached per data
 state (the first download of a report takes a few seconds). Roles under disclosure control get
-the published version with small counts hidden; the programme is always the published one."""
+the published version with small counts hidden; the programme is always the published one.
+
+Also the "Excel" downloads of the pages (``/excel/…``): what the Übersicht, a Kennzahl page
+(series, sexes, units one level below) and Kundengruppen show, as a workbook of the reports'
+XLSX writer (real numbers, German formats). Only aggregates, with the cells the page hides for
+the role hidden (``*``), so no audit entry: no person-level data leave through them."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
-from amip.engine.calendar import format_month
+import tempfile
+from pathlib import Path
+
+from amip import i18n
+from amip.engine.calendar import format_month, month_start
+from amip.reports.disclosure import SUPPRESSED
+from amip.reports.export import write_xlsx
 from amip.reports.figures import programme_year
+from amip.reports.model import Column, Report, ReportTable, Row, Section
 from amip.web.auth import page_user
-from amip.web.pages import _discloses, _render
+from amip.web.pages import (SEXES, _discloses, _render, groups_view, indicator_view,
+                            overview_view, units_view)
 
 router = APIRouter(include_in_schema=False)
 
@@ -56,3 +69,130 @@ def report_file(request: Request, name: str, user=Depends(page_user)):
     public = _discloses(user) if kind == "monthly" else True
     return Response(services.report_file(kind, period, fmt, public), media_type=MEDIA[fmt],
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+# -- Excel downloads of the pages ----------------------------------------------------------------
+
+SOURCE = "Quelle: amip, eigene Berechnung aus den Verfahrensdaten des Jobcenters"
+
+
+def _row(label: str, values: list, level: int = 0) -> Row:
+    """A table row; cells the page shows as ``*`` are suppressed cells of the workbook."""
+    return Row(label, [None if v == SUPPRESSED else v for v in values], level=level,
+               suppressed={i for i, v in enumerate(values) if v == SUPPRESSED})
+
+
+def _label(m: int) -> str:
+    return i18n.month(month_start(m))
+
+
+def _workbook(services, name: str, title: str, month: int, public: bool,
+              tables: list[ReportTable], jobcenter: dict | None = None) -> Response:
+    jc = jobcenter or (services.table("jobcenters") or [{}])[0]
+    report = Report("monthly", title, f"Dashboard, Berichtsmonat {_label(month)}",
+                    jc.get("jobcenter_id", ""), jc.get("name", ""), format_month(month),
+                    services.data_date(), [Section("1", title, list(tables))], public=public)
+    with tempfile.TemporaryDirectory(prefix="amip-excel-") as tmp:
+        data = write_xlsx(report, Path(tmp) / "seite.xlsx").read_bytes()
+    return Response(data, media_type=MEDIA["xlsx"],
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@router.get("/excel/uebersicht.xlsx")
+def overview_xlsx(request: Request, month: str | None = None, monat: str | None = None,
+                  user=Depends(page_user)):
+    """The overview's table as a workbook."""
+    services = request.app.state.services
+    v = overview_view(services, user, month or monat)
+    m = v["month"]
+    rows = [_row(f"{r['code']} {r['ind'].name}",
+                 [r["value"], r["jfw"] if r["has_jfw"] else None, r["prev"], r["change"]])
+            for r in v["rows"]]
+    table = ReportTable("kennzahlen", f"Kennzahlen nach § 48a SGB II, {_label(m)}", [
+        Column(f"{_label(m)} in %", "number"), Column("JFW in %", "number"),
+        Column(f"Vorjahr ({_label(m - 12)}) in %", "number"),
+        Column("Veränderung in Pp.", "number")], rows, stub="Kennzahl", source=SOURCE,
+        note="JFW: Jahresfortschrittswert (Januar bis Berichtsmonat), nur für Quoten. "
+             "K1, K1E1, K1E2: Veränderung gegenüber dem Vorjahresmonat in %.")
+    return _workbook(services, f"uebersicht-{format_month(m)}.xlsx", "Übersicht", m, v["hide"],
+                     [table], v["jobcenter"])
+
+
+@router.get("/excel/kennzahl/{code}.xlsx")
+def indicator_xlsx(request: Request, code: str, monat: str | None = None,
+                   einheit: str | None = None, geschlecht: str = "all",
+                   user=Depends(page_user)):
+    """A Kennzahl page as a workbook: Zähler/Nenner/Wert per month, by sex, and the units one
+    level below (the drill-down)."""
+    services = request.app.state.services
+    v = indicator_view(services, user, code, monat, einheit, geschlecht)
+    u = units_view(services, user, v["code"], monat, einheit)
+    code, m, kind, pk = v["code"], v["month"], v["value_kind"], v["pk"]
+    place = v["chain"][-1]["name"] if v["chain"] else "Jobcenter"
+    title = f"{code} {v['ind'].name}"
+    value_cols = [Column("Zähler", kind), Column("Nenner", kind), Column("Wert in %", pk)]
+    series = ReportTable(
+        "zeitreihe", f"{title}: {place}, {SEXES[geschlecht]}, je Monat",
+        value_cols + [Column("Stand", "text")],
+        [_row(_label(r["month"]), [r["numerator"], r["denominator"], r["value"],
+                                   "endgültig" if r["final"] else "vorläufig"])
+         for r in v["series"]], stub="Monat", source=SOURCE)
+    sexes = ReportTable(
+        "geschlecht", f"{title}: {place}, nach Geschlecht, {_label(m)}",
+        value_cols + [Column("Vorjahr in %", pk), Column("Veränderung in Pp.", "number")],
+        [_row(s["label"], [s["numerator"], s["denominator"], s["value"], s["prev"],
+                           s["change"]]) for s in v["sexes"]], stub="Geschlecht", source=SOURCE)
+    tables = [series, sexes]
+    if v["has_jfw"]:
+        tables.append(ReportTable(
+            "jfw", f"{title}: Jahresfortschrittswert, {place}, {SEXES[geschlecht]}",
+            [Column("JFW in %", "pct")],
+            [_row(_label(m), [v["jfw"]]), _row(_label(m - 12), [v["jfw_prev"]])],
+            stub="Monat", source=SOURCE))
+    if u["rows"]:
+        tables.append(ReportTable(
+            "einheiten", f"{title}: {u['child_level']} von {u['parent']['name']}, {_label(m)}",
+            value_cols + [Column("Vorjahr in %", pk), Column("Veränderung in Pp.", "number")],
+            [_row(r["unit"]["name"], [r["numerator"], r["denominator"], r["value"], r["prev"],
+                                      r["value"] - r["prev"]
+                                      if isinstance(r["value"], float)
+                                      and isinstance(r["prev"], float) else None])
+             for r in u["rows"]], stub=u["child_level"], source=SOURCE,
+            note="Werte je Einheit nach der Zuordnung der Personen zum Team am Stichtag."))
+    unit = f"-{v['unit']['unit_id']}" if v["unit"] else ""
+    return _workbook(services, f"kennzahl-{code}-{format_month(m)}{unit}-{geschlecht}.xlsx",
+                     title, m, v["hide"], tables)
+
+
+@router.get("/excel/kundengruppen.xlsx")
+def groups_xlsx(request: Request, monat: str | None = None, user=Depends(page_user)):
+    """The page Kundengruppen as a workbook: groups at the Stichtag and a year before, monthly
+    Zugänge and Abgänge."""
+    services = request.app.state.services
+    v = groups_view(services, user, monat)
+    m, day, before = v["month"], i18n.day(v["day"]), i18n.day(v["day_prev"])
+    groups = ReportTable(
+        "kundengruppen", f"Bestände nach Kundengruppe am {day} und {before}",
+        [Column(f"ELB {before}"), Column(f"ELB {day}"), Column("ELB Veränderung in %",
+                                                                 "change_pct"),
+         Column(f"Arbeitslose {before}"), Column(f"Arbeitslose {day}"),
+         Column("Arbeitslose Veränderung in %", "change_pct")],
+        [_row(r["label"], [r["elb_prev"], r["elb"], r["elb_change"], r["al_prev"], r["al"],
+                           r["al_change"]]) for r in v["rows"]],
+        stub="Kundengruppe", source=SOURCE,
+        note="Die Gruppen überschneiden sich; eine Summe ist daher nicht sinnvoll.")
+    flows = ReportTable(
+        "bewegungen", f"Zugänge und Abgänge erwerbsfähiger Leistungsberechtigter bis {_label(m)}",
+        [Column("Bestand am Stichtag"), Column("Zugänge"), Column("Abgänge"), Column("Saldo")],
+        [_row(_label(f["month"]), [f["stock"], f["inflow"], f["outflow"],
+                                   _balance(f)]) for f in v["flows"]],
+        stub="Monat", source=SOURCE)
+    return _workbook(services, f"kundengruppen-{format_month(m)}.xlsx", "Kundengruppen", m,
+                     v["hide"], [groups, flows], v["jobcenter"])
+
+
+def _balance(flow: dict):
+    """Zugänge minus Abgänge, as on the page (None when either is missing)."""
+    if flow["inflow"] is None or flow["outflow"] is None:
+        return None
+    return flow["inflow"] - flow["outflow"]

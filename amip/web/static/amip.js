@@ -24,6 +24,16 @@
     return text ? JSON.parse(text) : null;
   }
 
+  /* a chart wider than its box (a phone) takes the box's width: width=container */
+  function fit(el, spec) {
+    var box = el.clientWidth;
+    var axes = spec.width > 200 ? 60 : 0;  /* room for the axes beside the plot */
+    if (typeof spec.width === "number" && box > 0 && spec.width + axes > box) {
+      spec.width = "container";
+      spec.autosize = {type: "fit", contains: "padding"};
+    }
+  }
+
   function render(root) {
     var charts = (root || document).querySelectorAll(".chart[data-spec], .chart[data-spec-id]");
     charts.forEach(function (el) {
@@ -31,6 +41,7 @@
       var spec = specOf(el);
       if (!spec) { return; }
       el.setAttribute("data-rendered", "1");
+      fit(el, spec);
       window.vegaEmbed(el, spec, {
         actions: false, renderer: "svg", ast: true, defaultStyle: false,
         tooltip: {disableDefaultStyle: true},  /* CSP: no injected <style>; amip.css styles it */
