@@ -47,7 +47,11 @@ def workbook(content: bytes) -> dict[str, dict[str, object]]:
 def column(cells: dict[str, object], label: str) -> dict[str, object]:
     """Row label (column A) → the cell in the column headed ``label`` (row 3)."""
     col = next(ref[0] for ref, v in cells.items() if ref[1:] == "3" and v == label)
-    return {cells[f"A{n}"]: cells.get(f"{col}{n}") for n in range(4, 200) if f"A{n}" in cells}
+    out, n = {}, 4
+    while f"A{n}" in cells:  # the table's rows, up to the empty row before its notes
+        out[cells[f"A{n}"]] = cells.get(f"{col}{n}")
+        n += 1
+    return out
 
 
 def engine(web_app, months, **kw):
@@ -149,7 +153,7 @@ def test_a_kennzahl_page_as_excel_has_series_sexes_and_units(client_as, web_app,
 
 def test_excel_hides_for_lesezugriff_what_the_page_hides(client_as, latest):
     """A team's small counts are ``*`` on the page and in the workbook, in the same cells."""
-    path = f"K2E4?monat={latest}&einheit=03504-hz"
+    path = f"K2E4.xlsx?monat={latest}&einheit=03504-hz"
     page = client_as("lz").get(f"/kennzahl/K2E4/einheiten?monat={latest}&einheit=03504-hz").text
     stars = page.count(">*<")
     assert stars > 0
