@@ -20,6 +20,7 @@ import duckdb
 import pyarrow as pa
 
 from amip import __version__
+from amip.files import FILE_MODE
 from amip.extract.errors import ExtractError, ExtractInvalid, excerpt
 from amip.extract.reader import RawExtract, RawTable, as_text, read_extract
 from amip.extract.schema import TABLES
@@ -28,7 +29,6 @@ from amip.extract.validate import validate
 DEFAULT_STORE = "amip.duckdb"
 STORE_FORMAT = 1
 #: mode of the files amip creates for a store: they hold person-level data, so their owner only
-PRIVATE = 0o600
 
 Progress = Callable[[str, int, int], None]  # (step, done, total)
 
@@ -86,7 +86,7 @@ class Store:
                                   f"amip-Vorgang geschrieben") from e
             raise
         if new:
-            os.chmod(path, PRIVATE)
+            os.chmod(path, FILE_MODE)
         return cls(con, path)
 
     @staticmethod
