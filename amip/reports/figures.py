@@ -17,8 +17,8 @@ from amip.engine.groups import (customer_groups, employment_classes, prognosis_b
                                 refugees_jdw, underemployment, unemployed_profile)
 from amip.engine.indicators import Record, compute
 from amip.engine.overview import jobcenter
+from amip.engine.population import jahresdurchschnitte
 from amip.engine.quality import casefile_checks
-from amip.engine.stocks import jahresdurchschnitte
 
 
 @dataclass
