@@ -23,6 +23,7 @@ import pyarrow.csv as pacsv
 from psycopg import sql
 
 from amip.backends.postgres import check_schema_name, connect
+from amip.errors import StoreError
 from amip.extract.schema import TABLES
 from amip.store.store import Store
 from amip.store.views import StoreView
@@ -51,7 +52,7 @@ LOG_TABLES: dict[str, tuple[tuple[str, str], ...]] = {
 BATCH_ROWS = 500_000  # rows per CSV chunk sent to COPY: bounds the memory of one publish
 
 
-class PublishRefused(RuntimeError):
+class PublishRefused(StoreError, RuntimeError):
     """The target schema holds data that is not an earlier state of this store."""
 
 

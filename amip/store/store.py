@@ -20,6 +20,7 @@ import duckdb
 import pyarrow as pa
 
 from amip import __version__
+from amip.errors import StoreError
 from amip.extract.errors import ExtractError, ExtractInvalid, excerpt
 from amip.extract.reader import RawExtract, RawTable, as_text, read_extract
 from amip.extract.schema import TABLES
@@ -48,7 +49,7 @@ class ImportResult:
         return sum(self.rows_added.values())
 
 
-class StoreLocked(RuntimeError):
+class StoreLocked(StoreError, RuntimeError):
     pass
 
 

@@ -19,6 +19,7 @@ from amip import i18n
 from amip.catalogue import load
 from amip.engine.calendar import format_month, month_end, month_start, parse_month, stichtag
 from amip.engine.indicators import compute, published_as_of
+from amip.errors import AmipError
 from amip.reports.charts import grouped_bars, line_series, spec_of
 from amip.reports.disclosure import DEFAULT_RULE, SUPPRESSED
 from amip.reports.figures import GROUP_LABELS
@@ -233,7 +234,7 @@ def _forecast(services, code: str, m: int, unit_id: str | None, sex: str):
         try:
             return services.query(forecast, code, m, None, 0.8, 500, unit_id=unit_id, sex=sex,
                                   history_months=60)
-        except Exception:  # too short a history or an unsupported scope: no forecast band
+        except AmipError:  # e.g. a scope the forecast does not cover: no forecast band
             return None
 
     return _cached(services, "forecast", (code, m, unit_id, sex), make)
