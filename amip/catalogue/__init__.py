@@ -14,13 +14,15 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from amip.errors import ConfigurationError
+
 HERE = Path(__file__).parent
 FORMS = ("change", "rolling_quota", "rolling_ratio", "month_quota", "mean_rate")
 CODES = ("K1", "K1E1", "K1E2", "K1E3", "K1E4", "K2", "K2E1", "K2E2", "K2E3", "K2E4",
          "K3", "K3E1", "K3E2", "K3E3", "K3E4")
 
 
-class CatalogueError(ValueError):
+class CatalogueError(ConfigurationError, ValueError):
     pass
 
 

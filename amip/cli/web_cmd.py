@@ -75,7 +75,7 @@ def _store(store, users_db):
 def _actor() -> str:
     try:
         return f"cli:{getpass.getuser()}"
-    except Exception:  # noqa: BLE001
+    except (KeyError, OSError):  # no user name for this uid
         return "cli"
 
 

@@ -19,6 +19,7 @@ from amip.engine.aggregate import count_facts
 from amip.engine.calendar import format_month, month_end, stichtag
 from amip.engine.facts import Facts
 from amip.engine.measures import JFW_FORMS, LOOKBACK, SEXES, facts_needed, lookahead, measure, roll_up
+from amip.errors import NotFound
 
 
 #: the keys of a record as JSON (CLI `--format json` and the API): one list for both shells
@@ -45,7 +46,7 @@ class Record:
         return d
 
 
-class UnknownUnit(ValueError):
+class UnknownUnit(NotFound, ValueError):
     pass
 
 

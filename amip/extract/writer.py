@@ -10,12 +10,13 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from amip.errors import AmipError
 from amip.extract.schema import TABLES
 
 FORMATS = ("csv", "parquet")
 
 
-class OutputNotEmpty(FileExistsError):
+class OutputNotEmpty(AmipError, FileExistsError):
     """The target directory already holds files."""
 
 

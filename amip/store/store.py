@@ -20,6 +20,7 @@ import duckdb
 import pyarrow as pa
 
 from amip import __version__
+from amip.errors import StoreError
 from amip.files import FILE_MODE
 from amip.extract.errors import ExtractError, ExtractInvalid, excerpt
 from amip.extract.reader import RawExtract, RawTable, as_text, read_extract
@@ -48,7 +49,7 @@ class ImportResult:
         return sum(self.rows_added.values())
 
 
-class StoreLocked(RuntimeError):
+class StoreLocked(StoreError, RuntimeError):
     pass
 
 
@@ -260,20 +261,7 @@ class Store:
 
     def imports(self) -> list[dict]:
         """The import log, oldest first, with per-file hashes and row counts."""
-        rows = self.con.sql(
-            "SELECT import_id, imported_at, source, fingerprint, amip_version, rows_added "
-            "FROM amip_imports ORDER BY import_id").fetchall()
-        files = self.con.sql(
-            "SELECT import_id, table_name, file_name, sha256, rows_in_file, rows_added "
-            "FROM amip_import_files ORDER BY import_id, table_name").fetchall()
-        log = []
-        for import_id, at, source, fp, version, added in rows:
-            log.append(dict(
-                import_id=import_id, imported_at=at, source=source, fingerprint=fp,
-                amip_version=version, rows_added=added,
-                files=[dict(table=t, file=f, sha256=h, rows=n, rows_added=a)
-                       for i, t, f, h, n, a in files if i == import_id]))
-        return log
+        return self.view().imports()
 
     def row_counts(self) -> dict[str, int]:
         return {name: self.con.sql(f"SELECT count(*) FROM main.{name}").fetchall()[0][0]
@@ -281,11 +269,10 @@ class Store:
 
     def view(self, as_of: dt.date | None = None):
         """An Ibis view of the store as known on ``as_of`` (default: everything)."""
-        import ibis
-
+        from amip.backends.duckdb import connect
         from amip.store.views import StoreView
 
-        return StoreView(ibis.duckdb.from_connection(self.con), as_of)
+        return StoreView(connect(self.con), as_of)
 
 
 def _arrow_sha256(data: pa.Table) -> str:

@@ -17,6 +17,7 @@ import datetime as dt
 import ibis
 import ibis.expr.types as ir
 
+from amip.backends import Adapter, adapter_for
 from amip.extract.schema import TABLES
 
 
@@ -27,6 +28,15 @@ class StoreView:
         self.backend = backend
         self.as_of = as_of
         self._cache: dict[str, ir.Table] = {}
+        self._adapter: Adapter | None = None
+
+    @property
+    def adapter(self) -> Adapter:
+        """What differs between backends (:mod:`amip.backends`): the engine asks it, never
+        which backend it runs on."""
+        if self._adapter is None:
+            self._adapter = adapter_for(self.backend)
+        return self._adapter
 
     def table(self, name: str, key_filter=None) -> ir.Table:
         """The corrected rows of a table. ``key_filter(t)`` (optional) selects rows by key
@@ -62,9 +72,11 @@ class StoreView:
     def data_state(self) -> str:
         """Changes whenever an import (or, on PostgreSQL, a publish) adds data: the latest
         import's id and fingerprint from the import log. Caches key on it."""
-        t = self.backend.table("amip_imports")
-        row = t.aggregate(i=t.import_id.max(), f=t.fingerprint.max()).to_pyarrow().to_pylist()[0]
-        return f"{row['i'] or 0}:{row['f'] or ''}"
+        return self.adapter.data_state()
+
+    def imports(self) -> list[dict]:
+        """The import log, oldest first (see :meth:`amip.backends.Adapter.imports`)."""
+        return self.adapter.imports()
 
     def at(self, as_of: dt.date | None) -> "StoreView":
         return StoreView(self.backend, as_of)

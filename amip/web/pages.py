@@ -22,6 +22,7 @@ from amip.disclosure import SUPPRESSED, protect_changes
 from amip.engine.groups import GROUP_CHANGES, GROUP_LABELS, customer_groups, group_changes
 from amip.engine.indicators import compute, published_as_of
 from amip.engine.overview import point_change
+from amip.errors import AmipError
 from amip.charts import grouped_bars, line_series, spec_of
 from amip.web.auth import client_address, csrf_token, page_user
 from amip.web.templating import templates
@@ -233,7 +234,7 @@ def _forecast(services, code: str, m: int, unit_id: str | None, sex: str):
         try:
             return services.query(forecast, code, m, None, 0.8, 500, unit_id=unit_id, sex=sex,
                                   history_months=60)
-        except Exception:  # too short a history or an unsupported scope: no forecast band
+        except AmipError:  # e.g. a scope the forecast does not cover: no forecast band
             return None
 
     return _cached(services, "forecast", (code, m, unit_id, sex), make)

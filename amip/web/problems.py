@@ -17,6 +17,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from amip.errors import AmipError
+
 MEDIA_TYPE = "application/problem+json"
 log = logging.getLogger("amip.web")
 
@@ -70,6 +72,10 @@ def install(app: FastAPI) -> None:
     async def _problem(request: Request, exc: Problem):
         return problem_response(request, exc.status, exc.detail, exc.title, exc.type,
                                 exc.headers, **exc.extra)
+
+    @app.exception_handler(AmipError)
+    async def _amip(request: Request, exc: AmipError):  # its message is German and complete
+        return problem_response(request, exc.http_status, str(exc))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException):

@@ -27,6 +27,7 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from amip.errors import AmipError
 from amip.files import private, private_dir
 from amip.web.audit import AuditTrail, immediate, now_utc
 from amip.web.settings import LoginLimit, Settings
@@ -69,11 +70,13 @@ CREATE TABLE IF NOT EXISTS sessions (
 """
 
 
-class UserError(ValueError):
+class UserError(AmipError, ValueError):
     pass
 
 
-class LockedOut(Exception):
+class LockedOut(AmipError):
+    http_status = 429
+
     def __init__(self, retry_after: int) -> None:
         super().__init__(f"Zu viele Anmeldeversuche; erneut in {retry_after} s")
         self.retry_after = retry_after
