@@ -111,7 +111,10 @@ def monthly(db, month: int | None, jobcenter_id: str | None = None, public: bool
     sections = [
         Section("1", "Kennzahlen nach § 48a SGB II", [
             Text(f"Alle Kennzahlen und Ergänzungsgrößen für {label} mit Zähler und Nenner, "
-                 f"verglichen mit dem Vorjahresmonat, insgesamt und nach Geschlecht."),
+                 f"verglichen mit dem Vorjahresmonat, insgesamt und nach Geschlecht. "
+                 f"Regelwerk: {cat.rules_for(stichtag(month)).label}; die Leistung für "
+                 f"erwerbsfähige Leistungsberechtigte heißt im Berichtsmonat "
+                 f"{_benefit_name(cat, month)}."),
             tables.indicator_table("kennzahlen", f"Kennzahlen nach § 48a SGB II, {label}",
                                    tables.by_key(history, t), tables.by_key(history, t0), source,
                                    warning=warning, hidden=hidden),
@@ -290,6 +293,12 @@ def _quality_section(db, jc: str, month: int, label: str, source: str) -> Sectio
              for area, (errors, items) in sorted(checks.items())],
             stub="Prüfbereich", source=source, public=False))
     return Section("5", "Datenqualität", blocks)
+
+
+def _benefit_name(cat, month: int) -> str:
+    """The benefit's name in force at the Stichtag (ALG II, Bürgergeld, Grundsicherungsgeld)."""
+    b = cat.benefit_for(stichtag(month))
+    return b.name if b.short == b.name else f"{b.name} ({b.short})"
 
 
 def _definitions(cat) -> list[tuple[str, str]]:

@@ -334,7 +334,7 @@ def indicator(request: Request, code: str, monat: str | None = None, einheit: st
         current=current, value_kind=_value_kind(ind), pk=_pct_kind(ind),
         digits=_digits(by.values()), form_text=FORM_TEXT.get(ind.form, ind.form),
         fact_text=FACT_TEXT, signed_pp=signed_pp, hide=hide, final=_is_final(m, data_date),
-        marks=marks,
+        marks=marks, benefit=cat.benefit_for(stichtag(m)),
         rules=cat.rules_for(stichtag(m)) if hasattr(cat, "rules_for") else None)
 
 
