@@ -66,6 +66,7 @@ def test_standorte_and_ohne_zuordnung_add_up_to_the_jobcenter(report):
         for col in (0, 1):
             assert sum(p[i].values[col] for p in parts) == pytest.approx(row.values[col],
                                                                           abs=len(parts)), row.label
+    assert "Arbeitslosengeld II (ALG II)" in report.sections[0].blocks[0].markdown  # name in force
     k1_standorte = sum(p[0].values[0] for p in parts[:-1])
     assert k1_standorte < whole[0].values[0] - 1000 and parts[-1][0].values[0] > 1000
 
