@@ -11,6 +11,11 @@ import datetime as dt
 import ibis
 import ibis.expr.types as ir
 
+from amip.catalogue import load
+from amip.engine.calendar import calendar, days, end_days
+from amip.engine.calendar import stichtag as stichtag_of
+from amip.engine.facts import Facts
+
 def stichtag(year: int, month: int) -> dt.date:
     """The statistical counting day of a Berichtsmonat (by default the 15th; catalogue)."""
     from amip.engine.calendar import stichtag as of_month
@@ -62,3 +67,31 @@ def unemployed(db, day: dt.date, jobcenter_id: str | None = None) -> ir.Table:
 def count(t: ir.Table) -> int:
     """The number of rows (via Arrow: ``execute()`` would load pandas for one number)."""
     return int(t.count().to_pyarrow().as_py())
+
+
+def monthly_stocks(db, jc: str, m_lo: int, m_hi: int) -> dict[int, dict[str, int]]:
+    """ELB and BG stock at every Stichtag m_lo..m_hi (one query each)."""
+    cat = load()
+    facts = Facts(db, cat.rules_for(stichtag_of(m_hi)), cat.parameters, m_lo, m_hi, jc,
+                  materialize=False)
+    elb = facts.elb
+    elb_n = elb.group_by("m").aggregate(n=elb.count()).to_pyarrow().to_pylist()
+    s = db.table("elb_spells")
+    s = s.filter((s.status == "elb") & (s.jobcenter_id == jc))
+    s = s.select("bg_id", vf=days(s.valid_from), vt=end_days(s.valid_to))
+    c = calendar(m_lo, m_hi)
+    bg = s.join(c, (s.vf <= c.st) & (s.vt >= c.st)).select("bg_id", "m").distinct()
+    bg_n = bg.group_by("m").aggregate(n=bg.count()).to_pyarrow().to_pylist()
+    out = {m: {"elb": 0, "bg": 0} for m in range(m_lo, m_hi + 1)}
+    for r in elb_n:
+        out[r["m"]]["elb"] = r["n"]
+    for r in bg_n:
+        out[r["m"]]["bg"] = r["n"]
+    return out
+
+
+def jahresdurchschnitte(db, jc: str, first: int, last: int) -> dict[int, dict[str, float]]:
+    """Jahresdurchschnitt (mean of the 12 Stichtag stocks) of ELB and BG per calendar year."""
+    stocks = monthly_stocks(db, jc, first * 12, last * 12 + 11)
+    return {y: {k: sum(stocks[y * 12 + i][k] for i in range(12)) / 12 for k in ("elb", "bg")}
+            for y in range(first, last + 1)}

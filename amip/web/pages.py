@@ -1,7 +1,7 @@
 """The German web pages: Übersicht, Kennzahl detail with drill-down, Kundengruppen, Datenstand.
 
 Server-rendered (Jinja2) with htmx for the drill-down table; charts are Vega-Lite specs from
-:mod:`amip.reports.charts` (the same notation as the reports), rendered in the browser by the
+:mod:`amip.charts` (the same notation as the reports), rendered in the browser by the
 vendored vega-embed (``static/amip.js``). Every figure comes from :class:`Services` (the engine's
 records, cached per data state); forecasts, unit tables and customer groups go through the same
 cache (``Services.memoized``). The JSON twins of these pages are the REST API (``/api/v1``).
@@ -20,10 +20,11 @@ from amip.catalogue import load
 from amip.engine.calendar import format_month, month_end, month_start, parse_month, stichtag
 from amip.engine.comparison import RULE_MARK, incomparable, rule_marks
 from amip.engine.drilldown import UNASSIGNED_LEVEL, child_rows
+from amip.disclosure import SUPPRESSED, protect_changes
+from amip.engine.groups import GROUP_CHANGES, GROUP_LABELS, customer_groups, group_changes
 from amip.engine.indicators import compute, published_as_of
-from amip.reports.charts import grouped_bars, line_series, spec_of
-from amip.reports.disclosure import DEFAULT_RULE, SUPPRESSED
-from amip.reports.figures import GROUP_LABELS
+from amip.engine.overview import point_change
+from amip.charts import grouped_bars, line_series, spec_of
 from amip.web.auth import client_address, csrf_token, page_user
 from amip.web.templating import templates
 
@@ -191,8 +192,7 @@ def _change(now: dict | None, before: dict | None) -> tuple[float | None, str | 
     note = incomparable(now["code"], now.get("rules"), before.get("rules"))
     if note:
         return None, note
-    v, pv = now["value"], before["value"]
-    return (v - pv if isinstance(v, float) and isinstance(pv, float) else None), None
+    return point_change(now["value"], before["value"]), None
 
 
 def _pct_kind(ind) -> str:
@@ -398,7 +398,6 @@ def indicator_units(request: Request, code: str, monat: str | None = None,
 @router.get("/kundengruppen", response_class=HTMLResponse)
 def customer_groups_page(request: Request, monat: str | None = None, user=Depends(page_user)):
     from amip.engine.forecast import monthly_facts
-    from amip.reports.figures import customer_groups
 
     services = _services(request)
     m = _month_arg(services, monat)
@@ -413,22 +412,8 @@ def customer_groups_page(request: Request, monat: str | None = None, user=Depend
     now, before = groups_at(m), groups_at(m - 12)
     hide = _discloses(user)
 
-    def shown(v):
-        return SUPPRESSED if hide and DEFAULT_RULE.hides(v) else v
-
-    def change(a, b):
-        return None if not b else (a / b - 1) * 100
-
-    rows = [{"key": g, "label": label,
-             "elb_prev": shown(before[g]["elb"]), "elb": shown(now[g]["elb"]),
-             "elb_change": None if hide and (DEFAULT_RULE.hides(now[g]["elb"]) or
-                                             DEFAULT_RULE.hides(before[g]["elb"]))
-             else change(now[g]["elb"], before[g]["elb"]),
-             "al_prev": shown(before[g]["unemployed"]), "al": shown(now[g]["unemployed"]),
-             "al_change": None if hide and (DEFAULT_RULE.hides(now[g]["unemployed"]) or
-                                            DEFAULT_RULE.hides(before[g]["unemployed"]))
-             else change(now[g]["unemployed"], before[g]["unemployed"])}
-            for g, label in GROUP_LABELS.items() if g in now]
+    rows = [{**r, "label": GROUP_LABELS[r["key"]]}
+            for r in protect_changes(group_changes(now, before), GROUP_CHANGES, hide)]
     bars = []
     for r in rows:
         short = SHORT_GROUP_LABELS.get(r["key"], r["label"])
