@@ -317,8 +317,11 @@ def indicator(request: Request, code: str, monat: str | None = None, einheit: st
         forecast_rows = [{"monat": month_start(parse_month(p.month)), "wert": p.value,
                           "untere": p.lower, "obere": p.upper}
                          for p in fc.points if parse_month(p.month) > m and p.value is not None]
+    breaks = dict(rule_marks(code, list(months)))
     marks = [{"monat": month_start(k), "text": f"{RULE_MARK} ({label})"}
-             for k, label in rule_marks(code, list(months))]
+             for k, label in breaks.items()]
+    for row in series:
+        row["rule_change"] = breaks.get(row["month"])
     # Altair builds the spec in ≈ 85 ms: once per data state and view
     chart = _cached(services, "indicator_chart", (code, m, unit_id, geschlecht, hide),
                     lambda: chart_json(line_series(actual, forecast=forecast_rows or None,

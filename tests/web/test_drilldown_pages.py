@@ -67,6 +67,8 @@ def test_k2e3_rule_change_is_marked_and_not_compared(client_as):
     assert rules and "2019-04-01" in json.dumps(spec)
     assert "Keine Veränderung ausweisbar" in page and "VO 2019" in page
     assert "Arbeitslosengeld II" in page  # the benefit's name in force in June 2019
+    table = re.search(r'<table id="zeitreihe">.*?</table>', page, re.S).group(0)
+    assert len(re.findall(r"Regeländerung \(VO 2019\)", table)) == 1  # April 2019's row
     units = client_as("gf").get("/kennzahl/K2E3/einheiten?monat=2019-06").text
     assert all(row[4] == "–" for row in cells(units).values())
     assert "Keine Veränderung ausweisbar" in units
