@@ -29,6 +29,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from amip.engine.drilldown import parent_of_unassigned
+
 SUPPRESSED = "*"
 EPS = 1e-9  # tolerance of the exact pass
 
@@ -187,6 +189,9 @@ def protect_records(rows: list[dict], units: list[dict] = (), rule: Rule = DEFAU
     parent = {u["unit_id"]: u["parent_unit_id"] for u in units}
 
     def node(unit_id):  # the Jobcenter-level unit is the Jobcenter total
+        owner = parent_of_unassigned(unit_id) if unit_id is not None else None
+        if owner is not None:  # a shown "ohne Zuordnung" row is its parent's rest cell
+            return unassigned(node(owner))
         return None if unit_id is None or levels.get(unit_id) == "jobcenter" else unit_id
 
     def up(n):
@@ -225,17 +230,22 @@ def _tree_equations(values: dict, up) -> tuple[list[Equation], set]:
             equations.append(((n, "all"), [(n, "m"), (n, "w"), (n, "d")]))
     children = defaultdict(list)
     for n in nodes:
-        if n is not None:
+        if n is not None and not _is_rest(n):
             children[up(n)].append(n)
     for total, kids in children.items():
         for s in (*SHOWN_SEXES, "d"):
             parts = [(k, s) for k in kids]
             if all(x in values for x in ((total, s), *parts)):
                 rest = (unassigned(total), s)
-                values[rest] = residual(values, (total, s), parts)
-                rests.add(rest)
+                if rest not in values or rest in rests:  # not shown ("ohne Zuordnung" row)
+                    values[rest] = residual(values, (total, s), parts)
+                    rests.add(rest)
                 equations.append(((total, s), [*parts, rest]))
     return equations, rests
+
+
+def _is_rest(n) -> bool:
+    return isinstance(n, tuple) and n[:1] == ("ohne Zuordnung",)
 
 
 def hidden_fields(records, units: list[dict] = (), rule: Rule = DEFAULT_RULE

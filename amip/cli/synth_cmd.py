@@ -39,6 +39,18 @@ def _tolerance(text: str) -> str:
         return out
 
 
+def _last_day(text: str) -> dt.date:
+    """The last day of ``JJJJ`` or ``JJJJ-MM`` (``--to``)."""
+    import calendar
+    import re
+
+    m = re.fullmatch(r"(\d{4})(?:-(\d{2}))?", text.strip())
+    if not m or not 1 <= int(m.group(2) or 12) <= 12:
+        raise click.BadParameter(f"{text!r}: erwartet JJJJ oder JJJJ-MM", param_hint="--to")
+    year, month = int(m.group(1)), int(m.group(2) or 12)
+    return dt.date(year, month, calendar.monthrange(year, month)[1])
+
+
 def check_table(rows) -> Table:
     t = Table(title="Kalibrierung gegen veröffentlichte Werte", show_lines=False)
     for col, just in (("Kennzahl", "left"), ("Stichtag", "left"), ("Zielwert (veröffentlicht)", "right"),
@@ -63,14 +75,16 @@ def check_table(rows) -> Table:
 @click.option("--jobcenters", default=1, show_default=True, type=int,
               help="Anzahl Jobcenter (das erste ist das des Profils).")
 @click.option("--from", "year_from", default=2009, show_default=True, type=int, help="Erstes Jahr.")
-@click.option("--to", "year_to", default=2020, show_default=True, type=int, help="Letztes Jahr.")
+@click.option("--to", "to", default="2020", show_default=True,
+              help="Letztes Jahr (JJJJ) oder letzter Monat (JJJJ-MM), höchstens bis heute: "
+                   "später wird nichts erfasst.")
 @click.option("--format", "fmt", default="csv", show_default=True, type=click.Choice(FORMATS))
 @click.option("--check", "do_check", is_flag=True,
               help="Erzeugte Daten mit den veröffentlichten Werten des Profils vergleichen.")
 @click.option("--chunk-scale", default=None, type=float,
               help="Größe eines Teils in Elbe-Elster-Bevölkerungen [Standard: 5]: größere "
                    "Läufe werden in Teilen erzeugt und angehängt (ohne --check).")
-def synth(out_dir, profile, seed, scale, jobcenters, year_from, year_to, fmt, do_check,
+def synth(out_dir, profile, seed, scale, jobcenters, year_from, to, fmt, do_check,
           chunk_scale):
     """Synthetisches Jobcenter erzeugen und als Extrakt schreiben."""
     from amip.synth import generate
@@ -85,8 +99,15 @@ def synth(out_dir, profile, seed, scale, jobcenters, year_from, year_to, fmt, do
     chunk_scale = CHUNK_SCALE if chunk_scale is None else chunk_scale
     if chunk_scale <= 0:
         raise click.BadParameter("muss positiv sein", param_hint="--chunk-scale")
+    start, end = dt.date(year_from, 1, 1), _last_day(to)
+    today = dt.date.today()
+    if start > min(end, today):
+        raise click.BadParameter(f"{to} liegt vor dem ersten Jahr {year_from} oder "
+                                 f"{year_from} nach heute", param_hint="--to")
+    if end > today:
+        console.print(f"Daten bis heute ({today:%d.%m.%Y}): nach heute wird nichts erfasst.")
     args = dict(profile=profile, seed=seed, scale=scale, jobcenters=jobcenters,
-                start=dt.date(year_from, 1, 1), end=dt.date(year_to, 12, 31))
+                start=start, end=end)
     # --check needs every table in memory: then one piece, as before
     n_chunks = 1 if do_check else chunk_count(profile, scale, jobcenters, chunk_scale)
     if n_chunks > 1:

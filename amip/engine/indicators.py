@@ -17,6 +17,7 @@ from decimal import Decimal
 from amip.catalogue import Catalogue, RuleVersion, load
 from amip.engine.aggregate import count_facts
 from amip.engine.calendar import format_month, month_end, stichtag
+from amip.engine.drilldown import Outside, descendants, parent_of_unassigned, unassigned_scope
 from amip.engine.facts import Facts
 from amip.engine.measures import JFW_FORMS, LOOKBACK, SEXES, facts_needed, lookahead, measure, roll_up
 from amip.errors import NotFound
@@ -64,26 +65,22 @@ def data_horizon(db) -> dt.date | None:
     return db.latest_recorded_on(("elb_spells", "employment_spells"))
 
 
-def unit_scope(db, unit_id: str) -> tuple[str, set[str] | None]:
-    """The Jobcenter of a unit and the teams below it (None: the unit is the whole Jobcenter)."""
+def unit_scope(db, unit_id: str) -> tuple[str, set[str] | Outside | None]:
+    """The Jobcenter of a unit and the teams below it (None: the unit is the whole Jobcenter).
+    An "ohne Zuordnung" row (:mod:`amip.engine.drilldown`) has the teams of its parent that
+    none of the parent's children covers."""
     units = db.table("units").select("unit_id", "jobcenter_id", "parent_unit_id", "level")
     rows = units.to_pyarrow().to_pylist()
     by_id = {r["unit_id"]: r for r in rows}
+    parent = parent_of_unassigned(unit_id)
+    if parent is not None and parent in by_id:
+        return by_id[parent]["jobcenter_id"], unassigned_scope(rows, by_id[parent])
     if unit_id not in by_id:
         raise UnknownUnit(f"unknown unit {unit_id!r} (see the units table)")
     unit = by_id[unit_id]
     if unit["level"] == "jobcenter":
         return unit["jobcenter_id"], None
-    children = defaultdict(list)
-    for r in rows:
-        children[r["parent_unit_id"]].append(r["unit_id"])
-    scope, todo = set(), [unit_id]
-    while todo:  # each unit once: bounded even if a cycle slipped into the stored tree
-        u = todo.pop()
-        if u not in scope:
-            scope.add(u)
-            todo += children.get(u, [])
-    return unit["jobcenter_id"], scope
+    return unit["jobcenter_id"], descendants(rows, unit_id)
 
 
 def compute(db, months: list[int], jobcenter_id: str | None = None, unit_id: str | None = None,
@@ -103,7 +100,7 @@ def compute(db, months: list[int], jobcenter_id: str | None = None, unit_id: str
     bases = bases or (("jfw",) if jfw else ("month",))
     indicators = [cat.indicators[c] for c in (codes or cat.indicators)]
     wanted = ([unit_id] if unit_id is not None else []) + list(unit_ids or [])
-    scopes: list[tuple[str | None, set[str] | None]] = \
+    scopes: list[tuple[str | None, set[str] | Outside | None]] = \
         [(None, None)] if not wanted or include_total else []
     for u in wanted:
         unit_jc, scope = unit_scope(db, u)

@@ -19,6 +19,8 @@ from typing import Callable
 from amip import i18n
 from amip.catalogue import load
 from amip.engine.calendar import format_month, month_index, month_start, parse_month, stichtag
+from amip.engine.comparison import incomparable
+from amip.engine.drilldown import unassigned_id
 from amip.engine.forecast import Forecast, forecast_all
 from amip.engine.indicators import compute
 from amip.engine.budget import budget_burn
@@ -83,10 +85,13 @@ def monthly(db, month: int | None, jobcenter_id: str | None = None, public: bool
     units = db.table("units").select("unit_id", "jobcenter_id", "parent_unit_id", "level",
                                      "name").order_by("unit_id").to_pyarrow().to_pylist()
     standorte = [u for u in units if u["jobcenter_id"] == jc_id and u["level"] == "standort"]
+    top = next((u for u in units if u["jobcenter_id"] == jc_id and u["level"] == "jobcenter"),
+               None)
+    rest = [unassigned_id(top["unit_id"])] if top is not None and standorte else []
     # one engine pass: t−12..t (13 months: one rule version unless t is in 2019), whole
     # Jobcenter and each Standort, month values and JFW
     everything = compute(db, list(range(month - 12, month + 1)), jobcenter_id=jc_id,
-                         unit_ids=[u["unit_id"] for u in standorte], include_total=True,
+                         unit_ids=[u["unit_id"] for u in standorte] + rest, include_total=True,
                          bases=("month", "jfw"))
     whole = [r for r in everything if r.unit_id is None]
     history = [r for r in whole if r.basis == "month"]
@@ -98,7 +103,10 @@ def monthly(db, month: int | None, jobcenter_id: str | None = None, public: bool
     sections = [
         Section("1", "Kennzahlen nach § 48a SGB II", [
             Text(f"Alle Kennzahlen und Ergänzungsgrößen für {label} mit Zähler und Nenner, "
-                 f"verglichen mit dem Vorjahresmonat, insgesamt und nach Geschlecht."),
+                 f"verglichen mit dem Vorjahresmonat, insgesamt und nach Geschlecht. "
+                 f"Regelwerk: {cat.rules_for(stichtag(month)).label}; die Leistung für "
+                 f"erwerbsfähige Leistungsberechtigte heißt im Berichtsmonat "
+                 f"{_benefit_name(cat, month)}."),
             tables.indicator_table("kennzahlen", f"Kennzahlen nach § 48a SGB II, {label}",
                                    tables.by_key(history, t), tables.by_key(history, t0), source,
                                    warning=warning, hidden=hidden),
@@ -119,7 +127,14 @@ def monthly(db, month: int | None, jobcenter_id: str | None = None, public: bool
                 tables.by_key(by_unit, t, u["unit_id"]), tables.by_key(by_unit, t0, u["unit_id"]),
                 source, note="Zuordnung der Personen über die Teamzuständigkeit (caseload) am "
                              "maßgeblichen Stichtag.", warning=warning, hidden=hidden)])
-            for i, u in enumerate(standorte, start=1)],
+            for i, u in enumerate(standorte, start=1)] + [
+            Section(f"6.{len(standorte) + 1}", "ohne Zuordnung", [tables.indicator_table(
+                "ohne-zuordnung", f"Personen und Beträge ohne Standort: Kennzahlen, {label}",
+                tables.by_key(by_unit, t, r), tables.by_key(by_unit, t0, r), source,
+                note="Personen ohne Team am maßgeblichen Stichtag (keine oder keine gültige "
+                     "Teamzuständigkeit): mit den Standorten zusammen ergeben Zähler und Nenner "
+                     "das Jobcenter.", warning=warning, hidden=hidden)])
+            for r in rest],
             placeholder="" if standorte else "Im Datenbestand sind keine Standorte angelegt."),
     ]
     results = forecasts() if forecasts else kennzahl_forecasts(db, month, jc_id)
@@ -152,9 +167,13 @@ def _jfw_table(jfw, t: str, t0: str, label: str, source: str,
                hidden: dict | None = None) -> ReportTable:
     cat = load()
     now, before = tables.by_key(jfw, t, basis="jfw"), tables.by_key(jfw, t0, basis="jfw")
-    rows = []
+    rows, notes = [], []
     for code in JFW_CODES:
         r, b = now.get((code, "all")), before.get((code, "all"))
+        reason = incomparable(code, r.rules, b.rules) if r and b else None
+        if reason:
+            notes.append(reason.replace("Keine Veränderung ausweisbar", "JFW und JFW Vorjahr "
+                                        "nicht vergleichbar"))
         row = Row(f"{code} {cat.indicators[code].name}", [
             r.numerator if r else None, r.denominator if r else None, r.value if r else None,
             b.value if b else None, "keine Zielwerte"])
@@ -165,7 +184,8 @@ def _jfw_table(jfw, t: str, t0: str, label: str, source: str,
     return ReportTable("jahresfortschritt", f"Jahresfortschrittswerte, {label}",
                        [Column("Zähler", "number"), Column("Nenner", "number"),
                         Column("JFW in %", "pct"), Column("JFW Vorjahr in %", "pct"),
-                        Column("Ampel", "text")], rows, stub="Kennzahl", source=source)
+                        Column("Ampel", "text")], rows, stub="Kennzahl", source=source,
+                       note=" ".join(notes))
 
 
 def _forecast_section(results: dict[str, Forecast], history, label: str,
@@ -265,6 +285,12 @@ def _quality_section(db, jc: str, month: int, label: str, source: str) -> Sectio
              for area, (errors, items) in sorted(checks.items())],
             stub="Prüfbereich", source=source, public=False))
     return Section("5", "Datenqualität", blocks)
+
+
+def _benefit_name(cat, month: int) -> str:
+    """The benefit's name in force at the Stichtag (ALG II, Bürgergeld, Grundsicherungsgeld)."""
+    b = cat.benefit_for(stichtag(month))
+    return b.name if b.short == b.name else f"{b.name} ({b.short})"
 
 
 def _definitions(cat) -> list[tuple[str, str]]:

@@ -20,6 +20,7 @@ from amip import __version__
 from amip.engine.indicators import JSON_KEYS
 from amip.engine.calendar import format_month, parse_month, stichtag
 from amip.engine.indicators import UnknownUnit
+from amip.engine.drilldown import unassigned_units
 from amip.web.auth import client_address, current_user, require_audit, require_persons
 from amip.web.problems import Problem, problem_responses
 from amip.web.users import User
@@ -79,7 +80,8 @@ class UnitOut(BaseModel):
     jobcenter_id: str
     parent_unit_id: str | None
     name: str
-    level: str = Field(description="jobcenter | standort | team")
+    level: str = Field(description="jobcenter | standort | team | unassigned (ohne Zuordnung: "
+                                   "persons of the parent in none of its child units)")
 
 
 class ImportFile(BaseModel):
@@ -251,6 +253,7 @@ def catalogue(request: Request, user: User = Depends(current_user)):
             summary="Organisationseinheiten / units (Jobcenter, Standorte, Teams)")
 def units(request: Request, user: User = Depends(current_user)):
     rows = services(request).table("units")
+    rows = list(rows) + unassigned_units(list(rows))  # ids usable as ?unit= of /indicators
     keys = ("unit_id", "jobcenter_id", "parent_unit_id", "name", "level")
     return JSONResponse([{k: r.get(k) for k in keys} for r in rows])
 

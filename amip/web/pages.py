@@ -18,6 +18,8 @@ from fastapi.responses import HTMLResponse
 from amip import i18n
 from amip.catalogue import load
 from amip.engine.calendar import format_month, month_end, month_start, parse_month, stichtag
+from amip.engine.comparison import RULE_MARK, incomparable, rule_marks
+from amip.engine.drilldown import UNASSIGNED_LEVEL, child_rows
 from amip.disclosure import SUPPRESSED, protect_changes
 from amip.engine.groups import GROUP_CHANGES, GROUP_LABELS, customer_groups, group_changes
 from amip.engine.indicators import compute, published_as_of
@@ -37,7 +39,8 @@ SHORT_GROUP_LABELS = {  # chart axis labels (the table gives the full names)
     "no_vocational_training": "ohne Berufsabschluss", "refugees": "Geflüchtete",
 }
 SHORT_MONTHS = ("Jan", "Feb", "Mär", "Apr", "Mai", "Jun", "Jul", "Aug", "Sep", "Okt", "Nov", "Dez")
-LEVELS = {"jobcenter": "Jobcenter", "standort": "Standort", "team": "Team"}
+LEVELS = {"jobcenter": "Jobcenter", "standort": "Standort", "team": "Team",
+          UNASSIGNED_LEVEL: "ohne Zuordnung"}
 FORM_TEXT = {
     "change": "Veränderung gegenüber dem Vorjahresmonat: (Z / N − 1) × 100; Z im Berichtsmonat, "
               "N im Vorjahresmonat.",
@@ -182,6 +185,17 @@ def _digits(rows) -> dict[str, int]:
                        for r in rows if r)) for k in ("numerator", "denominator")}
 
 
+def _change(now: dict | None, before: dict | None) -> tuple[float | None, str | None]:
+    """Value now − Vorjahr in percentage points, or None with the German reason when the two
+    values rest on different definitions (a rule change between them)."""
+    if now is None or before is None:
+        return None, None
+    note = incomparable(now["code"], now.get("rules"), before.get("rules"))
+    if note:
+        return None, note
+    return point_change(now["value"], before["value"]), None
+
+
 def _pct_kind(ind) -> str:
     """Changes carry a sign (``+2,0 %``, ``−3,2 %``) as in the CLI and the reports."""
     return "change_pct" if ind.is_change else "pct"
@@ -215,9 +229,10 @@ def _overview_rows(services, m: int, hide: bool) -> list[dict]:
         now, before = by.get((code, format_month(m))), by.get((code, format_month(m - 12)))
         value = now["value"] if now else None
         prev = before["value"] if before else None
+        change, change_note = _change(now, before)
         rows.append({
             "code": code, "ind": ind, "value": value, "prev": prev,
-            "change": point_change(value, prev),
+            "change": change, "change_note": change_note,
             "spark": sparkline([(format_month(k), by[(code, format_month(k))]["value"])
                                 for k in months if (code, format_month(k)) in by]),
         })
@@ -288,9 +303,10 @@ def indicator(request: Request, code: str, monat: str | None = None, einheit: st
     for s, label in SEXES.items():
         r, p = by.get((format_month(m), s)), by.get((format_month(m - 12), s))
         v, pv = cell(r, "value"), cell(p, "value")
+        change, change_note = _change(r, p)
         sexes.append({"sex": s, "label": label, "value": v, "prev": pv,
                       "numerator": cell(r, "numerator"), "denominator": cell(r, "denominator"),
-                      "change": point_change(v, pv),
+                      "change": change, "change_note": change_note,
                       "suppressed": bool(r and r.get("suppressed"))})
 
     actual = [{"monat": month_start(k), "wert": by[(format_month(k), geschlecht)]["value"]}
@@ -302,10 +318,16 @@ def indicator(request: Request, code: str, monat: str | None = None, einheit: st
         forecast_rows = [{"monat": month_start(parse_month(p.month)), "wert": p.value,
                           "untere": p.lower, "obere": p.upper}
                          for p in fc.points if parse_month(p.month) > m and p.value is not None]
+    breaks = dict(rule_marks(code, list(months)))
+    marks = [{"monat": month_start(k), "text": f"{RULE_MARK} ({label})"}
+             for k, label in breaks.items()]
+    for row in series:
+        row["rule_change"] = breaks.get(row["month"])
     # Altair builds the spec in ≈ 85 ms: once per data state and view
     chart = _cached(services, "indicator_chart", (code, m, unit_id, geschlecht, hide),
                     lambda: chart_json(line_series(actual, forecast=forecast_rows or None,
-                                                   kind="pct", width=460, height=220))
+                                                   kind="pct", width=460, height=220,
+                                                   marks=marks or None))
                     if actual else None)
     current = by.get((format_month(m), geschlecht))
     return _render(
@@ -316,48 +338,62 @@ def indicator(request: Request, code: str, monat: str | None = None, einheit: st
         current=current, value_kind=_value_kind(ind), pk=_pct_kind(ind),
         digits=_digits(by.values()), form_text=FORM_TEXT.get(ind.form, ind.form),
         fact_text=FACT_TEXT, signed_pp=signed_pp, hide=hide, final=_is_final(m, data_date),
+        marks=marks, benefit=cat.benefit_for(stichtag(m)),
         rules=cat.rules_for(stichtag(m)) if hasattr(cat, "rules_for") else None)
 
 
 @router.get("/kennzahl/{code}/einheiten", response_class=HTMLResponse)
 def indicator_units(request: Request, code: str, monat: str | None = None,
-                    einheit: str | None = None, user=Depends(page_user)):
-    """The htmx partial of the drill-down: the measure for each unit one level below."""
+                    einheit: str | None = None, geschlecht: str = "all",
+                    user=Depends(page_user)):
+    """The htmx partial of the drill-down: the measure for each unit one level below, the
+    persons (or euros) of none of them ("ohne Zuordnung", from the engine) and the parent's
+    total, for the sex of the page's tab."""
     services = _services(request)
     ind = load().indicators.get(code.upper())
     if ind is None:
         raise HTTPException(404, f"Unbekannte Kennzahl {code!r}.")
     code = ind.code
+    if geschlecht not in SEXES:
+        raise HTTPException(422, "Geschlecht: all, m oder w.")
     m = _month_arg(services, monat)
     units = _units(services)
     if einheit and einheit not in units:
         raise HTTPException(404, f"Unbekannte Organisationseinheit {einheit!r}.")
     parent = units[einheit] if einheit else \
         next((u for u in units.values() if u["level"] == "jobcenter"), None)
-    children = sorted((u for u in units.values()
-                       if parent is not None and u["parent_unit_id"] == parent["unit_id"]),
-                      key=lambda u: u["name"])
+    children = child_rows(list(units.values()), parent["unit_id"]) if parent else []
     hide = _discloses(user)
-    rows = []
+    rows, total, notes = [], None, []
     if children:
         months = (m - 12, m)
-        recs = _unit_records(services, code, months, tuple(u["unit_id"] for u in children))
+        ids = tuple(u["unit_id"] for u in children) + (parent["unit_id"],)
+        recs = _unit_records(services, code, months, ids)
         by = {(r["unit_id"], r["month"]): r for r in _rows(services, recs, hide)
-              if r["sex"] == "all"}
-        for u in children:
+              if r["sex"] == geschlecht}
+
+        def row(u):
             r = by.get((u["unit_id"], format_month(m)))
             p = by.get((u["unit_id"], format_month(m - 12)))
+            change, note = _change(r, p)
+            if note and note not in notes:
+                notes.append(note)
             has_children = any(c["parent_unit_id"] == u["unit_id"] for c in units.values())
-            rows.append({"unit": u, "level": LEVELS.get(u["level"], u["level"]),
-                         "value": r["value"] if r else None, "prev": p["value"] if p else None,
-                         "numerator": r["numerator"] if r else None,
-                         "denominator": r["denominator"] if r else None,
-                         "has_children": has_children})
+            return {"unit": u, "level": LEVELS.get(u["level"], u["level"]),
+                    "value": r["value"] if r else None, "prev": p["value"] if p else None,
+                    "numerator": r["numerator"] if r else None,
+                    "denominator": r["denominator"] if r else None, "change": change,
+                    "has_children": has_children,
+                    "unassigned": u["level"] == UNASSIGNED_LEVEL}
+
+        rows = [row(u) for u in children]
+        total = row(parent)
     return templates.TemplateResponse(request, "_units.html.j2", {
-        "request": request, "rows": rows, "parent": parent, "code": code, "month": m, "ind": ind,
-        "value_kind": _value_kind(ind), "pk": _pct_kind(ind), "signed_pp": signed_pp,
-        "digits": _digits(rows), "level_label": LEVELS,
-        "child_level": LEVELS.get(children[0]["level"]) if children else None})
+        "request": request, "rows": rows, "total": total, "parent": parent, "code": code,
+        "month": m, "ind": ind, "value_kind": _value_kind(ind), "pk": _pct_kind(ind),
+        "signed_pp": signed_pp, "digits": _digits(rows + [total] if total else rows),
+        "level_label": LEVELS, "sex": geschlecht, "sex_label": SEXES[geschlecht],
+        "notes": notes, "child_level": LEVELS.get(children[0]["level"]) if children else None})
 
 
 # -- Kundengruppen -----------------------------------------------------------------------------

@@ -34,7 +34,8 @@ import anyio.to_thread
 
 from amip.catalogue import load
 from amip.disclosure import protect_records
-from amip.engine.indicators import Record, compute, unit_scope
+from amip.engine.drilldown import Outside, unassigned_units
+from amip.engine.indicators import Record, UnknownUnit, compute, unit_scope
 from amip.engine.calendar import month_index, parse_month
 from amip.engine.overview import latest_complete_month
 from amip.engine.persons import caseloads, person_rows
@@ -322,8 +323,9 @@ class Services:
         units = self.table("units")
         rows = []
         for jc in jcs:
-            ids = [u["unit_id"] for u in units
-                   if u["jobcenter_id"] == jc and u["level"] != "jobcenter"]
+            own = [u for u in units if u["jobcenter_id"] == jc]
+            ids = [u["unit_id"] for u in own if u["level"] != "jobcenter"] + \
+                [u["unit_id"] for u in unassigned_units(own)]
             records = self._query_at(as_of, compute, list(months), jc, None, published, rules,
                                      jfw, unit_ids=ids or None, include_total=True, remote=True)
             rows += [r.as_json(with_unit=True) for r in records]
@@ -392,6 +394,9 @@ class Services:
 
     def _unit_scope(self, unit_id: str) -> tuple[str, frozenset[str] | None]:
         jc, scope = self.query(unit_scope, unit_id)
+        if isinstance(scope, Outside):  # persons without a team: no unit to list them by
+            raise UnknownUnit(f"unit {unit_id!r} is the Jobcenter's persons without a team; "
+                              "it has no person list")
         return jc, None if scope is None else frozenset(scope)
 
     def catalogue(self):

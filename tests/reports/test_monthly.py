@@ -49,10 +49,26 @@ def test_jfw_forecast_budget_quality_and_a_page_per_standort(default_store, repo
     assert table(report, "datenqualitaet").rows[1].values[0] == 0  # everyone has a team
     titles = [s.title for s in report.sections[-1].sections]
     assert titles == ["Geschäftsstelle Elsterwerda", "Geschäftsstelle Finsterwalde",
-                      "Geschäftsstelle Herzberg"]
+                      "Geschäftsstelle Herzberg", "ohne Zuordnung"]
     # the Standorte add up to the Jobcenter (ELB stock, K1E2 numerator)
     pages = [t for t in report.tables() if t.id.startswith("standort-")]
     assert sum(t.rows[2].values[0] for t in pages) == table(report, "kennzahlen").rows[2].values[0]
+
+
+def test_standorte_and_ohne_zuordnung_add_up_to_the_jobcenter(report):
+    """Every measure's Zähler and Nenner: Σ Standorte + ohne Zuordnung = Jobcenter (euros are
+    rounded per table: at most 1 € per part apart). K1's Standorte alone fall short."""
+    whole = table(report, "kennzahlen").rows
+    parts = [t.rows for t in report.tables()
+             if t.id.startswith("standort-") or t.id == "ohne-zuordnung"]
+    assert len(parts) == 4
+    for i, row in enumerate(whole):
+        for col in (0, 1):
+            assert sum(p[i].values[col] for p in parts) == pytest.approx(row.values[col],
+                                                                          abs=len(parts)), row.label
+    assert "Arbeitslosengeld II (ALG II)" in report.sections[0].blocks[0].markdown  # name in force
+    k1_standorte = sum(p[0].values[0] for p in parts[:-1])
+    assert k1_standorte < whole[0].values[0] - 1000 and parts[-1][0].values[0] > 1000
 
 
 def test_internal_report_is_written_with_exact_counts(report, tmp_path):

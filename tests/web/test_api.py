@@ -49,7 +49,12 @@ def test_catalogue_units_imports(client_as):
     assert "48a" in k2["legal_basis"] and k2["form"] and k2["name"]
     assert cat["rules"] and all("valid_from" in v for v in cat["rules"])
     units = c.get("/api/v1/units").json()
-    assert {u["level"] for u in units} == {"jobcenter", "standort", "team"}
+    assert {u["level"] for u in units} == {"jobcenter", "standort", "team", "unassigned"}
+    rest = [u for u in units if u["level"] == "unassigned"]  # one per unit with children
+    assert len(rest) == len({u["parent_unit_id"] for u in units if u["level"] != "unassigned"
+                             and u["parent_unit_id"]})
+    k2 = c.get(f"/api/v1/indicators?month=2020-06&unit={rest[0]['unit_id']}").json()
+    assert k2 and all(r["unit_id"] == rest[0]["unit_id"] for r in k2)
     assert TEAM in {u["unit_id"] for u in units}
     imports = c.get("/api/v1/imports").json()
     assert imports[0]["source"] == "synth default" and imports[0]["files"]

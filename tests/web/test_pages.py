@@ -93,10 +93,10 @@ def test_detail_has_series_forecast_sexes_and_definition(client_as, web_app, lat
 def test_drill_down_jobcenter_standort_team(client_as, latest):
     c = client_as("gf")
     top = c.get(f"/kennzahl/K2/einheiten?monat={latest}").text
-    standorte = re.findall(r'data-unit="([^"]+)"', top)
+    standorte = re.findall(r'<tr data-unit="([^"]+)">', top)  # not "ohne Zuordnung", total
     assert len(standorte) == 3 and "Standort" in top
     teams_page = c.get(f"/kennzahl/K2/einheiten?monat={latest}&einheit={standorte[0]}").text
-    teams = re.findall(r'data-unit="([^"]+)"', teams_page)
+    teams = re.findall(r'<tr data-unit="([^"]+)">', teams_page)
     assert teams and all(t.startswith(standorte[0] + "-") for t in teams)
     assert GERMAN_PCT.search(teams_page)
     detail = c.get(f"/kennzahl/K2?monat={latest}&einheit={teams[0]}")
