@@ -119,6 +119,17 @@ class Horizon:
         self._memo[key] = why
         return why
 
+    def fact_cutoff(self, fact: str, t: int, rules: RuleVersion) -> int:
+        """The latest month ≤ ``t`` whose value of ``fact`` the data reach (its tables at the
+        month and at the later Stichtage it waits for); ``t − 24`` at the least."""
+        need = self.catalogue.needs[fact]
+        ahead = list(getattr(rules, need.ahead)) if need.ahead else []
+        for m in range(t, t - 24, -1):
+            if not any(self.table_reason(table, mm) for table in need.tables
+                       for mm in [m] + [m + k for k in ahead]):
+                return m
+        return t - 24
+
     def rules_for(self, m: int, rules: str | None = None) -> RuleVersion:
         cat = self.catalogue
         return cat.rules[rules] if rules else cat.rules_for(stichtag(m))
@@ -190,10 +201,15 @@ class Horizon:
 
 
 def horizon(db) -> Horizon:
-    """The horizon of a store view (its ``as_of`` applies), one query per table."""
+    """The horizon of a store view (its ``as_of`` applies), one query per table.
+
+    Where the data begin: the declared ``data_from``, else the earliest ``recorded_on`` of any
+    spell table (a table whose first row comes later simply had no events before); a table
+    that must hold whole months begins with its first month. A spell table without rows reaches
+    as far as the others."""
     cat = load()
     description = db.description() if hasattr(db, "description") else None
-    tables, present = {}, {}
+    found, present = {}, {}
     for name, spec in cat.tables.items():
         t = db.recorded(name)
         if spec.reach == "month":
@@ -201,19 +217,27 @@ def horizon(db) -> Horizon:
             present[name] = frozenset(parse_month(m) for m in months if m)
         row = t.aggregate(lo=t.recorded_on.min(), hi=t.recorded_on.max()).to_pyarrow() \
             .to_pylist()[0]
-        lo, hi = (_date(row["lo"]), _date(row["hi"]))
+        found[name] = (_date(row["lo"]), _date(row["hi"]))
+    declared_from = description.data_from if description else None
+    begin = declared_from or min((lo for n, (lo, _) in found.items()
+                                  if lo and cat.tables[n].reach == "stichtag"), default=None)
+    latest = max((hi for n, (_, hi) in found.items()
+                  if hi and cat.tables[n].reach == "stichtag"), default=None)
+    tables = {}
+    for name, spec in cat.tables.items():
+        hi = found[name][1]
+        if hi is None and spec.reach == "stichtag":
+            hi = latest  # no spells of this kind: none happened while the others were recorded
         declared = description.declared(name) if description else None
         last, source = (declared, "declared") if declared else (hi, "recorded_on")
         if hi is None:  # no rows (known at as-of): a declaration cannot make data
             last = None
         if db.as_of is not None and last is not None and db.as_of < last:
             last, source = db.as_of, "as_of"
-        first = description.data_from if description and description.data_from else None
-        if spec.reach == "month":  # the first month held (rows are recorded after it)
+        first = begin
+        if spec.reach == "month":  # the first month held (its rows are recorded after it)
             held = month_start(min(present[name])) if present.get(name) else None
-            first = max(filter(None, (first, held)), default=None)
-        elif first is None:
-            first = lo
+            first = max(filter(None, (declared_from, held)), default=None)
         tables[name] = Reach(name, spec.label, first, last, source)
     return Horizon(tables, present, db.as_of, cat)
 
