@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse
 from amip import i18n
 from amip.catalogue import load
 from amip.engine.calendar import format_month, month_end, month_start, parse_month, stichtag
+from amip.engine.horizon import NoFigures
 from amip.engine.indicators import compute, published_as_of
 from amip.reports.charts import grouped_bars, line_series, spec_of
 from amip.reports.disclosure import DEFAULT_RULE, SUPPRESSED
@@ -103,8 +104,10 @@ def _month_arg(services, monat: str | None) -> int:
         m = parse_month(monat)
     except ValueError:
         raise HTTPException(422, f"Ungültiger Monat {monat!r} (erwartet JJJJ-MM).") from None
-    if m > latest:
-        raise HTTPException(404, f"Für {monat} liegen noch keine Daten vor.")
+    try:  # any month with a figure: one rule with the CLI and the reports (§10.2)
+        services.horizon().check_months([m])
+    except NoFigures as e:
+        raise HTTPException(404, str(e)) from None
     return m
 
 
@@ -216,6 +219,7 @@ def _overview_rows(services, m: int, hide: bool) -> list[dict]:
         numeric = isinstance(value, float) and isinstance(prev, float)
         rows.append({
             "code": code, "ind": ind, "value": value, "prev": prev,
+            "reason": now.get("reason") if now else None,
             "change": value - prev if numeric else None,
             "spark": sparkline([(format_month(k), by[(code, format_month(k))]["value"])
                                 for k in months if (code, format_month(k)) in by]),
@@ -442,8 +446,10 @@ def data_state(request: Request, user=Depends(page_user)):
             months.append({"month": k, "final_on": published_as_of(k),
                            "final": _is_final(k, data_date),
                            "stichtag": stichtag(k), "end": month_end(k)})
+    reach = services.horizon()
     return _render(request, "datenstand.html.j2", user, active="datenstand", imports=imports,
-                   months=months, latest=latest, wait=wait, today=dt.date.today())
+                   months=months, latest=latest, wait=wait, today=dt.date.today(),
+                   reach=list(reach.tables.values()), covered=reach.covered_text())
 
 
 # -- Protokoll (audit trail, roles with the audit right) ---------------------------------------

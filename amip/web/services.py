@@ -35,6 +35,7 @@ import anyio.to_thread
 from amip.catalogue import load
 from amip.engine.indicators import Record, compute, unit_scope
 from amip.engine.calendar import month_index, parse_month
+from amip.engine.horizon import Horizon, horizon
 from amip.engine.overview import latest_complete_month
 from amip.reports.disclosure import protect_records
 from amip.store.generations import PostgresSource, StoreFile
@@ -272,6 +273,15 @@ class Services:
     def _latest_month(self) -> int | None:
         month = self.query(latest_complete_month)
         return None if month is None else month_index(month)
+
+    def horizon(self) -> Horizon:
+        """The data horizon (per-table Datenstand, months with figures), once per data state."""
+        return self.memoized("horizon", self._horizon)
+
+    def _horizon(self) -> Horizon:
+        reach = self.query(horizon)
+        reach.figure_range()  # worked out once here, then read from its memo
+        return reach
 
     def data_date(self) -> dt.date | None:
         return self.memoized("data_date", self._data_date)
