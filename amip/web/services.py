@@ -274,12 +274,13 @@ class Services:
         month = self.query(latest_complete_month)
         return None if month is None else month_index(month)
 
-    def horizon(self) -> Horizon:
-        """The data horizon (per-table Datenstand, months with figures), once per data state."""
-        return self.memoized("horizon", self._horizon)
+    def horizon(self, as_of: dt.date | None = None) -> Horizon:
+        """The data horizon (per-table Datenstand, months with figures) as known on ``as_of``,
+        once per data state."""
+        return self.memoized("horizon", self._horizon, as_of)
 
-    def _horizon(self) -> Horizon:
-        reach = self.query(horizon)
+    def _horizon(self, as_of: dt.date | None) -> Horizon:
+        reach = self._query_at(as_of, horizon, remote=True)
         reach.figure_range()  # worked out once here, then read from its memo
         return reach
 
