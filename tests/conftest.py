@@ -78,13 +78,22 @@ def default_tables():
     return generate()
 
 
+def synth_description() -> str:
+    """The ``extract.toml`` that ``amip synth`` writes for the default Jobcenter (2009–2020)."""
+    import datetime as dt
+
+    from amip.synth.recording import description
+
+    return description(dt.date(2009, 1, 1), dt.date(2020, 12, 31))
+
+
 @pytest.fixture(scope="session")
 def default_store(default_tables):
     """The default synthetic Jobcenter imported (validated) into an in-memory store."""
     from amip.store import Store
 
     store = Store.memory()
-    store.import_tables(default_tables, source="synth default")
+    store.import_tables(default_tables, source="synth default", description=synth_description())
     return store
 
 
@@ -95,7 +104,7 @@ def store_file(tmp_path_factory, default_tables):
 
     path = tmp_path_factory.mktemp("store") / "amip.duckdb"
     store = Store.open(path)
-    store.import_tables(default_tables, source="synth default")
+    store.import_tables(default_tables, source="synth default", description=synth_description())
     store.close()
     return path
 

@@ -50,9 +50,13 @@ class Adapter:
         rows = t.order_by("import_id").to_pyarrow().to_pylist()
         f = self.backend.table("amip_import_files")
         files = f.order_by("import_id", "table_name").to_pyarrow().to_pylist()
+        described = {}  # each import's extract.toml (stores from before it have none)
+        if "amip_import_descriptions" in self.backend.list_tables():
+            d = self.backend.table("amip_import_descriptions").to_pyarrow().to_pylist()
+            described = {x["import_id"]: x["text"] for x in d}
         return [dict(import_id=r["import_id"], imported_at=r["imported_at"], source=r["source"],
                      fingerprint=r["fingerprint"], amip_version=r["amip_version"],
-                     rows_added=r["rows_added"],
+                     rows_added=r["rows_added"], description=described.get(r["import_id"]),
                      files=[dict(table=x["table_name"], file=x["file_name"], sha256=x["sha256"],
                                  rows=x["rows_in_file"], rows_added=x["rows_added"])
                             for x in files if x["import_id"] == r["import_id"]])

@@ -95,11 +95,30 @@ class Parameters:
 
 
 @dataclass(frozen=True)
+class TableReach:
+    """How a table must reach a month for the facts reading it (horizon.toml)."""
+    name: str
+    label: str  # German name of the data in a reason
+    reach: str  # stichtag | month
+
+
+@dataclass(frozen=True)
+class FactNeeds:
+    """The tables a fact reads and the Stichtage around its month they must reach."""
+    fact: str
+    tables: tuple[str, ...]
+    before: int = 0
+    ahead: str | None = None  # a RuleVersion field: months after m
+
+
+@dataclass(frozen=True)
 class Catalogue:
     indicators: dict[str, Indicator]
     rules: dict[str, RuleVersion]
     parameters: Parameters
     benefits: dict[str, Benefit] = field(default_factory=dict)
+    tables: dict[str, TableReach] = field(default_factory=dict)
+    needs: dict[str, FactNeeds] = field(default_factory=dict)
 
     def rules_for(self, day: dt.date) -> RuleVersion:
         """The rule version valid on ``day`` (the Stichtag of a Berichtsmonat)."""
@@ -182,4 +201,37 @@ def load() -> Catalogue:
     for a, b in zip(ordered, ordered[1:]):
         if a.valid_to is None or a.valid_to >= b.valid_from:
             raise CatalogueError(f"benefits.toml: [{a.key}] and [{b.key}] overlap")
-    return Catalogue(indicators, rules, parameters, benefits)
+    tables, needs = _horizon(indicators, rules)
+    return Catalogue(indicators, rules, parameters, benefits, tables, needs)
+
+
+def _horizon(indicators: dict[str, Indicator], rules: dict[str, RuleVersion]
+             ) -> tuple[dict[str, TableReach], dict[str, FactNeeds]]:
+    """horizon.toml, checked: every fact a measure uses is declared, over declared tables."""
+    h = _read("horizon.toml")
+    tables = {}
+    for name, entry in h.get("tables", {}).items():
+        try:
+            tables[name] = TableReach(name=name, **entry)
+        except TypeError as e:
+            raise CatalogueError(f"horizon.toml [tables.{name}]: {e}") from e
+        if tables[name].reach not in ("stichtag", "month"):
+            raise CatalogueError(f"horizon.toml [tables.{name}]: unknown reach {entry['reach']!r}")
+    needs = {}
+    for fact, entry in h.get("facts", {}).items():
+        try:
+            needs[fact] = FactNeeds(fact=fact, **{k: tuple(v) if isinstance(v, list) else v
+                                                  for k, v in entry.items()})
+        except TypeError as e:
+            raise CatalogueError(f"horizon.toml [facts.{fact}]: {e}") from e
+        unknown = set(needs[fact].tables) - set(tables)
+        if unknown:
+            raise CatalogueError(f"horizon.toml [facts.{fact}]: undeclared tables {sorted(unknown)}")
+        ahead = needs[fact].ahead
+        if ahead and not all(hasattr(v, ahead) for v in rules.values()):
+            raise CatalogueError(f"horizon.toml [facts.{fact}]: no rule-version field {ahead!r}")
+    for i in indicators.values():
+        for fact in (i.numerator, i.denominator):
+            if fact not in needs:
+                raise CatalogueError(f"horizon.toml: fact {fact!r} of {i.code} is not declared")
+    return tables, needs

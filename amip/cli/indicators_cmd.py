@@ -14,10 +14,10 @@ from rich.table import Table
 
 from amip import i18n
 from amip.catalogue import load
-from amip.cli.store_cmds import print_errors
+from amip.cli.store_cmds import err, print_errors, say
 from amip.engine.calendar import month_start, parse_month
+from amip.engine.horizon import NoFigures, horizon
 from amip.engine.indicators import JSON_KEYS, Record, UnknownUnit, compute
-from amip.engine.overview import last_benefit_month
 from amip.extract.errors import ExtractInvalid
 from amip.store import Store
 
@@ -78,19 +78,21 @@ def indicators_cmd(data_dir, store_path, month, to, jobcenter_id, unit_id, as_of
     store = _open(data_dir, store_path)
     try:
         view = store.view(as_of)
+        reach = horizon(view)
+        asked, months = months, reach.check_months(months, rules)  # §10.2 item 30
         records = compute(view, months, jobcenter_id, unit_id, published, rules, jfw)
-        last = last_benefit_month(view) if fmt == "table" else None  # for the hint only
     except UnknownUnit as e:
         raise click.UsageError(str(e)) from None
+    except NoFigures as e:
+        say(err, f"Fehler: {e}", "red")
+        sys.exit(2)
     finally:
         store.close()
     _emit(records, fmt, with_unit=unit_id is not None)
-    late = [m for m in months if last is not None and month_start(m) > last]
-    if late:
-        Console(stderr=True).print(
-            f"[yellow]Hinweis:[/] für {', '.join(i18n.month(month_start(m)) for m in late)} "
-            f"liegen noch keine Leistungsdaten vor (zuletzt {i18n.month(last)}): K1 und K1E1 "
-            f"vergleichen dort 0 € mit dem Vorjahresmonat.")
+    if months != asked:
+        say(err, f"Hinweis: die Reihe beginnt und endet, wo es Kennzahlen gibt: "
+                 f"{i18n.month(month_start(months[0]))} bis {i18n.month(month_start(months[-1]))}. "
+                 f"{reach.covered_text(rules)}", "yellow")
 
 
 def _open(data_dir: str | None, store_path: str | None) -> Store:
@@ -129,7 +131,9 @@ def format_value(code: str, value: float | None) -> str:
     return i18n.pct(value, 1, signed=load().indicators[code].is_change)
 
 
-def format_count(code: str, x: float | int) -> str:
+def format_count(code: str, x: float | int | None) -> str:
+    if x is None:
+        return "–"
     ind = load().indicators[code]
     if ind.unit == "EUR":
         return i18n.eur(x)
@@ -152,12 +156,16 @@ def _table(records: list[Record]) -> None:
         for col, right in (("Kennzahl", False), ("Bezeichnung", False), ("Zähler", True),
                            ("Nenner", True), ("Insgesamt", True), ("Männer", True), ("Frauen", True)):
             t.add_column(col, justify="right" if right else "left")
+        reasons: dict[str, int] = {}  # reason -> its footnote number
         for code, sexes in by_code.items():
             a = sexes["all"]
-            t.add_row(code, cat.indicators[code].name_under(cat.rules[rules]),
+            mark = f" ({reasons.setdefault(a.reason, len(reasons) + 1)})" if a.reason else ""
+            t.add_row(code + mark, cat.indicators[code].name_under(cat.rules[rules]),
                       format_count(code, a.numerator), format_count(code, a.denominator),
                       *(format_value(code, sexes[s].value) for s in ("all", "m", "w")))
         console.print(t)
+        for reason, i in reasons.items():
+            say(console, f"({i}) kein Wert: {reason}")
 
 
 def _print_catalogue(fmt: str) -> None:

@@ -97,13 +97,16 @@ def import_cmd(directory: str, store_path: str, all_errors: bool) -> None:
 @click.command("imports")
 @store_option
 def imports_cmd(store_path: str) -> None:
-    """Show the import log: when, from where, file hashes, rows."""
+    """Importprotokoll (wann, woher, Prüfsummen, Zeilen) und Datenstand je Tabelle."""
     if not Path(store_path).exists():
         err.print(f"Datenbestand {store_path} nicht gefunden: zuerst einen Auszug importieren "
                   f"(amip import VERZEICHNIS --store {store_path}).", style="red", markup=False)
         sys.exit(2)
+    from amip.engine.horizon import horizon
+
     with Store.open(store_path, read_only=True) as store:
         log = store.imports()
+        reach = horizon(store.view())
     table = Table(title=f"Importprotokoll {store_path}")
     for col in ("Nr.", "Zeitpunkt", "Quelle", "Datei", "SHA-256", "Zeilen", "neu"):
         table.add_column(col, justify="right" if col in ("Nr.", "Zeilen", "neu") else "left")
@@ -114,6 +117,14 @@ def imports_cmd(store_path: str) -> None:
                           entry["source"] if i == 0 else "", f["file"], f["sha256"][:12],
                           i18n.num(f["rows"]), i18n.num(f["rows_added"]))
     console.print(table)
+    table = Table(title="Datenstand je Tabelle (Datenhorizont)", title_justify="left")
+    for col in ("Daten", "Tabelle", "ab", "Datenstand", "Grundlage"):
+        table.add_column(col)
+    for t in reach.tables.values():
+        table.add_row(t.label, t.table, i18n.day(t.first) if t.first else "–",
+                      i18n.day(t.last) if t.last else "keine Daten", t.source_label)
+    console.print(table)
+    say(console, reach.covered_text())
 
 
 @click.command("overview")

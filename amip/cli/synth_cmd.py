@@ -11,7 +11,9 @@ from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColum
                            TimeElapsedColumn)
 from rich.table import Table
 
-from amip.extract.writer import FORMATS, OutputNotEmpty, write_extract, write_extract_stream
+from amip.extract.writer import (FORMATS, OutputNotEmpty, write_description, write_extract,
+                                 write_extract_stream)
+from amip.synth.recording import description
 
 
 def de_number(x: float, decimals: int = 0) -> str:
@@ -120,7 +122,7 @@ def synth(out_dir, profile, seed, scale, jobcenters, year_from, to, fmt, do_chec
         tables = generate(**args, progress=lambda s: progress.update(task, description=s))
         progress.update(task, description=f"Schreiben ({fmt})")
         try:
-            write_extract(tables, out_dir, fmt)
+            write_extract(tables, out_dir, fmt, description(args["start"], args["end"]))
         except OutputNotEmpty as e:
             raise click.ClickException(str(e)) from e
     n_rows = sum(t.num_rows for t in tables.values())
@@ -159,6 +161,7 @@ def _synth_chunked(console, out_dir, fmt, args, chunk_scale, n_chunks) -> None:
         try:
             chunks = generate_chunks(**args, chunk_scale=chunk_scale, progress=say)
             rows = write_extract_stream(chunks, out_dir, fmt)
+            write_description(out_dir, description(args["start"], args["end"]))
         except OutputNotEmpty as e:
             raise click.ClickException(str(e)) from e
         progress.update(task, completed=n_chunks)

@@ -31,7 +31,8 @@ from amip.engine.aggregate import count_facts
 from amip.engine.calendar import format_month, month_index, parse_month, stichtag
 from amip.engine.facts import MONEY_FACTS, Facts
 from amip.engine.indicators import UnknownUnit, unit_scope
-from amip.engine.measures import JFW_FORMS, LOOKBACK, SEXES, facts_needed, lookahead, measure, roll_up
+from amip.engine.horizon import horizon
+from amip.engine.measures import JFW_FORMS, LOOKBACK, SEXES, facts_needed, measure, roll_up
 
 DEFAULT_SEED = 48  # § 48a
 HISTORY_MONTHS = 120  # ten years of monthly data at most
@@ -299,12 +300,10 @@ def forecast_all(db, month: int | str, codes: list[str] | None = None,
             raise ValueError(f"the given facts do not cover {format_month(first - LOOKBACK)}.."
                              f"{format_month(t)} under {rules.key} for {', '.join(names)}")
 
-    # the last month each fact is known: K2E3's continuation needs months after its month
-    cutoff = {n: t for n in names}
-    for ind in indicators:
-        ahead = lookahead(ind, rules)
-        if ahead:
-            cutoff[ind.numerator] = min(cutoff[ind.numerator], t - ahead)
+    # the last month each fact is known (data horizon): K2E3's continuation needs months after
+    # its month, benefits of a month not yet recorded are unknown, not 0
+    reach = horizon(db)
+    cutoff = {n: reach.fact_cutoff(n, t, rules) for n in names}
 
     # one model and one set of paths per fact series
     models: dict[str, SeriesModel] = {}

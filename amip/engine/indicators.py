@@ -3,8 +3,10 @@
 >>> records = compute(store.view(), months=[parse_month("2020-06")])
 
 Each record is ``code, month, jobcenter_id, sex, numerator, denominator, value`` (``value`` in
-percent, unrounded, None when not computable) plus ``unit_id`` for a unit, the rule version used
-and the basis (``month`` or ``jfw``, the Jahresfortschrittswert).
+percent, unrounded, None when not computable) and ``reason``, plus ``unit_id`` for a unit, the
+rule version used and the basis (``month`` or ``jfw``, the Jahresfortschrittswert). A figure
+whose data do not reach (:mod:`amip.engine.horizon`) has value, numerator and denominator None
+and a German ``reason``; every shell shows that reason instead of a number.
 """
 
 from __future__ import annotations
@@ -19,12 +21,14 @@ from amip.engine.aggregate import count_facts
 from amip.engine.calendar import format_month, month_end, stichtag
 from amip.engine.drilldown import Outside, descendants, parent_of_unassigned, unassigned_scope
 from amip.engine.facts import Facts
-from amip.engine.measures import JFW_FORMS, LOOKBACK, SEXES, facts_needed, lookahead, measure, roll_up
+from amip.engine.horizon import horizon
+from amip.engine.measures import JFW_FORMS, LOOKBACK, SEXES, facts_needed, measure, roll_up
 from amip.errors import NotFound
 
 
 #: the keys of a record as JSON (CLI `--format json` and the API): one list for both shells
-JSON_KEYS = ("code", "month", "jobcenter_id", "sex", "numerator", "denominator", "value")
+JSON_KEYS = ("code", "month", "jobcenter_id", "sex", "numerator", "denominator", "value",
+             "reason")
 
 
 @dataclass(frozen=True)
@@ -33,12 +37,13 @@ class Record:
     month: str
     jobcenter_id: str
     sex: str
-    numerator: float | int
-    denominator: float | int
+    numerator: float | int | None
+    denominator: float | int | None
     value: float | None
     unit_id: str | None = None
     rules: str = ""
     basis: str = "month"
+    reason: str | None = None  # German: why the figure does not exist (value None)
 
     def as_json(self, with_unit: bool = False) -> dict:
         d = asdict(self)
@@ -55,14 +60,6 @@ def published_as_of(m: int, catalogue: Catalogue | None = None) -> dt.date:
     """The as-of date of the published figure for month m: end of the Wartezeit (item 3)."""
     wait = (catalogue or load()).parameters.wartezeit_months
     return month_end(m + wait)
-
-
-def data_horizon(db) -> dt.date | None:
-    """How far the data reach: the as-of date, else the latest ``recorded_on`` of ELB and
-    employment spells."""
-    if db.as_of is not None:
-        return db.as_of
-    return db.latest_recorded_on(("elb_spells", "employment_spells"))
 
 
 def unit_scope(db, unit_id: str) -> tuple[str, set[str] | Outside | None]:
@@ -127,7 +124,7 @@ def compute(db, months: list[int], jobcenter_id: str | None = None, unit_id: str
         with Facts(view, version, cat.parameters, min(ms) - LOOKBACK, max(ms),
                    jobcenter_id) as facts:
             counts = count_facts(facts, facts_needed(indicators), by_team=bool(wanted))
-        horizon = data_horizon(view)
+        reach = horizon(view)
         for unit, scope in scopes:
             totals = roll_up(counts, scope)
             for t in ms:
@@ -140,14 +137,16 @@ def compute(db, months: list[int], jobcenter_id: str | None = None, unit_id: str
                             for ind in indicators:
                                 if basis == "jfw" and ind.form not in JFW_FORMS:
                                     continue
+                                why = reach.reason(ind, t, version, jfw=basis == "jfw")
+                                if why:  # the data do not reach (§10.2 item 29)
+                                    records.append(Record(
+                                        ind.code, format_month(t), jc, sex, None, None, None,
+                                        unit, version.key, basis, why))
+                                    continue
                                 v = measure(ind, get, t, jfw=basis == "jfw")
-                                value = v.value
-                                ahead = lookahead(ind, version)
-                                if ahead and (horizon is None or stichtag(t + ahead) > horizon):
-                                    value = None  # the data do not yet reach ST(t + 6) (item 7)
                                 records.append(Record(
                                     ind.code, format_month(t), jc, sex, _plain(v.numerator),
-                                    _plain(v.denominator), value, unit, version.key, basis))
+                                    _plain(v.denominator), v.value, unit, version.key, basis))
     return records
 
 

@@ -68,12 +68,12 @@ def last_benefit_month(db) -> dt.date | None:
 
 
 def latest_complete_month(db) -> dt.date | None:
-    """The latest month for which every measure has its data: covered by the data date, and not
-    after the last month with benefit rows."""
-    month, last = latest_month(db), last_benefit_month(db)
-    if month is None or last is None:
-        return month
-    return min(month, last)
+    """The latest month for which every measure (but K2E3, which waits six months) exists by
+    the data horizon (:mod:`amip.engine.horizon`); None when no month has any figure."""
+    from amip.engine.horizon import horizon
+
+    m = horizon(db).latest_complete()
+    return None if m is None else month_start(m)
 
 
 def figures_by_jobcenter(db, day: dt.date) -> dict[str, StockFigures]:

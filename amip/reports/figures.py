@@ -15,6 +15,7 @@ from amip.engine.budget import budget_plan, payments
 from amip.engine.calendar import format_month, month_index, stichtag
 from amip.engine.groups import (customer_groups, employment_classes, prognosis_by_age,
                                 refugees_jdw, underemployment, unemployed_profile)
+from amip.engine.horizon import NoFigures, horizon
 from amip.engine.indicators import Record, compute
 from amip.engine.overview import jobcenter
 from amip.engine.population import jahresdurchschnitte
@@ -59,12 +60,22 @@ def programme_figures(db, year: int, jobcenter_id: str | None = None) -> Program
     day = stichtag(month_index(dt.date(ref, 12, 1)))
     before = stichtag(month_index(dt.date(ref - 1, 12, 1)))
     dec = month_index(dt.date(ref, 12, 1))
+    reach = horizon(db)
+    try:  # the programme stands on December of the reference year (§10.2 item 30)
+        reach.check_months([dec])
+    except NoFigures:
+        raise NoFigures(f"Für das Programm {year} gibt es keine Kennzahlen des Bezugsjahres "
+                        f"{ref}: {reach.covered_text()}") from None
+    # the Jahresdurchschnitte: the years whose twelve Stichtage the ELB data reach
+    elb = reach.tables["elb_spells"]
+    first_year = max(ref - 10, elb.first.year + (elb.first > dt.date(elb.first.year, 1, 15))) \
+        if elb.first else ref - 10
     records = compute(db, [dec - 12, dec], jobcenter_id=jc_id)
     titles, instruments = budget_plan(db, jc_id)
     return Programme(
         year=year, jobcenter_id=jc_id, jobcenter_name=jc["name"],
         data_date=db.latest_recorded_on(("elb_spells",)),
-        jdw=jahresdurchschnitte(db, jc_id, ref - 10, ref),
+        jdw=jahresdurchschnitte(db, jc_id, min(first_year, ref), ref),
         unemployed={"now": unemployed_profile(db, jc_id, day),
                     "before": unemployed_profile(db, jc_id, before)},
         refugees_jdw=refugees_jdw(db, jc_id, ref),

@@ -26,6 +26,7 @@ from amip.engine.indicators import compute
 from amip.engine.budget import budget_burn
 from amip.engine.overview import jobcenter, last_benefit_month, latest_complete_month
 from amip.engine.quality import casefile_checks, data_quality
+from amip.engine.horizon import horizon
 from amip.extract.schema import INSTRUMENTS
 from amip import charts
 from amip.reports import disclosure, tables
@@ -47,8 +48,10 @@ FORECAST = dict(codes=("K2",), n_paths=500, history_months=60)
 
 def report_month(db, month: int | None = None) -> int:
     """The Berichtsmonat: ``month``, or (None) the latest month with complete data, as the
-    dashboard opens on (its Stichtag covered by the data date, benefit rows delivered)."""
+    dashboard opens on (its Stichtag covered by the data date, benefit rows delivered).
+    :class:`~amip.engine.horizon.NoFigures` (a ValueError) for a month without any figure."""
     if month is not None:
+        horizon(db).check_months([month])
         return month
     latest = latest_complete_month(db)
     if latest is None:
@@ -80,7 +83,7 @@ def monthly(db, month: int | None, jobcenter_id: str | None = None, public: bool
     label = i18n.month(month_start(month))
     source = f"Quelle: eigene Daten des Jobcenters (amip), Datenstand " \
              f"{i18n.day(data_date) if data_date else '–'}"
-    warning = _benefits_warning(db, month, label)
+    warning = ""  # a figure whose data do not reach carries its reason (indicator_table)
 
     units = db.table("units").select("unit_id", "jobcenter_id", "parent_unit_id", "level",
                                      "name").order_by("unit_id").to_pyarrow().to_pylist()
@@ -142,18 +145,6 @@ def monthly(db, month: int | None, jobcenter_id: str | None = None, public: bool
     return Report("monthly", f"Monatsbericht {label}",
                   "Kennzahlen, Jahresfortschritt, Budget und Datenqualität", jc_id, name,
                   t, data_date, sections, public=public, definitions=_definitions(cat))
-
-
-def _benefits_warning(db, month: int, label: str) -> str:
-    """A note when the store holds no benefit rows for the month yet (payments are recorded
-    after the month): K1 and K1E1 then compare 0 € with the previous year."""
-    last = last_benefit_month(db)
-    if last is not None and month_start(month) <= last:
-        return ""
-    return (f"Achtung: Für {label} liegen im Datenbestand noch keine Leistungsdaten vor"
-            f"{f' (zuletzt {i18n.month(last)})' if last else ''}. K1 und K1E1 vergleichen "
-            f"deshalb 0 € mit dem Vorjahresmonat (−100\u00a0%) und sind erst mit der Lieferung "
-            f"aussagekräftig.")
 
 
 def _k2_chart(history, source: str) -> Chart:

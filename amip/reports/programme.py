@@ -127,7 +127,7 @@ def _change(now, before) -> float | None:
 
 
 def _share(part, whole) -> float | None:
-    return None if not whole else float(part) / float(whole) * 100
+    return None if not whole or part is None else float(part) / float(whole) * 100
 
 
 def _long_direction(first: float, now: float) -> str:

@@ -25,7 +25,7 @@ from psycopg import sql
 from amip.backends.postgres import check_schema_name, connect
 from amip.errors import StoreError
 from amip.extract.schema import TABLES
-from amip.store.store import Store
+from amip.store.store import DESCRIPTIONS, Store
 from amip.store.views import StoreView
 
 Progress = Callable[[str, int, int], None]  # (step, done, total), as in Store
@@ -47,6 +47,7 @@ LOG_TABLES: dict[str, tuple[tuple[str, str], ...]] = {
     "amip_import_files": (("import_id", "integer NOT NULL"), ("table_name", "text"),
                           ("file_name", "text"), ("sha256", "text"), ("rows_in_file", "bigint"),
                           ("rows_added", "bigint")),
+    DESCRIPTIONS: (("import_id", "integer NOT NULL"), ("text", "text")),
 }
 
 BATCH_ROWS = 500_000  # rows per CSV chunk sent to COPY: bounds the memory of one publish
@@ -132,7 +133,9 @@ def publish_to_postgres(store: Store, url: str, schema: str = "amip",
                     step(f"copy {name}", i, len(names))
                     copied[name] = _copy(duck, cur, schema, name, where)
                 log_where = f"import_id > {done} AND import_id <= {last}"
-                for name in ("amip_import_files", "amip_imports"):
+                for name in ("amip_import_files", DESCRIPTIONS, "amip_imports"):
+                    if name == DESCRIPTIONS and not store._has_table(name):
+                        continue  # a store from before extract.toml
                     copied[name] = _copy(duck, cur, schema, name, log_where)
                 if fresh:
                     copied["amip_meta"] = _copy(duck, cur, schema, "amip_meta", "true")

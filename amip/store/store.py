@@ -22,6 +22,7 @@ import pyarrow as pa
 from amip import __version__
 from amip.errors import StoreError
 from amip.files import FILE_MODE
+from amip.extract.description import parse as parse_description
 from amip.extract.errors import ExtractError, ExtractInvalid, excerpt
 from amip.extract.reader import RawExtract, RawTable, as_text, read_extract
 from amip.extract.schema import TABLES
@@ -30,6 +31,9 @@ from amip.extract.validate import validate
 DEFAULT_STORE = "amip.duckdb"
 STORE_FORMAT = 1
 #: mode of the files amip creates for a store: they hold person-level data, so their owner only
+#: the text of each import's extract.toml (data contract), part of the import log
+DESCRIPTIONS = "amip_import_descriptions"
+DESCRIPTIONS_DDL = f"CREATE TABLE {DESCRIPTIONS} (import_id INTEGER, text VARCHAR)"
 
 Progress = Callable[[str, int, int], None]  # (step, done, total)
 
@@ -114,6 +118,8 @@ class Store:
         existing = {r[0] for r in self.con.sql(
             "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'").fetchall()}
         if "amip_imports" in existing:
+            if DESCRIPTIONS not in existing and not self._read_only():
+                self.con.execute(DESCRIPTIONS_DDL)  # a store from before extract.toml
             return
         self.con.execute("BEGIN")
         self.con.execute(
@@ -123,6 +129,7 @@ class Store:
             "CREATE TABLE amip_import_files (import_id INTEGER, table_name VARCHAR,"
             " file_name VARCHAR, sha256 VARCHAR, rows_in_file BIGINT, rows_added BIGINT);"
         )
+        self.con.execute(DESCRIPTIONS_DDL)
         self.con.execute("INSERT INTO amip_meta VALUES ('store_format', ?)", [str(STORE_FORMAT)])
         for table in TABLES.values():
             cols = ", ".join(f'"{c.name}" {c.sql_type}' for c in table.columns)
@@ -136,9 +143,13 @@ class Store:
         return self._import(read_extract(directory), progress)
 
     def import_tables(self, tables: dict[str, pa.Table], source: str = "memory",
-                      progress: Progress | None = None) -> ImportResult:
-        """Import tables held in memory (e.g. from ``amip synth``) through the same checks."""
-        raw = RawExtract(source=source)
+                      progress: Progress | None = None,
+                      description: str | None = None) -> ImportResult:
+        """Import tables held in memory (e.g. from ``amip synth``) through the same checks;
+        ``description`` is the text of an ``extract.toml``."""
+        raw = RawExtract(source=source, description=description)
+        if description is not None:
+            raw.errors += parse_description(description)[1]
         for name, data in tables.items():
             text = as_text(data)
             raw.tables[name] = RawTable(name, f"{name} ({source})", text, first_line=1,
@@ -182,6 +193,13 @@ class Store:
                 self.con.execute(f"DROP VIEW IF EXISTS {stage}")
                 raw.tables[name].unregister(self.con, f"_text_{name}")
         return result
+
+    def _read_only(self) -> bool:
+        try:
+            return self.con.sql("SELECT current_setting('access_mode')").fetchall()[0][0] \
+                == "read_only"
+        except duckdb.Error:
+            return False
 
     def _has_rows(self, name: str) -> bool:
         return bool(self.con.sql(f"SELECT 1 FROM main.{name} LIMIT 1").fetchall())
@@ -247,6 +265,9 @@ class Store:
                 rt = raw.tables[name]
                 con.execute("INSERT INTO amip_import_files VALUES (?, ?, ?, ?, ?, ?)",
                             [import_id, name, rt.file, rt.sha256, rt.num_rows, added])
+            if raw.description is not None:
+                con.execute(f"INSERT INTO {DESCRIPTIONS} VALUES (?, ?)",
+                            [import_id, raw.description])
             con.execute("INSERT INTO amip_imports VALUES (?, ?, ?, ?, ?, ?)",
                         [import_id, dt.datetime.now().replace(microsecond=0), raw.source,
                          raw.fingerprint, __version__, result.total_added])
@@ -262,6 +283,11 @@ class Store:
     def imports(self) -> list[dict]:
         """The import log, oldest first, with per-file hashes and row counts."""
         return self.view().imports()
+
+    def _has_table(self, name: str) -> bool:
+        return bool(self.con.execute(
+            "SELECT 1 FROM information_schema.tables WHERE table_schema = 'main' "
+            "AND table_name = ?", [name]).fetchall())
 
     def row_counts(self) -> dict[str, int]:
         return {name: self.con.sql(f"SELECT count(*) FROM main.{name}").fetchall()[0][0]

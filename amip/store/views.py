@@ -18,7 +18,11 @@ import ibis
 import ibis.expr.types as ir
 
 from amip.backends import Adapter, adapter_for
+from amip.extract.description import Description
+from amip.extract.description import parse as parse_description
 from amip.extract.schema import TABLES
+
+DESCRIPTIONS = "amip_import_descriptions"  # as amip.store.store creates it
 
 
 class StoreView:
@@ -68,6 +72,20 @@ class StoreView:
                 value = value.date() if isinstance(value, dt.datetime) else value
                 latest = value if latest is None else max(latest, value)
         return latest
+
+    def first_recorded_on(self, name: str) -> dt.date | None:
+        """The earliest ``recorded_on`` (≤ as-of) of a table."""
+        value = self.recorded(name).recorded_on.min().to_pyarrow().as_py()
+        return value.date() if isinstance(value, dt.datetime) else value
+
+    def description(self) -> Description | None:
+        """The ``extract.toml`` of the latest import that brought one (None: no import did, or
+        the store predates the description)."""
+        if DESCRIPTIONS not in self.backend.list_tables():
+            return None
+        t = self.backend.table(DESCRIPTIONS)
+        rows = t.order_by(ibis.desc(t.import_id)).limit(1).to_pyarrow().to_pylist()
+        return parse_description(rows[0]["text"])[0] if rows else None
 
     def data_state(self) -> str:
         """Changes whenever an import (or, on PostgreSQL, a publish) adds data: the latest

@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from amip import __version__
+from amip.engine.horizon import NoFigures
 from amip.engine.indicators import JSON_KEYS
 from amip.engine.calendar import format_month, parse_month, stichtag
 from amip.engine.indicators import UnknownUnit
@@ -217,10 +218,11 @@ def indicators(
     if rules is not None and rules not in load().rules:
         raise Problem(400, f"parameter rules: unknown rule version {rules!r} "
                            f"(one of {', '.join(sorted(load().rules))})")
-    try:
-        records = services(request).indicators(tuple(range(first, last + 1)), jobcenter, unit,
-                                               day, published, rules, jfw)
-    except UnknownUnit as e:
+    try:  # the months with any figure, as in the CLI (§10.2 item 30)
+        months = services(request).horizon(day).check_months(list(range(first, last + 1)), rules)
+        records = services(request).indicators(tuple(months), jobcenter, unit, day, published,
+                                               rules, jfw)
+    except (UnknownUnit, NoFigures) as e:
         raise Problem(404, str(e), title="Not Found") from None
     keys = JSON_KEYS + (("unit_id",) if unit is not None else ())
     if user.rights.disclosure:

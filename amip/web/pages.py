@@ -22,6 +22,7 @@ from amip.engine.comparison import RULE_MARK, incomparable, rule_marks
 from amip.engine.drilldown import UNASSIGNED_LEVEL, child_rows
 from amip.disclosure import SUPPRESSED, protect_changes
 from amip.engine.groups import GROUP_CHANGES, GROUP_LABELS, customer_groups, group_changes
+from amip.engine.horizon import NoFigures
 from amip.engine.indicators import compute, published_as_of
 from amip.engine.overview import point_change
 from amip.errors import AmipError
@@ -108,8 +109,10 @@ def _month_arg(services, monat: str | None) -> int:
         m = parse_month(monat)
     except ValueError:
         raise HTTPException(422, f"Ungültiger Monat {monat!r} (erwartet JJJJ-MM).") from None
-    if m > latest:
-        raise HTTPException(404, f"Für {monat} liegen noch keine Daten vor.")
+    try:  # any month with a figure: one rule with the CLI and the reports (§10.2)
+        services.horizon().check_months([m])
+    except NoFigures as e:
+        raise HTTPException(404, str(e)) from None
     return m
 
 
@@ -233,6 +236,7 @@ def _overview_rows(services, m: int, hide: bool) -> list[dict]:
         rows.append({
             "code": code, "ind": ind, "value": value, "prev": prev,
             "change": change, "change_note": change_note,
+            "reason": now.get("reason") if now else None,
             "spark": sparkline([(format_month(k), by[(code, format_month(k))]["value"])
                                 for k in months if (code, format_month(k)) in by]),
         })
@@ -464,8 +468,10 @@ def data_state(request: Request, user=Depends(page_user)):
             months.append({"month": k, "final_on": published_as_of(k),
                            "final": _is_final(k, data_date),
                            "stichtag": stichtag(k), "end": month_end(k)})
+    reach = services.horizon()
     return _render(request, "datenstand.html.j2", user, active="datenstand", imports=imports,
-                   months=months, latest=latest, wait=wait, today=dt.date.today())
+                   months=months, latest=latest, wait=wait, today=dt.date.today(),
+                   reach=list(reach.tables.values()), covered=reach.covered_text())
 
 
 # -- Protokoll (audit trail, roles with the audit right) ---------------------------------------

@@ -37,6 +37,7 @@ from amip.disclosure import protect_records
 from amip.engine.drilldown import Outside, unassigned_units
 from amip.engine.indicators import Record, UnknownUnit, compute, unit_scope
 from amip.engine.calendar import month_index, parse_month
+from amip.engine.horizon import Horizon, horizon
 from amip.engine.overview import latest_complete_month
 from amip.engine.persons import caseloads, person_rows
 from amip.store.generations import PostgresSource, StoreFile
@@ -274,6 +275,16 @@ class Services:
     def _latest_month(self) -> int | None:
         month = self.query(latest_complete_month)
         return None if month is None else month_index(month)
+
+    def horizon(self, as_of: dt.date | None = None) -> Horizon:
+        """The data horizon (per-table Datenstand, months with figures) as known on ``as_of``,
+        once per data state."""
+        return self.memoized("horizon", self._horizon, as_of)
+
+    def _horizon(self, as_of: dt.date | None) -> Horizon:
+        reach = self._query_at(as_of, horizon, remote=True)
+        reach.figure_range()  # worked out once here, then read from its memo
+        return reach
 
     def data_date(self) -> dt.date | None:
         return self.memoized("data_date", self._data_date)

@@ -93,3 +93,26 @@ def test_a_month_without_benefit_rows_is_flagged(default_store, report):
     assert len(notes) == 4 and all("Achtung: Für Dezember 2020 liegen" in n and
                                    "(zuletzt November 2020)" in n for n in notes)
     assert not any("Achtung" in (t.note or "") for t in report.tables())
+
+
+DECEMBER_K1 = "Leistungsdaten für Dezember 2020 noch nicht erfasst (Datenstand 30.11.2020)"
+
+
+def test_december_2020_k1_is_null_with_its_reason_not_minus_100(default_store):
+    """The demo's December 2020: benefit claims not yet recorded (extract.toml declares
+    benefit_months to 30.11.2020). K1/K1E1 have no Zähler, Nenner or value, the table names the
+    reason; the Vorjahr (December 2019) stands; K1E2 (ELB data reach ST 12/2020) has a value."""
+    report = monthly(default_store.view(), parse_month("2020-12"), forecasts=lambda: {})
+    kennzahlen = table(report, "kennzahlen")
+    rows = {r.label.split()[0]: r for r in kennzahlen.rows}
+    for code in ("K1", "K1E1"):
+        assert rows[code].values[:3] == [None, None, None] and rows[code].values[3] is not None
+    assert rows["K1E2"].values[2] is not None
+    assert f"Kein Wert für K1, K1E1: {DECEMBER_K1}." in kennzahlen.note
+
+
+def test_a_month_without_figures_is_refused(default_store):
+    from amip.engine.horizon import NoFigures
+
+    with pytest.raises(NoFigures, match="Januar 2009 bis Dezember 2020"):
+        monthly(default_store.view(), parse_month("2030-01"), forecasts=lambda: {})
