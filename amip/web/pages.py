@@ -22,6 +22,7 @@ from amip.engine.indicators import compute, published_as_of
 from amip.reports.charts import grouped_bars, line_series, spec_of
 from amip.reports.disclosure import DEFAULT_RULE, SUPPRESSED
 from amip.reports.figures import GROUP_LABELS
+from amip.web.audit import labels as audit_labels
 from amip.web.auth import client_address, csrf_token, page_user
 from amip.web.templating import templates
 
@@ -464,4 +465,5 @@ def audit_page(request: Request, user=Depends(page_user), aktion: str | None = N
     trail.record(user.name, "audit.read", "page", "ok", address)
     entries = trail.entries(200, 0, None, aktion or None, outcome)
     return _render(request, "protokoll.html.j2", user, active="protokoll", entries=entries,
-                   action=aktion or "", outcome=outcome or "", outcomes=AUDIT_OUTCOMES)
+                   action=aktion or "", outcome=outcome or "", outcomes=AUDIT_OUTCOMES,
+                   labels=audit_labels())
