@@ -74,8 +74,8 @@ def test_every_recorded_action_has_a_german_name():
     found = set()
     for path in Path("amip/web").glob("*.py"):
         text = path.read_text()
-        found |= set(re.findall(r'(?:\.record|_managing)\([^"]*?"([a-z_]+\.[a-z_]+|login|logout)"',
-                                text, re.S))
+        call = r'(?:\.record|_managing)\([^"]*?"([a-z_]+\.[a-z_]+|login|logout)"'
+        found |= set(re.findall(call, text, re.S))
         found |= set(re.findall(r'action: str = "([a-z_.]+)"', text))
     assert {"login", "user.add", "persons.read", "user.password_reset"} <= found
     assert found <= set(labels()["actions"]), found - set(labels()["actions"])
