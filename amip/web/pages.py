@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse
 from amip import i18n
 from amip.catalogue import load
 from amip.engine.calendar import format_month, month_end, month_start, parse_month, stichtag
+from amip.engine.facts import FACT_LABELS
 from amip.engine.indicators import compute, published_as_of
 from amip.reports.charts import grouped_bars, line_series, spec_of
 from amip.reports.disclosure import DEFAULT_RULE, SUPPRESSED
@@ -46,11 +47,6 @@ FORM_TEXT = {
     "month_quota": "Anteil im Berichtsmonat: Z / N × 100.",
     "mean_rate": "Durchschnitt der zwölf Monatsraten Z(m) / N(m) × 100; Z und N als "
                  "Zwölfmonatssummen ausgewiesen.",
-}
-FACT_TEXT = {
-    "llu": "Leistungen zum Lebensunterhalt (€)", "luh": "Leistungen für Unterkunft und Heizung (€)",
-    "elb": "Bestand erwerbsfähige Leistungsberechtigte (ELB)", "elb_in": "Zugänge ELB",
-    "elb_out": "Abgänge ELB", "integrations": "Integrationen",
 }
 
 
@@ -315,7 +311,7 @@ def indicator(request: Request, code: str, monat: str | None = None, einheit: st
         series=series, sexes=sexes, chart=chart, forecast=fc if forecast_rows else None,
         current=current, value_kind=_value_kind(ind), pk=_pct_kind(ind),
         digits=_digits(by.values()), form_text=FORM_TEXT.get(ind.form, ind.form),
-        fact_text=FACT_TEXT, signed_pp=signed_pp, hide=hide, final=_is_final(m, data_date),
+        fact_text=FACT_LABELS, signed_pp=signed_pp, hide=hide, final=_is_final(m, data_date),
         rules=cat.rules_for(stichtag(m)) if hasattr(cat, "rules_for") else None)
 
 

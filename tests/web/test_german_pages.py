@@ -79,3 +79,14 @@ def test_every_recorded_action_has_a_german_name():
         found |= set(re.findall(r'action: str = "([a-z_.]+)"', text))
     assert {"login", "user.add", "persons.read", "user.password_reset"} <= found
     assert found <= set(labels()["actions"]), found - set(labels()["actions"])
+
+
+def test_the_kennzahl_pages_name_the_facts_in_german(client_as, latest):
+    from amip.engine.facts import FACT_LABELS, FACTS
+
+    assert set(FACT_LABELS) == set(FACTS)
+    ctl = client_as("ctl")
+    for code, numerator in (("K3E2", "aktivierte LZB"), ("K2E3", "kontinuierlich Beschäftigte")):
+        page = ctl.get(f"/kennzahl/{code}", params={"monat": latest}).text
+        assert f"<dt>Zähler (Z)</dt><dd>{numerator}</dd>" in page
+        assert "lzb_active" not in page and "sv_continued" not in page
