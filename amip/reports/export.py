@@ -359,8 +359,8 @@ def write_all(report: Report, out_dir: Path | str, stem: str,
     existing = [p for p in files if p.exists()]
     if existing and not overwrite:
         shown = ", ".join(str(p) for p in existing[:5]) + (" …" if len(existing) > 5 else "")
-        raise FileExistsError(f"{len(existing)} file(s) exist, not overwritten "
-                              f"(use overwrite): {shown}")
+        raise FileExistsError(f"{len(existing)} Datei(en) vorhanden, nicht überschrieben "
+                              f"(mit --overwrite ersetzen): {shown}")
     private_dir(out_dir)
     if "xlsx" in formats:
         tmp = targets["xlsx"].with_name(targets["xlsx"].name + ".tmp")
