@@ -42,7 +42,7 @@ def test_the_readme_shows_the_commands():
 def test_help_of_each_readme_command(args):
     r = CliRunner().invoke(cli, [*args, "--help"], prog_name="amip")
     assert r.exit_code == 0, r.output
-    assert r.output.startswith("Usage: amip ")
+    assert r.output.startswith("Aufruf: amip ")
 
 
 def tiny_extract(path: Path) -> None:
