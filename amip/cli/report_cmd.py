@@ -72,8 +72,8 @@ def programme_cmd(year, internal, texts_dir, placeholders, store_path, jobcenter
                   out_dir, formats, overwrite) -> None:
     """Das Arbeitsmarkt- und Integrationsprogramm eines Jahres."""
     from amip.engine.calendar import month_index
-    from amip.engine.overview import latest_complete_month
-    from amip.reports.figures import programme_figures, programme_year, report_jobcenter
+    from amip.engine.overview import jobcenter, latest_complete_month, programme_year
+    from amip.reports.figures import programme_figures
     from amip.reports.programme import build, load_texts
     from amip.reports.programme import placeholders as values
 
@@ -88,7 +88,7 @@ def programme_cmd(year, internal, texts_dir, placeholders, store_path, jobcenter
                                        "Auszug importieren (amip import).")
             year = programme_year(month_index(latest))
         try:
-            stem = f"programm-{year}-{report_jobcenter(view, jobcenter_id)['jobcenter_id']}"
+            stem = f"programm-{year}-{jobcenter(view, jobcenter_id)['jobcenter_id']}"
             if not placeholders:
                 _refuse_earlier(out_dir, stem, formats, overwrite)
             with progress_bar(steps=False) as bar:
@@ -119,8 +119,8 @@ def monthly_cmd(month, public, store_path, jobcenter_id, as_of, out_dir, formats
     """Der Monatsbericht eines Monats."""
     from amip import background
     from amip.engine.calendar import format_month
-    from amip.reports.figures import report_jobcenter
-    from amip.reports.monthly import forecasts_from_store, monthly, report_month
+    from amip.engine.overview import jobcenter
+    from amip.reports.monthly import monthly, report_month
 
     start = time.perf_counter()
     _existing(store_path)
@@ -135,7 +135,7 @@ def monthly_cmd(month, public, store_path, jobcenter_id, as_of, out_dir, formats
     with _open(store_path, threads) as store:
         view = store.view(as_of)
         try:
-            jc = report_jobcenter(view, jobcenter_id)["jobcenter_id"]
+            jc = jobcenter(view, jobcenter_id)["jobcenter_id"]
             month = report_month(view, month)  # the forecast child works it out alike
             stem = f"monatsbericht-{format_month(month)}-{jc}"
             _refuse_earlier(out_dir, stem, formats, overwrite)
@@ -146,6 +146,18 @@ def monthly_cmd(month, public, store_path, jobcenter_id, as_of, out_dir, formats
         except ValueError as e:
             raise click.UsageError(str(e)) from None
     _write(report, out_dir, stem, formats, overwrite, start, renderer)
+
+
+def forecasts_from_store(store_path: str, month: int | None, jobcenter_id: str | None = None,
+                         threads: int | None = None, as_of=None) -> dict:
+    """The Monatsbericht's forecasts (:func:`amip.reports.monthly.kennzahl_forecasts`) on a
+    store file opened read-only (with at most ``threads`` DuckDB threads), as known on
+    ``as_of``: work for a background process (:mod:`amip.background`) while the report's
+    engine pass runs. The shell opens the store; the report only gets a view."""
+    from amip.reports.monthly import kennzahl_forecasts
+
+    with Store.open(store_path, read_only=True, threads=threads) as store:
+        return kennzahl_forecasts(store.view(as_of), month, jobcenter_id)
 
 
 def _refuse_earlier(out_dir: str, stem: str, formats, overwrite: bool) -> None:

@@ -19,6 +19,7 @@ import ibis.expr.types as ir
 
 from amip.catalogue import Parameters, RuleVersion
 from amip.engine.calendar import calendar, days, end_days, format_month
+from amip.engine.stocks import at_stichtage, elb_spells
 
 KEYS = ["person_id", "jobcenter_id", "m"]
 _temp_names = itertools.count(1)
@@ -104,8 +105,7 @@ class Facts:
     @cached_property
     def elb_spells(self) -> ir.Table:
         """``elb`` spells of all Jobcenter as day numbers (LZB days count across Jobcenter)."""
-        s = self.db.table("elb_spells")
-        s = s.filter(s.status == "elb")
+        s = elb_spells(self.db)
         return self._materialize(s.select("person_id", "jobcenter_id", "bg_id", "bg_role",
                                           vf=days(s.valid_from), vt=end_days(s.valid_to)))
 
@@ -127,22 +127,30 @@ class Facts:
 
     @cached_property
     def elb(self) -> ir.Table:
-        """ELB stock at ST(m): distinct persons with an ``elb`` spell covering it (items 2, 17)."""
-        s, c = self._own(self.elb_spells), self.cal
-        j = s.join(c, (s.vf <= c.st) & (s.vt >= c.st))
+        """ELB stock at ST(m): distinct persons with an ``elb`` spell covering it (items 2, 17;
+        :mod:`amip.engine.stocks`)."""
+        j = at_stichtage(self._own(self.elb_spells), self.cal)
         stock = j.select("person_id", "jobcenter_id", "m").distinct().mutate(rel_m=ibis._.m)
         return self._materialize(stock)
+
+    @cached_property
+    def bg(self) -> ir.Table:
+        """BG stock at ST(m): the Bedarfsgemeinschaften of the ``elb`` spells covering it
+        (:func:`amip.engine.stocks.bg_stock` for every month): bg_id, jobcenter_id, m. Not a
+        person fact (no measure counts it); the programme's Jahresdurchschnitt does."""
+        j = at_stichtage(self._own(self.elb_spells), self.cal)
+        return j.select("bg_id", "jobcenter_id", "m").distinct()
 
     @cached_property
     def single_parents(self) -> ir.Table:
         """Alleinerziehende at ST(m): an ``elb`` spell as ``head`` of a BG whose ``bg_spells`` row
         covering the Stichtag has type ``single_parent`` (item 18)."""
-        s, c = self._own(self.elb_spells), self.cal
+        s = self._own(self.elb_spells)
         s = s.filter(s.bg_role == "head")
         b = self.db.table("bg_spells")
         b = b.filter(b.bg_type == "single_parent").select(
             "bg_id", bjc="jobcenter_id", bvf=days(b.valid_from), bvt=end_days(b.valid_to))
-        j = s.join(c, (s.vf <= c.st) & (s.vt >= c.st))
+        j = at_stichtage(s, self.cal)
         j = j.join(b, (j.bg_id == b.bg_id) & (j.jobcenter_id == b.bjc)
                    & (b.bvf <= j.st) & (b.bvt >= j.st))
         return j.select("person_id", "jobcenter_id", "m").distinct().mutate(rel_m=ibis._.m)

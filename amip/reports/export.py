@@ -393,7 +393,7 @@ def warm_renderers(hyphenation: bool = False) -> None:
     """Load what rendering needs before the report is ready (for a background renderer): the
     chart runtime (vl-convert starts a JavaScript engine, 0.3 s), WeasyPrint with fonts and the
     stylesheet, and, for reports that hyphenate, the German hyphenation dictionary (0.5 s)."""
-    from amip.reports.charts import to_svg
+    from amip.charts import to_svg
     from amip.reports.render_pdf import render_pdf
     from amip.reports.model import Report, Section, Text
 

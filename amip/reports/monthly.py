@@ -6,7 +6,8 @@ Jahresfortschrittswert with target lights (once targets exist); the forecast of 
 default: exact counts, no suppression.
 
 The forecasts are independent of the engine pass: the CLI computes them in a background process
-(:func:`forecasts_from_store` via :mod:`amip.background`) and hands ``monthly`` the result.
+(``amip.cli.report_cmd.forecasts_from_store`` via :mod:`amip.background`) and hands
+``monthly`` the result.
 """
 
 from __future__ import annotations
@@ -20,12 +21,13 @@ from amip.catalogue import load
 from amip.engine.calendar import format_month, month_index, month_start, parse_month, stichtag
 from amip.engine.forecast import Forecast, forecast_all
 from amip.engine.indicators import compute
-from amip.engine.overview import last_benefit_month, latest_complete_month
+from amip.engine.budget import budget_burn
+from amip.engine.overview import jobcenter, last_benefit_month, latest_complete_month
+from amip.engine.quality import casefile_checks, data_quality
 from amip.extract.schema import INSTRUMENTS
-from amip.reports import charts, disclosure, figures, tables
-from amip.reports.figures import report_jobcenter
+from amip import charts
+from amip.reports import disclosure, tables
 from amip.reports.model import Chart, Column, Report, ReportTable, Row, Section, Text
-from amip.store import Store
 
 JFW_CODES = ["K2", "K2E1", "K2E2", "K2E3", "K2E4", "K3E1"]
 TITLE_LABELS = {"egl": "Eingliederungsleistungen (EGL)", "vk": "Verwaltungskosten (VK)",
@@ -56,30 +58,20 @@ def kennzahl_forecasts(db, month: int | None, jobcenter_id: str | None = None
                        ) -> dict[str, Forecast]:
     """The forecasts the Monatsbericht shows for Berichtsmonat ``month``, by code."""
     month = report_month(db, month)
-    jc = report_jobcenter(db, jobcenter_id)["jobcenter_id"]
+    jc = jobcenter(db, jobcenter_id)["jobcenter_id"]
     return forecast_all(db, format_month(month), list(FORECAST["codes"]),
                         n_paths=FORECAST["n_paths"], history_months=FORECAST["history_months"],
                         jobcenter_id=jc)
 
 
-def forecasts_from_store(store_path: str, month: int | None, jobcenter_id: str | None = None,
-                         threads: int | None = None,
-                         as_of: dt.date | None = None) -> dict[str, Forecast]:
-    """:func:`kennzahl_forecasts` on a store file opened read-only (with at most ``threads``
-    DuckDB threads), as known on ``as_of``: work for a background process
-    (:mod:`amip.background`) while the report's engine pass runs."""
-    with Store.open(store_path, read_only=True, threads=threads) as store:
-        return kennzahl_forecasts(store.view(as_of), month, jobcenter_id)
-
-
 def monthly(db, month: int | None, jobcenter_id: str | None = None, public: bool = False,
             forecasts: Callable[[], dict[str, Forecast]] | None = None) -> Report:
     """Build the Monatsbericht for month index ``month`` (None: :func:`report_month`).
-    ``forecasts`` (e.g. ``amip.background.start(forecasts_from_store, …).result``) gives the
-    forecasts computed elsewhere; without it :func:`kennzahl_forecasts` runs here."""
+    ``forecasts`` (in the CLI: ``background.start(forecasts_from_store, …).result``) gives
+    the forecasts computed elsewhere; without it :func:`kennzahl_forecasts` runs here."""
     cat = load()
     month = report_month(db, month)
-    jc = report_jobcenter(db, jobcenter_id)
+    jc = jobcenter(db, jobcenter_id)
     jc_id, name = jc["jobcenter_id"], jc["name"]
     data_date = db.latest_recorded_on(("elb_spells",))
     t, t0 = format_month(month), format_month(month - 12)
@@ -219,7 +211,7 @@ def _forecast_section(results: dict[str, Forecast], history, label: str,
 
 def _budget_section(db, jc: str, month: int, label: str, source: str) -> Section:
     year = month // 12
-    burn = figures.budget_burn(db, jc, year, month)
+    burn = budget_burn(db, jc, year, month)
     if not burn["plan"] and not burn["monthly"]:
         return Section("4", "Budget", placeholder="Für dieses Jahr liegen noch keine Budgetdaten vor.")
     rows = []
@@ -255,8 +247,8 @@ def _budget_section(db, jc: str, month: int, label: str, source: str) -> Section
 
 def _quality_section(db, jc: str, month: int, label: str, source: str) -> Section:
     day = stichtag(month)
-    q = figures.data_quality(db, jc, day)
-    checks = figures.quality(db, month // 12)
+    q = data_quality(db, jc, day)
+    checks = casefile_checks(db, month // 12)
     rows = [Row("ELB ohne Integrationsprognose", [q["no_prognosis"], q["elb"]]),
             Row("ELB ohne Teamzuordnung (caseload)", [q["no_team"], q["elb"]]),
             Row("Arbeitslose ohne Beratungskontakt in den letzten 3 Monaten",

@@ -15,8 +15,10 @@ import jinja2
 
 from amip import i18n
 from amip.extract.schema import INSTRUMENTS
-from amip.reports import charts, disclosure, tables
-from amip.reports.figures import AGE_GROUPS, GROUP_LABELS, Programme, programme_figures
+from amip import charts
+from amip.reports import disclosure, tables
+from amip.engine.groups import AGE_GROUPS, GROUP_LABELS
+from amip.reports.figures import Programme, programme_figures
 from amip.reports.model import Chart, Column, Report, ReportTable, Row, Section, Text
 
 TEXTS = Path(__file__).parent / "texts" / "programme"

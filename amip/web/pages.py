@@ -1,7 +1,7 @@
 """The German web pages: Übersicht, Kennzahl detail with drill-down, Kundengruppen, Datenstand.
 
 Server-rendered (Jinja2) with htmx for the drill-down table; charts are Vega-Lite specs from
-:mod:`amip.reports.charts` (the same notation as the reports), rendered in the browser by the
+:mod:`amip.charts` (the same notation as the reports), rendered in the browser by the
 vendored vega-embed (``static/amip.js``). Every figure comes from :class:`Services` (the engine's
 records, cached per data state); forecasts, unit tables and customer groups go through the same
 cache (``Services.memoized``). The JSON twins of these pages are the REST API (``/api/v1``).
@@ -18,11 +18,12 @@ from fastapi.responses import HTMLResponse
 from amip import i18n
 from amip.catalogue import load
 from amip.engine.calendar import format_month, month_end, month_start, parse_month, stichtag
+from amip.charts import grouped_bars, line_series, spec_of
+from amip.disclosure import SUPPRESSED, protect_changes
 from amip.engine.facts import FACT_LABELS
+from amip.engine.groups import GROUP_CHANGES, GROUP_LABELS, customer_groups, group_changes
 from amip.engine.indicators import compute, published_as_of
-from amip.reports.charts import grouped_bars, line_series, spec_of
-from amip.reports.disclosure import DEFAULT_RULE, SUPPRESSED
-from amip.reports.figures import GROUP_LABELS
+from amip.engine.overview import point_change
 from amip.web.audit import labels as audit_labels
 from amip.web.auth import client_address, csrf_token, page_user
 from amip.web.templating import templates
@@ -210,10 +211,9 @@ def _overview_rows(services, m: int, hide: bool) -> list[dict]:
         now, before = by.get((code, format_month(m))), by.get((code, format_month(m - 12)))
         value = now["value"] if now else None
         prev = before["value"] if before else None
-        numeric = isinstance(value, float) and isinstance(prev, float)
         rows.append({
             "code": code, "ind": ind, "value": value, "prev": prev,
-            "change": value - prev if numeric else None,
+            "change": point_change(value, prev),
             "spark": sparkline([(format_month(k), by[(code, format_month(k))]["value"])
                                 for k in months if (code, format_month(k)) in by]),
         })
@@ -286,7 +286,7 @@ def indicator(request: Request, code: str, monat: str | None = None, einheit: st
         v, pv = cell(r, "value"), cell(p, "value")
         sexes.append({"sex": s, "label": label, "value": v, "prev": pv,
                       "numerator": cell(r, "numerator"), "denominator": cell(r, "denominator"),
-                      "change": v - pv if isinstance(v, float) and isinstance(pv, float) else None,
+                      "change": point_change(v, pv),
                       "suppressed": bool(r and r.get("suppressed"))})
 
     actual = [{"monat": month_start(k), "wert": by[(format_month(k), geschlecht)]["value"]}
@@ -362,7 +362,6 @@ def indicator_units(request: Request, code: str, monat: str | None = None,
 @router.get("/kundengruppen", response_class=HTMLResponse)
 def customer_groups_page(request: Request, monat: str | None = None, user=Depends(page_user)):
     from amip.engine.forecast import monthly_facts
-    from amip.reports.figures import customer_groups
 
     services = _services(request)
     m = _month_arg(services, monat)
@@ -377,22 +376,8 @@ def customer_groups_page(request: Request, monat: str | None = None, user=Depend
     now, before = groups_at(m), groups_at(m - 12)
     hide = _discloses(user)
 
-    def shown(v):
-        return SUPPRESSED if hide and DEFAULT_RULE.hides(v) else v
-
-    def change(a, b):
-        return None if not b else (a / b - 1) * 100
-
-    rows = [{"key": g, "label": label,
-             "elb_prev": shown(before[g]["elb"]), "elb": shown(now[g]["elb"]),
-             "elb_change": None if hide and (DEFAULT_RULE.hides(now[g]["elb"]) or
-                                             DEFAULT_RULE.hides(before[g]["elb"]))
-             else change(now[g]["elb"], before[g]["elb"]),
-             "al_prev": shown(before[g]["unemployed"]), "al": shown(now[g]["unemployed"]),
-             "al_change": None if hide and (DEFAULT_RULE.hides(now[g]["unemployed"]) or
-                                            DEFAULT_RULE.hides(before[g]["unemployed"]))
-             else change(now[g]["unemployed"], before[g]["unemployed"])}
-            for g, label in GROUP_LABELS.items() if g in now]
+    rows = [{**r, "label": GROUP_LABELS[r["key"]]}
+            for r in protect_changes(group_changes(now, before), GROUP_CHANGES, hide)]
     bars = []
     for r in rows:
         short = SHORT_GROUP_LABELS.get(r["key"], r["label"])

@@ -5,11 +5,14 @@ the published version with small counts hidden; the programme is always the publ
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
 from amip.engine.calendar import format_month
-from amip.reports.figures import programme_year
+from amip.engine.overview import programme_year
 from amip.web.auth import page_user
 from amip.web.pages import _discloses, _render
 
@@ -54,5 +57,28 @@ def report_file(request: Request, name: str, user=Depends(page_user)):
     kind, period, fmt = offered
     # the programme is the published document; the Monatsbericht follows the role
     public = _discloses(user) if kind == "monthly" else True
-    return Response(services.report_file(kind, period, fmt, public), media_type=MEDIA[fmt],
+    return Response(report_bytes(services, kind, period, fmt, public), media_type=MEDIA[fmt],
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+def report_bytes(services, kind: str, period: int, fmt: str, public: bool) -> bytes:
+    """The Monatsbericht (``kind`` "monthly", ``period`` a month index) or the programme
+    ("programme", a year) as PDF or XLSX bytes, built by the same functions as
+    ``amip report`` and cached per data state (``services.memoized``). ``public``: with
+    disclosure control."""
+    return services.memoized("report_file", lambda *a: _report_bytes(services, *a), kind, period,
+                             fmt, public)
+
+
+def _report_bytes(services, kind: str, period: int, fmt: str, public: bool) -> bytes:
+    from amip.reports.disclosure import protect
+    from amip.reports.export import render_documents, write_xlsx
+    from amip.reports.monthly import monthly
+    from amip.reports.programme import programme
+
+    report = services.query(monthly if kind == "monthly" else programme, period, public=public)
+    protect(report)
+    if fmt == "pdf":
+        return render_documents(report, ("pdf",))["pdf"]
+    with tempfile.TemporaryDirectory(prefix="amip-report-") as tmp:
+        return write_xlsx(report, Path(tmp) / "report.xlsx").read_bytes()

@@ -1,4 +1,5 @@
-"""Charts for reports: Altair (Vega-Lite) specs in one notation, rendered to SVG offline.
+"""Charts for the reports and the web pages: Altair (Vega-Lite) specs in one notation,
+rendered to SVG offline (reports) or in the browser (web).
 
 The notation follows the spirit of IBCS (International Business Communication Standards):
 
