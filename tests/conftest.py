@@ -98,6 +98,14 @@ def default_store(default_tables):
 
 
 @pytest.fixture(scope="session")
+def calibration_rows(default_store):
+    """``amip synth --check``'s comparison of the default Jobcenter, by target."""
+    from amip.synth.calibration import check
+
+    return {r.target: r for r in check(default_store)}
+
+
+@pytest.fixture(scope="session")
 def store_file(tmp_path_factory, default_tables):
     """The default synthetic Jobcenter imported into a store file (for commands and the web)."""
     from amip.store import Store

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
+import io
 import json
 import sys
 from pathlib import Path
@@ -39,42 +39,48 @@ def _date(ctx, param, value):
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise click.BadParameter(f"not a date: {value!r} (expected YYYY-MM-DD)") from None
+        raise click.BadParameter(f"kein Datum: {value!r} (erwartet JJJJ-MM-TT)") from None
 
 
 @click.command("indicators")
 @click.option("--data", "data_dir", type=click.Path(file_okay=False, exists=True),
-              help="Compute directly from an extract folder (validated, held in memory).")
+              help="Direkt aus einem Auszugsordner rechnen (geprüft, im Speicher).")
 @click.option("--store", "store_path", type=click.Path(dir_okay=False),
-              help="Compute from a store file (default: $AMIP_STORE or amip.duckdb).")
-@click.option("--month", "month", callback=_month, help="Berichtsmonat YYYY-MM.")
-@click.option("--to", "to", callback=_month, help="Last Berichtsmonat of a series YYYY-MM.")
-@click.option("--jobcenter", "jobcenter_id", help="Only this Jobcenter.")
-@click.option("--unit", "unit_id", help="A Standort or team: persons assigned by caseload.")
-@click.option("--as-of", "as_of", callback=_date, help="Ignore rows recorded after this date.")
-@click.option("--published", is_flag=True, help="Apply the 3-month Wartezeit of each month.")
-@click.option("--rules", type=click.Choice(sorted(load().rules)), help="Force a rule version.")
-@click.option("--jfw", is_flag=True, help="Jahresfortschrittswert (year to date) of the quotas.")
+              help="Aus einem Datenbestand rechnen (Standard: $AMIP_STORE oder amip.duckdb).")
+@click.option("--month", "month", callback=_month, help="Berichtsmonat JJJJ-MM.")
+@click.option("--to", "to", callback=_month, help="Letzter Berichtsmonat einer Reihe JJJJ-MM.")
+@click.option("--jobcenter", "jobcenter_id", help="Nur dieses Jobcenter.")
+@click.option("--unit", "unit_id", help="Ein Standort oder Team: Personen nach Zuständigkeit "
+                                          "(caseload).")
+@click.option("--as-of", "as_of", callback=_date,
+              help="Zeilen, die nach diesem Tag erfasst wurden, nicht berücksichtigen.")
+@click.option("--published", is_flag=True, help="Die Wartezeit von drei Monaten je Monat anwenden "
+                                                "(wie veröffentlicht).")
+@click.option("--rules", type=click.Choice(sorted(load().rules)),
+              help="Eine Regelversion erzwingen.")
+@click.option("--jfw", is_flag=True, help="Jahresfortschrittswert der Quoten.")
 @click.option("--format", "fmt", type=click.Choice(["json", "csv", "table", "md"]),
-              default="table", show_default=True, help="md: the catalogue as Markdown (--list).")
-@click.option("--list", "list_only", is_flag=True, help="List the catalogue and exit.")
+              default="table", show_default=True,
+              help="csv: deutsches CSV (Semikolon, Dezimalkomma, UTF-8 mit BOM); md: der Katalog "
+                   "als Markdown (--list).")
+@click.option("--list", "list_only", is_flag=True, help="Den Katalog auflisten.")
 def indicators_cmd(data_dir, store_path, month, to, jobcenter_id, unit_id, as_of, published,
                    rules, jfw, fmt, list_only) -> None:
-    """The Kennzahlen nach § 48a SGB II for a month or a series."""
+    """Die Kennzahlen nach § 48a SGB II für einen Monat oder eine Reihe."""
     if list_only:
         _print_catalogue(fmt)
         return
     if month is None:
-        raise click.UsageError("--month is required")
+        raise click.UsageError("--month fehlt (Berichtsmonat JJJJ-MM)")
     if fmt == "md":
-        raise click.UsageError("--format md is for --list")
+        raise click.UsageError("--format md gibt es nur mit --list")
     if as_of and published:
-        raise click.UsageError("--as-of and --published exclude each other")
+        raise click.UsageError("--as-of und --published schließen einander aus")
     if data_dir and store_path:
-        raise click.UsageError("give --data or --store, not both")
+        raise click.UsageError("--data oder --store angeben, nicht beides")
     months = list(range(month, (to if to is not None else month) + 1))
     if not months:
-        raise click.UsageError("--to lies before --month")
+        raise click.UsageError("--to liegt vor --month")
     store = _open(data_dir, store_path)
     try:
         view = store.view(as_of)
@@ -108,7 +114,8 @@ def _open(data_dir: str | None, store_path: str | None) -> Store:
 
     path = store_path or os.environ.get("AMIP_STORE", "amip.duckdb")
     if not Path(path).exists():
-        raise click.UsageError(f"store {path} not found: import an extract first, or use --data")
+        raise click.UsageError(f"Datenbestand {path} nicht gefunden: zuerst einen Auszug "
+                               "importieren (amip import) oder --data angeben")
     return Store.open(path, read_only=True)
 
 
@@ -118,12 +125,21 @@ def _emit(records: list[Record], fmt: str, with_unit: bool) -> None:
         json.dump([{k: getattr(r, k) for k in keys} for r in records], sys.stdout, indent=1)
         sys.stdout.write("\n")
     elif fmt == "csv":
-        w = csv.writer(sys.stdout, lineterminator="\n")
-        w.writerow(keys)
-        for r in records:
-            w.writerow(["" if getattr(r, k) is None else getattr(r, k) for k in keys])
+        write_csv(keys, ([getattr(r, k) for k in keys] for r in records))
     else:
         _table(records)
+
+
+def write_csv(header, rows) -> None:
+    """German CSV to stdout, as the reports write it (UTF-8 with BOM, ``;``, decimal comma,
+    CRLF, empty for null); the header keeps the field names of the JSON records."""
+    from amip.reports.export import csv_cell, write_csv_rows
+
+    sys.stdout.flush()
+    out = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8-sig", newline="")
+    write_csv_rows(out, [list(header), *([csv_cell(v) for v in row] for row in rows)])
+    out.flush()
+    out.detach()
 
 
 def format_value(code: str, value: float | None) -> str:
@@ -183,9 +199,7 @@ def _print_catalogue(fmt: str) -> None:
         sys.stdout.write("\n")
         return
     if fmt == "csv":
-        w = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]), lineterminator="\n")
-        w.writeheader()
-        w.writerows(rows)
+        write_csv(list(rows[0]), (list(r.values()) for r in rows))
         return
     t = Table(title="Kennzahlen nach § 48a SGB II (Katalog)", title_justify="left")
     for col in ("Kennzahl", "Bezeichnung", "Art", "Rechtsgrundlage", "Form"):

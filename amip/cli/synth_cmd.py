@@ -7,9 +7,9 @@ import time
 
 import click
 from rich.console import Console
-from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn,
-                           TimeElapsedColumn)
 from rich.table import Table
+
+from amip.cli.progress import bar as progress_bar
 
 from amip.extract.writer import (FORMATS, OutputNotEmpty, write_description, write_extract,
                                  write_extract_stream)
@@ -68,8 +68,9 @@ def check_table(rows) -> Table:
 
 
 @click.command("synth")
-@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
-              help="Zielordner (neu oder leer).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False),
+              help="Zielordner (neu oder leer); nötig außer mit --check (dann wird nur geprüft, "
+                   "wenn --out fehlt).")
 @click.option("--profile", default="elbe-elster", show_default=True, help="Simulationsprofil.")
 @click.option("--seed", default=20200101, show_default=True, type=int, help="Zufallsstartwert.")
 @click.option("--scale", default=1.0, show_default=True, type=float,
@@ -94,10 +95,12 @@ def synth(out_dir, profile, seed, scale, jobcenters, year_from, to, fmt, do_chec
 
     console = Console()
     from pathlib import Path
-    p = Path(out_dir)
-    if p.exists() and (not p.is_dir() or any(p.iterdir())):
-        raise click.ClickException(f"{out_dir} ist nicht leer: kein Befehl überschreibt Daten "
-                                   f"(no command overwrites data).")
+    if out_dir is None and not do_check:
+        raise click.UsageError("--out fehlt: der Zielordner des Extrakts (oder --check, um nur "
+                               "mit den veröffentlichten Werten zu vergleichen).")
+    p = Path(out_dir) if out_dir is not None else None
+    if p is not None and p.exists() and (not p.is_dir() or any(p.iterdir())):
+        raise click.ClickException(f"{out_dir} ist nicht leer: kein Befehl überschreibt Daten.")
     chunk_scale = CHUNK_SCALE if chunk_scale is None else chunk_scale
     if chunk_scale <= 0:
         raise click.BadParameter("muss positiv sein", param_hint="--chunk-scale")
@@ -116,23 +119,27 @@ def synth(out_dir, profile, seed, scale, jobcenters, year_from, to, fmt, do_chec
         _synth_chunked(console, out_dir, fmt, args, chunk_scale, n_chunks)
         return
     t0 = time.perf_counter()
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                  console=console, transient=True) as progress:
+    with progress_bar(steps=False) as progress:
         task = progress.add_task("Simulation", total=None)
         tables = generate(**args, progress=lambda s: progress.update(task, description=s))
-        progress.update(task, description=f"Schreiben ({fmt})")
-        try:
-            write_extract(tables, out_dir, fmt, description(args["start"], args["end"]))
-        except OutputNotEmpty as e:
-            raise click.ClickException(str(e)) from e
+        if out_dir is not None:
+            progress.update(task, description=f"Schreiben ({fmt})")
+            try:
+                write_extract(tables, out_dir, fmt, description(args["start"], args["end"]))
+            except OutputNotEmpty as e:
+                raise click.ClickException(str(e)) from e
     n_rows = sum(t.num_rows for t in tables.values())
-    console.print(f"Extrakt geschrieben: {out_dir} ({len(tables)} Tabellen, "
+    what = f"Extrakt geschrieben: {out_dir}" if out_dir is not None else \
+        "Erzeugt (nicht geschrieben, ohne --out)"
+    console.print(f"{what} ({len(tables)} Tabellen, "
                   f"{de_number(n_rows)} Zeilen, {de_number(tables['persons'].num_rows)} Personen) "
-                  f"in {de_number(time.perf_counter() - t0, 1)} s")
+                  f"in {de_number(time.perf_counter() - t0, 1)} s", markup=False,
+                  highlight=False)
     if do_check:
         from amip.synth.calibration import check
 
-        with console.status("Kalibrierung prüfen …"):
+        with progress_bar(steps=False) as progress:
+            progress.add_task("Kalibrierung prüfen", total=None)
             rows = check(tables, profile=profile)
         console.print(check_table(rows))
         bad = [r for r in rows if not r.ok]
@@ -150,9 +157,7 @@ def _synth_chunked(console, out_dir, fmt, args, chunk_scale, n_chunks) -> None:
     console.print(f"Erzeugung in {n_chunks} Teilen zu je {de_number(args['scale'] / n_chunks, 2)} "
                   f"(--scale {de_number(args['scale'], 1)}, "
                   f"--chunk-scale {de_number(chunk_scale, 2)})")
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
-                  MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=console, transient=True) as progress:
+    with progress_bar(counted=True) as progress:
         task = progress.add_task("Simulation", total=n_chunks)
 
         def say(k, n, step):

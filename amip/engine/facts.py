@@ -29,6 +29,19 @@ FACTS = (
     "marginal_entries", "public_entries", "lzb_active", "llu", "luh",
 )
 MONEY_FACTS = ("llu", "luh")
+#: the German name of each fact, wherever a person reads one (the Kennzahl pages' Zähler and
+#: Nenner, the forecast's model description in reports and on the dashboard)
+FACT_LABELS = {
+    "elb": "ELB-Bestand", "single_parents": "Alleinerziehende", "lzb": "LZB-Bestand",
+    "elb_in": "ELB-Zugänge", "elb_out": "ELB-Abgänge", "lzb_in": "LZB-Zugänge",
+    "lzb_out": "LZB-Abgänge", "integrations": "Integrationen",
+    "sv_integrations": "Integrationen in SV-Beschäftigung",
+    "sv_continued": "kontinuierlich Beschäftigte", "integrations_lzb": "Integrationen von LZB",
+    "integrations_single_parents": "Integrationen von Alleinerziehenden",
+    "marginal_entries": "Eintritte in geringfügige Beschäftigung",
+    "public_entries": "Eintritte in geförderte Beschäftigung", "lzb_active": "aktivierte LZB",
+    "llu": "Leistungen zum Lebensunterhalt", "luh": "Leistungen für Unterkunft und Heizung",
+}
 
 
 class Facts:

@@ -20,13 +20,15 @@ from amip.catalogue import load
 from amip.engine.calendar import format_month, month_end, month_start, parse_month, stichtag
 from amip.engine.comparison import RULE_MARK, incomparable, rule_marks
 from amip.engine.drilldown import UNASSIGNED_LEVEL, child_rows
+from amip.charts import grouped_bars, line_series, spec_of
 from amip.disclosure import SUPPRESSED, protect_changes
+from amip.engine.facts import FACT_LABELS
 from amip.engine.groups import GROUP_CHANGES, GROUP_LABELS, customer_groups, group_changes
 from amip.engine.horizon import NoFigures
 from amip.engine.indicators import compute, published_as_of
 from amip.engine.overview import point_change
 from amip.errors import AmipError
-from amip.charts import grouped_bars, line_series, spec_of
+from amip.web.audit import labels as audit_labels
 from amip.web.auth import client_address, csrf_token, page_user
 from amip.web.templating import templates
 
@@ -51,11 +53,6 @@ FORM_TEXT = {
     "month_quota": "Anteil im Berichtsmonat: Z / N × 100.",
     "mean_rate": "Durchschnitt der zwölf Monatsraten Z(m) / N(m) × 100; Z und N als "
                  "Zwölfmonatssummen ausgewiesen.",
-}
-FACT_TEXT = {
-    "llu": "Leistungen zum Lebensunterhalt (€)", "luh": "Leistungen für Unterkunft und Heizung (€)",
-    "elb": "Bestand erwerbsfähige Leistungsberechtigte (ELB)", "elb_in": "Zugänge ELB",
-    "elb_out": "Abgänge ELB", "integrations": "Integrationen",
 }
 
 
@@ -341,7 +338,7 @@ def indicator(request: Request, code: str, monat: str | None = None, einheit: st
         series=series, sexes=sexes, chart=chart, forecast=fc if forecast_rows else None,
         current=current, value_kind=_value_kind(ind), pk=_pct_kind(ind),
         digits=_digits(by.values()), form_text=FORM_TEXT.get(ind.form, ind.form),
-        fact_text=FACT_TEXT, signed_pp=signed_pp, hide=hide, final=_is_final(m, data_date),
+        fact_text=FACT_LABELS, signed_pp=signed_pp, hide=hide, final=_is_final(m, data_date),
         marks=marks, benefit=cat.benefit_for(stichtag(m)),
         rules=cat.rules_for(stichtag(m)) if hasattr(cat, "rules_for") else None)
 
@@ -492,4 +489,5 @@ def audit_page(request: Request, user=Depends(page_user), aktion: str | None = N
     trail.record(user.name, "audit.read", "page", "ok", address)
     entries = trail.entries(200, 0, None, aktion or None, outcome)
     return _render(request, "protokoll.html.j2", user, active="protokoll", entries=entries,
-                   action=aktion or "", outcome=outcome or "", outcomes=AUDIT_OUTCOMES)
+                   action=aktion or "", outcome=outcome or "", outcomes=AUDIT_OUTCOMES,
+                   labels=audit_labels())

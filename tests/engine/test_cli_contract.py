@@ -78,14 +78,25 @@ def test_unit_adds_unit_id(extract_dir):
     assert all(list(r) == KEYS + ["unit_id"] and r["unit_id"] == "s1" for r in records)
 
 
-def test_csv_has_a_header_and_empty_for_null(extract_dir):
+def test_csv_is_german_like_the_reports_with_a_header_and_empty_for_null(extract_dir):
     _, store = extract_dir
-    rows = list(csv.reader(io.StringIO(run("indicators", "--store", str(store), "--month",
-                                           "2020-06", "--format", "csv"))))
-    assert rows[0] == KEYS and len(rows) == 1 + 45
+    result = CliRunner().invoke(cli, ["indicators", "--store", str(store), "--month", "2020-06",
+                                      "--unit", "s1", "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    raw = result.stdout_bytes
+    assert raw.startswith(b"\xef\xbb\xbf") and b"\r\n" in raw  # UTF-8 BOM, CRLF as in the reports
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline=""), delimiter=";"))
+    assert rows[0] == KEYS + ["unit_id"] and len(rows) == 1 + 45
     k1 = next(r for r in rows if r[0] == "K1" and r[3] == "all")
     assert k1 == ["K1", "2020-06", "03504", "all", "", "", "",
-                  "Leistungsdaten: keine Daten im Datenbestand"]
+                  "Leistungsdaten: keine Daten im Datenbestand", "s1"]
+    k2 = next(r for r in rows if r[0] == "K2" and r[3] == "all")
+    assert k2[4:7] == ["1", "2", "50"]  # 1 Integration / mean stock 2 = 50 %
+    k2e1 = next(r for r in rows if r[0] == "K2E1" and r[3] == "all")
+    assert "." not in "".join(k2e1[4:7])  # decimal comma, never a point
+    catalogue = CliRunner().invoke(cli, ["indicators", "--list", "--format", "csv"]).stdout_bytes
+    head = catalogue.decode("utf-8-sig").split("\r\n", 1)[0]
+    assert head == "code;name;kind;goal;legal_basis;form;numerator;denominator"
 
 
 def test_table_is_german(extract_dir):
@@ -104,12 +115,13 @@ def test_as_of_published_and_rules_are_accepted(extract_dir):
 
 @pytest.mark.parametrize("args,message", [
     (["--month", "2020-13"], "not a month: '2020-13' (expected YYYY-MM)"),
-    (["--month", "2020-06", "--as-of", "30.09.2020"], "not a date: '30.09.2020'"),
-    (["--month", "2020-06", "--as-of", "2020-09-30", "--published"], "exclude each other"),
+    (["--month", "2020-06", "--as-of", "30.09.2020"], "kein Datum: '30.09.2020'"),
+    (["--month", "2020-06", "--as-of", "2020-09-30", "--published"],
+     "schließen einander aus"),
     (["--month", "2020-06", "--unit", "nope"], "unknown unit 'nope'"),
     (["--month", "2020-06", "--jobcenter", "00000"], "unknown Jobcenter '00000'"),
-    (["--month", "2020-06", "--to", "2020-01"], "--to lies before --month"),
-    ([], "--month is required"),
+    (["--month", "2020-06", "--to", "2020-01"], "--to liegt vor --month"),
+    ([], "--month fehlt"),
 ])
 def test_bad_arguments_are_named(extract_dir, args, message):
     _, store = extract_dir

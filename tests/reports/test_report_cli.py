@@ -61,7 +61,7 @@ def test_existing_files_are_not_overwritten(monthly_runs, store_file):
     before = (target / "monatsbericht-2020-06-03504.html").stat().st_mtime_ns
     r = amip("report", "monthly", "--month", "2020-06", "--store", str(store_file),
              "--out", str(target), "--format", "html")
-    assert r.returncode == 2 and "not overwritten" in r.stdout + r.stderr
+    assert r.returncode == 2 and "nicht überschrieben" in r.stdout + r.stderr
     assert (target / "monatsbericht-2020-06-03504.html").stat().st_mtime_ns == before
 
 
