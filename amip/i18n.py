@@ -44,6 +44,21 @@ def month(value: dt.date) -> str:
     return format_date(value, "MMMM yyyy", locale=LOCALE)
 
 
+TIMEZONE = "Europe/Berlin"  # the local time of every German Jobcenter
+
+
+def local_time(value: dt.datetime | str) -> str:
+    """A moment (aware, or ISO 8601 text; naive counts as UTC) in German local time:
+    ``2026-12-01T22:10:05+00:00`` → ``01.12.2026, 23:10:05``."""
+    from zoneinfo import ZoneInfo
+
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.timezone.utc)
+    return value.astimezone(ZoneInfo(TIMEZONE)).strftime("%d.%m.%Y, %H:%M:%S")
+
+
 def day(value: dt.date) -> str:
     """``2020-03-15`` → ``15.03.2020``."""
     return format_date(value, "dd.MM.yyyy", locale=LOCALE)

@@ -44,7 +44,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bench_web import free_port, quantile  # noqa: E402
+from bench_web import client, free_port, quantile  # noqa: E402
 
 PAGE_USERS, SECONDS = 20, 30.0
 CUT = dt.date(2020, 11, 30)  # the earlier extract: what was recorded up to this day
@@ -95,21 +95,8 @@ def state_of(path: str, r: httpx.Response) -> tuple:
 
 async def page_user(base: str, cookies, paths: list[str], until, out: dict, offset: int,
                     states: list | None = None) -> None:
-    async with httpx.AsyncClient(base_url=base, cookies=cookies, timeout=120) as c:
-        i = offset
-        while not until():
-            path = paths[i % len(paths)]
-            i += 1
-            t = time.perf_counter()
-            try:
-                r = await c.get(path)
-                ok = r.status_code == 200
-            except httpx.HTTPError:
-                ok = False
-            out[path]["lat"].append(time.perf_counter() - t)
-            out[path]["errors"] += not ok
-            if ok and states is not None:
-                states.append((path, state_of(path, r)))
+    seen = None if states is None else (lambda path, r: states.append((path, state_of(path, r))))
+    await client(base, cookies, paths, until, out, offset, seen)
 
 
 async def uncached_user(base: str, cookies, month: str, data_date: dt.date, until,

@@ -39,10 +39,13 @@ def quantile(xs: list[float], q: float) -> float:
     return xs[min(len(xs) - 1, int(round(q * (len(xs) - 1))))]
 
 
-async def client(base: str, cookies, paths: list[str], until: float, out: dict, offset: int):
-    async with httpx.AsyncClient(base_url=base, cookies=cookies, timeout=30) as c:
+async def client(base: str, cookies, paths: list[str], until, out: dict, offset: int,
+                 seen=None) -> None:
+    """One user asking ``paths`` in turn without pause until ``until()`` is true; latencies and
+    errors go to ``out[path]``, each good response to ``seen(path, response)`` if given."""
+    async with httpx.AsyncClient(base_url=base, cookies=cookies, timeout=120) as c:
         i = offset
-        while time.perf_counter() < until:
+        while not until():
             path = paths[i % len(paths)]
             i += 1
             t = time.perf_counter()
@@ -53,12 +56,15 @@ async def client(base: str, cookies, paths: list[str], until: float, out: dict, 
                 ok = False
             out[path]["lat"].append(time.perf_counter() - t)
             out[path]["errors"] += not ok
+            if ok and seen is not None:
+                seen(path, r)
 
 
 async def load(base: str, cookies, paths: list[str]) -> dict:
     out = {p: {"lat": [], "errors": 0} for p in paths}
-    until = time.perf_counter() + SECONDS
-    await asyncio.gather(*(client(base, cookies, paths, until, out, k) for k in range(CLIENTS)))
+    end = time.perf_counter() + SECONDS
+    await asyncio.gather(*(client(base, cookies, paths, lambda: time.perf_counter() >= end, out, k)
+                           for k in range(CLIENTS)))
     return out
 
 

@@ -78,14 +78,31 @@ def default_tables():
     return generate()
 
 
+def synth_description() -> str:
+    """The ``extract.toml`` that ``amip synth`` writes for the default Jobcenter (2009–2020)."""
+    import datetime as dt
+
+    from amip.synth.recording import description
+
+    return description(dt.date(2009, 1, 1), dt.date(2020, 12, 31))
+
+
 @pytest.fixture(scope="session")
 def default_store(default_tables):
     """The default synthetic Jobcenter imported (validated) into an in-memory store."""
     from amip.store import Store
 
     store = Store.memory()
-    store.import_tables(default_tables, source="synth default")
+    store.import_tables(default_tables, source="synth default", description=synth_description())
     return store
+
+
+@pytest.fixture(scope="session")
+def calibration_rows(default_store):
+    """``amip synth --check``'s comparison of the default Jobcenter, by target."""
+    from amip.synth.calibration import check
+
+    return {r.target: r for r in check(default_store)}
 
 
 @pytest.fixture(scope="session")
@@ -95,7 +112,7 @@ def store_file(tmp_path_factory, default_tables):
 
     path = tmp_path_factory.mktemp("store") / "amip.duckdb"
     store = Store.open(path)
-    store.import_tables(default_tables, source="synth default")
+    store.import_tables(default_tables, source="synth default", description=synth_description())
     store.close()
     return path
 

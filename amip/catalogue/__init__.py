@@ -1,7 +1,8 @@
 """The indicator catalogue: measures, dated rule versions and parameters, read from TOML data.
 
 ``indicators.toml`` declares the 15 § 48a measures, ``rules.toml`` the rule versions with their
-validity dates and instrument lists, ``parameters.toml`` the Stichtag day, the LZB threshold and the
+validity dates, instrument lists and the measures they redefine, ``benefits.toml`` the benefit's
+name in force on a date (ALG II, Bürgergeld, Grundsicherungsgeld), ``parameters.toml`` the Stichtag day, the LZB threshold and the
 Wartezeit. The loader checks the files at start-up (known forms, 15 codes, ordered, non-overlapping
 validity periods) so a broken definition fails loudly, naming the file and entry.
 """
@@ -10,9 +11,11 @@ from __future__ import annotations
 
 import datetime as dt
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+
+from amip.errors import ConfigurationError
 
 HERE = Path(__file__).parent
 FORMS = ("change", "rolling_quota", "rolling_ratio", "month_quota", "mean_rate")
@@ -20,7 +23,7 @@ CODES = ("K1", "K1E1", "K1E2", "K1E3", "K1E4", "K2", "K2E1", "K2E2", "K2E3", "K2
          "K3", "K3E1", "K3E2", "K3E3", "K3E4")
 
 
-class CatalogueError(ValueError):
+class CatalogueError(ConfigurationError, ValueError):
     pass
 
 
@@ -62,6 +65,21 @@ class RuleVersion:
     activation_instruments: tuple[str, ...]
     k2e3_months_after: tuple[int, ...]
     k2e3_name: str
+    changes: tuple[str, ...] = ()  # measures defined differently than under the version before
+
+    def covers(self, day: dt.date) -> bool:
+        return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
+
+
+@dataclass(frozen=True)
+class Benefit:
+    """The name of the SGB II benefit for ELB in force from ``valid_from`` to ``valid_to``."""
+    key: str
+    name: str
+    short: str
+    valid_from: dt.date
+    source: str
+    valid_to: dt.date | None = None
 
     def covers(self, day: dt.date) -> bool:
         return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
@@ -77,10 +95,30 @@ class Parameters:
 
 
 @dataclass(frozen=True)
+class TableReach:
+    """How a table must reach a month for the facts reading it (horizon.toml)."""
+    name: str
+    label: str  # German name of the data in a reason
+    reach: str  # stichtag | month
+
+
+@dataclass(frozen=True)
+class FactNeeds:
+    """The tables a fact reads and the Stichtage around its month they must reach."""
+    fact: str
+    tables: tuple[str, ...]
+    before: int = 0
+    ahead: str | None = None  # a RuleVersion field: months after m
+
+
+@dataclass(frozen=True)
 class Catalogue:
     indicators: dict[str, Indicator]
     rules: dict[str, RuleVersion]
     parameters: Parameters
+    benefits: dict[str, Benefit] = field(default_factory=dict)
+    tables: dict[str, TableReach] = field(default_factory=dict)
+    needs: dict[str, FactNeeds] = field(default_factory=dict)
 
     def rules_for(self, day: dt.date) -> RuleVersion:
         """The rule version valid on ``day`` (the Stichtag of a Berichtsmonat)."""
@@ -91,6 +129,23 @@ class Catalogue:
         if day < first.valid_from:  # before the first VO: its rules are the nearest reading
             return first
         raise CatalogueError(f"no rule version is valid on {day}")
+
+    def rule_break(self, code: str, before: str, after: str) -> RuleVersion | None:
+        """The rule version that redefines measure ``code`` between the versions ``before`` and
+        ``after`` (keys, either order), or None: values under the two compare like for like."""
+        a, b = sorted((self.rules[before].valid_from, self.rules[after].valid_from))
+        return next((v for v in sorted(self.rules.values(), key=lambda v: v.valid_from)
+                     if a < v.valid_from <= b and code in v.changes), None)
+
+    def benefit_for(self, day: dt.date) -> Benefit:
+        """The benefit's name in force on ``day`` (before the first entry: the first)."""
+        for b in self.benefits.values():
+            if b.covers(day):
+                return b
+        first = min(self.benefits.values(), key=lambda b: b.valid_from)
+        if day < first.valid_from:
+            return first
+        raise CatalogueError(f"benefits.toml: no benefit name is valid on {day}")
 
 
 def _read(name: str) -> dict:
@@ -131,4 +186,52 @@ def load() -> Catalogue:
         stichtag_day=p["stichtag"]["day"], lzb_window_days=p["lzb"]["window_days"],
         lzb_threshold_days=p["lzb"]["threshold_days"], wartezeit_months=p["wartezeit"]["months"],
         rate_months=p["rates"]["months"])
-    return Catalogue(indicators, rules, parameters)
+    for version in rules.values():
+        unknown = set(version.changes) - set(CODES)
+        if unknown:
+            raise CatalogueError(f"rules.toml [{version.key}]: unknown measures in changes: "
+                                 f"{', '.join(sorted(unknown))}")
+    benefits = {}
+    for key, entry in _read("benefits.toml").items():
+        try:
+            benefits[key] = Benefit(key=key, **entry)
+        except TypeError as e:
+            raise CatalogueError(f"benefits.toml [{key}]: {e}") from e
+    ordered = sorted(benefits.values(), key=lambda b: b.valid_from)
+    for a, b in zip(ordered, ordered[1:]):
+        if a.valid_to is None or a.valid_to >= b.valid_from:
+            raise CatalogueError(f"benefits.toml: [{a.key}] and [{b.key}] overlap")
+    tables, needs = _horizon(indicators, rules)
+    return Catalogue(indicators, rules, parameters, benefits, tables, needs)
+
+
+def _horizon(indicators: dict[str, Indicator], rules: dict[str, RuleVersion]
+             ) -> tuple[dict[str, TableReach], dict[str, FactNeeds]]:
+    """horizon.toml, checked: every fact a measure uses is declared, over declared tables."""
+    h = _read("horizon.toml")
+    tables = {}
+    for name, entry in h.get("tables", {}).items():
+        try:
+            tables[name] = TableReach(name=name, **entry)
+        except TypeError as e:
+            raise CatalogueError(f"horizon.toml [tables.{name}]: {e}") from e
+        if tables[name].reach not in ("stichtag", "month"):
+            raise CatalogueError(f"horizon.toml [tables.{name}]: unknown reach {entry['reach']!r}")
+    needs = {}
+    for fact, entry in h.get("facts", {}).items():
+        try:
+            needs[fact] = FactNeeds(fact=fact, **{k: tuple(v) if isinstance(v, list) else v
+                                                  for k, v in entry.items()})
+        except TypeError as e:
+            raise CatalogueError(f"horizon.toml [facts.{fact}]: {e}") from e
+        unknown = set(needs[fact].tables) - set(tables)
+        if unknown:
+            raise CatalogueError(f"horizon.toml [facts.{fact}]: undeclared tables {sorted(unknown)}")
+        ahead = needs[fact].ahead
+        if ahead and not all(hasattr(v, ahead) for v in rules.values()):
+            raise CatalogueError(f"horizon.toml [facts.{fact}]: no rule-version field {ahead!r}")
+    for i in indicators.values():
+        for fact in (i.numerator, i.denominator):
+            if fact not in needs:
+                raise CatalogueError(f"horizon.toml: fact {fact!r} of {i.code} is not declared")
+    return tables, needs

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
+import io
 import json
 import sys
 from pathlib import Path
@@ -14,10 +14,10 @@ from rich.table import Table
 
 from amip import i18n
 from amip.catalogue import load
-from amip.cli.store_cmds import print_errors
+from amip.cli.store_cmds import err, print_errors, say
 from amip.engine.calendar import month_start, parse_month
+from amip.engine.horizon import NoFigures, horizon
 from amip.engine.indicators import JSON_KEYS, Record, UnknownUnit, compute
-from amip.engine.overview import last_benefit_month
 from amip.extract.errors import ExtractInvalid
 from amip.store import Store
 
@@ -39,58 +39,66 @@ def _date(ctx, param, value):
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise click.BadParameter(f"not a date: {value!r} (expected YYYY-MM-DD)") from None
+        raise click.BadParameter(f"kein Datum: {value!r} (erwartet JJJJ-MM-TT)") from None
 
 
 @click.command("indicators")
 @click.option("--data", "data_dir", type=click.Path(file_okay=False, exists=True),
-              help="Compute directly from an extract folder (validated, held in memory).")
+              help="Direkt aus einem Auszugsordner rechnen (geprüft, im Speicher).")
 @click.option("--store", "store_path", type=click.Path(dir_okay=False),
-              help="Compute from a store file (default: $AMIP_STORE or amip.duckdb).")
-@click.option("--month", "month", callback=_month, help="Berichtsmonat YYYY-MM.")
-@click.option("--to", "to", callback=_month, help="Last Berichtsmonat of a series YYYY-MM.")
-@click.option("--jobcenter", "jobcenter_id", help="Only this Jobcenter.")
-@click.option("--unit", "unit_id", help="A Standort or team: persons assigned by caseload.")
-@click.option("--as-of", "as_of", callback=_date, help="Ignore rows recorded after this date.")
-@click.option("--published", is_flag=True, help="Apply the 3-month Wartezeit of each month.")
-@click.option("--rules", type=click.Choice(sorted(load().rules)), help="Force a rule version.")
-@click.option("--jfw", is_flag=True, help="Jahresfortschrittswert (year to date) of the quotas.")
+              help="Aus einem Datenbestand rechnen (Standard: $AMIP_STORE oder amip.duckdb).")
+@click.option("--month", "month", callback=_month, help="Berichtsmonat JJJJ-MM.")
+@click.option("--to", "to", callback=_month, help="Letzter Berichtsmonat einer Reihe JJJJ-MM.")
+@click.option("--jobcenter", "jobcenter_id", help="Nur dieses Jobcenter.")
+@click.option("--unit", "unit_id", help="Ein Standort oder Team: Personen nach Zuständigkeit "
+                                          "(caseload).")
+@click.option("--as-of", "as_of", callback=_date,
+              help="Zeilen, die nach diesem Tag erfasst wurden, nicht berücksichtigen.")
+@click.option("--published", is_flag=True, help="Die Wartezeit von drei Monaten je Monat anwenden "
+                                                "(wie veröffentlicht).")
+@click.option("--rules", type=click.Choice(sorted(load().rules)),
+              help="Eine Regelversion erzwingen.")
+@click.option("--jfw", is_flag=True, help="Jahresfortschrittswert der Quoten.")
 @click.option("--format", "fmt", type=click.Choice(["json", "csv", "table", "md"]),
-              default="table", show_default=True, help="md: the catalogue as Markdown (--list).")
-@click.option("--list", "list_only", is_flag=True, help="List the catalogue and exit.")
+              default="table", show_default=True,
+              help="csv: deutsches CSV (Semikolon, Dezimalkomma, UTF-8 mit BOM); md: der Katalog "
+                   "als Markdown (--list).")
+@click.option("--list", "list_only", is_flag=True, help="Den Katalog auflisten.")
 def indicators_cmd(data_dir, store_path, month, to, jobcenter_id, unit_id, as_of, published,
                    rules, jfw, fmt, list_only) -> None:
-    """The Kennzahlen nach § 48a SGB II for a month or a series."""
+    """Die Kennzahlen nach § 48a SGB II für einen Monat oder eine Reihe."""
     if list_only:
         _print_catalogue(fmt)
         return
     if month is None:
-        raise click.UsageError("--month is required")
+        raise click.UsageError("--month fehlt (Berichtsmonat JJJJ-MM)")
     if fmt == "md":
-        raise click.UsageError("--format md is for --list")
+        raise click.UsageError("--format md gibt es nur mit --list")
     if as_of and published:
-        raise click.UsageError("--as-of and --published exclude each other")
+        raise click.UsageError("--as-of und --published schließen einander aus")
     if data_dir and store_path:
-        raise click.UsageError("give --data or --store, not both")
+        raise click.UsageError("--data oder --store angeben, nicht beides")
     months = list(range(month, (to if to is not None else month) + 1))
     if not months:
-        raise click.UsageError("--to lies before --month")
+        raise click.UsageError("--to liegt vor --month")
     store = _open(data_dir, store_path)
     try:
         view = store.view(as_of)
+        reach = horizon(view)
+        asked, months = months, reach.check_months(months, rules)  # §10.2 item 30
         records = compute(view, months, jobcenter_id, unit_id, published, rules, jfw)
-        last = last_benefit_month(view) if fmt == "table" else None  # for the hint only
     except UnknownUnit as e:
         raise click.UsageError(str(e)) from None
+    except NoFigures as e:
+        say(err, f"Fehler: {e}", "red")
+        sys.exit(2)
     finally:
         store.close()
     _emit(records, fmt, with_unit=unit_id is not None)
-    late = [m for m in months if last is not None and month_start(m) > last]
-    if late:
-        Console(stderr=True).print(
-            f"[yellow]Hinweis:[/] für {', '.join(i18n.month(month_start(m)) for m in late)} "
-            f"liegen noch keine Leistungsdaten vor (zuletzt {i18n.month(last)}): K1 und K1E1 "
-            f"vergleichen dort 0 € mit dem Vorjahresmonat.")
+    if months != asked:
+        say(err, f"Hinweis: die Reihe beginnt und endet, wo es Kennzahlen gibt: "
+                 f"{i18n.month(month_start(months[0]))} bis {i18n.month(month_start(months[-1]))}. "
+                 f"{reach.covered_text(rules)}", "yellow")
 
 
 def _open(data_dir: str | None, store_path: str | None) -> Store:
@@ -106,7 +114,8 @@ def _open(data_dir: str | None, store_path: str | None) -> Store:
 
     path = store_path or os.environ.get("AMIP_STORE", "amip.duckdb")
     if not Path(path).exists():
-        raise click.UsageError(f"store {path} not found: import an extract first, or use --data")
+        raise click.UsageError(f"Datenbestand {path} nicht gefunden: zuerst einen Auszug "
+                               "importieren (amip import) oder --data angeben")
     return Store.open(path, read_only=True)
 
 
@@ -116,12 +125,21 @@ def _emit(records: list[Record], fmt: str, with_unit: bool) -> None:
         json.dump([{k: getattr(r, k) for k in keys} for r in records], sys.stdout, indent=1)
         sys.stdout.write("\n")
     elif fmt == "csv":
-        w = csv.writer(sys.stdout, lineterminator="\n")
-        w.writerow(keys)
-        for r in records:
-            w.writerow(["" if getattr(r, k) is None else getattr(r, k) for k in keys])
+        write_csv(keys, ([getattr(r, k) for k in keys] for r in records))
     else:
         _table(records)
+
+
+def write_csv(header, rows) -> None:
+    """German CSV to stdout, as the reports write it (UTF-8 with BOM, ``;``, decimal comma,
+    CRLF, empty for null); the header keeps the field names of the JSON records."""
+    from amip.reports.export import csv_cell, write_csv_rows
+
+    sys.stdout.flush()
+    out = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8-sig", newline="")
+    write_csv_rows(out, [list(header), *([csv_cell(v) for v in row] for row in rows)])
+    out.flush()
+    out.detach()
 
 
 def format_value(code: str, value: float | None) -> str:
@@ -129,7 +147,9 @@ def format_value(code: str, value: float | None) -> str:
     return i18n.pct(value, 1, signed=load().indicators[code].is_change)
 
 
-def format_count(code: str, x: float | int) -> str:
+def format_count(code: str, x: float | int | None) -> str:
+    if x is None:
+        return "–"
     ind = load().indicators[code]
     if ind.unit == "EUR":
         return i18n.eur(x)
@@ -152,12 +172,16 @@ def _table(records: list[Record]) -> None:
         for col, right in (("Kennzahl", False), ("Bezeichnung", False), ("Zähler", True),
                            ("Nenner", True), ("Insgesamt", True), ("Männer", True), ("Frauen", True)):
             t.add_column(col, justify="right" if right else "left")
+        reasons: dict[str, int] = {}  # reason -> its footnote number
         for code, sexes in by_code.items():
             a = sexes["all"]
-            t.add_row(code, cat.indicators[code].name_under(cat.rules[rules]),
+            mark = f" ({reasons.setdefault(a.reason, len(reasons) + 1)})" if a.reason else ""
+            t.add_row(code + mark, cat.indicators[code].name_under(cat.rules[rules]),
                       format_count(code, a.numerator), format_count(code, a.denominator),
                       *(format_value(code, sexes[s].value) for s in ("all", "m", "w")))
         console.print(t)
+        for reason, i in reasons.items():
+            say(console, f"({i}) kein Wert: {reason}")
 
 
 def _print_catalogue(fmt: str) -> None:
@@ -175,9 +199,7 @@ def _print_catalogue(fmt: str) -> None:
         sys.stdout.write("\n")
         return
     if fmt == "csv":
-        w = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]), lineterminator="\n")
-        w.writeheader()
-        w.writerows(rows)
+        write_csv(list(rows[0]), (list(r.values()) for r in rows))
         return
     t = Table(title="Kennzahlen nach § 48a SGB II (Katalog)", title_justify="left")
     for col in ("Kennzahl", "Bezeichnung", "Art", "Rechtsgrundlage", "Form"):

@@ -15,6 +15,7 @@ from amip.cli.report_cmd import report_cmd
 from amip.cli.store_cmds import import_cmd, imports_cmd, overview_cmd, validate_cmd
 from amip.cli.synth_cmd import synth
 from amip.cli.web_cmd import serve_cmd, users_group
+from amip.errors import AmipError
 from amip.store import StoreLocked
 
 
@@ -38,4 +39,7 @@ def main() -> None:
         cli()
     except StoreLocked as e:  # any command: another process is writing the store (an import)
         click.echo(f"Fehler: {e}; bitte nach dessen Ende erneut versuchen.", err=True)
-        sys.exit(2)
+        sys.exit(e.exit_code)
+    except AmipError as e:  # its message is German and complete; any other exception is a bug
+        click.echo(f"Fehler: {e}", err=True)
+        sys.exit(e.exit_code)

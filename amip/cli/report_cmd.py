@@ -11,7 +11,9 @@ from pathlib import Path
 import click
 from rich.console import Console
 
+from amip import i18n
 from amip.cli.indicators_cmd import _date, _month
+from amip.cli.progress import bar as progress_bar
 from amip.store import DEFAULT_STORE, Store
 
 console = Console()
@@ -22,7 +24,8 @@ def _formats(ctx, param, value: str) -> tuple[str, ...]:
     chosen = tuple(f.strip() for f in value.split(",") if f.strip())
     unknown = [f for f in chosen if f not in FORMATS]
     if unknown or not chosen:
-        raise click.BadParameter(f"choose from {', '.join(FORMATS)} (comma-separated)")
+        raise click.BadParameter(f"eines oder mehrere von {', '.join(FORMATS)} "
+                                 "(durch Kommas getrennt)")
     return chosen
 
 
@@ -30,17 +33,20 @@ def _common(f):
     for option in reversed([
         click.option("--store", "store_path", type=click.Path(dir_okay=False),
                      default=lambda: os.environ.get("AMIP_STORE", DEFAULT_STORE),
-                     show_default=f"$AMIP_STORE or {DEFAULT_STORE}"),
-        click.option("--jobcenter", "jobcenter_id", help="Jobcenter (default: the first one)."),
+                     show_default=f"$AMIP_STORE oder {DEFAULT_STORE}",
+                     help="Datenbestand (DuckDB-Datei)."),
+        click.option("--jobcenter", "jobcenter_id", help="Jobcenter (Standard: das erste)."),
         click.option("--as-of", "as_of", callback=_date,
-                     help="The data as known on this date (YYYY-MM-DD; rows recorded later are "
-                          "ignored), e.g. the day a report was first written: the same report "
-                          "again, whatever was imported since."),
+                     help="Die Daten, wie sie an diesem Tag bekannt waren (JJJJ-MM-TT; später "
+                          "erfasste Zeilen zählen nicht), z. B. der Tag, an dem ein Bericht "
+                          "zuerst geschrieben wurde: derselbe Bericht, was auch immer seither "
+                          "importiert wurde."),
         click.option("--out", "out_dir", type=click.Path(file_okay=False), default="berichte",
-                     show_default=True, help="Folder for the files."),
+                     show_default=True, help="Ordner für die Dateien."),
         click.option("--format", "formats", default=",".join(FORMATS), callback=_formats,
-                     show_default=True, help="Comma-separated: pdf, html, xlsx, csv."),
-        click.option("--overwrite", is_flag=True, help="Replace files of an earlier run."),
+                     show_default=True, help="Durch Kommas getrennt: pdf, html, xlsx, csv."),
+        click.option("--overwrite", is_flag=True,
+                     help="Dateien eines früheren Laufs ersetzen."),
     ]):
         f = option(f)
     return f
@@ -48,25 +54,26 @@ def _common(f):
 
 @click.group("report")
 def report_cmd() -> None:
-    """Reports: the annual programme and the Monatsbericht."""
+    """Berichte: das Arbeitsmarkt- und Integrationsprogramm und der Monatsbericht."""
 
 
 @report_cmd.command("programme")
 @click.option("--year", type=int,
-              help="Programme year, e.g. 2020 (data of 2019); default: the newest the data allow "
-                   "(the year after the last complete December).")
+              help="Programmjahr, z. B. 2020 (Daten von 2019); Standard: das neueste, das die "
+                   "Daten erlauben (das Jahr nach dem letzten vollständigen Dezember).")
 @click.option("--internal", is_flag=True,
-              help="Exact counts, no small-cell suppression (not for publication).")
+              help="Genaue Zahlen, ohne Geheimhaltung kleiner Werte (nicht zur Veröffentlichung).")
 @click.option("--texts", "texts_dir", type=click.Path(file_okay=False, exists=True),
-              help="Folder with your own chapter texts (see amip/reports/texts/programme).")
-@click.option("--placeholders", is_flag=True, help="List the placeholders the texts may use.")
+              help="Ordner mit eigenen Kapiteltexten (siehe amip/reports/texts/programme).")
+@click.option("--placeholders", is_flag=True,
+              help="Die Platzhalter auflisten, die die Texte verwenden können.")
 @_common
 def programme_cmd(year, internal, texts_dir, placeholders, store_path, jobcenter_id, as_of,
                   out_dir, formats, overwrite) -> None:
-    """Arbeitsmarkt- und Integrationsprogramm for a year."""
+    """Das Arbeitsmarkt- und Integrationsprogramm eines Jahres."""
     from amip.engine.calendar import month_index
-    from amip.engine.overview import latest_complete_month
-    from amip.reports.figures import programme_figures, programme_year, report_jobcenter
+    from amip.engine.overview import jobcenter, latest_complete_month, programme_year
+    from amip.reports.figures import programme_figures
     from amip.reports.programme import build, load_texts
     from amip.reports.programme import placeholders as values
 
@@ -77,13 +84,16 @@ def programme_cmd(year, internal, texts_dir, placeholders, store_path, jobcenter
         if year is None:
             latest = latest_complete_month(view)
             if latest is None:
-                raise click.UsageError("the store holds no data: import an extract first")
+                raise click.UsageError("Der Datenbestand enthält keine Daten: zuerst einen "
+                                       "Auszug importieren (amip import).")
             year = programme_year(month_index(latest))
         try:
-            stem = f"programm-{year}-{report_jobcenter(view, jobcenter_id)['jobcenter_id']}"
+            stem = f"programm-{year}-{jobcenter(view, jobcenter_id)['jobcenter_id']}"
             if not placeholders:
                 _refuse_earlier(out_dir, stem, formats, overwrite)
-            figures = programme_figures(view, year, jobcenter_id)
+            with progress_bar(steps=False) as bar:
+                bar.add_task(f"Programm {year}: Kennzahlen berechnen", total=None)
+                figures = programme_figures(view, year, jobcenter_id)
         except ValueError as e:
             raise click.UsageError(str(e)) from None
     if placeholders:
@@ -99,17 +109,18 @@ def programme_cmd(year, internal, texts_dir, placeholders, store_path, jobcenter
 
 @report_cmd.command("monthly")
 @click.option("--month", "month", callback=_month,
-              help="Berichtsmonat YYYY-MM (default: the latest month with complete data, the "
-                   "one the dashboard opens on).")
-@click.option("--public", is_flag=True, help="Apply small-cell suppression (for publication).")
+              help="Berichtsmonat JJJJ-MM (Standard: der letzte Monat mit vollständigen Daten, "
+                   "mit dem auch das Dashboard öffnet).")
+@click.option("--public", is_flag=True,
+              help="Kleine Werte geheim halten (zur Veröffentlichung).")
 @_common
 def monthly_cmd(month, public, store_path, jobcenter_id, as_of, out_dir, formats,
                 overwrite) -> None:
-    """Monatsbericht for a month."""
+    """Der Monatsbericht eines Monats."""
     from amip import background
     from amip.engine.calendar import format_month
-    from amip.reports.figures import report_jobcenter
-    from amip.reports.monthly import forecasts_from_store, monthly, report_month
+    from amip.engine.overview import jobcenter
+    from amip.reports.monthly import monthly, report_month
 
     start = time.perf_counter()
     _existing(store_path)
@@ -124,15 +135,29 @@ def monthly_cmd(month, public, store_path, jobcenter_id, as_of, out_dir, formats
     with _open(store_path, threads) as store:
         view = store.view(as_of)
         try:
-            jc = report_jobcenter(view, jobcenter_id)["jobcenter_id"]
+            jc = jobcenter(view, jobcenter_id)["jobcenter_id"]
             month = report_month(view, month)  # the forecast child works it out alike
             stem = f"monatsbericht-{format_month(month)}-{jc}"
             _refuse_earlier(out_dir, stem, formats, overwrite)
-            report = monthly(view, month, jc, public=public,
-                             forecasts=forecasts.result if forecasts else None)
+            with progress_bar(steps=False) as bar:
+                bar.add_task(f"Monatsbericht {format_month(month)}: Kennzahlen berechnen",
+                             total=None)
+                report = monthly(view, month, jc, public=public, forecasts=forecasts.result if forecasts else None)
         except ValueError as e:
             raise click.UsageError(str(e)) from None
     _write(report, out_dir, stem, formats, overwrite, start, renderer)
+
+
+def forecasts_from_store(store_path: str, month: int | None, jobcenter_id: str | None = None,
+                         threads: int | None = None, as_of=None) -> dict:
+    """The Monatsbericht's forecasts (:func:`amip.reports.monthly.kennzahl_forecasts`) on a
+    store file opened read-only (with at most ``threads`` DuckDB threads), as known on
+    ``as_of``: work for a background process (:mod:`amip.background`) while the report's
+    engine pass runs. The shell opens the store; the report only gets a view."""
+    from amip.reports.monthly import kennzahl_forecasts
+
+    with Store.open(store_path, read_only=True, threads=threads) as store:
+        return kennzahl_forecasts(store.view(as_of), month, jobcenter_id)
 
 
 def _refuse_earlier(out_dir: str, stem: str, formats, overwrite: bool) -> None:
@@ -141,14 +166,16 @@ def _refuse_earlier(out_dir: str, stem: str, formats, overwrite: bool) -> None:
 
     found = [] if overwrite else earlier_files(out_dir, stem, formats)
     if found:
-        console.print(f"[red]{len(found)} file(s) exist, not overwritten (use --overwrite): "
-                      f"{', '.join(str(p) for p in found)}[/]")
+        console.print(f"[red]{len(found)} Datei(en) vorhanden, nicht überschrieben (mit "
+                      f"--overwrite ersetzen): {', '.join(str(p) for p in found)}[/]",
+                      highlight=False)
         sys.exit(2)
 
 
 def _existing(store_path: str) -> str:
     if not Path(store_path).exists():
-        raise click.UsageError(f"store {store_path} not found: import an extract first")
+        raise click.UsageError(f"Datenbestand {store_path} nicht gefunden: zuerst einen Auszug "
+                               "importieren (amip import).")
     return store_path
 
 
@@ -178,9 +205,11 @@ def _write(report, out_dir, stem, formats, overwrite, start, renderer=None) -> N
     if renderer is not None:
         renderer.send(report)  # HTML and PDF are laid out there while XLSX and CSV are written
     try:
-        written = write_all(report, out_dir, stem, formats, overwrite=overwrite,
-                            csv_dir=f"{stem}-csv",
-                            documents=renderer.result if renderer is not None else None)
+        with progress_bar(steps=False) as bar:
+            bar.add_task(f"Schreiben ({', '.join(formats)})", total=None)
+            written = write_all(report, out_dir, stem, formats, overwrite=overwrite,
+                                csv_dir=f"{stem}-csv",
+                                documents=renderer.result if renderer is not None else None)
     except FileExistsError as e:
         console.print(f"[red]{e}[/]")
         sys.exit(2)
@@ -189,7 +218,7 @@ def _write(report, out_dir, stem, formats, overwrite, start, renderer=None) -> N
         console.print(f"  {kind:<5} {path}")
     if report.public:
         console.print(f"  Datenschutz: {hidden} kleine oder rückrechenbare Werte ausgeblendet.")
-    console.print(f"  in {time.perf_counter() - start:.1f} s")
+    console.print(f"  in {i18n.num(time.perf_counter() - start, 1)} s")
 
 
 def _print_placeholders(values: dict, prefix: str = "") -> None:

@@ -8,10 +8,11 @@ from pathlib import Path
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from amip import i18n
+from amip.cli.progress import bar as progress_bar
+from amip.cli.progress import step_label
 from amip.extract.errors import ExtractInvalid
 from amip.extract.reader import read_extract
 from amip.extract.validate import validate as validate_extract
@@ -23,8 +24,9 @@ err = Console(stderr=True)
 
 store_option = click.option(
     "--store", "store_path", type=click.Path(dir_okay=False),
-    default=lambda: os.environ.get("AMIP_STORE", DEFAULT_STORE), show_default=f"$AMIP_STORE or {DEFAULT_STORE}",
-    help="DuckDB file of the store.")
+    default=lambda: os.environ.get("AMIP_STORE", DEFAULT_STORE),
+    show_default=f"$AMIP_STORE oder {DEFAULT_STORE}",
+    help="Datenbestand (DuckDB-Datei).")
 
 
 def say(console: Console, text: str, style: str | None = None) -> None:
@@ -46,8 +48,11 @@ def print_errors(e: ExtractInvalid, limit: int) -> None:
 @click.option("--all-errors", is_flag=True, help="Alle Fehler auflisten, nicht nur die ersten 50.")
 def validate_cmd(directory: str, all_errors: bool) -> None:
     """Einen Auszug prüfen, ohne ihn zu importieren (schreibt nichts)."""
-    raw = read_extract(directory)
-    errors = validate_extract(raw)
+    with progress_bar(steps=False) as bar:
+        task = bar.add_task(f"Lesen {directory}", total=None)
+        raw = read_extract(directory)
+        bar.update(task, description="Prüfen")
+        errors = validate_extract(raw)
     if errors:
         print_errors(ExtractInvalid(errors, directory), sys.maxsize if all_errors else 50)
         sys.exit(2)
@@ -63,12 +68,11 @@ def validate_cmd(directory: str, all_errors: bool) -> None:
 def import_cmd(directory: str, store_path: str, all_errors: bool) -> None:
     """Einen Auszug in den Datenbestand importieren (ganz oder gar nicht; überschreibt nichts).
     In eine Kopie, die dann die Datei ersetzt: `amip serve` kann weiterlaufen."""
-    with Progress(TextColumn("{task.description:<28}"), BarColumn(), TimeElapsedColumn(),
-                  console=err, transient=True) as bar:
-        task = bar.add_task("read", total=1)
+    with progress_bar() as bar:
+        task = bar.add_task(step_label("read"), total=1)
 
         def progress(step: str, done: int, total: int) -> None:
-            bar.update(task, description=step, completed=done, total=max(total, 1))
+            bar.update(task, description=step_label(step), completed=done, total=max(total, 1))
             if os.environ.get("AMIP_TRACE_IMPORT"):  # used by the kill -9 test to time its kill
                 print(f"step {step}", file=sys.stderr, flush=True)
 
@@ -97,13 +101,16 @@ def import_cmd(directory: str, store_path: str, all_errors: bool) -> None:
 @click.command("imports")
 @store_option
 def imports_cmd(store_path: str) -> None:
-    """Show the import log: when, from where, file hashes, rows."""
+    """Importprotokoll (wann, woher, Prüfsummen, Zeilen) und Datenstand je Tabelle."""
     if not Path(store_path).exists():
         err.print(f"Datenbestand {store_path} nicht gefunden: zuerst einen Auszug importieren "
                   f"(amip import VERZEICHNIS --store {store_path}).", style="red", markup=False)
         sys.exit(2)
+    from amip.engine.horizon import horizon
+
     with Store.open(store_path, read_only=True) as store:
         log = store.imports()
+        reach = horizon(store.view())
     table = Table(title=f"Importprotokoll {store_path}")
     for col in ("Nr.", "Zeitpunkt", "Quelle", "Datei", "SHA-256", "Zeilen", "neu"):
         table.add_column(col, justify="right" if col in ("Nr.", "Zeilen", "neu") else "left")
@@ -114,6 +121,14 @@ def imports_cmd(store_path: str) -> None:
                           entry["source"] if i == 0 else "", f["file"], f["sha256"][:12],
                           i18n.num(f["rows"]), i18n.num(f["rows_added"]))
     console.print(table)
+    table = Table(title="Datenstand je Tabelle (Datenhorizont)", title_justify="left")
+    for col in ("Daten", "Tabelle", "ab", "Datenstand", "Grundlage"):
+        table.add_column(col)
+    for t in reach.tables.values():
+        table.add_row(t.label, t.table, i18n.day(t.first) if t.first else "–",
+                      i18n.day(t.last) if t.last else "keine Daten", t.source_label)
+    console.print(table)
+    say(console, reach.covered_text())
 
 
 @click.command("overview")

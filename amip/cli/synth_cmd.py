@@ -7,11 +7,13 @@ import time
 
 import click
 from rich.console import Console
-from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn,
-                           TimeElapsedColumn)
 from rich.table import Table
 
-from amip.extract.writer import FORMATS, OutputNotEmpty, write_extract, write_extract_stream
+from amip.cli.progress import bar as progress_bar
+
+from amip.extract.writer import (FORMATS, OutputNotEmpty, write_description, write_extract,
+                                 write_extract_stream)
+from amip.synth.recording import description
 
 
 def de_number(x: float, decimals: int = 0) -> str:
@@ -39,6 +41,18 @@ def _tolerance(text: str) -> str:
         return out
 
 
+def _last_day(text: str) -> dt.date:
+    """The last day of ``JJJJ`` or ``JJJJ-MM`` (``--to``)."""
+    import calendar
+    import re
+
+    m = re.fullmatch(r"(\d{4})(?:-(\d{2}))?", text.strip())
+    if not m or not 1 <= int(m.group(2) or 12) <= 12:
+        raise click.BadParameter(f"{text!r}: erwartet JJJJ oder JJJJ-MM", param_hint="--to")
+    year, month = int(m.group(1)), int(m.group(2) or 12)
+    return dt.date(year, month, calendar.monthrange(year, month)[1])
+
+
 def check_table(rows) -> Table:
     t = Table(title="Kalibrierung gegen veröffentlichte Werte", show_lines=False)
     for col, just in (("Kennzahl", "left"), ("Stichtag", "left"), ("Zielwert (veröffentlicht)", "right"),
@@ -54,8 +68,9 @@ def check_table(rows) -> Table:
 
 
 @click.command("synth")
-@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
-              help="Zielordner (neu oder leer).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False),
+              help="Zielordner (neu oder leer); nötig außer mit --check (dann wird nur geprüft, "
+                   "wenn --out fehlt).")
 @click.option("--profile", default="elbe-elster", show_default=True, help="Simulationsprofil.")
 @click.option("--seed", default=20200101, show_default=True, type=int, help="Zufallsstartwert.")
 @click.option("--scale", default=1.0, show_default=True, type=float,
@@ -63,14 +78,16 @@ def check_table(rows) -> Table:
 @click.option("--jobcenters", default=1, show_default=True, type=int,
               help="Anzahl Jobcenter (das erste ist das des Profils).")
 @click.option("--from", "year_from", default=2009, show_default=True, type=int, help="Erstes Jahr.")
-@click.option("--to", "year_to", default=2020, show_default=True, type=int, help="Letztes Jahr.")
+@click.option("--to", "to", default="2020", show_default=True,
+              help="Letztes Jahr (JJJJ) oder letzter Monat (JJJJ-MM), höchstens bis heute: "
+                   "später wird nichts erfasst.")
 @click.option("--format", "fmt", default="csv", show_default=True, type=click.Choice(FORMATS))
 @click.option("--check", "do_check", is_flag=True,
               help="Erzeugte Daten mit den veröffentlichten Werten des Profils vergleichen.")
 @click.option("--chunk-scale", default=None, type=float,
               help="Größe eines Teils in Elbe-Elster-Bevölkerungen [Standard: 5]: größere "
                    "Läufe werden in Teilen erzeugt und angehängt (ohne --check).")
-def synth(out_dir, profile, seed, scale, jobcenters, year_from, year_to, fmt, do_check,
+def synth(out_dir, profile, seed, scale, jobcenters, year_from, to, fmt, do_check,
           chunk_scale):
     """Synthetisches Jobcenter erzeugen und als Extrakt schreiben."""
     from amip.synth import generate
@@ -78,38 +95,51 @@ def synth(out_dir, profile, seed, scale, jobcenters, year_from, year_to, fmt, do
 
     console = Console()
     from pathlib import Path
-    p = Path(out_dir)
-    if p.exists() and (not p.is_dir() or any(p.iterdir())):
-        raise click.ClickException(f"{out_dir} ist nicht leer: kein Befehl überschreibt Daten "
-                                   f"(no command overwrites data).")
+    if out_dir is None and not do_check:
+        raise click.UsageError("--out fehlt: der Zielordner des Extrakts (oder --check, um nur "
+                               "mit den veröffentlichten Werten zu vergleichen).")
+    p = Path(out_dir) if out_dir is not None else None
+    if p is not None and p.exists() and (not p.is_dir() or any(p.iterdir())):
+        raise click.ClickException(f"{out_dir} ist nicht leer: kein Befehl überschreibt Daten.")
     chunk_scale = CHUNK_SCALE if chunk_scale is None else chunk_scale
     if chunk_scale <= 0:
         raise click.BadParameter("muss positiv sein", param_hint="--chunk-scale")
+    start, end = dt.date(year_from, 1, 1), _last_day(to)
+    today = dt.date.today()
+    if start > min(end, today):
+        raise click.BadParameter(f"{to} liegt vor dem ersten Jahr {year_from} oder "
+                                 f"{year_from} nach heute", param_hint="--to")
+    if end > today:
+        console.print(f"Daten bis heute ({today:%d.%m.%Y}): nach heute wird nichts erfasst.")
     args = dict(profile=profile, seed=seed, scale=scale, jobcenters=jobcenters,
-                start=dt.date(year_from, 1, 1), end=dt.date(year_to, 12, 31))
+                start=start, end=end)
     # --check needs every table in memory: then one piece, as before
     n_chunks = 1 if do_check else chunk_count(profile, scale, jobcenters, chunk_scale)
     if n_chunks > 1:
         _synth_chunked(console, out_dir, fmt, args, chunk_scale, n_chunks)
         return
     t0 = time.perf_counter()
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                  console=console, transient=True) as progress:
+    with progress_bar(steps=False) as progress:
         task = progress.add_task("Simulation", total=None)
         tables = generate(**args, progress=lambda s: progress.update(task, description=s))
-        progress.update(task, description=f"Schreiben ({fmt})")
-        try:
-            write_extract(tables, out_dir, fmt)
-        except OutputNotEmpty as e:
-            raise click.ClickException(str(e)) from e
+        if out_dir is not None:
+            progress.update(task, description=f"Schreiben ({fmt})")
+            try:
+                write_extract(tables, out_dir, fmt, description(args["start"], args["end"]))
+            except OutputNotEmpty as e:
+                raise click.ClickException(str(e)) from e
     n_rows = sum(t.num_rows for t in tables.values())
-    console.print(f"Extrakt geschrieben: {out_dir} ({len(tables)} Tabellen, "
+    what = f"Extrakt geschrieben: {out_dir}" if out_dir is not None else \
+        "Erzeugt (nicht geschrieben, ohne --out)"
+    console.print(f"{what} ({len(tables)} Tabellen, "
                   f"{de_number(n_rows)} Zeilen, {de_number(tables['persons'].num_rows)} Personen) "
-                  f"in {de_number(time.perf_counter() - t0, 1)} s")
+                  f"in {de_number(time.perf_counter() - t0, 1)} s", markup=False,
+                  highlight=False)
     if do_check:
         from amip.synth.calibration import check
 
-        with console.status("Kalibrierung prüfen …"):
+        with progress_bar(steps=False) as progress:
+            progress.add_task("Kalibrierung prüfen", total=None)
             rows = check(tables, profile=profile)
         console.print(check_table(rows))
         bad = [r for r in rows if not r.ok]
@@ -127,9 +157,7 @@ def _synth_chunked(console, out_dir, fmt, args, chunk_scale, n_chunks) -> None:
     console.print(f"Erzeugung in {n_chunks} Teilen zu je {de_number(args['scale'] / n_chunks, 2)} "
                   f"(--scale {de_number(args['scale'], 1)}, "
                   f"--chunk-scale {de_number(chunk_scale, 2)})")
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
-                  MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=console, transient=True) as progress:
+    with progress_bar(counted=True) as progress:
         task = progress.add_task("Simulation", total=n_chunks)
 
         def say(k, n, step):
@@ -138,6 +166,7 @@ def _synth_chunked(console, out_dir, fmt, args, chunk_scale, n_chunks) -> None:
         try:
             chunks = generate_chunks(**args, chunk_scale=chunk_scale, progress=say)
             rows = write_extract_stream(chunks, out_dir, fmt)
+            write_description(out_dir, description(args["start"], args["end"]))
         except OutputNotEmpty as e:
             raise click.ClickException(str(e)) from e
         progress.update(task, completed=n_chunks)

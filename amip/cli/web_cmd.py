@@ -1,4 +1,5 @@
-"""`amip serve` (the web app and REST API) and `amip users` (add, disable, unlock, list)."""
+"""`amip serve` (the web app and REST API) and `amip users` (add, disable, enable, unlock,
+reset-password, list)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ import click
 
 from amip.web.settings import Settings
 
-STORE_HELP = "Store file (default: $AMIP_STORE or amip.duckdb)."
-USERS_DB_HELP = "Users database (SQLite; default: beside the store, *.users.sqlite)."
+STORE_HELP = "Datenbestand (DuckDB-Datei; Standard: $AMIP_STORE oder amip.duckdb)."
+USERS_DB_HELP = "Benutzerdatenbank (SQLite; Standard: neben dem Datenbestand, *.users.sqlite)."
 
 
 def _settings(store: str | None, users_db: str | None = None, **kw) -> Settings:
@@ -25,21 +26,22 @@ def _settings(store: str | None, users_db: str | None = None, **kw) -> Settings:
 
 @click.command("serve")
 @click.option("--store", "store", type=click.Path(dir_okay=False), help=STORE_HELP)
-@click.option("--pg", "pg_url", help="Read the measures from PostgreSQL (connection URL).")
+@click.option("--pg", "pg_url", help="Die Kennzahlen aus PostgreSQL lesen (Verbindungs-URL).")
 @click.option("--users-db", type=click.Path(dir_okay=False), help=USERS_DB_HELP)
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Adresse, auf der amip lauscht.")
+@click.option("--port", default=8000, show_default=True, type=int, help="Port.")
 @click.option("--insecure-cookies", is_flag=True,
-              help="Send the session cookie over plain HTTP (only for local use).")
+              help="Sitzungs-Cookie auch über unverschlüsseltes HTTP senden (nur lokal).")
 @click.option("--trusted-proxy", "trusted_proxies", multiple=True, metavar="IP/CIDR",
-              help="A TLS proxy whose X-Forwarded-For/-Proto headers give the client address "
-                   "(repeatable; default: $AMIP_TRUSTED_PROXIES, else none).")
+              help="Ein TLS-Proxy, dessen X-Forwarded-For/-Proto-Kopfzeilen die Client-Adresse "
+                   "angeben (wiederholbar; Standard: $AMIP_TRUSTED_PROXIES, sonst keiner).")
 @click.option("--query-processes", type=click.IntRange(0, 64),
-              default=max(0, (os.cpu_count() or 1) - 1), show_default="cores − 1",
-              help="Helper processes for uncached computations (0: in the server process).")
+              default=max(0, (os.cpu_count() or 1) - 1), show_default="Kerne − 1",
+              help="Hilfsprozesse für nicht zwischengespeicherte Berechnungen (0: im "
+                   "Serverprozess).")
 def serve_cmd(store, pg_url, users_db, host, port, insecure_cookies, trusted_proxies,
               query_processes) -> None:
-    """Start the web app (German UI) and the REST API (/api/v1)."""
+    """Die Web-Anwendung (Dashboard) und die REST-API (/api/v1) starten."""
     import uvicorn
 
     from amip.web.app import create_app
@@ -48,7 +50,8 @@ def serve_cmd(store, pg_url, users_db, host, port, insecure_cookies, trusted_pro
                          secure_cookies=not insecure_cookies, query_processes=query_processes,
                          **({"trusted_proxies": list(trusted_proxies)} if trusted_proxies else {}))
     if not pg_url and not Path(settings.store).exists():
-        raise click.UsageError(f"store {settings.store} not found: import an extract first")
+        raise click.UsageError(f"Datenbestand {settings.store} nicht gefunden: zuerst einen Auszug "
+                               "importieren (amip import).")
     app = create_app(settings)
     shown = "localhost" if host in ("127.0.0.1", "::1") else host
     click.echo(f"amip läuft auf http://{shown}:{port}/  (API: http://{shown}:{port}/api/v1/docs)")
@@ -63,7 +66,8 @@ def serve_cmd(store, pg_url, users_db, host, port, insecure_cookies, trusted_pro
 
 @click.group("users")
 def users_group() -> None:
-    """Users of the web app: add, disable, unlock, list."""
+    """Benutzer der Web-Anwendung: anlegen, sperren, aktivieren, entsperren, neues Passwort,
+    auflisten."""
 
 
 def _store(store, users_db):
@@ -75,7 +79,7 @@ def _store(store, users_db):
 def _actor() -> str:
     try:
         return f"cli:{getpass.getuser()}"
-    except Exception:  # noqa: BLE001
+    except (KeyError, OSError):  # no user name for this uid
         return "cli"
 
 
@@ -83,15 +87,16 @@ def _actor() -> str:
 @click.argument("name")
 @click.option("--role", required=True, help="geschaeftsfuehrung, controlling, teamleitung, ifk, "
                                             "lesezugriff (roles.toml).")
-@click.option("--unit", "unit_id", help="The team (Teamleitung; an IFK's team): a unit of "
-                                          "level team in the store.")
-@click.option("--caseworker", "caseworker_id", help="The caseworker id (Integrationsfachkraft).")
-@click.option("--password-stdin", is_flag=True, help="Read the password from stdin instead of "
-                                                    "generating one.")
+@click.option("--unit", "unit_id", help="Das Team (Teamleitung; das Team einer IFK): eine "
+                                          "Einheit der Ebene team im Datenbestand.")
+@click.option("--caseworker", "caseworker_id",
+              help="Die Fallmanager-Kennung (Integrationsfachkraft), wie im Datenbestand.")
+@click.option("--password-stdin", is_flag=True, help="Das Passwort von stdin lesen, statt eines "
+                                                    "zu erzeugen.")
 @click.option("--store", "store", type=click.Path(dir_okay=False), help=STORE_HELP)
 @click.option("--users-db", type=click.Path(dir_okay=False), help=USERS_DB_HELP)
 def users_add(name, role, unit_id, caseworker_id, password_stdin, store, users_db) -> None:
-    """Add a user; prints the generated password once."""
+    """Einen Benutzer anlegen; zeigt das erzeugte Passwort einmal an."""
     from amip.web.users import UserError
 
     password = sys.stdin.readline().rstrip("\n") if password_stdin else None
@@ -112,7 +117,7 @@ def users_add(name, role, unit_id, caseworker_id, password_stdin, store, users_d
 @click.option("--store", "store", type=click.Path(dir_okay=False), help=STORE_HELP)
 @click.option("--users-db", type=click.Path(dir_okay=False), help=USERS_DB_HELP)
 def users_disable(name, store, users_db) -> None:
-    """Disable a user (ends the user's sessions)."""
+    """Einen Benutzer sperren (beendet seine Sitzungen; wieder aktivieren mit enable)."""
     from amip.web.users import UserError
 
     users = _store(store, users_db)
@@ -125,12 +130,53 @@ def users_disable(name, store, users_db) -> None:
     click.echo(f"Benutzer {name} deaktiviert.")
 
 
+@users_group.command("enable")
+@click.argument("name")
+@click.option("--store", "store", type=click.Path(dir_okay=False), help=STORE_HELP)
+@click.option("--users-db", type=click.Path(dir_okay=False), help=USERS_DB_HELP)
+def users_enable(name, store, users_db) -> None:
+    """Einen gesperrten Benutzer wieder aktivieren (das Passwort bleibt)."""
+    from amip.web.users import UserError
+
+    users = _store(store, users_db)
+    try:
+        users.enable_user(name, actor=_actor())
+    except UserError as e:
+        raise click.UsageError(str(e)) from None
+    finally:
+        users.close()
+    click.echo(f"Benutzer {name} aktiviert.")
+
+
+@users_group.command("reset-password")
+@click.argument("name")
+@click.option("--password-stdin", is_flag=True, help="Das neue Passwort von stdin lesen, statt "
+                                                    "eines zu erzeugen.")
+@click.option("--store", "store", type=click.Path(dir_okay=False), help=STORE_HELP)
+@click.option("--users-db", type=click.Path(dir_okay=False), help=USERS_DB_HELP)
+def users_reset_password(name, password_stdin, store, users_db) -> None:
+    """Einem Benutzer ein neues Passwort geben (beendet seine Sitzungen); zeigt es einmal an."""
+    from amip.web.users import UserError
+
+    password = sys.stdin.readline().rstrip("\n") if password_stdin else None
+    users = _store(store, users_db)
+    try:
+        password = users.reset_password(name, actor=_actor(), password=password)
+    except UserError as e:
+        raise click.UsageError(str(e)) from None
+    finally:
+        users.close()
+    click.echo(f"Neues Passwort für {name} gesetzt.")
+    if not password_stdin:
+        click.echo(f"Passwort (wird nur jetzt angezeigt): {password}")
+
+
 @users_group.command("unlock")
 @click.argument("name")
 @click.option("--store", "store", type=click.Path(dir_okay=False), help=STORE_HELP)
 @click.option("--users-db", type=click.Path(dir_okay=False), help=USERS_DB_HELP)
 def users_unlock(name, store, users_db) -> None:
-    """Lift the login limits of a user (forgives the counted wrong passwords)."""
+    """Die Anmeldesperre eines Benutzers aufheben (vergibt die gezählten Fehlversuche)."""
     from amip.web.users import UserError
 
     users = _store(store, users_db)
@@ -147,7 +193,7 @@ def users_unlock(name, store, users_db) -> None:
 @click.option("--store", "store", type=click.Path(dir_okay=False), help=STORE_HELP)
 @click.option("--users-db", type=click.Path(dir_okay=False), help=USERS_DB_HELP)
 def users_list(store, users_db) -> None:
-    """List the users."""
+    """Die Benutzer auflisten."""
     users = _store(store, users_db)
     try:
         rows = users.list_users()

@@ -11,7 +11,6 @@ The readings are those pinned in the domain reference §10; each method names it
 
 from __future__ import annotations
 
-import itertools
 from functools import cached_property
 
 import ibis
@@ -19,9 +18,9 @@ import ibis.expr.types as ir
 
 from amip.catalogue import Parameters, RuleVersion
 from amip.engine.calendar import calendar, days, end_days, format_month
+from amip.engine.stocks import at_stichtage, elb_spells
 
 KEYS = ["person_id", "jobcenter_id", "m"]
-_temp_names = itertools.count(1)
 
 #: Facts and the method computing each; the catalogue's numerators and denominators name them.
 FACTS = (
@@ -30,6 +29,19 @@ FACTS = (
     "marginal_entries", "public_entries", "lzb_active", "llu", "luh",
 )
 MONEY_FACTS = ("llu", "luh")
+#: the German name of each fact, wherever a person reads one (the Kennzahl pages' Zähler and
+#: Nenner, the forecast's model description in reports and on the dashboard)
+FACT_LABELS = {
+    "elb": "ELB-Bestand", "single_parents": "Alleinerziehende", "lzb": "LZB-Bestand",
+    "elb_in": "ELB-Zugänge", "elb_out": "ELB-Abgänge", "lzb_in": "LZB-Zugänge",
+    "lzb_out": "LZB-Abgänge", "integrations": "Integrationen",
+    "sv_integrations": "Integrationen in SV-Beschäftigung",
+    "sv_continued": "kontinuierlich Beschäftigte", "integrations_lzb": "Integrationen von LZB",
+    "integrations_single_parents": "Integrationen von Alleinerziehenden",
+    "marginal_entries": "Eintritte in geringfügige Beschäftigung",
+    "public_entries": "Eintritte in geförderte Beschäftigung", "lzb_active": "aktivierte LZB",
+    "llu": "Leistungen zum Lebensunterhalt", "luh": "Leistungen für Unterkunft und Heizung",
+}
 
 
 class Facts:
@@ -43,37 +55,31 @@ class Facts:
                  jobcenter_id: str | None = None, materialize: bool = True) -> None:
         self.db, self.rules, self.params = db, rules, params
         self.m_lo, self.m_hi, self.jobcenter_id = m_lo, m_hi, jobcenter_id
-        self.materialize = materialize  # False: pure expressions, no temporary tables
+        self.materialize = materialize  # False: pure expressions, nothing cached
         self.cal = calendar(m_lo, m_hi)
-        self._temp: list[str] = []
+        self._cached: list[ir.Table] = []
 
     def _materialize(self, expr: ir.Table) -> ir.Table:
-        """Compute a shared intermediate table once, as a temporary table of the backend: later
+        """Compute a shared intermediate table once (the backend adapter caches it): later
         expressions stay small (fast to compile) and the work is not repeated."""
         if not self.materialize:
             return expr
-        name = f"_amip_fact_{next(_temp_names)}"
-        self._temp.append(name)
-        backend = self.db.backend
-        table = backend.create_table(name, expr, temp=True)
-        if backend.name == "postgres":  # temp tables have no statistics until analysed
-            backend.raw_sql(f'ANALYZE "{name}"').close()
+        table = self.db.adapter.cache(expr)
+        self._cached.append(table)
         return table
 
-    def _for_postgres(self, expr: ir.Table) -> ir.Table:
-        """Materialized on PostgreSQL only, whose planner otherwise computed the day numbers
-        inside the range join that follows, 2 million times (1.0 s instead of 0.2 s); DuckDB
-        plans the expression well, and a table would cost it 0.04 s."""
-        return self._materialize(expr) if self.db.backend.name == "postgres" else expr
+    def _before_range_join(self, expr: ir.Table) -> ir.Table:
+        """Cached first where the backend plans a range join over computed day numbers badly
+        (PostgreSQL computed them inside the join, 2 million times: 1.0 s instead of 0.2 s);
+        DuckDB plans the expression well, and a table would cost it 0.04 s."""
+        return expr if self.db.adapter.plans_range_joins_well else self._materialize(expr)
 
     def close(self) -> None:
-        """Drop the temporary tables."""
-        backend = self.db.backend
-        for name in self._temp:
-            result = backend.raw_sql(f'DROP TABLE IF EXISTS "{name}"')
-            if backend.name == "postgres":  # a cursor there; on DuckDB the connection itself
-                result.close()
-        self._temp.clear()
+        """Release the cached tables."""
+        adapter = self.db.adapter if self._cached else None
+        for table in self._cached:
+            adapter.release(table)
+        self._cached.clear()
 
     def __enter__(self) -> "Facts":
         return self
@@ -91,8 +97,7 @@ class Facts:
     @cached_property
     def elb_spells(self) -> ir.Table:
         """``elb`` spells of all Jobcenter as day numbers (LZB days count across Jobcenter)."""
-        s = self.db.table("elb_spells")
-        s = s.filter(s.status == "elb")
+        s = elb_spells(self.db)
         return self._materialize(s.select("person_id", "jobcenter_id", "bg_id", "bg_role",
                                           vf=days(s.valid_from), vt=end_days(s.valid_to)))
 
@@ -114,22 +119,30 @@ class Facts:
 
     @cached_property
     def elb(self) -> ir.Table:
-        """ELB stock at ST(m): distinct persons with an ``elb`` spell covering it (items 2, 17)."""
-        s, c = self._own(self.elb_spells), self.cal
-        j = s.join(c, (s.vf <= c.st) & (s.vt >= c.st))
+        """ELB stock at ST(m): distinct persons with an ``elb`` spell covering it (items 2, 17;
+        :mod:`amip.engine.stocks`)."""
+        j = at_stichtage(self._own(self.elb_spells), self.cal)
         stock = j.select("person_id", "jobcenter_id", "m").distinct().mutate(rel_m=ibis._.m)
         return self._materialize(stock)
+
+    @cached_property
+    def bg(self) -> ir.Table:
+        """BG stock at ST(m): the Bedarfsgemeinschaften of the ``elb`` spells covering it
+        (:func:`amip.engine.stocks.bg_stock` for every month): bg_id, jobcenter_id, m. Not a
+        person fact (no measure counts it); the programme's Jahresdurchschnitt does."""
+        j = at_stichtage(self._own(self.elb_spells), self.cal)
+        return j.select("bg_id", "jobcenter_id", "m").distinct()
 
     @cached_property
     def single_parents(self) -> ir.Table:
         """Alleinerziehende at ST(m): an ``elb`` spell as ``head`` of a BG whose ``bg_spells`` row
         covering the Stichtag has type ``single_parent`` (item 18)."""
-        s, c = self._own(self.elb_spells), self.cal
+        s = self._own(self.elb_spells)
         s = s.filter(s.bg_role == "head")
         b = self.db.table("bg_spells")
         b = b.filter(b.bg_type == "single_parent").select(
             "bg_id", bjc="jobcenter_id", bvf=days(b.valid_from), bvt=end_days(b.valid_to))
-        j = s.join(c, (s.vf <= c.st) & (s.vt >= c.st))
+        j = at_stichtage(s, self.cal)
         j = j.join(b, (j.bg_id == b.bg_id) & (j.jobcenter_id == b.bjc)
                    & (b.bvf <= j.st) & (b.bvt >= j.st))
         return j.select("person_id", "jobcenter_id", "m").distinct().mutate(rel_m=ibis._.m)
@@ -321,7 +334,7 @@ class Facts:
         b = b.join(self.cal, "m").select("person_id", "m", "llu_eur", "luh_eur", "first_day",
                                          "last_day")
         s = self.db.table("elb_spells")
-        s = self._for_postgres(s.select("person_id", "jobcenter_id", vf=days(s.valid_from),
+        s = self._before_range_join(s.select("person_id", "jobcenter_id", vf=days(s.valid_from),
                                         vt=end_days(s.valid_to)))
         j = b.join(s, (b.person_id == s.person_id) & (s.vf <= b.last_day) & (s.vt >= b.first_day))
         w = ibis.window(group_by=[j.person_id, j.m], order_by=[ibis.desc(j.vf), j.jobcenter_id])

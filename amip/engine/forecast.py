@@ -29,9 +29,10 @@ from threadpoolctl import threadpool_limits
 from amip.catalogue import Indicator, RuleVersion, load
 from amip.engine.aggregate import count_facts
 from amip.engine.calendar import format_month, month_index, parse_month, stichtag
-from amip.engine.facts import MONEY_FACTS, Facts
+from amip.engine.facts import FACT_LABELS, MONEY_FACTS, Facts
 from amip.engine.indicators import UnknownUnit, unit_scope
-from amip.engine.measures import JFW_FORMS, LOOKBACK, SEXES, facts_needed, lookahead, measure, roll_up
+from amip.engine.horizon import horizon
+from amip.engine.measures import JFW_FORMS, LOOKBACK, SEXES, facts_needed, measure, roll_up
 
 DEFAULT_SEED = 48  # § 48a
 HISTORY_MONTHS = 120  # ten years of monthly data at most
@@ -299,12 +300,10 @@ def forecast_all(db, month: int | str, codes: list[str] | None = None,
             raise ValueError(f"the given facts do not cover {format_month(first - LOOKBACK)}.."
                              f"{format_month(t)} under {rules.key} for {', '.join(names)}")
 
-    # the last month each fact is known: K2E3's continuation needs months after its month
-    cutoff = {n: t for n in names}
-    for ind in indicators:
-        ahead = lookahead(ind, rules)
-        if ahead:
-            cutoff[ind.numerator] = min(cutoff[ind.numerator], t - ahead)
+    # the last month each fact is known (data horizon): K2E3's continuation needs months after
+    # its month, benefits of a month not yet recorded are unknown, not 0
+    reach = horizon(db)
+    cutoff = {n: reach.fact_cutoff(n, t, rules) for n in names}
 
     # one model and one set of paths per fact series
     models: dict[str, SeriesModel] = {}
@@ -397,20 +396,6 @@ def _summary(x: np.ndarray, q: tuple[float, float]) -> tuple[float | None, ...]:
         return None, None, None
     lo, med, hi = np.quantile(ok, [q[0], 0.5, q[1]])
     return float(med), float(lo), float(hi)
-
-
-#: the fact series in the German model description readers see (report notes, dashboard)
-FACT_LABELS = {
-    "elb": "ELB-Bestand", "single_parents": "Alleinerziehende", "lzb": "LZB-Bestand",
-    "elb_in": "ELB-Zugänge", "elb_out": "ELB-Abgänge", "lzb_in": "LZB-Zugänge",
-    "lzb_out": "LZB-Abgänge", "integrations": "Integrationen",
-    "sv_integrations": "Integrationen in SV-Beschäftigung",
-    "sv_continued": "kontinuierlich Beschäftigte", "integrations_lzb": "Integrationen von LZB",
-    "integrations_single_parents": "Integrationen von Alleinerziehenden",
-    "marginal_entries": "Eintritte in geringfügige Beschäftigung",
-    "public_entries": "Eintritte in geförderte Beschäftigung", "lzb_active": "aktivierte LZB",
-    "llu": "Leistungen zum Lebensunterhalt", "luh": "Leistungen für Unterkunft und Heizung",
-}
 
 
 def _describe(models: list[SeriesModel], first: int, t: int) -> str:

@@ -3,8 +3,10 @@
 >>> records = compute(store.view(), months=[parse_month("2020-06")])
 
 Each record is ``code, month, jobcenter_id, sex, numerator, denominator, value`` (``value`` in
-percent, unrounded, None when not computable) plus ``unit_id`` for a unit, the rule version used
-and the basis (``month`` or ``jfw``, the Jahresfortschrittswert).
+percent, unrounded, None when not computable) and ``reason``, plus ``unit_id`` for a unit, the
+rule version used and the basis (``month`` or ``jfw``, the Jahresfortschrittswert). A figure
+whose data do not reach (:mod:`amip.engine.horizon`) has value, numerator and denominator None
+and a German ``reason``; every shell shows that reason instead of a number.
 """
 
 from __future__ import annotations
@@ -17,12 +19,16 @@ from decimal import Decimal
 from amip.catalogue import Catalogue, RuleVersion, load
 from amip.engine.aggregate import count_facts
 from amip.engine.calendar import format_month, month_end, stichtag
+from amip.engine.drilldown import Outside, descendants, parent_of_unassigned, unassigned_scope
 from amip.engine.facts import Facts
-from amip.engine.measures import JFW_FORMS, LOOKBACK, SEXES, facts_needed, lookahead, measure, roll_up
+from amip.engine.horizon import horizon
+from amip.engine.measures import JFW_FORMS, LOOKBACK, SEXES, facts_needed, measure, roll_up
+from amip.errors import NotFound
 
 
 #: the keys of a record as JSON (CLI `--format json` and the API): one list for both shells
-JSON_KEYS = ("code", "month", "jobcenter_id", "sex", "numerator", "denominator", "value")
+JSON_KEYS = ("code", "month", "jobcenter_id", "sex", "numerator", "denominator", "value",
+             "reason")
 
 
 @dataclass(frozen=True)
@@ -31,12 +37,13 @@ class Record:
     month: str
     jobcenter_id: str
     sex: str
-    numerator: float | int
-    denominator: float | int
+    numerator: float | int | None
+    denominator: float | int | None
     value: float | None
     unit_id: str | None = None
     rules: str = ""
     basis: str = "month"
+    reason: str | None = None  # German: why the figure does not exist (value None)
 
     def as_json(self, with_unit: bool = False) -> dict:
         d = asdict(self)
@@ -45,7 +52,7 @@ class Record:
         return d
 
 
-class UnknownUnit(ValueError):
+class UnknownUnit(NotFound, ValueError):
     pass
 
 
@@ -55,34 +62,22 @@ def published_as_of(m: int, catalogue: Catalogue | None = None) -> dt.date:
     return month_end(m + wait)
 
 
-def data_horizon(db) -> dt.date | None:
-    """How far the data reach: the as-of date, else the latest ``recorded_on`` of ELB and
-    employment spells."""
-    if db.as_of is not None:
-        return db.as_of
-    return db.latest_recorded_on(("elb_spells", "employment_spells"))
-
-
-def unit_scope(db, unit_id: str) -> tuple[str, set[str] | None]:
-    """The Jobcenter of a unit and the teams below it (None: the unit is the whole Jobcenter)."""
+def unit_scope(db, unit_id: str) -> tuple[str, set[str] | Outside | None]:
+    """The Jobcenter of a unit and the teams below it (None: the unit is the whole Jobcenter).
+    An "ohne Zuordnung" row (:mod:`amip.engine.drilldown`) has the teams of its parent that
+    none of the parent's children covers."""
     units = db.table("units").select("unit_id", "jobcenter_id", "parent_unit_id", "level")
     rows = units.to_pyarrow().to_pylist()
     by_id = {r["unit_id"]: r for r in rows}
+    parent = parent_of_unassigned(unit_id)
+    if parent is not None and parent in by_id:
+        return by_id[parent]["jobcenter_id"], unassigned_scope(rows, by_id[parent])
     if unit_id not in by_id:
         raise UnknownUnit(f"unknown unit {unit_id!r} (see the units table)")
     unit = by_id[unit_id]
     if unit["level"] == "jobcenter":
         return unit["jobcenter_id"], None
-    children = defaultdict(list)
-    for r in rows:
-        children[r["parent_unit_id"]].append(r["unit_id"])
-    scope, todo = set(), [unit_id]
-    while todo:  # each unit once: bounded even if a cycle slipped into the stored tree
-        u = todo.pop()
-        if u not in scope:
-            scope.add(u)
-            todo += children.get(u, [])
-    return unit["jobcenter_id"], scope
+    return unit["jobcenter_id"], descendants(rows, unit_id)
 
 
 def compute(db, months: list[int], jobcenter_id: str | None = None, unit_id: str | None = None,
@@ -102,7 +97,7 @@ def compute(db, months: list[int], jobcenter_id: str | None = None, unit_id: str
     bases = bases or (("jfw",) if jfw else ("month",))
     indicators = [cat.indicators[c] for c in (codes or cat.indicators)]
     wanted = ([unit_id] if unit_id is not None else []) + list(unit_ids or [])
-    scopes: list[tuple[str | None, set[str] | None]] = \
+    scopes: list[tuple[str | None, set[str] | Outside | None]] = \
         [(None, None)] if not wanted or include_total else []
     for u in wanted:
         unit_jc, scope = unit_scope(db, u)
@@ -129,7 +124,7 @@ def compute(db, months: list[int], jobcenter_id: str | None = None, unit_id: str
         with Facts(view, version, cat.parameters, min(ms) - LOOKBACK, max(ms),
                    jobcenter_id) as facts:
             counts = count_facts(facts, facts_needed(indicators), by_team=bool(wanted))
-        horizon = data_horizon(view)
+        reach = horizon(view)
         for unit, scope in scopes:
             totals = roll_up(counts, scope)
             for t in ms:
@@ -142,14 +137,16 @@ def compute(db, months: list[int], jobcenter_id: str | None = None, unit_id: str
                             for ind in indicators:
                                 if basis == "jfw" and ind.form not in JFW_FORMS:
                                     continue
+                                why = reach.reason(ind, t, version, jfw=basis == "jfw")
+                                if why:  # the data do not reach (§10.2 item 29)
+                                    records.append(Record(
+                                        ind.code, format_month(t), jc, sex, None, None, None,
+                                        unit, version.key, basis, why))
+                                    continue
                                 v = measure(ind, get, t, jfw=basis == "jfw")
-                                value = v.value
-                                ahead = lookahead(ind, version)
-                                if ahead and (horizon is None or stichtag(t + ahead) > horizon):
-                                    value = None  # the data do not yet reach ST(t + 6) (item 7)
                                 records.append(Record(
                                     ind.code, format_month(t), jc, sex, _plain(v.numerator),
-                                    _plain(v.denominator), value, unit, version.key, basis))
+                                    _plain(v.denominator), v.value, unit, version.key, basis))
     return records
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Callable, Iterable
 
-from amip.catalogue import Indicator, RuleVersion
+from amip.catalogue import Indicator
 from amip.engine.aggregate import Counts
 
 SEXES = ("all", "m", "w")
@@ -104,8 +104,3 @@ def facts_needed(indicators: Iterable[Indicator]) -> list[str]:
             if f not in names:
                 names.append(f)
     return names
-
-
-def lookahead(ind: Indicator, rules: RuleVersion) -> int:
-    """Months after t whose Stichtag the data must reach before the value exists (K2E3)."""
-    return max(rules.k2e3_months_after) if ind.code == "K2E3" else 0

@@ -29,7 +29,18 @@ class OverviewRow:
     @staticmethod
     def change(now: int, before: int) -> float | None:
         """Change to the Vorjahresmonat in percent, None when there was nothing before."""
-        return None if before == 0 else (now / before - 1) * 100
+        return change_rate(now, before)
+
+
+def change_rate(now: int, before: int) -> float | None:
+    """Change of a count to the Vorjahresmonat in percent, None when there was nothing before."""
+    return None if not before else (now / before - 1) * 100
+
+
+def point_change(now, before) -> float | None:
+    """Difference of two percentages in percentage points; None unless both are numbers
+    (a hidden or missing value has no change)."""
+    return now - before if isinstance(now, float) and isinstance(before, float) else None
 
 
 def data_date(db) -> dt.date | None:
@@ -57,12 +68,12 @@ def last_benefit_month(db) -> dt.date | None:
 
 
 def latest_complete_month(db) -> dt.date | None:
-    """The latest month for which every measure has its data: covered by the data date, and not
-    after the last month with benefit rows."""
-    month, last = latest_month(db), last_benefit_month(db)
-    if month is None or last is None:
-        return month
-    return min(month, last)
+    """The latest month for which every measure (but K2E3, which waits six months) exists by
+    the data horizon (:mod:`amip.engine.horizon`); None when no month has any figure."""
+    from amip.engine.horizon import horizon
+
+    m = horizon(db).latest_complete()
+    return None if m is None else month_start(m)
 
 
 def figures_by_jobcenter(db, day: dt.date) -> dict[str, StockFigures]:
@@ -105,3 +116,20 @@ def overview(db, month: dt.date | None = None) -> list[OverviewRow]:
         for jc, name in zip(jcs.jobcenter_id, jcs["name"])
     ]
 
+
+def programme_year(latest_month: int) -> int:
+    """The newest programme year the data allow when ``latest_month`` (an index) is the latest
+    complete month: the year after the last complete December (programme Y uses Y − 1)."""
+    return latest_month // 12 + 1 if latest_month % 12 == 11 else latest_month // 12
+
+
+def jobcenter(db, jobcenter_id: str | None = None) -> dict:
+    """``{"jobcenter_id", "name"}`` of the Jobcenter asked for, or of the first one."""
+    jcs = db.table("jobcenters").select("jobcenter_id", "name").order_by("jobcenter_id") \
+        .to_pyarrow().to_pylist()
+    jc = next((j for j in jcs if j["jobcenter_id"] == jobcenter_id), None) if jobcenter_id \
+        else (jcs[0] if jcs else None)
+    if jc is None:
+        raise ValueError(f"unknown Jobcenter {jobcenter_id!r}" if jobcenter_id
+                         else "the store holds no Jobcenter: import an extract first")
+    return jc

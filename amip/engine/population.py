@@ -19,7 +19,7 @@ from amip.engine.stocks import bg_stock, covering, elb_stock, stichtag, unemploy
 
 __all__ = ["stichtag", "elb_stock", "bg_stock", "unemployed", "with_age", "age_group",
            "lzb", "long_term_unemployed", "latest_prognosis", "employment_class",
-           "flagged", "single_parents", "integrations"]
+           "flagged", "single_parents", "integrations", "monthly_stocks", "jahresdurchschnitte"]
 
 LZA_MIN_DAYS = 364  # § 18 SGB III: arbeitslos for one year (statistically ≥ 364 days)
 AGE_GROUPS = ((15, 25, "15-24"), (25, 55, "25-54"), (55, 200, "55+"))
@@ -125,3 +125,24 @@ def integrations(db, year: int, month: int) -> ir.Table:
     facts, m = _facts(db, day)
     i = facts.integrations
     return i.filter(i.m == m).select("person_id", "jobcenter_id")
+
+
+def monthly_stocks(db, jc: str, m_lo: int, m_hi: int) -> dict[int, dict[str, int]]:
+    """ELB and BG stock of Jobcenter ``jc`` at every Stichtag m_lo..m_hi (the engine's facts
+    ``elb`` and ``bg``; one query each)."""
+    cat = load()
+    facts = Facts(db, cat.rules_for(calendar_stichtag(m_hi)), cat.parameters, m_lo, m_hi, jc,
+                  materialize=False)
+    out = {m: {"elb": 0, "bg": 0} for m in range(m_lo, m_hi + 1)}
+    for key in ("elb", "bg"):
+        t = getattr(facts, key)
+        for r in t.group_by("m").aggregate(n=t.count()).to_pyarrow().to_pylist():
+            out[r["m"]][key] = r["n"]
+    return out
+
+
+def jahresdurchschnitte(db, jc: str, first: int, last: int) -> dict[int, dict[str, float]]:
+    """Jahresdurchschnitt (mean of the 12 Stichtag stocks) of ELB and BG per calendar year."""
+    stocks = monthly_stocks(db, jc, first * 12, last * 12 + 11)
+    return {y: {k: sum(stocks[y * 12 + i][k] for i in range(12)) / 12 for k in ("elb", "bg")}
+            for y in range(first, last + 1)}

@@ -15,12 +15,14 @@ from collections.abc import Collection
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from amip.errors import DataError
+
 #: bytes pyarrow parses at a time; a file with a longer row is read again in one block
 BLOCK = 1 << 24
 BARE_CR = "Wagenrücklauf (\\r) in einem Wert ohne Anführungszeichen"
 
 
-class CsvProblem(Exception):
+class CsvProblem(DataError):
     """Where (line, if known) and why (German) a CSV file cannot be read."""
 
     def __init__(self, line: int | None, message: str) -> None:

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 from amip import i18n
+from amip.errors import DataError
 from amip.extract.schema import TABLES
 
 #: a bad value is quoted with at most this many characters, then "…"
@@ -46,7 +47,7 @@ def excerpt(value: str) -> str:
     return value if len(value) <= EXCERPT + 1 else value[:EXCERPT] + "…"
 
 
-class ExtractInvalid(Exception):
+class ExtractInvalid(DataError):
     """Raised when an extract fails validation; nothing from it has been imported."""
 
     def __init__(self, errors: list[ExtractError], source: str = "") -> None:

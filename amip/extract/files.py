@@ -16,6 +16,8 @@ import weakref
 from pathlib import Path
 from typing import BinaryIO
 
+from amip.errors import DataError
+
 #: what a path is, when it is not a regular file (by ``stat.S_IFMT``)
 NOT_A_FILE: dict[int, str] = {
     stat.S_IFDIR: "ist ein Verzeichnis, keine Datei",
@@ -36,7 +38,7 @@ DANGLING = "Verknüpfung ins Leere"
 EMPTY = "ist leer (0 Bytes)"
 
 
-class FileProblem(Exception):
+class FileProblem(DataError):
     """A path that is not a readable regular file; the message says why, in German."""
 
 

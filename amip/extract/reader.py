@@ -20,6 +20,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from amip.extract import csvfile, parquetfile
+from amip.extract.description import FILE_NAME as DESCRIPTION
+from amip.extract.description import parse as parse_description
 from amip.extract.errors import ExtractError, excerpt
 from amip.extract.files import FileProblem, OpenFile, open_regular, why_not
 from amip.extract.schema import TABLES
@@ -115,6 +117,7 @@ class RawExtract:
     errors: list[ExtractError] = field(default_factory=list)
     ignored_files: list[str] = field(default_factory=list)
     unreadable: set[str] = field(default_factory=set)  # tables whose file could not be read
+    description: str | None = None  # the text of extract.toml, if the extract has one
 
     @property
     def fingerprint(self) -> str:
@@ -122,6 +125,8 @@ class RawExtract:
         h = hashlib.sha256()
         for name in sorted(self.tables):
             h.update(f"{name}:{self.tables[name].sha256}\n".encode())
+        if self.description is not None:
+            h.update(f"{DESCRIPTION}:{self.description}".encode())
         return h.hexdigest()
 
 
@@ -142,6 +147,8 @@ def read_extract(directory: str | Path) -> RawExtract:
     for path in entries:
         if path.suffix in FORMATS and path.stem in TABLES:
             found.setdefault(path.stem, []).append(path)
+        elif path.name == DESCRIPTION and os.path.isfile(path):
+            _read_description(raw, path)
         elif not path.name.startswith(".") and os.path.isfile(path):
             raw.ignored_files.append(path.name)
     for name, table in TABLES.items():
@@ -163,6 +170,16 @@ def read_extract(directory: str | Path) -> RawExtract:
             raw.errors += e.errors
             raw.unreadable.add(name)
     return raw
+
+
+def _read_description(raw: RawExtract, path: Path) -> None:
+    """Keep the text of ``extract.toml``; its problems go to ``raw.errors``."""
+    try:
+        raw.description = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raw.errors.append(ExtractError(path.name, None, None, None, f"nicht lesbar ({e})"))
+        return
+    raw.errors += parse_description(raw.description)[1]
 
 
 class _FileUnreadable(Exception):

@@ -10,21 +10,26 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from amip.errors import AmipError
+from amip.extract.description import FILE_NAME as DESCRIPTION
 from amip.extract.schema import TABLES
 
 FORMATS = ("csv", "parquet")
 
 
-class OutputNotEmpty(FileExistsError):
+class OutputNotEmpty(AmipError, FileExistsError):
     """The target directory already holds files."""
 
 
-def write_extract(tables: dict[str, pa.Table], out_dir: str | Path, fmt: str = "csv") -> list[Path]:
+def write_extract(tables: dict[str, pa.Table], out_dir: str | Path, fmt: str = "csv",
+                  description: str | None = None) -> list[Path]:
     """Write ``NAME.csv`` (UTF-8, comma, header, ISO dates, empty = null, amounts with two
-    decimals) or ``NAME.parquet`` per table. Refuses a non-empty directory: no command
-    overwrites data."""
+    decimals) or ``NAME.parquet`` per table, and ``description`` as ``extract.toml``. Refuses a
+    non-empty directory: no command overwrites data."""
     out = _prepare(out_dir, fmt)
     written = []
+    if description is not None:
+        written.append(write_description(out, description))
     for name, table in tables.items():
         if name not in TABLES:
             raise ValueError(f"{name} is not a table of the extract format")
@@ -39,6 +44,13 @@ def write_extract(tables: dict[str, pa.Table], out_dir: str | Path, fmt: str = "
                 pacsv.write_csv(data, path, pacsv.WriteOptions(quoting_style="needed"))
         written.append(path)
     return written
+
+
+def write_description(out_dir: str | Path, description: str) -> Path:
+    """The extract's ``extract.toml`` (shared/data-contract.md)."""
+    path = Path(out_dir) / DESCRIPTION
+    path.write_text(description, encoding="utf-8")
+    return path
 
 
 def write_extract_stream(chunks: Iterable[dict[str, pa.Table]], out_dir: str | Path,

@@ -1,131 +1,14 @@
-"""Disclosure control for published outputs: small-cell suppression.
-
-Primary suppression hides counts from ``low`` to ``high`` (default 1–2; 0 stays visible: an empty
-cell reveals nothing about a person). Secondary suppression then makes sure no hidden count can be
-recomputed: wherever a total and all but one of its parts are known, the smallest other visible
-part (or, if there is none, the total) is hidden too. Shares, rates and changes derived from a
-hidden count are hidden with it. The rule is data: :class:`Rule`, configurable per deployment.
-
-A total can hold more than the parts shown: ``all`` is ``m`` + ``w`` + ``d`` (sex ``d`` is not
-shown), a Jobcenter is its Standorte plus the persons without a team at the Stichtag, a Standort
-its teams plus the persons assigned to it directly. Each such rest (total − Σ shown parts) is a
-*residual* cell of the pattern: not published, so hiding it would protect nothing, but sensitive
-when it is small itself, and then protected by hiding another cell of its total. A last pass
-solves the whole system of totals exactly (:func:`_revealed`), so that no combination of the
-visible cells recomputes a sensitive one either.
-
-Two shapes are protected: report tables (:func:`protect`, totals and parts declared by the
-table) and the engine's records across the organisation tree (:func:`protect_records`, for the
-web and API: a Jobcenter is the sum of its Standorte, a Standort of its teams, ``all`` of ``m``
-and ``w``, each with its residual).
-"""
+"""Disclosure control of report tables: the core's small-cell suppression
+(:mod:`amip.disclosure`) applied to the totals and parts a table declares."""
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Hashable
-from dataclasses import dataclass
-
-import numpy as np
-
+from amip.disclosure import (DEFAULT_RULE, Rule, hidden_fields, hidden_of, is_number, residual,
+                             suppress)
 from amip.reports.model import Report, ReportTable
 
-SUPPRESSED = "*"
-EPS = 1e-9  # tolerance of the exact pass
+__all__ = ["DEFAULT_RULE", "Rule", "hidden_fields", "hidden_of", "protect", "protect_table"]
 
-
-@dataclass(frozen=True)
-class Rule:
-    low: int = 1
-    high: int = 2
-
-    def hides(self, value) -> bool:
-        return isinstance(value, (int, float)) and not isinstance(value, bool) \
-            and self.low <= value <= self.high
-
-
-DEFAULT_RULE = Rule()
-
-Equation = tuple[Hashable, list[Hashable]]  # (total, parts): total = Σ parts
-
-
-# -- the pattern --------------------------------------------------------------------------------
-
-def suppress(values: dict[Hashable, float], equations: list[Equation],
-             unpublished: set = frozenset(), rule: Rule = DEFAULT_RULE) -> set:
-    """The published cells to hide, given every cell's value and the equations between them.
-
-    ``unpublished`` cells (residuals) are never shown: a small one must not be recomputable, a
-    larger one counts as known (hiding it would protect nothing)."""
-    hidden = {k for k, v in values.items() if k not in unpublished and rule.hides(v)}
-    secret = {k for k in unpublished if rule.hides(values[k])}
-    protected = hidden | secret
-    while True:
-        changed = True
-        while changed:
-            changed = False
-            for total, parts in equations:
-                changed |= _hide_second(values, hidden, secret, unpublished, total, parts)
-        victim = _revealed(values, equations, hidden, unpublished, protected)
-        if victim is None:
-            return hidden
-        hidden.add(victim)
-
-
-def _hide_second(values: dict, hidden: set, secret: set, unpublished: set, total: Hashable,
-                 parts: list) -> bool:
-    """Where exactly one cell of a total and its parts is hidden (or a small residual), hide a
-    second one: the smallest visible non-zero part, else any visible part, else the total."""
-    if sum(c in hidden or c in secret for c in (total, *parts)) != 1:
-        return False
-    visible = [p for p in parts if p not in hidden and p not in unpublished]
-    candidates = [p for p in visible if values[p] != 0] or visible
-    if candidates:
-        victim = _smallest(values, candidates)
-    elif total not in hidden and total not in unpublished:
-        victim = total
-    else:
-        return False
-    hidden.add(victim)
-    return True
-
-
-def _smallest(values: dict, cells: list) -> Hashable:
-    return min(cells, key=lambda c: (values[c], str(c)))
-
-
-def _revealed(values: dict, equations: list[Equation], hidden: set, unpublished: set,
-              protected: set) -> Hashable | None:
-    """A visible cell to hide because the visible cells, combined by any equations, still give
-    a protected cell's value; None when none does. An unknown (hidden or unpublished) cell
-    follows from the known ones exactly when it is zero in every solution of the homogeneous
-    system over the unknowns (their null space)."""
-    if not protected or not equations:
-        return None
-    keys = list(values)
-    at = {k: i for i, k in enumerate(keys)}
-    a = np.zeros((len(equations), len(keys)))
-    for e, (total, parts) in enumerate(equations):
-        a[e, at[total]] = 1
-        for p in parts:
-            a[e, at[p]] -= 1
-    unknown = [at[k] for k in keys if k in hidden or k in unpublished]
-    known = [at[k] for k in keys if k not in hidden and k not in unpublished]
-    a_u = a[:, unknown]
-    _, s, vt = np.linalg.svd(a_u)
-    null = vt[int((s > EPS).sum()):]
-    for j, i in enumerate(unknown):
-        if keys[i] in protected and not (np.abs(null[:, j]) > EPS).any():
-            # the combination of equations that gives it, and the visible cells it uses
-            y = np.linalg.lstsq(a_u.T, np.eye(len(unknown))[j], rcond=None)[0]
-            used = [keys[k] for k, w in zip(known, a[:, known].T @ y) if abs(w) > EPS]
-            if used:
-                nonzero = [c for c in used if values[c] != 0]
-                return _smallest(values, nonzero or used)
-    return None
-
-
-# -- report tables ------------------------------------------------------------------------------
 
 def protect_table(table: ReportTable, rule: Rule = DEFAULT_RULE) -> int:
     """Suppress cells of ``table`` in place; returns how many cells were hidden. Each declared
@@ -134,12 +17,12 @@ def protect_table(table: ReportTable, rule: Rule = DEFAULT_RULE) -> int:
         if col.kind != "count":
             continue
         values = {r: row.values[c] for r, row in enumerate(table.rows)
-                  if _number(row.values[c])}
+                  if is_number(row.values[c])}
         equations, rests = [], set()
         for k, (total, parts) in enumerate(table.sums):
             if all(x in values for x in (total, *parts)):
                 rest = ("rest", k)
-                values[rest] = _residual(values, total, parts)
+                values[rest] = residual(values, total, parts)
                 rests.add(rest)
                 equations.append((total, [*parts, rest]))
         for r in suppress(values, equations, rests, rule):
@@ -153,121 +36,8 @@ def protect_table(table: ReportTable, rule: Rule = DEFAULT_RULE) -> int:
     return sum(len(r.suppressed) for r in table.rows)
 
 
-def _number(x) -> bool:
-    return isinstance(x, (int, float)) and not isinstance(x, bool)
-
-
-def _residual(values: dict, total: Hashable, parts: list) -> float:
-    return round(values[total] - sum(values[p] for p in parts), 9)  # means: no float noise
-
-
 def protect(report: Report, rule: Rule = DEFAULT_RULE) -> int:
     """Apply disclosure control to every public table of a published report."""
     if not report.public:
         return 0
     return sum(protect_table(t, rule) for t in report.tables() if t.public)
-
-
-# -- the engine's records across the organisation tree ------------------------------------------
-
-FIELDS = ("numerator", "denominator")
-SHOWN_SEXES = ("all", "m", "w")
-
-
-def unassigned(node: str | None) -> tuple:
-    """The residual node below ``node`` (None: the Jobcenter): its persons in none of the
-    child units shown ("ohne Zuordnung")."""
-    return ("ohne Zuordnung", node)
-
-
-def protect_records(rows: list[dict], units: list[dict] = (), rule: Rule = DEFAULT_RULE,
-                    counted=None) -> list[dict]:
-    """Copies of the records (dicts with code, month, jobcenter_id, sex, numerator, denominator,
-    value, optionally unit_id and basis) with small counts and what would reveal them set to
-    None and ``suppressed: True``; a value derived from a hidden count is None too.
-
-    ``units`` (unit_id, parent_unit_id, level) give the tree: rows of a unit and of its parent
-    form a total and its parts (with the residual :func:`unassigned`), as do ``all`` and
-    ``m``/``w`` (with the residual sex ``d``) of one unit. Pass the rows of the whole tree
-    (every unit of the months asked for) so that the pattern holds across answers; then pick
-    the rows to show. ``counted(code)`` says which measures count persons (default: the
-    catalogue's unit ``Personen``; euro sums are not protected)."""
-    if counted is None:
-        from amip.catalogue import load
-
-        cat = load()
-        counted = lambda code: cat.indicators[code].unit == "Personen"  # noqa: E731
-    levels = {u["unit_id"]: u["level"] for u in units}
-    parent = {u["unit_id"]: u["parent_unit_id"] for u in units}
-
-    def node(unit_id):  # the Jobcenter-level unit is the Jobcenter total
-        return None if unit_id is None or levels.get(unit_id) == "jobcenter" else unit_id
-
-    def up(n):
-        p = parent.get(n)
-        return node(p) if p is not None else None
-
-    out = [dict(r) for r in rows]
-    cells: dict[tuple, dict[tuple, list[dict]]] = defaultdict(lambda: defaultdict(list))
-    for r in out:
-        if counted(r["code"]):
-            for f in FIELDS:
-                group = (r["code"], r["month"], r["jobcenter_id"], r.get("basis", "month"), f)
-                cells[group][(node(r.get("unit_id")), r["sex"])].append(r)
-    for (*_, f), group in cells.items():
-        values = {cell: rs[0][f] for cell, rs in group.items() if _number(rs[0][f])}
-        equations, rests = _tree_equations(values, up)
-        for cell in suppress(values, equations, rests, rule):
-            for r in group[cell]:
-                r[f], r["suppressed"] = None, True
-    for r in out:
-        if r.get("suppressed"):
-            r["value"] = None
-    return out
-
-
-def _tree_equations(values: dict, up) -> tuple[list[Equation], set]:
-    """The equations of one measure's cells (node, sex), with the residual cells they need
-    (added to ``values``): ``all`` = m + w + d per node, and per sex a node = Σ its children +
-    the unassigned rest."""
-    equations, rests = [], set()
-    nodes = sorted({n for n, _ in values}, key=str)
-    for n in nodes:
-        if all((n, s) in values for s in SHOWN_SEXES):
-            values[(n, "d")] = _residual(values, (n, "all"), [(n, "m"), (n, "w")])
-            rests.add((n, "d"))
-            equations.append(((n, "all"), [(n, "m"), (n, "w"), (n, "d")]))
-    children = defaultdict(list)
-    for n in nodes:
-        if n is not None:
-            children[up(n)].append(n)
-    for total, kids in children.items():
-        for s in (*SHOWN_SEXES, "d"):
-            parts = [(k, s) for k in kids]
-            if all(x in values for x in ((total, s), *parts)):
-                rest = (unassigned(total), s)
-                values[rest] = _residual(values, (total, s), parts)
-                rests.add(rest)
-                equations.append(((total, s), [*parts, rest]))
-    return equations, rests
-
-
-def hidden_fields(records, units: list[dict] = (), rule: Rule = DEFAULT_RULE
-                  ) -> dict[tuple, set[str]]:
-    """For engine records (:class:`amip.engine.indicators.Record`) of a published report: which
-    of numerator, denominator and value :func:`protect_records` hides, by (code, month,
-    unit_id, sex, basis). Pass the records of every unit the report shows (the tree)."""
-    out: dict[tuple, set[str]] = {}
-    for r in protect_records([x.as_json(with_unit=True) for x in records], units, rule):
-        if r.get("suppressed"):
-            out[(r["code"], r["month"], r["unit_id"], r["sex"], r["basis"])] = \
-                {f for f in (*FIELDS, "value") if r[f] is None}
-    return out
-
-
-def hidden_of(hidden: dict[tuple, set[str]] | None, record) -> set[str]:
-    """The fields of ``record`` (or None) that ``hidden`` (from :func:`hidden_fields`) hides."""
-    if not hidden or record is None:
-        return set()
-    return hidden.get((record.code, record.month, record.unit_id, record.sex, record.basis),
-                      set())

@@ -272,6 +272,9 @@ def _csv_number(value, kind: str = "number") -> str:
     return text.replace(".", ",")
 
 
+csv_cell = _csv_number  # a value as a German CSV cell (decimal comma, empty for None)
+
+
 def _csv_header(label: str, kind: str) -> str:
     if kind in ("pct", "change_pct") and "%" not in label:
         return f"{label} (%)"
@@ -280,10 +283,15 @@ def _csv_header(label: str, kind: str) -> str:
     return label
 
 
+def write_csv_rows(fh, rows: Iterable[list[str]]) -> None:
+    """German CSV rows (``;``, CRLF) to a text file opened with ``encoding="utf-8-sig"``
+    (the BOM) and ``newline=""``; cells from :func:`csv_cell`."""
+    csv.writer(fh, delimiter=";", lineterminator="\r\n").writerows(rows)
+
+
 def _csv_write(path: Path, rows: Iterable[list[str]]) -> None:
     with open(path, "w", encoding="utf-8-sig", newline="", opener=private) as fh:
-        w = csv.writer(fh, delimiter=";", lineterminator="\r\n")
-        w.writerows(rows)
+        write_csv_rows(fh, rows)
 
 
 def csv_files(report: Report, out_dir: Path | str) -> dict[Path, ReportTable | Chart]:
@@ -351,8 +359,8 @@ def write_all(report: Report, out_dir: Path | str, stem: str,
     existing = [p for p in files if p.exists()]
     if existing and not overwrite:
         shown = ", ".join(str(p) for p in existing[:5]) + (" …" if len(existing) > 5 else "")
-        raise FileExistsError(f"{len(existing)} file(s) exist, not overwritten "
-                              f"(use overwrite): {shown}")
+        raise FileExistsError(f"{len(existing)} Datei(en) vorhanden, nicht überschrieben "
+                              f"(mit --overwrite ersetzen): {shown}")
     private_dir(out_dir)
     if "xlsx" in formats:
         tmp = targets["xlsx"].with_name(targets["xlsx"].name + ".tmp")
@@ -385,7 +393,7 @@ def warm_renderers(hyphenation: bool = False) -> None:
     """Load what rendering needs before the report is ready (for a background renderer): the
     chart runtime (vl-convert starts a JavaScript engine, 0.3 s), WeasyPrint with fonts and the
     stylesheet, and, for reports that hyphenate, the German hyphenation dictionary (0.5 s)."""
-    from amip.reports.charts import to_svg
+    from amip.charts import to_svg
     from amip.reports.render_pdf import render_pdf
     from amip.reports.model import Report, Section, Text
 

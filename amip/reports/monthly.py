@@ -6,7 +6,8 @@ Jahresfortschrittswert with target lights (once targets exist); the forecast of 
 default: exact counts, no suppression.
 
 The forecasts are independent of the engine pass: the CLI computes them in a background process
-(:func:`forecasts_from_store` via :mod:`amip.background`) and hands ``monthly`` the result.
+(``amip.cli.report_cmd.forecasts_from_store`` via :mod:`amip.background`) and hands
+``monthly`` the result.
 """
 
 from __future__ import annotations
@@ -18,14 +19,18 @@ from typing import Callable
 from amip import i18n
 from amip.catalogue import load
 from amip.engine.calendar import format_month, month_index, month_start, parse_month, stichtag
+from amip.engine.comparison import incomparable
+from amip.engine.drilldown import unassigned_id
 from amip.engine.forecast import Forecast, forecast_all
 from amip.engine.indicators import compute
-from amip.engine.overview import last_benefit_month, latest_complete_month
+from amip.engine.budget import budget_burn
+from amip.engine.overview import jobcenter, last_benefit_month, latest_complete_month
+from amip.engine.quality import casefile_checks, data_quality
+from amip.engine.horizon import horizon
 from amip.extract.schema import INSTRUMENTS
-from amip.reports import charts, disclosure, figures, tables
-from amip.reports.figures import report_jobcenter
+from amip import charts
+from amip.reports import disclosure, tables
 from amip.reports.model import Chart, Column, Report, ReportTable, Row, Section, Text
-from amip.store import Store
 
 JFW_CODES = ["K2", "K2E1", "K2E2", "K2E3", "K2E4", "K3E1"]
 TITLE_LABELS = {"egl": "Eingliederungsleistungen (EGL)", "vk": "Verwaltungskosten (VK)",
@@ -46,8 +51,10 @@ FORECAST = dict(codes=("K2",), n_paths=500, history_months=60)
 
 def report_month(db, month: int | None = None) -> int:
     """The Berichtsmonat: ``month``, or (None) the latest month with complete data, as the
-    dashboard opens on (its Stichtag covered by the data date, benefit rows delivered)."""
+    dashboard opens on (its Stichtag covered by the data date, benefit rows delivered).
+    :class:`~amip.engine.horizon.NoFigures` (a ValueError) for a month without any figure."""
     if month is not None:
+        horizon(db).check_months([month])
         return month
     latest = latest_complete_month(db)
     if latest is None:
@@ -59,20 +66,10 @@ def kennzahl_forecasts(db, month: int | None, jobcenter_id: str | None = None
                        ) -> dict[str, Forecast]:
     """The forecasts the Monatsbericht shows for Berichtsmonat ``month``, by code."""
     month = report_month(db, month)
-    jc = report_jobcenter(db, jobcenter_id)["jobcenter_id"]
+    jc = jobcenter(db, jobcenter_id)["jobcenter_id"]
     return forecast_all(db, format_month(month), list(FORECAST["codes"]),
                         n_paths=FORECAST["n_paths"], history_months=FORECAST["history_months"],
                         jobcenter_id=jc)
-
-
-def forecasts_from_store(store_path: str, month: int | None, jobcenter_id: str | None = None,
-                         threads: int | None = None,
-                         as_of: dt.date | None = None) -> dict[str, Forecast]:
-    """:func:`kennzahl_forecasts` on a store file opened read-only (with at most ``threads``
-    DuckDB threads), as known on ``as_of``: work for a background process
-    (:mod:`amip.background`) while the report's engine pass runs."""
-    with Store.open(store_path, read_only=True, threads=threads) as store:
-        return kennzahl_forecasts(store.view(as_of), month, jobcenter_id)
 
 
 def monthly(db, month: int | None, jobcenter_id: str | None = None, public: bool = False,
@@ -84,22 +81,25 @@ def monthly(db, month: int | None, jobcenter_id: str | None = None, public: bool
     control."""
     cat = load()
     month = report_month(db, month)
-    jc = report_jobcenter(db, jobcenter_id)
+    jc = jobcenter(db, jobcenter_id)
     jc_id, name = jc["jobcenter_id"], jc["name"]
     data_date = db.latest_recorded_on(("elb_spells",))
     t, t0 = format_month(month), format_month(month - 12)
     label = i18n.month(month_start(month))
     source = f"Quelle: eigene Daten des Jobcenters (amip), Datenstand " \
              f"{i18n.day(data_date) if data_date else '–'}"
-    warning = _benefits_warning(db, month, label)
+    warning = ""  # a figure whose data do not reach carries its reason (indicator_table)
 
     units = db.table("units").select("unit_id", "jobcenter_id", "parent_unit_id", "level",
                                      "name").order_by("unit_id").to_pyarrow().to_pylist()
     standorte = [u for u in units if u["jobcenter_id"] == jc_id and u["level"] == "standort"]
+    top = next((u for u in units if u["jobcenter_id"] == jc_id and u["level"] == "jobcenter"),
+               None)
+    rest = [unassigned_id(top["unit_id"])] if top is not None and standorte else []
     # one engine pass: t−12..t (13 months: one rule version unless t is in 2019), whole
     # Jobcenter and each Standort, month values and JFW
     everything = compute(db, list(range(month - 12, month + 1)), jobcenter_id=jc_id,
-                         unit_ids=[u["unit_id"] for u in standorte], include_total=True,
+                         unit_ids=[u["unit_id"] for u in standorte] + rest, include_total=True,
                          bases=("month", "jfw"))
     whole = [r for r in everything if r.unit_id is None]
     history = [r for r in whole if r.basis == "month"]
@@ -111,7 +111,10 @@ def monthly(db, month: int | None, jobcenter_id: str | None = None, public: bool
     sections = [
         Section("1", "Kennzahlen nach § 48a SGB II", [
             Text(f"Alle Kennzahlen und Ergänzungsgrößen für {label} mit Zähler und Nenner, "
-                 f"verglichen mit dem Vorjahresmonat, insgesamt und nach Geschlecht."),
+                 f"verglichen mit dem Vorjahresmonat, insgesamt und nach Geschlecht. "
+                 f"Regelwerk: {cat.rules_for(stichtag(month)).label}; die Leistung für "
+                 f"erwerbsfähige Leistungsberechtigte heißt im Berichtsmonat "
+                 f"{_benefit_name(cat, month)}."),
             tables.indicator_table("kennzahlen", f"Kennzahlen nach § 48a SGB II, {label}",
                                    tables.by_key(history, t), tables.by_key(history, t0), source,
                                    warning=warning, hidden=hidden),
@@ -132,7 +135,14 @@ def monthly(db, month: int | None, jobcenter_id: str | None = None, public: bool
                 tables.by_key(by_unit, t, u["unit_id"]), tables.by_key(by_unit, t0, u["unit_id"]),
                 source, note="Zuordnung der Personen über die Teamzuständigkeit (caseload) am "
                              "maßgeblichen Stichtag.", warning=warning, hidden=hidden)])
-            for i, u in enumerate(standorte, start=1)],
+            for i, u in enumerate(standorte, start=1)] + [
+            Section(f"6.{len(standorte) + 1}", "ohne Zuordnung", [tables.indicator_table(
+                "ohne-zuordnung", f"Personen und Beträge ohne Standort: Kennzahlen, {label}",
+                tables.by_key(by_unit, t, r), tables.by_key(by_unit, t0, r), source,
+                note="Personen ohne Team am maßgeblichen Stichtag (keine oder keine gültige "
+                     "Teamzuständigkeit): mit den Standorten zusammen ergeben Zähler und Nenner "
+                     "das Jobcenter.", warning=warning, hidden=hidden)])
+            for r in rest],
             placeholder="" if standorte else "Im Datenbestand sind keine Standorte angelegt."),
     ]
     if public:  # as on the dashboard: roles under disclosure control see no forecasts
@@ -143,18 +153,6 @@ def monthly(db, month: int | None, jobcenter_id: str | None = None, public: bool
     return Report("monthly", f"Monatsbericht {label}",
                   "Kennzahlen, Jahresfortschritt, Budget und Datenqualität", jc_id, name,
                   t, data_date, sections, public=public, definitions=_definitions(cat))
-
-
-def _benefits_warning(db, month: int, label: str) -> str:
-    """A note when the store holds no benefit rows for the month yet (payments are recorded
-    after the month): K1 and K1E1 then compare 0 € with the previous year."""
-    last = last_benefit_month(db)
-    if last is not None and month_start(month) <= last:
-        return ""
-    return (f"Achtung: Für {label} liegen im Datenbestand noch keine Leistungsdaten vor"
-            f"{f' (zuletzt {i18n.month(last)})' if last else ''}. K1 und K1E1 vergleichen "
-            f"deshalb 0 € mit dem Vorjahresmonat (−100\u00a0%) und sind erst mit der Lieferung "
-            f"aussagekräftig.")
 
 
 def _k2_chart(history, source: str) -> Chart:
@@ -168,9 +166,13 @@ def _jfw_table(jfw, t: str, t0: str, label: str, source: str,
                hidden: dict | None = None) -> ReportTable:
     cat = load()
     now, before = tables.by_key(jfw, t, basis="jfw"), tables.by_key(jfw, t0, basis="jfw")
-    rows = []
+    rows, notes = [], []
     for code in JFW_CODES:
         r, b = now.get((code, "all")), before.get((code, "all"))
+        reason = incomparable(code, r.rules, b.rules) if r and b else None
+        if reason:
+            notes.append(reason.replace("Keine Veränderung ausweisbar", "JFW und JFW Vorjahr "
+                                        "nicht vergleichbar"))
         row = Row(f"{code} {cat.indicators[code].name}", [
             r.numerator if r else None, r.denominator if r else None, r.value if r else None,
             b.value if b else None, "keine Zielwerte"])
@@ -181,7 +183,8 @@ def _jfw_table(jfw, t: str, t0: str, label: str, source: str,
     return ReportTable("jahresfortschritt", f"Jahresfortschrittswerte, {label}",
                        [Column("Zähler", "number"), Column("Nenner", "number"),
                         Column("JFW in %", "pct"), Column("JFW Vorjahr in %", "pct"),
-                        Column("Ampel", "text")], rows, stub="Kennzahl", source=source)
+                        Column("Ampel", "text")], rows, stub="Kennzahl", source=source,
+                       note=" ".join(notes))
 
 
 def _forecast_section(results: dict[str, Forecast], history, label: str,
@@ -227,7 +230,7 @@ def _forecast_section(results: dict[str, Forecast], history, label: str,
 
 def _budget_section(db, jc: str, month: int, label: str, source: str) -> Section:
     year = month // 12
-    burn = figures.budget_burn(db, jc, year, month)
+    burn = budget_burn(db, jc, year, month)
     if not burn["plan"] and not burn["monthly"]:
         return Section("4", "Budget", placeholder="Für dieses Jahr liegen noch keine Budgetdaten vor.")
     rows = []
@@ -263,8 +266,8 @@ def _budget_section(db, jc: str, month: int, label: str, source: str) -> Section
 
 def _quality_section(db, jc: str, month: int, label: str, source: str) -> Section:
     day = stichtag(month)
-    q = figures.data_quality(db, jc, day)
-    checks = figures.quality(db, month // 12)
+    q = data_quality(db, jc, day)
+    checks = casefile_checks(db, month // 12)
     rows = [Row("ELB ohne Integrationsprognose", [q["no_prognosis"], q["elb"]]),
             Row("ELB ohne Teamzuordnung (caseload)", [q["no_team"], q["elb"]]),
             Row("Arbeitslose ohne Beratungskontakt in den letzten 3 Monaten",
@@ -281,6 +284,12 @@ def _quality_section(db, jc: str, month: int, label: str, source: str) -> Sectio
              for area, (errors, items) in sorted(checks.items())],
             stub="Prüfbereich", source=source, public=False))
     return Section("5", "Datenqualität", blocks)
+
+
+def _benefit_name(cat, month: int) -> str:
+    """The benefit's name in force at the Stichtag (ALG II, Bürgergeld, Grundsicherungsgeld)."""
+    b = cat.benefit_for(stichtag(month))
+    return b.name if b.short == b.name else f"{b.name} ({b.short})"
 
 
 def _definitions(cat) -> list[tuple[str, str]]:

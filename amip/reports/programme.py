@@ -15,8 +15,10 @@ import jinja2
 
 from amip import i18n
 from amip.extract.schema import INSTRUMENTS
-from amip.reports import charts, disclosure, tables
-from amip.reports.figures import AGE_GROUPS, GROUP_LABELS, Programme, programme_figures
+from amip import charts
+from amip.reports import disclosure, tables
+from amip.engine.groups import AGE_GROUPS, GROUP_LABELS
+from amip.reports.figures import Programme, programme_figures
 from amip.reports.model import Chart, Column, Report, ReportTable, Row, Section, Text
 
 TEXTS = Path(__file__).parent / "texts" / "programme"
@@ -125,7 +127,7 @@ def _change(now, before) -> float | None:
 
 
 def _share(part, whole) -> float | None:
-    return None if not whole else float(part) / float(whole) * 100
+    return None if not whole or part is None else float(part) / float(whole) * 100
 
 
 def _long_direction(first: float, now: float) -> str:

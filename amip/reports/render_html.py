@@ -20,7 +20,7 @@ import jinja2
 from markdown_it import MarkdownIt
 
 from amip import i18n
-from amip.reports import charts
+from amip import charts
 from amip.reports.model import Chart, Report, ReportTable, Section, Text
 
 TEMPLATES = Path(__file__).parent / "templates"

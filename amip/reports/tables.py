@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from amip.catalogue import load
+from amip.engine.comparison import incomparable
 from amip.engine.indicators import Record
 from amip.reports.disclosure import hidden_of
 from amip.reports.model import Column, ReportTable, Row
@@ -14,24 +15,31 @@ def indicator_table(table_id: str, title: str, now: Records, before: Records, so
                     codes: list[str] | None = None, note: str = "", warning: str = "",
                     hidden: dict[tuple, set[str]] | None = None) -> ReportTable:
     """The § 48a measures with Zähler, Nenner, value, Vorjahr and the value by sex; ``warning``
-    is added to the note (e.g. benefit data of the month not yet delivered). ``hidden`` (from
+    is added to the note, and so is the reason of each figure that does not exist. ``hidden`` (from
     :func:`amip.reports.disclosure.hidden_fields`, for published reports) marks the cells
     whose counts disclosure control hides, and the values derived from them."""
     cat = load()
-    rows = []
+    rows, breaks = [], []
+    missing: dict[str, list[str]] = {}  # reason -> codes (§10.2: no value without its reason)
     for code in codes or list(cat.indicators):
+        for label, rec in (("", now.get((code, "all"))), (" (Vorjahr)", before.get((code, "all")))):
+            if rec is not None and rec.reason:
+                missing.setdefault(rec.reason, []).append(code + label)
         ind = cat.indicators[code]
         r, b = now.get((code, "all")), before.get((code, "all"))
         name = ind.name_under(cat.rules[r.rules]) if r and r.rules else ind.name
         w, m = now.get((code, "w")), now.get((code, "m"))
         # records carry plain numbers (compute turns euro Decimals into floats); euros in whole
         def shown(x, euros=ind.unit == "EUR"):
-            return round(x) if euros else x
+            return round(x) if euros and x is not None else x
 
+        reason = incomparable(code, r.rules, b.rules) if r and b else None
+        if reason:
+            breaks.append(reason)
         row = Row(f"{code} {name}", [
             shown(r.numerator) if r else None, shown(r.denominator) if r else None,
             r.value if r else None, b.value if b else None,
-            _difference(r, b), w.value if w else None, m.value if m else None],
+            None if reason else _difference(r, b), w.value if w else None, m.value if m else None],
             level=0 if ind.kind == "Kennzahl" else 1, total=ind.kind == "Kennzahl")
         now_gone, before_gone = hidden_of(hidden, r), hidden_of(hidden, b)
         row.suppressed |= {i for i, f in ((0, "numerator"), (1, "denominator"), (2, "value"))
@@ -49,7 +57,8 @@ def indicator_table(table_id: str, title: str, now: Records, before: Records, so
         note=" ".join(filter(None, [
             note or "Veränderungsraten (K1, K1E1, K1E2, K3): (Zähler / Nenner − 1) × 100. "
                     "Zähler und Nenner der Raten (K1E3, K1E4, K3E3, K3E4): Zwölfmonatssummen.",
-            warning])))
+            *breaks, warning, *(f"Kein Wert für {', '.join(which)}: {reason}."
+                               for reason, which in missing.items())])))
 
 
 def _difference(r: Record | None, b: Record | None) -> float | None:

@@ -201,7 +201,8 @@ class PostgresSource:
         return self._lock
 
     def imports(self) -> list[dict]:
-        return []  # the import log stays with the DuckDB store
+        with self._lock:  # the import log was published with the data
+            return self._view.imports()
 
     def close(self) -> None:
         with self._lock:

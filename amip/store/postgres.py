@@ -22,8 +22,10 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 from psycopg import sql
 
+from amip.backends.postgres import check_schema_name, connect
+from amip.errors import StoreError
 from amip.extract.schema import TABLES
-from amip.store.store import Store
+from amip.store.store import DESCRIPTIONS, Store
 from amip.store.views import StoreView
 
 Progress = Callable[[str, int, int], None]  # (step, done, total), as in Store
@@ -45,13 +47,13 @@ LOG_TABLES: dict[str, tuple[tuple[str, str], ...]] = {
     "amip_import_files": (("import_id", "integer NOT NULL"), ("table_name", "text"),
                           ("file_name", "text"), ("sha256", "text"), ("rows_in_file", "bigint"),
                           ("rows_added", "bigint")),
+    DESCRIPTIONS: (("import_id", "integer NOT NULL"), ("text", "text")),
 }
 
-SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 BATCH_ROWS = 500_000  # rows per CSV chunk sent to COPY: bounds the memory of one publish
 
 
-class PublishRefused(RuntimeError):
+class PublishRefused(StoreError, RuntimeError):
     """The target schema holds data that is not an earlier state of this store."""
 
 
@@ -60,12 +62,6 @@ def pg_type(duck_type: str) -> str:
         return PG_TYPES[duck_type]
     except KeyError:
         raise ValueError(f"no PostgreSQL type for store type {duck_type}") from None
-
-
-def _check_schema_name(schema: str) -> None:
-    if not SCHEMA_NAME.fullmatch(schema):
-        raise ValueError(f"schema name {schema!r} is not allowed: use lower-case letters, digits "
-                         "and _, starting with a letter or _")
 
 
 def _table_columns(name: str) -> list[tuple[str, str]]:
@@ -109,7 +105,7 @@ def publish_to_postgres(store: Store, url: str, schema: str = "amip",
     All or nothing, in one PostgreSQL transaction. Only imports the schema does not hold yet are
     copied; raises :class:`PublishRefused` if the schema holds other data.
     """
-    _check_schema_name(schema)
+    check_schema_name(schema)
     step = progress or (lambda *_: None)
     duck = store.con
     names = list(TABLES) + list(LOG_TABLES)
@@ -137,7 +133,9 @@ def publish_to_postgres(store: Store, url: str, schema: str = "amip",
                     step(f"copy {name}", i, len(names))
                     copied[name] = _copy(duck, cur, schema, name, where)
                 log_where = f"import_id > {done} AND import_id <= {last}"
-                for name in ("amip_import_files", "amip_imports"):
+                for name in ("amip_import_files", DESCRIPTIONS, "amip_imports"):
+                    if name == DESCRIPTIONS and not store._has_table(name):
+                        continue  # a store from before extract.toml
                     copied[name] = _copy(duck, cur, schema, name, log_where)
                 if fresh:
                     copied["amip_meta"] = _copy(duck, cur, schema, "amip_meta", "true")
@@ -254,28 +252,8 @@ def _copy(duck, cur: psycopg.Cursor, schema: str, name: str, where: str) -> int:
 
 # -- reading ----------------------------------------------------------------------------------
 
-#: session settings for the engine's queries. JIT off: the planner overestimates the spell and
-#: calendar range joins by orders of magnitude (cost 8.8 million for a query that reads 160,000
-#: rows), so PostgreSQL compiled the big count query for 2.1 s of its 3.0 s.
-SESSION_OPTIONS = "-c jit=off"
-
-
-def connect_ibis(url: str, schema: str = "amip"):
-    """An Ibis PostgreSQL backend whose search_path is ``schema``, with SESSION_OPTIONS (unless
-    the URL sets ``options`` itself)."""
-    import ibis
-    from psycopg.conninfo import conninfo_to_dict
-
-    _check_schema_name(schema)
-    params = conninfo_to_dict(url)
-    kwargs: dict = {k: params.pop(k) for k in ("host", "user", "password") if k in params}
-    if "port" in params:
-        kwargs["port"] = int(params.pop("port"))
-    if "dbname" in params:
-        kwargs["database"] = params.pop("dbname")
-    params.setdefault("options", SESSION_OPTIONS)
-    return ibis.postgres.connect(schema=schema, **kwargs, **params)
-
+#: connecting and the session options are the PostgreSQL adapter's (:mod:`amip.backends.postgres`)
+connect_ibis = connect
 
 class PostgresView(StoreView):
     """A StoreView over a PostgreSQL schema written by :func:`publish_to_postgres`."""

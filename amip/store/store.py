@@ -20,6 +20,9 @@ import duckdb
 import pyarrow as pa
 
 from amip import __version__
+from amip.errors import StoreError
+from amip.files import FILE_MODE
+from amip.extract.description import parse as parse_description
 from amip.extract.errors import ExtractError, ExtractInvalid, excerpt
 from amip.extract.reader import RawExtract, RawTable, as_text, read_extract
 from amip.extract.schema import TABLES
@@ -28,7 +31,9 @@ from amip.extract.validate import validate
 DEFAULT_STORE = "amip.duckdb"
 STORE_FORMAT = 1
 #: mode of the files amip creates for a store: they hold person-level data, so their owner only
-PRIVATE = 0o600
+#: the text of each import's extract.toml (data contract), part of the import log
+DESCRIPTIONS = "amip_import_descriptions"
+DESCRIPTIONS_DDL = f"CREATE TABLE {DESCRIPTIONS} (import_id INTEGER, text VARCHAR)"
 
 Progress = Callable[[str, int, int], None]  # (step, done, total)
 
@@ -48,7 +53,7 @@ class ImportResult:
         return sum(self.rows_added.values())
 
 
-class StoreLocked(RuntimeError):
+class StoreLocked(StoreError, RuntimeError):
     pass
 
 
@@ -86,7 +91,7 @@ class Store:
                                   f"amip-Vorgang geschrieben") from e
             raise
         if new:
-            os.chmod(path, PRIVATE)
+            os.chmod(path, FILE_MODE)
         return cls(con, path)
 
     @staticmethod
@@ -113,6 +118,8 @@ class Store:
         existing = {r[0] for r in self.con.sql(
             "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'").fetchall()}
         if "amip_imports" in existing:
+            if DESCRIPTIONS not in existing and not self._read_only():
+                self.con.execute(DESCRIPTIONS_DDL)  # a store from before extract.toml
             return
         self.con.execute("BEGIN")
         self.con.execute(
@@ -122,6 +129,7 @@ class Store:
             "CREATE TABLE amip_import_files (import_id INTEGER, table_name VARCHAR,"
             " file_name VARCHAR, sha256 VARCHAR, rows_in_file BIGINT, rows_added BIGINT);"
         )
+        self.con.execute(DESCRIPTIONS_DDL)
         self.con.execute("INSERT INTO amip_meta VALUES ('store_format', ?)", [str(STORE_FORMAT)])
         for table in TABLES.values():
             cols = ", ".join(f'"{c.name}" {c.sql_type}' for c in table.columns)
@@ -135,9 +143,13 @@ class Store:
         return self._import(read_extract(directory), progress)
 
     def import_tables(self, tables: dict[str, pa.Table], source: str = "memory",
-                      progress: Progress | None = None) -> ImportResult:
-        """Import tables held in memory (e.g. from ``amip synth``) through the same checks."""
-        raw = RawExtract(source=source)
+                      progress: Progress | None = None,
+                      description: str | None = None) -> ImportResult:
+        """Import tables held in memory (e.g. from ``amip synth``) through the same checks;
+        ``description`` is the text of an ``extract.toml``."""
+        raw = RawExtract(source=source, description=description)
+        if description is not None:
+            raw.errors += parse_description(description)[1]
         for name, data in tables.items():
             text = as_text(data)
             raw.tables[name] = RawTable(name, f"{name} ({source})", text, first_line=1,
@@ -181,6 +193,13 @@ class Store:
                 self.con.execute(f"DROP VIEW IF EXISTS {stage}")
                 raw.tables[name].unregister(self.con, f"_text_{name}")
         return result
+
+    def _read_only(self) -> bool:
+        try:
+            return self.con.sql("SELECT current_setting('access_mode')").fetchall()[0][0] \
+                == "read_only"
+        except duckdb.Error:
+            return False
 
     def _has_rows(self, name: str) -> bool:
         return bool(self.con.sql(f"SELECT 1 FROM main.{name} LIMIT 1").fetchall())
@@ -246,6 +265,9 @@ class Store:
                 rt = raw.tables[name]
                 con.execute("INSERT INTO amip_import_files VALUES (?, ?, ?, ?, ?, ?)",
                             [import_id, name, rt.file, rt.sha256, rt.num_rows, added])
+            if raw.description is not None:
+                con.execute(f"INSERT INTO {DESCRIPTIONS} VALUES (?, ?)",
+                            [import_id, raw.description])
             con.execute("INSERT INTO amip_imports VALUES (?, ?, ?, ?, ?, ?)",
                         [import_id, dt.datetime.now().replace(microsecond=0), raw.source,
                          raw.fingerprint, __version__, result.total_added])
@@ -260,20 +282,12 @@ class Store:
 
     def imports(self) -> list[dict]:
         """The import log, oldest first, with per-file hashes and row counts."""
-        rows = self.con.sql(
-            "SELECT import_id, imported_at, source, fingerprint, amip_version, rows_added "
-            "FROM amip_imports ORDER BY import_id").fetchall()
-        files = self.con.sql(
-            "SELECT import_id, table_name, file_name, sha256, rows_in_file, rows_added "
-            "FROM amip_import_files ORDER BY import_id, table_name").fetchall()
-        log = []
-        for import_id, at, source, fp, version, added in rows:
-            log.append(dict(
-                import_id=import_id, imported_at=at, source=source, fingerprint=fp,
-                amip_version=version, rows_added=added,
-                files=[dict(table=t, file=f, sha256=h, rows=n, rows_added=a)
-                       for i, t, f, h, n, a in files if i == import_id]))
-        return log
+        return self.view().imports()
+
+    def _has_table(self, name: str) -> bool:
+        return bool(self.con.execute(
+            "SELECT 1 FROM information_schema.tables WHERE table_schema = 'main' "
+            "AND table_name = ?", [name]).fetchall())
 
     def row_counts(self) -> dict[str, int]:
         return {name: self.con.sql(f"SELECT count(*) FROM main.{name}").fetchall()[0][0]
@@ -281,11 +295,10 @@ class Store:
 
     def view(self, as_of: dt.date | None = None):
         """An Ibis view of the store as known on ``as_of`` (default: everything)."""
-        import ibis
-
+        from amip.backends.duckdb import connect
         from amip.store.views import StoreView
 
-        return StoreView(ibis.duckdb.from_connection(self.con), as_of)
+        return StoreView(connect(self.con), as_of)
 
 
 def _arrow_sha256(data: pa.Table) -> str:

@@ -22,7 +22,8 @@ from pathlib import Path
 
 import duckdb
 
-from amip.store.store import PRIVATE, ImportResult, Progress, Store, StoreLocked
+from amip.files import FILE_MODE
+from amip.store.store import ImportResult, Progress, Store, StoreLocked
 
 
 class ImportRunning(StoreLocked):
@@ -48,7 +49,7 @@ def import_swapped(path: str | Path, work: Callable[[Store], ImportResult],
                     return result
                 store.con.execute("CHECKPOINT")
             step("swap", 0, 1)
-            os.chmod(copy, PRIVATE)
+            os.chmod(copy, FILE_MODE)
             _fsync(copy)
             os.replace(copy, path)
             _fsync(path.parent)
@@ -61,7 +62,7 @@ def import_swapped(path: str | Path, work: Callable[[Store], ImportResult],
 def _import_lock(path: Path) -> Iterator[None]:
     """An exclusive lock on ``.NAME.lock`` beside the store (released when the process ends,
     also by ``kill -9``)."""
-    fd = os.open(path.with_name(f".{path.name}.lock"), os.O_RDWR | os.O_CREAT, PRIVATE)
+    fd = os.open(path.with_name(f".{path.name}.lock"), os.O_RDWR | os.O_CREAT, FILE_MODE)
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -17,7 +17,12 @@ import datetime as dt
 import ibis
 import ibis.expr.types as ir
 
+from amip.backends import Adapter, adapter_for
+from amip.extract.description import Description
+from amip.extract.description import parse as parse_description
 from amip.extract.schema import TABLES
+
+DESCRIPTIONS = "amip_import_descriptions"  # as amip.store.store creates it
 
 
 class StoreView:
@@ -27,6 +32,15 @@ class StoreView:
         self.backend = backend
         self.as_of = as_of
         self._cache: dict[str, ir.Table] = {}
+        self._adapter: Adapter | None = None
+
+    @property
+    def adapter(self) -> Adapter:
+        """What differs between backends (:mod:`amip.backends`): the engine asks it, never
+        which backend it runs on."""
+        if self._adapter is None:
+            self._adapter = adapter_for(self.backend)
+        return self._adapter
 
     def table(self, name: str, key_filter=None) -> ir.Table:
         """The corrected rows of a table. ``key_filter(t)`` (optional) selects rows by key
@@ -59,12 +73,28 @@ class StoreView:
                 latest = value if latest is None else max(latest, value)
         return latest
 
+    def first_recorded_on(self, name: str) -> dt.date | None:
+        """The earliest ``recorded_on`` (≤ as-of) of a table."""
+        value = self.recorded(name).recorded_on.min().to_pyarrow().as_py()
+        return value.date() if isinstance(value, dt.datetime) else value
+
+    def description(self) -> Description | None:
+        """The ``extract.toml`` of the latest import that brought one (None: no import did, or
+        the store predates the description)."""
+        if DESCRIPTIONS not in self.backend.list_tables():
+            return None
+        t = self.backend.table(DESCRIPTIONS)
+        rows = t.order_by(ibis.desc(t.import_id)).limit(1).to_pyarrow().to_pylist()
+        return parse_description(rows[0]["text"])[0] if rows else None
+
     def data_state(self) -> str:
         """Changes whenever an import (or, on PostgreSQL, a publish) adds data: the latest
         import's id and fingerprint from the import log. Caches key on it."""
-        t = self.backend.table("amip_imports")
-        row = t.aggregate(i=t.import_id.max(), f=t.fingerprint.max()).to_pyarrow().to_pylist()[0]
-        return f"{row['i'] or 0}:{row['f'] or ''}"
+        return self.adapter.data_state()
+
+    def imports(self) -> list[dict]:
+        """The import log, oldest first (see :meth:`amip.backends.Adapter.imports`)."""
+        return self.adapter.imports()
 
     def at(self, as_of: dt.date | None) -> "StoreView":
         return StoreView(self.backend, as_of)

@@ -23,11 +23,15 @@ assert set(ROLE_CODES) <= set(BG_ROLES)
 def generate(profile: str = "elbe-elster", seed: int = 20200101, scale: float = 1.0,
              jobcenters: int = 1, start: dt.date = dt.date(2009, 1, 1),
              end: dt.date = dt.date(2020, 12, 31),
-             progress: Callable[[str], None] | None = None) -> dict[str, pa.Table]:
-    """Simulate a Jobcenter (or several) and return every extract table as an Arrow table."""
+             progress: Callable[[str], None] | None = None,
+             today: dt.date | None = None) -> dict[str, pa.Table]:
+    """Simulate a Jobcenter (or several) and return every extract table as an Arrow table.
+    The extract is delivered on ``end`` but never after ``today`` (default: the date today):
+    nothing is recorded in the future."""
     say = progress or (lambda _s: None)
     if scale <= 0:
         raise ValueError("scale must be positive")
+    end = min(end, today or dt.date.today())
     if end < start:
         raise ValueError("end must not be before start")
     prof = load(profile)

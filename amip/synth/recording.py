@@ -8,6 +8,8 @@ shortly before the cutoff can still appear open (the Wartezeit of real data).
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 
 from amip.synth import util
@@ -38,3 +40,16 @@ def truncate(start: np.ndarray, end: np.ndarray, lo: int, cutoff: int) -> tuple[
     """Keep spells overlapping [lo, cutoff]; an end after the cutoff becomes open."""
     keep = (start <= cutoff) & (end >= lo) & (end >= start)
     return keep, np.where(end > cutoff, util.OPEN, end)
+
+
+def description(start: dt.date, end: dt.date) -> str:
+    """The synthetic extract's ``extract.toml``: its state is that of ``end``; the Jobcenter's
+    figures begin at ``start`` (earlier spells are history for LZB); a month's benefit claims
+    are recorded after the month, so ``benefit_months`` holds the months before ``end``'s."""
+    last_benefits = end.replace(day=1) - dt.timedelta(days=1)
+    return (f"# written by amip synth (shared/data-contract.md, extract.toml)\n"
+            f"source_system = \"amip synth\"\n"
+            f"data_as_of = {end.isoformat()}\n"
+            f"data_from = {start.isoformat()}\n\n"
+            f"[data_as_of_by_table]\n"
+            f"benefit_months = {last_benefits.isoformat()}\n")

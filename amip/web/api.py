@@ -17,9 +17,11 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from amip import __version__
+from amip.engine.horizon import NoFigures
 from amip.engine.indicators import JSON_KEYS
 from amip.engine.calendar import format_month, parse_month, stichtag
 from amip.engine.indicators import UnknownUnit
+from amip.engine.drilldown import unassigned_units
 from amip.web.auth import client_address, current_user, require_audit, require_persons
 from amip.web.problems import Problem, problem_responses
 from amip.web.users import User
@@ -79,7 +81,8 @@ class UnitOut(BaseModel):
     jobcenter_id: str
     parent_unit_id: str | None
     name: str
-    level: str = Field(description="jobcenter | standort | team")
+    level: str = Field(description="jobcenter | standort | team | unassigned (ohne Zuordnung: "
+                                   "persons of the parent in none of its child units)")
 
 
 class ImportFile(BaseModel):
@@ -215,10 +218,11 @@ def indicators(
     if rules is not None and rules not in load().rules:
         raise Problem(400, f"parameter rules: unknown rule version {rules!r} "
                            f"(one of {', '.join(sorted(load().rules))})")
-    try:
-        records = services(request).indicators(tuple(range(first, last + 1)), jobcenter, unit,
-                                               day, published, rules, jfw)
-    except UnknownUnit as e:
+    try:  # the months with any figure, as in the CLI (§10.2 item 30)
+        months = services(request).horizon(day).check_months(list(range(first, last + 1)), rules)
+        records = services(request).indicators(tuple(months), jobcenter, unit, day, published,
+                                               rules, jfw)
+    except (UnknownUnit, NoFigures) as e:
         raise Problem(404, str(e), title="Not Found") from None
     keys = JSON_KEYS + (("unit_id",) if unit is not None else ())
     if user.rights.disclosure:
@@ -251,6 +255,7 @@ def catalogue(request: Request, user: User = Depends(current_user)):
             summary="Organisationseinheiten / units (Jobcenter, Standorte, Teams)")
 def units(request: Request, user: User = Depends(current_user)):
     rows = services(request).table("units")
+    rows = list(rows) + unassigned_units(list(rows))  # ids usable as ?unit= of /indicators
     keys = ("unit_id", "jobcenter_id", "parent_unit_id", "name", "level")
     return JSONResponse([{k: r.get(k) for k in keys} for r in rows])
 

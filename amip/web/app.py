@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse
 from starlette.middleware.sessions import SessionMiddleware
 
 from amip import __version__
+from amip.errors import AmipError
 from amip.web import api, auth, problems
 from amip.web.services import OneGeneration, Services
 from amip.web.settings import Settings
@@ -119,8 +120,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 def _warm(services: Services) -> None:
     try:
         services.warm()
-    except Exception:  # noqa: BLE001 (a warm-up failure must not stop the server)
-        log.exception("warming the indicator cache failed")
+    except AmipError:  # a warm-up failure must not stop the server (any other is a bug: the
+        log.exception("warming the indicator cache failed")  # thread's excepthook shows it)
 
 
 def _docs(request: Request) -> HTMLResponse:

@@ -17,7 +17,10 @@ import datetime as dt
 import sqlite3
 import threading
 import time
+import tomllib
 from contextlib import contextmanager
+from functools import cache
+from pathlib import Path
 
 from amip import i18n
 from amip.web.settings import AUDIT_FIELDS, AuditLimit
@@ -57,6 +60,14 @@ ANY = "*"  # a field a limit does not count by (in audit_windows and summary row
 FIELD_LABELS = {"actor": "Benutzer", "action": "Aktionen", "outcome": "Ergebnisse",
                 "address": "Adressen"}
 _KEY = " AND ".join(f"{f} = ?" for f in ("per", *AUDIT_FIELDS))
+
+
+@cache
+def labels() -> dict[str, dict[str, str]]:
+    """German names of the actions and outcomes (``audit_actions.toml``):
+    ``{"actions": {"user.add": "Benutzer angelegt", …}, "outcomes": {"ok": "erfolgreich", …}}``."""
+    with open(Path(__file__).with_name("audit_actions.toml"), "rb") as f:
+        return tomllib.load(f)
 
 
 def now_utc() -> str:

@@ -31,7 +31,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware as ProxyHead
 
 from amip.engine.indicators import UnknownUnit
 from amip.i18n import LOCALE
-from amip.web.problems import Problem
+from amip.web.problems import DETAILS_DE, Problem
 from amip.web.users import LockedOut, User, UserStore
 
 router = APIRouter(include_in_schema=False)
@@ -69,7 +69,7 @@ async def verify_csrf(request: Request) -> None:
         sent = form.get("csrf_token")
     if not expected or not isinstance(sent, str) or not secrets.compare_digest(sent, expected):
         raise Problem(403, "missing or invalid CSRF token; reload the form and try again",
-                      title="CSRF check failed")
+                      title="CSRF check failed", page_detail=DETAILS_DE["csrf"])
 
 
 def safe_next(target: str | None) -> str:

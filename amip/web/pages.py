@@ -1,7 +1,7 @@
 """The German web pages: Übersicht, Kennzahl detail with drill-down, Kundengruppen, Datenstand.
 
 Server-rendered (Jinja2) with htmx for the drill-down table; charts are Vega-Lite specs from
-:mod:`amip.reports.charts` (the same notation as the reports), rendered in the browser by the
+:mod:`amip.charts` (the same notation as the reports), rendered in the browser by the
 vendored vega-embed (``static/amip.js``). Every figure comes from :class:`Services` (the engine's
 records, cached per data state); forecasts, unit tables and customer groups go through the same
 cache (``Services.memoized``). The JSON twins of these pages are the REST API (``/api/v1``).
@@ -18,11 +18,18 @@ from fastapi.responses import HTMLResponse
 from amip import i18n
 from amip.catalogue import load
 from amip.engine.calendar import format_month, month_end, month_start, parse_month, stichtag
+from amip.engine.comparison import RULE_MARK, incomparable, rule_marks
+from amip.engine.drilldown import UNASSIGNED_LEVEL, child_rows
+from amip.charts import grouped_bars, line_series, spec_of
+from amip.disclosure import SUPPRESSED, protect_changes
+from amip.engine.facts import FACT_LABELS
+from amip.engine.groups import GROUP_CHANGES, GROUP_LABELS, customer_groups, group_changes
+from amip.engine.horizon import NoFigures
 from amip.engine.indicators import compute, published_as_of
 from amip.engine.measures import JFW_FORMS
-from amip.reports.charts import grouped_bars, line_series, spec_of
-from amip.reports.disclosure import DEFAULT_RULE, SUPPRESSED
-from amip.reports.figures import GROUP_LABELS
+from amip.engine.overview import point_change
+from amip.errors import AmipError
+from amip.web.audit import labels as audit_labels
 from amip.web.auth import client_address, csrf_token, page_user
 from amip.web.templating import templates
 
@@ -36,7 +43,8 @@ SHORT_GROUP_LABELS = {  # chart axis labels (the table gives the full names)
     "no_vocational_training": "ohne Berufsabschluss", "refugees": "Geflüchtete",
 }
 SHORT_MONTHS = ("Jan", "Feb", "Mär", "Apr", "Mai", "Jun", "Jul", "Aug", "Sep", "Okt", "Nov", "Dez")
-LEVELS = {"jobcenter": "Jobcenter", "standort": "Standort", "team": "Team"}
+LEVELS = {"jobcenter": "Jobcenter", "standort": "Standort", "team": "Team",
+          UNASSIGNED_LEVEL: "ohne Zuordnung"}
 FORM_TEXT = {
     "change": "Veränderung gegenüber dem Vorjahresmonat: (Z / N − 1) × 100; Z im Berichtsmonat, "
               "N im Vorjahresmonat.",
@@ -46,11 +54,6 @@ FORM_TEXT = {
     "month_quota": "Anteil im Berichtsmonat: Z / N × 100.",
     "mean_rate": "Durchschnitt der zwölf Monatsraten Z(m) / N(m) × 100; Z und N als "
                  "Zwölfmonatssummen ausgewiesen.",
-}
-FACT_TEXT = {
-    "llu": "Leistungen zum Lebensunterhalt (€)", "luh": "Leistungen für Unterkunft und Heizung (€)",
-    "elb": "Bestand erwerbsfähige Leistungsberechtigte (ELB)", "elb_in": "Zugänge ELB",
-    "elb_out": "Abgänge ELB", "integrations": "Integrationen",
 }
 
 
@@ -105,8 +108,10 @@ def _month_arg(services, monat: str | None) -> int:
         m = parse_month(monat)
     except ValueError:
         raise HTTPException(422, f"Ungültiger Monat {monat!r} (erwartet JJJJ-MM).") from None
-    if m > latest:
-        raise HTTPException(404, f"Für {monat} liegen noch keine Daten vor.")
+    try:  # any month with a figure: one rule with the CLI and the reports (§10.2)
+        services.horizon().check_months([m])
+    except NoFigures as e:
+        raise HTTPException(404, str(e)) from None
     return m
 
 
@@ -182,6 +187,17 @@ def _digits(rows) -> dict[str, int]:
                        for r in rows if r)) for k in ("numerator", "denominator")}
 
 
+def _change(now: dict | None, before: dict | None) -> tuple[float | None, str | None]:
+    """Value now − Vorjahr in percentage points, or None with the German reason when the two
+    values rest on different definitions (a rule change between them)."""
+    if now is None or before is None:
+        return None, None
+    note = incomparable(now["code"], now.get("rules"), before.get("rules"))
+    if note:
+        return None, note
+    return point_change(now["value"], before["value"]), None
+
+
 def _pct_kind(ind) -> str:
     """Changes carry a sign (``+2,0 %``, ``−3,2 %``) as in the CLI and the reports."""
     return "change_pct" if ind.is_change else "pct"
@@ -240,11 +256,12 @@ def _overview_rows(services, m: int, hide: bool) -> list[dict]:
         now, before = by.get((code, format_month(m))), by.get((code, format_month(m - 12)))
         value = now["value"] if now else None
         prev = before["value"] if before else None
-        numeric = isinstance(value, float) and isinstance(prev, float)
+        change, change_note = _change(now, before)
         rows.append({
             "code": code, "ind": ind, "value": value, "prev": prev,
             "has_jfw": ind.form in JFW_FORMS, "jfw": jfw.get((code, format_month(m), "all")),
-            "change": value - prev if numeric else None,
+            "change": change, "change_note": change_note,
+            "reason": now.get("reason") if now else None,
             "spark": sparkline([(format_month(k), by[(code, format_month(k))]["value"])
                                 for k in months if (code, format_month(k)) in by]),
         })
@@ -261,7 +278,7 @@ def _forecast(services, code: str, m: int, unit_id: str | None, sex: str):
         try:
             return services.query(forecast, code, m, None, 0.8, 500, unit_id=unit_id, sex=sex,
                                   history_months=60)
-        except Exception:  # too short a history or an unsupported scope: no forecast band
+        except AmipError:  # e.g. a scope the forecast does not cover: no forecast band
             return None
 
     return _cached(services, "forecast", (code, m, unit_id, sex), make)
@@ -322,9 +339,10 @@ def indicator_view(services, user, code: str, monat: str | None, einheit: str | 
     for s, label in SEXES.items():
         r, p = by.get((format_month(m), s)), by.get((format_month(m - 12), s))
         v, pv = cell(r, "value"), cell(p, "value")
+        change, change_note = _change(r, p)
         sexes.append({"sex": s, "label": label, "value": v, "prev": pv,
                       "numerator": cell(r, "numerator"), "denominator": cell(r, "denominator"),
-                      "change": v - pv if isinstance(v, float) and isinstance(pv, float) else None,
+                      "change": change, "change_note": change_note,
                       "suppressed": bool(r and r.get("suppressed"))})
 
     actual = [{"monat": month_start(k), "wert": by[(format_month(k), geschlecht)]["value"]}
@@ -336,10 +354,16 @@ def indicator_view(services, user, code: str, monat: str | None, einheit: str | 
         forecast_rows = [{"monat": month_start(parse_month(p.month)), "wert": p.value,
                           "untere": p.lower, "obere": p.upper}
                          for p in fc.points if parse_month(p.month) > m and p.value is not None]
+    breaks = dict(rule_marks(code, list(months)))
+    marks = [{"monat": month_start(k), "text": f"{RULE_MARK} ({label})"}
+             for k, label in breaks.items()]
+    for row in series:
+        row["rule_change"] = breaks.get(row["month"])
     # Altair builds the spec in ≈ 85 ms: once per data state and view
     chart = _cached(services, "indicator_chart", (code, m, unit_id, geschlecht, hide),
                     lambda: chart_json(line_series(actual, forecast=forecast_rows or None,
-                                                   kind="pct", width=460, height=220))
+                                                   kind="pct", width=460, height=220,
+                                                   marks=marks or None))
                     if actual else None)
     current = by.get((format_month(m), geschlecht))
     jfw = _jfw_values(services, (m - 12, m), hide, unit_id) if ind.form in JFW_FORMS else {}
@@ -352,54 +376,69 @@ def indicator_view(services, user, code: str, monat: str | None, einheit: str | 
         series=series, sexes=sexes, chart=chart, forecast=fc if forecast_rows else None,
         current=current, value_kind=_value_kind(ind), pk=_pct_kind(ind),
         digits=_digits(by.values()), form_text=FORM_TEXT.get(ind.form, ind.form),
-        fact_text=FACT_TEXT, signed_pp=signed_pp, hide=hide, final=_is_final(m, data_date),
+        fact_text=FACT_LABELS, signed_pp=signed_pp, hide=hide, final=_is_final(m, data_date),
+        marks=marks, benefit=cat.benefit_for(stichtag(m)),
         rules=cat.rules_for(stichtag(m)) if hasattr(cat, "rules_for") else None)
 
 
 @router.get("/kennzahl/{code}/einheiten", response_class=HTMLResponse)
 def indicator_units(request: Request, code: str, monat: str | None = None,
-                    einheit: str | None = None, user=Depends(page_user)):
-    """The htmx partial of the drill-down: the measure for each unit one level below."""
-    context = units_view(_services(request), user, code, monat, einheit)
+                    einheit: str | None = None, geschlecht: str = "all",
+                    user=Depends(page_user)):
+    """The htmx partial of the drill-down: the measure for each unit one level below, the
+    persons (or euros) of none of them ("ohne Zuordnung", from the engine) and the parent's
+    total, for the sex of the page's tab."""
+    context = units_view(_services(request), user, code, monat, einheit, geschlecht)
     return templates.TemplateResponse(request, "_units.html.j2", {"request": request, **context})
 
 
-def units_view(services, user, code: str, monat: str | None, einheit: str | None) -> dict:
+def units_view(services, user, code: str, monat: str | None, einheit: str | None,
+               geschlecht: str = "all") -> dict:
     """The drill-down's rows (also in the Kennzahl page's Excel download)."""
     ind = load().indicators.get(code.upper())
     if ind is None:
         raise HTTPException(404, f"Unbekannte Kennzahl {code!r}.")
     code = ind.code
+    if geschlecht not in SEXES:
+        raise HTTPException(422, "Geschlecht: all, m oder w.")
     m = _month_arg(services, monat)
     units = _units(services)
     if einheit and einheit not in units:
         raise HTTPException(404, f"Unbekannte Organisationseinheit {einheit!r}.")
     parent = units[einheit] if einheit else \
         next((u for u in units.values() if u["level"] == "jobcenter"), None)
-    children = sorted((u for u in units.values()
-                       if parent is not None and u["parent_unit_id"] == parent["unit_id"]),
-                      key=lambda u: u["name"])
+    children = child_rows(list(units.values()), parent["unit_id"]) if parent else []
     hide = _discloses(user)
-    rows = []
+    rows, total, notes = [], None, []
     if children:
         months = (m - 12, m)
-        recs = _unit_records(services, code, months, tuple(u["unit_id"] for u in children))
+        ids = tuple(u["unit_id"] for u in children) + (parent["unit_id"],)
+        recs = _unit_records(services, code, months, ids)
         by = {(r["unit_id"], r["month"]): r for r in _rows(services, recs, hide)
-              if r["sex"] == "all"}
-        for u in children:
+              if r["sex"] == geschlecht}
+
+        def row(u):
             r = by.get((u["unit_id"], format_month(m)))
             p = by.get((u["unit_id"], format_month(m - 12)))
+            change, note = _change(r, p)
+            if note and note not in notes:
+                notes.append(note)
             has_children = any(c["parent_unit_id"] == u["unit_id"] for c in units.values())
-            rows.append({"unit": u, "level": LEVELS.get(u["level"], u["level"]),
-                         "value": r["value"] if r else None, "prev": p["value"] if p else None,
-                         "numerator": r["numerator"] if r else None,
-                         "denominator": r["denominator"] if r else None,
-                         "has_children": has_children})
+            return {"unit": u, "level": LEVELS.get(u["level"], u["level"]),
+                    "value": r["value"] if r else None, "prev": p["value"] if p else None,
+                    "numerator": r["numerator"] if r else None,
+                    "denominator": r["denominator"] if r else None, "change": change,
+                    "has_children": has_children,
+                    "unassigned": u["level"] == UNASSIGNED_LEVEL}
+
+        rows = [row(u) for u in children]
+        total = row(parent)
     return {
-        "rows": rows, "parent": parent, "code": code, "month": m, "ind": ind,
-        "value_kind": _value_kind(ind), "pk": _pct_kind(ind), "signed_pp": signed_pp,
-        "digits": _digits(rows), "level_label": LEVELS,
-        "child_level": LEVELS.get(children[0]["level"]) if children else None}
+        "rows": rows, "total": total, "parent": parent, "code": code,
+        "month": m, "ind": ind, "value_kind": _value_kind(ind), "pk": _pct_kind(ind),
+        "signed_pp": signed_pp, "digits": _digits(rows + [total] if total else rows),
+        "level_label": LEVELS, "sex": geschlecht, "sex_label": SEXES[geschlecht],
+        "notes": notes, "child_level": LEVELS.get(children[0]["level"]) if children else None}
 
 
 # -- Kundengruppen -----------------------------------------------------------------------------
@@ -414,7 +453,6 @@ def customer_groups_page(request: Request, monat: str | None = None, user=Depend
 def groups_view(services, user, monat: str | None) -> dict:
     """What the page Kundengruppen shows (also its Excel download)."""
     from amip.engine.forecast import monthly_facts
-    from amip.reports.figures import customer_groups
 
     m = _month_arg(services, monat)
     latest = _latest(services)
@@ -428,22 +466,8 @@ def groups_view(services, user, monat: str | None) -> dict:
     now, before = groups_at(m), groups_at(m - 12)
     hide = _discloses(user)
 
-    def shown(v):
-        return SUPPRESSED if hide and DEFAULT_RULE.hides(v) else v
-
-    def change(a, b):
-        return None if not b else (a / b - 1) * 100
-
-    rows = [{"key": g, "label": label,
-             "elb_prev": shown(before[g]["elb"]), "elb": shown(now[g]["elb"]),
-             "elb_change": None if hide and (DEFAULT_RULE.hides(now[g]["elb"]) or
-                                             DEFAULT_RULE.hides(before[g]["elb"]))
-             else change(now[g]["elb"], before[g]["elb"]),
-             "al_prev": shown(before[g]["unemployed"]), "al": shown(now[g]["unemployed"]),
-             "al_change": None if hide and (DEFAULT_RULE.hides(now[g]["unemployed"]) or
-                                            DEFAULT_RULE.hides(before[g]["unemployed"]))
-             else change(now[g]["unemployed"], before[g]["unemployed"])}
-            for g, label in GROUP_LABELS.items() if g in now]
+    rows = [{**r, "label": GROUP_LABELS[r["key"]]}
+            for r in protect_changes(group_changes(now, before), GROUP_CHANGES, hide)]
     bars = []
     for r in rows:
         short = SHORT_GROUP_LABELS.get(r["key"], r["label"])
@@ -489,8 +513,10 @@ def data_state(request: Request, user=Depends(page_user)):
             months.append({"month": k, "final_on": published_as_of(k),
                            "final": _is_final(k, data_date),
                            "stichtag": stichtag(k), "end": month_end(k)})
+    reach = services.horizon()
     return _render(request, "datenstand.html.j2", user, active="datenstand", imports=imports,
-                   months=months, latest=latest, wait=wait, today=dt.date.today())
+                   months=months, latest=latest, wait=wait, today=dt.date.today(),
+                   reach=list(reach.tables.values()), covered=reach.covered_text())
 
 
 # -- Glossar ------------------------------------------------------------------------------------
@@ -522,4 +548,5 @@ def audit_page(request: Request, user=Depends(page_user), aktion: str | None = N
     trail.record(user.name, "audit.read", "page", "ok", address)
     entries = trail.entries(200, 0, None, aktion or None, outcome)
     return _render(request, "protokoll.html.j2", user, active="protokoll", entries=entries,
-                   action=aktion or "", outcome=outcome or "", outcomes=AUDIT_OUTCOMES)
+                   action=aktion or "", outcome=outcome or "", outcomes=AUDIT_OUTCOMES,
+                   labels=audit_labels())

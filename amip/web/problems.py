@@ -3,12 +3,12 @@
 Raise :class:`Problem` anywhere in a request; :func:`install` adds handlers that also turn
 Starlette's HTTP errors, FastAPI's validation errors and unexpected exceptions (500, without
 internals) into problem details. Page requests (not under ``/api/``, asking for HTML) get a
-small German HTML page instead.
+German error page in the layout of the other pages instead (``fehler.html.j2``; German titles
+from :data:`TITLES_DE`, and German texts for the generic errors).
 """
 
 from __future__ import annotations
 
-import html
 import logging
 from http import HTTPStatus
 
@@ -17,8 +17,23 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from amip.errors import AmipError
+
 MEDIA_TYPE = "application/problem+json"
 log = logging.getLogger("amip.web")
+#: the German heading of an error page per HTTP status (others: "Fehler")
+TITLES_DE = {400: "Ungültige Anfrage", 401: "Nicht angemeldet", 403: "Kein Zugriff",
+             404: "Nicht gefunden", 405: "Nicht erlaubt", 409: "Konflikt",
+             413: "Anfrage zu groß", 422: "Ungültige Eingabe", 429: "Zu viele Anfragen",
+             500: "Interner Fehler", 503: "Vorübergehend nicht verfügbar"}
+#: German page texts for the generic (English) details of the API
+DETAILS_DE = {
+    "not_found": "Unter {path} gibt es keine Seite.",
+    "unexpected": "Ein unerwarteter Fehler ist aufgetreten; er wurde protokolliert.",
+    "invalid": "Die Anfrage enthält ungültige Angaben.",
+    "csrf": "Das Formular ist abgelaufen oder unvollständig; bitte die Seite neu laden und "
+            "erneut absenden.",
+}
 
 
 class Problem(Exception):
@@ -31,16 +46,36 @@ class Problem(Exception):
         self.headers, self.extra = headers or {}, extra
 
 
+def wants_page(request: Request) -> bool:
+    """A browser asking for a page (not the API)."""
+    return not request.url.path.startswith("/api/") and \
+        "text/html" in request.headers.get("accept", "")
+
+
+def error_page(request: Request, status: int, detail: str,
+               headers: dict[str, str] | None = None) -> HTMLResponse:
+    """The German error page, with the navigation when a user is logged in."""
+    from amip.web.auth import _session_user, csrf_token
+    from amip.web.templating import templates
+
+    try:
+        user = _session_user(request)
+    except Exception:  # noqa: BLE001  (no users store, no session: the page without navigation)
+        user = None
+    context = {"user": user, "status": status, "title": TITLES_DE.get(status, "Fehler"),
+               "detail": detail, "csrf_token": csrf_token(request) if user else ""}
+    return templates.TemplateResponse(request, "fehler.html.j2", context, status_code=status,
+                                      headers=headers)
+
+
 def problem_response(request: Request, status: int, detail: str, title: str | None = None,
                      type: str = "about:blank", headers: dict[str, str] | None = None,
-                     **extra):
+                     page_detail: str | None = None, **extra):
+    """Problem details, or for a page request the German error page (showing ``page_detail``
+    when given, else ``detail``)."""
     title = title or HTTPStatus(status).phrase
-    if not request.url.path.startswith("/api/") and \
-            "text/html" in request.headers.get("accept", ""):
-        body = (f"<!doctype html><html lang=\"de\"><meta charset=\"utf-8\"><title>{status} "
-                f"{html.escape(title)}</title><h1>{status} {html.escape(title)}</h1>"
-                f"<p>{html.escape(detail)}</p><p><a href=\"/\">Zur Übersicht</a></p></html>")
-        return HTMLResponse(body, status_code=status, headers=headers)
+    if wants_page(request):
+        return error_page(request, status, page_detail or detail, headers)
     content = {"type": type, "title": title, "status": status, "detail": detail,
                "instance": request.url.path, **extra}
     return JSONResponse(content, status_code=status, media_type=MEDIA_TYPE, headers=headers)
@@ -71,13 +106,21 @@ def install(app: FastAPI) -> None:
         return problem_response(request, exc.status, exc.detail, exc.title, exc.type,
                                 exc.headers, **exc.extra)
 
+    @app.exception_handler(AmipError)
+    async def _amip(request: Request, exc: AmipError):  # its message is German and complete
+        return problem_response(request, exc.http_status, str(exc))
+
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException):
         detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
+        page_detail = None
         if exc.status_code == 404 and detail == "Not Found":
             detail = f"no resource at {request.url.path}"
+            page_detail = DETAILS_DE["not_found"].format(path=request.url.path)
+        elif detail == HTTPStatus(exc.status_code).phrase:
+            page_detail = TITLES_DE.get(exc.status_code, "Fehler") + "."
         return problem_response(request, exc.status_code, detail,
-                                headers=getattr(exc, "headers", None))
+                                headers=getattr(exc, "headers", None), page_detail=page_detail)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError):
@@ -89,12 +132,14 @@ def install(app: FastAPI) -> None:
             errors.append({"in": where, "name": name, "message": e.get("msg", ""),
                            "value": _plain(e.get("input"))})
         detail = "; ".join(f"{e['in']} parameter {e['name']!r}: {e['message']}" for e in errors)
-        return problem_response(request, 422, detail or "invalid request", errors=errors)
+        return problem_response(request, 422, detail or "invalid request", errors=errors,
+                                page_detail=DETAILS_DE["invalid"])
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception):
         log.exception("unexpected error on %s", request.url.path)
-        return problem_response(request, 500, "an unexpected error occurred; it was logged")
+        return problem_response(request, 500, "an unexpected error occurred; it was logged",
+                                page_detail=DETAILS_DE["unexpected"])
 
 
 def _plain(x):

@@ -10,17 +10,17 @@ the role hidden (``*``), so no audit entry: no person-level data leave through t
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, HTTPException, Request
-from fastapi.responses import HTMLResponse, Response
-
 import tempfile
 from pathlib import Path
 
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import HTMLResponse, Response
+
 from amip import i18n
+from amip.disclosure import SUPPRESSED
 from amip.engine.calendar import format_month, month_start
-from amip.reports.disclosure import SUPPRESSED
+from amip.engine.overview import programme_year
 from amip.reports.export import write_xlsx
-from amip.reports.figures import programme_year
 from amip.reports.model import Column, Report, ReportTable, Row, Section
 from amip.web.auth import page_user
 from amip.web.pages import (SEXES, _discloses, _render, groups_view, indicator_view,
@@ -67,7 +67,7 @@ def report_file(request: Request, name: str, user=Depends(page_user)):
     kind, period, fmt = offered
     # the programme is the published document; the Monatsbericht follows the role
     public = _discloses(user) if kind == "monthly" else True
-    return Response(services.report_file(kind, period, fmt, public), media_type=MEDIA[fmt],
+    return Response(report_bytes(services, kind, period, fmt, public), media_type=MEDIA[fmt],
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
@@ -126,7 +126,7 @@ def indicator_xlsx(request: Request, code: str, monat: str | None = None,
     level below (the drill-down)."""
     services = request.app.state.services
     v = indicator_view(services, user, code, monat, einheit, geschlecht)
-    u = units_view(services, user, v["code"], monat, einheit)
+    u = units_view(services, user, v["code"], monat, einheit, geschlecht)
     code, m, kind, pk = v["code"], v["month"], v["value_kind"], v["pk"]
     place = v["chain"][-1]["name"] if v["chain"] else "Jobcenter"
     title = f"{code} {v['ind'].name}"
@@ -154,9 +154,7 @@ def indicator_xlsx(request: Request, code: str, monat: str | None = None,
             "einheiten", f"{title}: {u['child_level']} von {u['parent']['name']}, {_label(m)}",
             value_cols + [Column("Vorjahr in %", pk), Column("Veränderung in Pp.", "number")],
             [_row(r["unit"]["name"], [r["numerator"], r["denominator"], r["value"], r["prev"],
-                                      r["value"] - r["prev"]
-                                      if isinstance(r["value"], float)
-                                      and isinstance(r["prev"], float) else None])
+                                      r["change"]])
              for r in u["rows"]], stub=u["child_level"], source=SOURCE,
             note="Werte je Einheit nach der Zuordnung der Personen zum Team am Stichtag."))
     unit = f"-{v['unit']['unit_id']}" if v["unit"] else ""
@@ -196,3 +194,26 @@ def _balance(flow: dict):
     if flow["inflow"] is None or flow["outflow"] is None:
         return None
     return flow["inflow"] - flow["outflow"]
+
+
+def report_bytes(services, kind: str, period: int, fmt: str, public: bool) -> bytes:
+    """The Monatsbericht (``kind`` "monthly", ``period`` a month index) or the programme
+    ("programme", a year) as PDF or XLSX bytes, built by the same functions as
+    ``amip report`` and cached per data state (``services.memoized``). ``public``: with
+    disclosure control."""
+    return services.memoized("report_file", lambda *a: _report_bytes(services, *a), kind, period,
+                             fmt, public)
+
+
+def _report_bytes(services, kind: str, period: int, fmt: str, public: bool) -> bytes:
+    from amip.reports.disclosure import protect
+    from amip.reports.export import render_documents, write_xlsx
+    from amip.reports.monthly import monthly
+    from amip.reports.programme import programme
+
+    report = services.query(monthly if kind == "monthly" else programme, period, public=public)
+    protect(report)
+    if fmt == "pdf":
+        return render_documents(report, ("pdf",))["pdf"]
+    with tempfile.TemporaryDirectory(prefix="amip-report-") as tmp:
+        return write_xlsx(report, Path(tmp) / "report.xlsx").read_bytes()

@@ -33,10 +33,13 @@ import anyio.from_thread
 import anyio.to_thread
 
 from amip.catalogue import load
-from amip.engine.indicators import Record, compute, unit_scope
+from amip.disclosure import protect_records
+from amip.engine.drilldown import Outside, unassigned_units
+from amip.engine.indicators import Record, UnknownUnit, compute, unit_scope
 from amip.engine.calendar import month_index, parse_month
+from amip.engine.horizon import Horizon, horizon
 from amip.engine.overview import latest_complete_month
-from amip.reports.disclosure import protect_records
+from amip.engine.persons import caseloads, person_rows
 from amip.store.generations import PostgresSource, StoreFile
 from amip.store.remote import QueryProcesses, Stale
 from amip.web.problems import Problem
@@ -273,6 +276,16 @@ class Services:
         month = self.query(latest_complete_month)
         return None if month is None else month_index(month)
 
+    def horizon(self, as_of: dt.date | None = None) -> Horizon:
+        """The data horizon (per-table Datenstand, months with figures) as known on ``as_of``,
+        once per data state."""
+        return self.memoized("horizon", self._horizon, as_of)
+
+    def _horizon(self, as_of: dt.date | None) -> Horizon:
+        reach = self._query_at(as_of, horizon, remote=True)
+        reach.figure_range()  # worked out once here, then read from its memo
+        return reach
+
     def data_date(self) -> dt.date | None:
         return self.memoized("data_date", self._data_date)
 
@@ -301,7 +314,7 @@ class Services:
                   jfw: bool = False) -> list[dict]:
         """The records (computed with these options) as dicts under disclosure control, for
         roles without person-level access. The pattern is worked out once for the whole
-        organisation tree of their months (:func:`amip.reports.disclosure.protect_records`), so
+        organisation tree of their months (:func:`amip.disclosure.protect_records`), so
         no combination of pages or API answers (a Standort and all but one of its teams, a
         total and one sex) reveals a hidden count."""
         months = tuple(sorted({parse_month(r.month) for r in records}))
@@ -321,38 +334,14 @@ class Services:
         units = self.table("units")
         rows = []
         for jc in jcs:
-            ids = [u["unit_id"] for u in units
-                   if u["jobcenter_id"] == jc and u["level"] != "jobcenter"]
+            own = [u for u in units if u["jobcenter_id"] == jc]
+            ids = [u["unit_id"] for u in own if u["level"] != "jobcenter"] + \
+                [u["unit_id"] for u in unassigned_units(own)]
             records = self._query_at(as_of, compute, list(months), jc, None, published, rules,
                                      jfw, unit_ids=ids or None, include_total=True, remote=True)
             rows += [r.as_json(with_unit=True) for r in records]
         return {(r["code"], r["month"], r["jobcenter_id"], r["unit_id"], r["sex"], r["basis"]): r
                 for r in protect_records(rows, units)}
-
-    # -- reports --------------------------------------------------------------------------------
-
-    def report_file(self, kind: str, period: int, fmt: str, public: bool) -> bytes:
-        """The Monatsbericht (``kind`` "monthly", ``period`` a month index) or the programme
-        ("programme", a year) as PDF or XLSX bytes, built by the same functions as
-        ``amip report`` (in this process: a store is open here, so no helper processes) and
-        cached per data state. ``public``: with disclosure control."""
-        return self.memoized("report_file", self._report_file, kind, period, fmt, public)
-
-    def _report_file(self, kind: str, period: int, fmt: str, public: bool) -> bytes:
-        import tempfile
-        from pathlib import Path
-
-        from amip.reports.disclosure import protect
-        from amip.reports.export import render_documents, write_xlsx
-        from amip.reports.monthly import monthly
-        from amip.reports.programme import programme
-
-        report = self.query(monthly if kind == "monthly" else programme, period, public=public)
-        protect(report)
-        if fmt == "pdf":
-            return render_documents(report, ("pdf",))["pdf"]
-        with tempfile.TemporaryDirectory(prefix="amip-report-") as tmp:
-            return write_xlsx(report, Path(tmp) / "report.xlsx").read_bytes()
 
     @_one_generation
     def warm(self) -> None:
@@ -416,6 +405,9 @@ class Services:
 
     def _unit_scope(self, unit_id: str) -> tuple[str, frozenset[str] | None]:
         jc, scope = self.query(unit_scope, unit_id)
+        if isinstance(scope, Outside):  # persons without a team: no unit to list them by
+            raise UnknownUnit(f"unit {unit_id!r} is the Jobcenter's persons without a team; "
+                              "it has no person list")
         return jc, None if scope is None else frozenset(scope)
 
     def catalogue(self):
@@ -468,43 +460,3 @@ def requester(scope) -> str:
         return f"session {sid}"
     client = scope.get("client")
     return f"address {client[0] if client else ''}"
-
-
-def caseloads(db, month: int) -> dict[str, frozenset[str]]:
-    """Caseworker → the persons in their caseload at the Stichtag of ``month``."""
-    from amip.engine.calendar import stichtag
-    from amip.engine.stocks import covering
-
-    c = covering(db.table("caseload"), stichtag(month)).select("caseworker_id", "person_id")
-    mine: dict[str, set[str]] = {}
-    for row in c.distinct().to_pyarrow().to_pylist():
-        mine.setdefault(row["caseworker_id"], set()).add(row["person_id"])
-    return {cw: frozenset(ids) for cw, ids in mine.items()}
-
-
-def person_rows(db, month: int, jobcenter_id: str) -> list[dict]:
-    """Every ELB in stock at the Stichtag of ``month`` in ``jobcenter_id`` (see
-    Services.persons), ordered by person_id."""
-    import ibis
-
-    from amip.engine.aggregate import team_assignment
-    from amip.engine.calendar import stichtag
-    from amip.engine.population import (age_group, elb_stock, latest_prognosis, lzb, unemployed,
-                                        with_age)
-
-    day = stichtag(month)
-    stock = elb_stock(db, day, jobcenter_id).select("person_id")
-    teams = team_assignment(db, month, month).select("person_id", "unit_id")
-    t = stock.left_join(teams, "person_id").select(stock.person_id, teams.unit_id)
-    t = age_group(with_age(db, t, day))
-    long = lzb(db, day).select("person_id", is_lzb="is_lzb")
-    prog = latest_prognosis(db, day).select("person_id", "prognosis")
-    unemp = unemployed(db, day).select("person_id", flag=ibis.literal(True))
-    t = t.left_join(long, "person_id").select(*[t[c] for c in t.columns], long.is_lzb)
-    t = t.left_join(prog, "person_id").select(*[t[c] for c in t.columns], prog.prognosis)
-    t = t.left_join(unemp, "person_id").select(*[t[c] for c in t.columns],
-                                               unemployed=unemp.flag.fill_null(False))
-    t = t.select("person_id", "sex", "age_group", "unit_id",
-                 is_lzb=t.is_lzb.fill_null(False), prognosis=t.prognosis,
-                 unemployed=t.unemployed).order_by("person_id")
-    return t.to_pyarrow().to_pylist()

@@ -58,6 +58,7 @@ _env.filters.update(
     by_kind=i18n.by_kind,
     month=_month,
     day=_day,
+    local_time=i18n.local_time,
     role_label=lambda role: role_labels().get(role, role),
 )
 _env.trim_blocks = True

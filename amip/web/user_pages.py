@@ -1,6 +1,6 @@
-"""The page "Benutzer": list, add, disable and unlock users in the browser, for roles with
+"""The page "Benutzer": list, add, disable, re-activate, unlock users and reset passwords in the browser, for roles with
 ``manage_users`` (roles.toml). The same UserStore as ``amip users``; every view and change goes
-into the audit trail. A new user's password is shown once, on the page that created it. The
+into the audit trail. A new (or reset) password is shown once, on the page that created it. The
 user a change is for travels in the form (any name, also with ``/``), not in the path."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from amip.web.auth import client_address, page_user, verify_csrf
 from amip.web.pages import _render
-from amip.web.users import UserError, load_roles
+from amip.web.users import UserError, caseworker_units, load_roles
 
 router = APIRouter(include_in_schema=False)
 
@@ -26,6 +26,11 @@ def _managing(request: Request, user, action: str):
 
 def _units(request: Request) -> list[dict]:
     return request.app.state.services.table("units")
+
+
+def _caseworkers(request: Request) -> dict[str, frozenset[str]]:
+    services = request.app.state.services
+    return services.memoized("caseworkers", services.query, caseworker_units)
 
 
 def _page(request: Request, user, status: int = 200, **context) -> HTMLResponse:
@@ -53,7 +58,8 @@ def add_user(request: Request, user=Depends(page_user), name: str = Form(...),
         password = users.add_user(name.strip(), role, unit_id.strip() or None,
                                   caseworker_id.strip() or None, actor=user.name,
                                   address=client_address(request),
-                                  units={u["unit_id"]: u["level"] for u in _units(request)})
+                                  units={u["unit_id"]: u["level"] for u in _units(request)},
+                                  caseworkers=_caseworkers(request))
     except UserError as e:
         return _page(request, user, status=400, error=str(e),
                      form=dict(name=name, role=role, unit_id=unit_id,
@@ -83,3 +89,26 @@ def unlock_user(request: Request, name: str = Form(...), user=Depends(page_user)
     except UserError as e:
         return _page(request, user, status=404, error=str(e))
     return RedirectResponse("/benutzer", status_code=303)
+
+
+@router.post("/benutzer/aktivieren", dependencies=[Depends(verify_csrf)])
+def enable_user(request: Request, name: str = Form(...), user=Depends(page_user)):
+    """Re-activate a disabled user."""
+    users = _managing(request, user, "user.enable")
+    try:
+        users.enable_user(name, actor=user.name, address=client_address(request))
+    except UserError as e:
+        return _page(request, user, status=404, error=str(e))
+    return RedirectResponse("/benutzer", status_code=303)
+
+
+@router.post("/benutzer/passwort", response_class=HTMLResponse,
+             dependencies=[Depends(verify_csrf)])
+def reset_password(request: Request, name: str = Form(...), user=Depends(page_user)):
+    """A new password for a user, shown once on the page that answers."""
+    users = _managing(request, user, "user.password_reset")
+    try:
+        password = users.reset_password(name, actor=user.name, address=client_address(request))
+    except UserError as e:
+        return _page(request, user, status=404, error=str(e))
+    return _page(request, user, reset=dict(name=name, password=password))

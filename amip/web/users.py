@@ -27,6 +27,7 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from amip.errors import AmipError
 from amip.files import private, private_dir
 from amip.web.audit import AuditTrail, immediate, now_utc
 from amip.web.settings import LoginLimit, Settings
@@ -69,11 +70,13 @@ CREATE TABLE IF NOT EXISTS sessions (
 """
 
 
-class UserError(ValueError):
+class UserError(AmipError, ValueError):
     pass
 
 
-class LockedOut(Exception):
+class LockedOut(AmipError):
+    http_status = 429
+
     def __init__(self, retry_after: int) -> None:
         super().__init__(f"Zu viele Anmeldeversuche; erneut in {retry_after} s")
         self.retry_after = retry_after
@@ -133,6 +136,28 @@ def store_units(path: str) -> dict[str, str]:
     return dict(zip(rows["unit_id"].to_pylist(), rows["level"].to_pylist()))
 
 
+def caseworker_units(view) -> dict[str, frozenset[str]]:
+    """``{caseworker_id: the units they ever looked after persons in}`` from ``caseload``
+    (module level: the web runs it in a query process)."""
+    rows = view.table("caseload").select("caseworker_id", "unit_id").distinct().to_pyarrow()
+    found: dict[str, set[str]] = {}
+    for cw, unit in zip(rows["caseworker_id"].to_pylist(), rows["unit_id"].to_pylist()):
+        found.setdefault(cw, set()).add(unit)
+    return {cw: frozenset(units) for cw, units in found.items()}
+
+
+def store_caseworkers(path: str) -> dict[str, frozenset[str]]:
+    """:func:`caseworker_units` of the store file at ``path`` (opened read-only)."""
+    from amip.store import Store
+
+    try:
+        with Store.open(path, read_only=True) as store:
+            return caseworker_units(store.view())
+    except FileNotFoundError:
+        raise UserError(f"Datenbestand {path} nicht gefunden: die Fallmanager-Kennungen werden "
+                        "daraus gelesen; zuerst ein Extrakt importieren (--store angeben).") from None
+
+
 def _key(name: str) -> str:
     """The name as counted and logged: overlong names (no user has one) cut, marked by …"""
     return name if len(name) <= MAX_NAME else name[:MAX_NAME] + "…"
@@ -172,10 +197,12 @@ class UserStore:
     def add_user(self, name: str, role: str, unit_id: str | None = None,
                  caseworker_id: str | None = None, password: str | None = None,
                  actor: str = "system", address: str | None = None,
-                 units: Mapping[str, str] | None = None) -> str:
+                 units: Mapping[str, str] | None = None,
+                 caseworkers: Mapping[str, frozenset[str]] | None = None) -> str:
         """Create a user; returns the password (generated when none is given). ``units``
-        (``{unit_id: level}``) are the existing units; read from ``settings.store`` when not
-        given and the role needs a unit."""
+        (``{unit_id: level}``) are the existing units, ``caseworkers`` (:func:`caseworker_units`)
+        the existing caseworkers; each read from ``settings.store`` when not given and the role
+        needs it."""
         roles = load_roles()
         if not name or not name.strip() or len(name) > MAX_NAME:
             raise UserError(f"Ein Benutzername ist nötig (höchstens {MAX_NAME} Zeichen).")
@@ -204,6 +231,15 @@ class UserStore:
         if not needs_caseworker and caseworker_id:
             raise UserError(f"Die Rolle {r.label} hat keine Fallmanager-Kennung "
                             "(--caseworker weglassen).")
+        if needs_caseworker:
+            caseworkers = store_caseworkers(self.settings.store) if caseworkers is None \
+                else caseworkers
+            if caseworker_id not in caseworkers:
+                raise UserError(f"Fallmanager-Kennung {caseworker_id!r} gibt es im Datenbestand "
+                                "nicht (--caseworker).")
+            if unit_id not in caseworkers[caseworker_id]:
+                raise UserError(f"Fallmanager-Kennung {caseworker_id!r} betreut niemanden im "
+                                f"Team {unit_id!r} (--unit, --caseworker).")
         if password is not None and len(password) < 12:
             raise UserError("Das Passwort muss mindestens 12 Zeichen haben.")
         password = password or generate_password()
@@ -227,6 +263,30 @@ class UserStore:
                 raise UserError(f"Unbekannter Benutzer {name!r}.")
             self._con.execute("DELETE FROM sessions WHERE name = ?", (name,))
         self.audit.record(actor, "user.disable", f"user={name}", "ok", address)
+
+    def enable_user(self, name: str, actor: str = "system", address: str | None = None) -> None:
+        """Re-activate a disabled user (the password stays as it was)."""
+        with self._lock, self._con:
+            cur = self._con.execute("UPDATE users SET active = 1 WHERE name = ?", (name,))
+            if cur.rowcount == 0:
+                raise UserError(f"Unbekannter Benutzer {name!r}.")
+        self.audit.record(actor, "user.enable", f"user={name}", "ok", address)
+
+    def reset_password(self, name: str, actor: str = "system", address: str | None = None,
+                       password: str | None = None) -> str:
+        """Give ``name`` a new password (generated when none is given) and end the user's
+        sessions; returns the password."""
+        if password is not None and len(password) < 12:
+            raise UserError("Das Passwort muss mindestens 12 Zeichen haben.")
+        password = password or generate_password()
+        with self._lock, self._con:
+            cur = self._con.execute("UPDATE users SET password_hash = ? WHERE name = ?",
+                                    (self._hasher.hash(password), name))
+            if cur.rowcount == 0:
+                raise UserError(f"Unbekannter Benutzer {name!r}.")
+            self._con.execute("DELETE FROM sessions WHERE name = ?", (name,))
+        self.audit.record(actor, "user.password_reset", f"user={name}", "ok", address)
+        return password
 
     def unlock(self, name: str, actor: str = "system", address: str | None = None) -> int:
         """Forgive all counted wrong passwords of ``name`` (lifts its login limits); returns

@@ -1,7 +1,9 @@
 """A tiny builder for hand-made extracts: a few spells, written as tables, imported, computed.
 
 Defaults keep the cases short: Jobcenter ``03504``, rows recorded on 2000-01-01 (so that as-of
-plays no part unless a case sets ``recorded_on``), persons created on first mention (sex ``m``).
+plays no part unless a case sets ``recorded_on``), persons created on first mention (sex ``m``),
+and an ``extract.toml`` declaring the Datenstand 31.12.2030 (so that the data horizon plays no
+part unless a case declares its own with :meth:`Ex.declare`).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from amip.store import Store
 
 JC = "03504"
 EARLY = "2000-01-01"
+DECLARED = "2030-12-31"
 
 
 class Ex:
@@ -29,6 +32,12 @@ class Ex:
         self.rows: dict[str, list[dict]] = defaultdict(list)
         self.sexes: dict[str, str] = {}
         self.jobcenters = {JC}
+        self.description: str | None = f"data_as_of = {DECLARED}\n"
+
+    def declare(self, text: str | None) -> "Ex":
+        """The extract's ``extract.toml`` (None: the extract has none)."""
+        self.description = text
+        return self
 
     def person(self, pid: str, sex: str = "m") -> "Ex":
         self.sexes[pid] = sex
@@ -104,7 +113,7 @@ class Ex:
 
     def store(self) -> Store:
         s = Store.memory()
-        s.import_tables(self.tables(), source="test case")
+        s.import_tables(self.tables(), source="test case", description=self.description)
         return s
 
     def view(self, as_of: str | None = None):

@@ -17,7 +17,7 @@ from tests.engine.builder import Ex
 
 pytestmark = pytest.mark.duckdb_only
 
-KEYS = ["code", "month", "jobcenter_id", "sex", "numerator", "denominator", "value"]
+KEYS = ["code", "month", "jobcenter_id", "sex", "numerator", "denominator", "value", "reason"]
 
 
 @pytest.fixture
@@ -29,7 +29,7 @@ def extract_dir(tmp_path):
     from amip.extract.writer import write_extract
 
     path = tmp_path / "extract"
-    write_extract(ex.tables(), path)
+    write_extract(ex.tables(), path, description=ex.description)
     store = tmp_path / "amip.duckdb"
     with Store.open(store) as s:
         s.import_extract(path)
@@ -51,9 +51,11 @@ def test_json_records_have_exactly_the_contract_keys(extract_dir):
     k2 = next(r for r in records if r["code"] == "K2" and r["sex"] == "all")
     # 1 Integration (p, June), mean stock of the 12 Vormonate = 2 → 50 %
     assert k2 == {"code": "K2", "month": "2020-06", "jobcenter_id": "03504", "sex": "all",
-                  "numerator": 1, "denominator": 2.0, "value": 50.0}
+                  "numerator": 1, "denominator": 2.0, "value": 50.0, "reason": None}
     k1 = next(r for r in records if r["code"] == "K1" and r["sex"] == "all")
-    assert k1["value"] is None  # no benefit rows: denominator 0 → null
+    # no benefit rows at all: missing, not a sum of 0 (§10.2 item 29)
+    assert k1["value"] is None and k1["numerator"] is None
+    assert k1["reason"] == "Leistungsdaten: keine Daten im Datenbestand"
 
 
 def test_data_and_store_give_the_same_records_as_the_engine(extract_dir):
@@ -76,13 +78,25 @@ def test_unit_adds_unit_id(extract_dir):
     assert all(list(r) == KEYS + ["unit_id"] and r["unit_id"] == "s1" for r in records)
 
 
-def test_csv_has_a_header_and_empty_for_null(extract_dir):
+def test_csv_is_german_like_the_reports_with_a_header_and_empty_for_null(extract_dir):
     _, store = extract_dir
-    rows = list(csv.reader(io.StringIO(run("indicators", "--store", str(store), "--month",
-                                           "2020-06", "--format", "csv"))))
-    assert rows[0] == KEYS and len(rows) == 1 + 45
+    result = CliRunner().invoke(cli, ["indicators", "--store", str(store), "--month", "2020-06",
+                                      "--unit", "s1", "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    raw = result.stdout_bytes
+    assert raw.startswith(b"\xef\xbb\xbf") and b"\r\n" in raw  # UTF-8 BOM, CRLF as in the reports
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline=""), delimiter=";"))
+    assert rows[0] == KEYS + ["unit_id"] and len(rows) == 1 + 45
     k1 = next(r for r in rows if r[0] == "K1" and r[3] == "all")
-    assert k1 == ["K1", "2020-06", "03504", "all", "0", "0", ""]
+    assert k1 == ["K1", "2020-06", "03504", "all", "", "", "",
+                  "Leistungsdaten: keine Daten im Datenbestand", "s1"]
+    k2 = next(r for r in rows if r[0] == "K2" and r[3] == "all")
+    assert k2[4:7] == ["1", "2", "50"]  # 1 Integration / mean stock 2 = 50 %
+    k2e1 = next(r for r in rows if r[0] == "K2E1" and r[3] == "all")
+    assert "." not in "".join(k2e1[4:7])  # decimal comma, never a point
+    catalogue = CliRunner().invoke(cli, ["indicators", "--list", "--format", "csv"]).stdout_bytes
+    head = catalogue.decode("utf-8-sig").split("\r\n", 1)[0]
+    assert head == "code;name;kind;goal;legal_basis;form;numerator;denominator"
 
 
 def test_table_is_german(extract_dir):
@@ -101,12 +115,13 @@ def test_as_of_published_and_rules_are_accepted(extract_dir):
 
 @pytest.mark.parametrize("args,message", [
     (["--month", "2020-13"], "not a month: '2020-13' (expected YYYY-MM)"),
-    (["--month", "2020-06", "--as-of", "30.09.2020"], "not a date: '30.09.2020'"),
-    (["--month", "2020-06", "--as-of", "2020-09-30", "--published"], "exclude each other"),
+    (["--month", "2020-06", "--as-of", "30.09.2020"], "kein Datum: '30.09.2020'"),
+    (["--month", "2020-06", "--as-of", "2020-09-30", "--published"],
+     "schließen einander aus"),
     (["--month", "2020-06", "--unit", "nope"], "unknown unit 'nope'"),
     (["--month", "2020-06", "--jobcenter", "00000"], "unknown Jobcenter '00000'"),
-    (["--month", "2020-06", "--to", "2020-01"], "--to lies before --month"),
-    ([], "--month is required"),
+    (["--month", "2020-06", "--to", "2020-01"], "--to liegt vor --month"),
+    ([], "--month fehlt"),
 ])
 def test_bad_arguments_are_named(extract_dir, args, message):
     _, store = extract_dir
@@ -120,18 +135,40 @@ def test_list_shows_the_catalogue():
     assert rows[5]["legal_basis"] == "§ 5 Abs. 1 SGB2§48aFKV"
 
 
-def test_table_warns_of_months_without_benefit_rows(tmp_path):
-    """Benefit rows up to May 2020 only: the June table carries a hint that K1/K1E1 compare
-    0 € (the record itself stays as §10 defines it); May's does not; JSON has no hint."""
-    ex = Ex().elb("p", "2015-01-01").benefit("p", "2019-06", "400.00").benefit("p", "2020-05",
-                                                                             "410.00")
+def test_a_month_without_benefit_rows_is_null_with_its_reason(tmp_path):
+    """Benefit rows up to May 2020 only, Datenstand declared 31.05.2020 for them: June's K1 is
+    null with the reason in JSON, CSV and the table (no −100 % from comparing 0 € with 400 €);
+    May's K1 exists: (410 / 400 − 1) × 100 = 2.5 %."""
+    ex = Ex().elb("p", "2015-01-01").benefit("p", "2019-06", "400.00") \
+        .benefit("p", "2019-05", "400.00").benefit("p", "2020-05", "410.00") \
+        .declare("data_as_of = 2020-07-31\n[data_as_of_by_table]\nbenefit_months = 2020-05-31\n")
     store = tmp_path / "amip.duckdb"
     with Store.open(store) as s:
-        s.import_tables(ex.tables(), source="test")
-    june = run("indicators", "--store", str(store), "--month", "2020-06")
-    assert "Hinweis:" in june and "Juni 2020" in june and "zuletzt Mai 2020" in june
-    assert "Hinweis:" not in run("indicators", "--store", str(store), "--month", "2020-05")
+        s.import_tables(ex.tables(), source="test", description=ex.description)
+    reason = "Leistungsdaten für Juni 2020 noch nicht erfasst (Datenstand 31.05.2020)"
     records = json.loads(run("indicators", "--store", str(store), "--month", "2020-06",
                              "--format", "json"))
     k1 = next(r for r in records if r["code"] == "K1" and r["sex"] == "all")
-    assert (k1["numerator"], k1["denominator"], k1["value"]) == (0, 400.0, -100.0)
+    assert (k1["numerator"], k1["denominator"], k1["value"], k1["reason"]) == \
+        (None, None, None, reason)
+    k1e2 = next(r for r in records if r["code"] == "K1E2" and r["sex"] == "all")
+    assert k1e2["value"] == 0.0 and k1e2["reason"] is None  # the ELB data reach June
+    table = run("indicators", "--store", str(store), "--month", "2020-06")
+    assert "K1 (1)" in table and f"(1) kein Wert: {reason}" in table and "-100" not in table
+    rows = list(csv.DictReader(io.StringIO(run("indicators", "--store", str(store), "--month",
+                                               "2020-06", "--format", "csv"))))
+    assert next(r for r in rows if r["code"] == "K1")["reason"] == reason
+    may = json.loads(run("indicators", "--store", str(store), "--month", "2020-05",
+                         "--format", "json"))
+    assert next(r for r in may if r["code"] == "K1" and r["sex"] == "all")["value"] == \
+        pytest.approx(2.5)
+
+
+def test_a_month_without_any_figure_is_an_error_naming_the_range(extract_dir):
+    """Datenstand 31.12.2030 (the builder's declaration), data from 01.01.2000: January 2031
+    has no figure at all; exit code 2 and the covered range in German."""
+    _, store = extract_dir
+    result = CliRunner().invoke(cli, ["indicators", "--store", str(store), "--month", "2031-01"])
+    assert result.exit_code == 2
+    assert "Für Januar 2031 gibt es keine Kennzahlen" in result.output
+    assert "bis Dezember 2030 (Datenstand 31.12.2030)" in result.output

@@ -3,7 +3,8 @@ also where the total holds more than the parts shown (sex d, persons without a t
 
 import numpy as np
 
-from amip.reports.disclosure import Rule, protect, protect_records, protect_table
+from amip.disclosure import Rule, protect_records
+from amip.reports.disclosure import protect, protect_table
 from amip.reports.model import Column, Report, ReportTable, Row, Section
 
 
@@ -72,7 +73,7 @@ def test_indicator_tables_of_published_reports_hide_small_counts():
     not small; and the Jobcenter beside its two Standorte needs a second hidden cell, the
     other Standort's 9 (else 11 − 9 = 2). Internal: nothing hidden."""
     from amip.engine.indicators import Record
-    from amip.reports.disclosure import hidden_fields
+    from amip.disclosure import hidden_fields
     from amip.reports.tables import by_key, indicator_table
 
     units = [dict(unit_id="s1", parent_unit_id="u0", level="standort"),

@@ -11,7 +11,7 @@ import zipfile
 
 import pytest
 
-from amip.reports import charts
+from amip import charts
 from amip.reports.export import write_all, write_csv, write_xlsx
 from amip.reports.model import Chart, Column, Report, ReportTable, Row, Section, Text
 from amip.reports.render_html import render_html

@@ -61,7 +61,7 @@ def test_existing_files_are_not_overwritten(monthly_runs, store_file):
     before = (target / "monatsbericht-2020-06-03504.html").stat().st_mtime_ns
     r = amip("report", "monthly", "--month", "2020-06", "--store", str(store_file),
              "--out", str(target), "--format", "html")
-    assert r.returncode == 2 and "not overwritten" in r.stdout + r.stderr
+    assert r.returncode == 2 and "nicht überschrieben" in r.stdout + r.stderr
     assert (target / "monatsbericht-2020-06-03504.html").stat().st_mtime_ns == before
 
 
@@ -146,7 +146,7 @@ def test_without_month_the_latest_complete_month(store_file, tmp_path):
 def test_programme_without_year_the_newest_the_data_allow(store_file, tmp_path):
     """Data to 31.12.2020, complete to November 2020: the last complete December is 2019, so
     the newest programme is 2020's (built on 2019)."""
-    from amip.reports.figures import programme_year
+    from amip.engine.overview import programme_year
 
     assert [programme_year(2020 * 12 + m) for m in (10, 11)] == [2020, 2021]  # Nov, Dec 2020
     r = amip("report", "programme", "--store", str(store_file), "--out", str(tmp_path),

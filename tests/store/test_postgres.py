@@ -276,16 +276,16 @@ def test_cli_publish(tmp_path, extract, pg_url):  # noqa: F811
     args = ["--store", str(path), "--pg", pg_url, "--schema", schema]
     r = runner.invoke(publish_cmd, args)
     assert r.exit_code == 0, r.output
-    assert "Published 1 import(s)" in r.output and schema in r.output
+    assert "1 Import(e) aus" in r.output and schema in r.output
     r = runner.invoke(publish_cmd, args)
-    assert r.exit_code == 0 and "up to date" in r.output
+    assert r.exit_code == 0 and "ist aktuell" in r.output
     other = tmp_path / "other.duckdb"
     with Store.open(other) as s:
         s.import_extract(extract({"elb_spells": LATER_ELB}))
     r = runner.invoke(publish_cmd, ["--store", str(other), "--pg", pg_url, "--schema", schema])
-    assert r.exit_code == 2 and "refused" in r.output
+    assert r.exit_code == 2 and "abgelehnt" in r.output
     r = runner.invoke(publish_cmd, args[:2] + ["--pg", "postgresql://nobody@127.0.0.1:1/x"])
-    assert r.exit_code == 3 and "nothing was changed" in r.output
+    assert r.exit_code == 3 and "nichts wurde geändert" in r.output
 
 
 def test_web_services_on_postgres_see_a_new_publish(store, extract, pg_url, tmp_path,  # noqa: F811

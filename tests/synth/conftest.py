@@ -10,13 +10,6 @@ from amip.synth import generate
 
 
 @pytest.fixture(scope="session")
-def calibration_rows(default_store):
-    from amip.synth.calibration import check
-
-    return {r.target: r for r in check(default_store)}
-
-
-@pytest.fixture(scope="session")
 def small():
     """A small, quick variant for properties that do not need the full default run."""
     def make(**kw):

@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from amip.engine.indicators import JSON_KEYS
-from amip.reports.disclosure import DEFAULT_RULE, protect_records
+from amip.disclosure import DEFAULT_RULE, protect_records
 from tests.web.conftest import CASEWORKER, OTHER_TEAM, TEAM, form_token, login
 
 

@@ -49,7 +49,12 @@ def test_catalogue_units_imports(client_as):
     assert "48a" in k2["legal_basis"] and k2["form"] and k2["name"]
     assert cat["rules"] and all("valid_from" in v for v in cat["rules"])
     units = c.get("/api/v1/units").json()
-    assert {u["level"] for u in units} == {"jobcenter", "standort", "team"}
+    assert {u["level"] for u in units} == {"jobcenter", "standort", "team", "unassigned"}
+    rest = [u for u in units if u["level"] == "unassigned"]  # one per unit with children
+    assert len(rest) == len({u["parent_unit_id"] for u in units if u["level"] != "unassigned"
+                             and u["parent_unit_id"]})
+    k2 = c.get(f"/api/v1/indicators?month=2020-06&unit={rest[0]['unit_id']}").json()
+    assert k2 and all(r["unit_id"] == rest[0]["unit_id"] for r in k2)
     assert TEAM in {u["unit_id"] for u in units}
     imports = c.get("/api/v1/imports").json()
     assert imports[0]["source"] == "synth default" and imports[0]["files"]
@@ -102,3 +107,29 @@ def test_security_headers(anonymous):
     assert "frame-ancestors 'none'" in r.headers["content-security-policy"]
     assert r.headers["x-content-type-options"] == "nosniff"
     assert r.headers["referrer-policy"]
+
+
+def test_december_2020_is_null_with_reason_in_api_cli_and_pages(client_as, web_store):
+    """One rule everywhere (§10.2): December 2020 (benefit claims not yet recorded) is
+    shown, with K1 null and its reason, in the API, the CLI JSON and the Kennzahl page; a
+    month without any figure is a 404 naming the covered range."""
+    reason = "Leistungsdaten für Dezember 2020 noch nicht erfasst (Datenstand 30.11.2020)"
+    c = client_as("ctl")
+    api = c.get("/api/v1/indicators?month=2020-12").json()
+    k1 = next(r for r in api if r["code"] == "K1" and r["sex"] == "all")
+    assert (k1["numerator"], k1["denominator"], k1["value"], k1["reason"]) == \
+        (None, None, None, reason)
+    assert api == cli_json(web_store, "--month", "2020-12")
+    page = c.get("/kennzahl/K1?monat=2020-12")
+    assert page.status_code == 200 and f"kein Wert: {reason}" in page.text
+    gone = c.get("/api/v1/indicators?month=2030-01")
+    assert gone.status_code == 404
+    assert "Januar 2009 bis Dezember 2020" in gone.json()["detail"]
+    assert c.get("/kennzahl/K1?monat=2030-01").status_code == 404
+
+
+def test_datenstand_page_shows_the_horizon_per_table(client_as):
+    text = client_as("ctl").get("/datenstand").text
+    assert "Datenstand je Tabelle" in text and "<code>benefit_months</code>" in text
+    assert "30.11.2020" in text and "erklärt (extract.toml)" in text
+    assert "Kennzahlen gibt es für Januar 2009 bis Dezember 2020" in text

@@ -41,4 +41,4 @@ def test_users_add_list_disable(tmp_path, store_file):
 
 def test_serve_needs_a_store(tmp_path):
     r = CliRunner().invoke(serve_cmd, ["--store", str(tmp_path / "missing.duckdb")])
-    assert r.exit_code == 2 and "not found" in r.output
+    assert r.exit_code == 2 and "nicht gefunden" in r.output

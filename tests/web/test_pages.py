@@ -93,10 +93,10 @@ def test_detail_has_series_forecast_sexes_and_definition(client_as, web_app, lat
 def test_drill_down_jobcenter_standort_team(client_as, latest):
     c = client_as("gf")
     top = c.get(f"/kennzahl/K2/einheiten?monat={latest}").text
-    standorte = re.findall(r'data-unit="([^"]+)"', top)
+    standorte = re.findall(r'<tr data-unit="([^"]+)">', top)  # not "ohne Zuordnung", total
     assert len(standorte) == 3 and "Standort" in top
     teams_page = c.get(f"/kennzahl/K2/einheiten?monat={latest}&einheit={standorte[0]}").text
-    teams = re.findall(r'data-unit="([^"]+)"', teams_page)
+    teams = re.findall(r'<tr data-unit="([^"]+)">', teams_page)
     assert teams and all(t.startswith(standorte[0] + "-") for t in teams)
     assert GERMAN_PCT.search(teams_page)
     detail = c.get(f"/kennzahl/K2?monat={latest}&einheit={teams[0]}")
@@ -163,7 +163,8 @@ def test_controlling_reads_the_audit_trail_in_the_ui_and_the_read_is_recorded(cl
     assert page.status_code == 200 and "Protokoll" in page.text
     assert 'href="/protokoll"' in ctl.get("/").text  # in the navigation for Controlling
     again = ctl.get("/protokoll", params={"aktion": "audit.read"}).text
-    assert again.count("<td>audit.read</td>") >= 1  # the first read is in the trail
+    # the first read is in the trail, with its German name
+    assert again.count('<td title="audit.read">Protokoll gelesen</td>') >= 1
 
 
 def test_roles_without_the_audit_right_get_403_and_the_attempt_is_recorded(client_as):

@@ -1,4 +1,5 @@
-"""Charts for reports: Altair (Vega-Lite) specs in one notation, rendered to SVG offline.
+"""Charts for the reports and the web pages: Altair (Vega-Lite) specs in one notation,
+rendered to SVG offline (reports) or in the browser (web).
 
 The notation follows the spirit of IBCS (International Business Communication Standards):
 
@@ -198,11 +199,13 @@ def line_series(actual: list[dict], plan: list[dict] | None = None,
                 forecast: list[dict] | None = None, *, x: str = "monat", y: str = "wert",
                 lower: str = "untere", upper: str = "obere", scenario: str = "szenario",
                 kind: str = "count", y_title: str | None = None, zero: bool = False,
-                width: int | None = None, height: int = HEIGHT):
+                width: int | None = None, height: int = HEIGHT,
+                marks: list[dict] | None = None):
     """A monthly series: actual as a thick solid line, plan as a thin line, forecast dashed with
     its interval (``lower``–``upper``) as a light band. Forecast rows may carry a ``scenario``
     name (one dashed line per scenario, labelled ``Prognose: <name>``). Each line is labelled at
-    its end. ``x`` holds dates (``datetime.date`` or ISO strings)."""
+    its end. ``x`` holds dates (``datetime.date`` or ISO strings). ``marks`` (``{x: date,
+    "text": label}``, e.g. a rule change) are drawn as labelled vertical rules."""
     actual = _clean(actual)
     rows = [{x: r[x], y: r[y], "_reihe": "Ist"} for r in actual]
     if plan:
@@ -248,9 +251,21 @@ def line_series(actual: list[dict], plan: list[dict] | None = None,
         last = last.transform_filter("datum._reihe != 'Ist'")
     layers.append(last.mark_text(align="left", dx=5, baseline="middle")
                   .encode(x=xenc, y=alt.Y(f"{y}:Q"), text="_reihe:N"))
+    if marks:
+        layers += rule_marks(marks, x, xenc)
     if width is None:
         width = WIDTH - (130 if forecast and len(series) > 3 else 70)
     return _configure(alt.layer(*layers), width, height)
+
+
+def rule_marks(marks: list[dict], x: str, xenc) -> list:
+    """Vertical rules at ``marks`` (``{x: date, "text": label}``) labelled at the top: where a
+    rule version redefines the measure ("Regeländerung")."""
+    data = alt.Data(values=_clean(marks))
+    rule = alt.Chart(data).mark_rule(color=INK, strokeDash=[2, 2], opacity=0.6).encode(x=xenc)
+    text = alt.Chart(data).mark_text(align="left", dx=3, dy=2, baseline="top", fontSize=9,
+                                     color=INK).encode(x=xenc, y=alt.value(0), text="text:N")
+    return [rule, text]
 
 
 def share_bars(data: list[dict], category: str, value: str, *, kind: str = "pct",
