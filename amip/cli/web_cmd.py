@@ -97,19 +97,25 @@ def _actor() -> str:
 @click.option("--users-db", type=click.Path(dir_okay=False), help=USERS_DB_HELP)
 def users_add(name, role, unit_id, caseworker_id, password_stdin, store, users_db) -> None:
     """Einen Benutzer anlegen; zeigt das erzeugte Passwort einmal an."""
+    password = sys.stdin.readline().rstrip("\n") if password_stdin else None
+    password = _with_users(store, users_db, lambda users: users.add_user(
+        name, role, unit_id, caseworker_id, password, actor=_actor()))
+    click.echo(f"Benutzer {name} ({role}) angelegt.")
+    if not password_stdin:
+        click.echo(f"Passwort (wird nur jetzt angezeigt): {password}")
+
+
+def _with_users(store, users_db, change):
+    """Run ``change(users)`` on the users database; a refused change is a usage error."""
     from amip.web.users import UserError
 
-    password = sys.stdin.readline().rstrip("\n") if password_stdin else None
     users = _store(store, users_db)
     try:
-        password = users.add_user(name, role, unit_id, caseworker_id, password, actor=_actor())
+        return change(users)
     except UserError as e:
         raise click.UsageError(str(e)) from None
     finally:
         users.close()
-    click.echo(f"Benutzer {name} ({role}) angelegt.")
-    if not password_stdin:
-        click.echo(f"Passwort (wird nur jetzt angezeigt): {password}")
 
 
 @users_group.command("disable")
@@ -118,15 +124,7 @@ def users_add(name, role, unit_id, caseworker_id, password_stdin, store, users_d
 @click.option("--users-db", type=click.Path(dir_okay=False), help=USERS_DB_HELP)
 def users_disable(name, store, users_db) -> None:
     """Einen Benutzer sperren (beendet seine Sitzungen; wieder aktivieren mit enable)."""
-    from amip.web.users import UserError
-
-    users = _store(store, users_db)
-    try:
-        users.disable_user(name, actor=_actor())
-    except UserError as e:
-        raise click.UsageError(str(e)) from None
-    finally:
-        users.close()
+    _with_users(store, users_db, lambda users: users.disable_user(name, actor=_actor()))
     click.echo(f"Benutzer {name} deaktiviert.")
 
 
@@ -136,15 +134,7 @@ def users_disable(name, store, users_db) -> None:
 @click.option("--users-db", type=click.Path(dir_okay=False), help=USERS_DB_HELP)
 def users_enable(name, store, users_db) -> None:
     """Einen gesperrten Benutzer wieder aktivieren (das Passwort bleibt)."""
-    from amip.web.users import UserError
-
-    users = _store(store, users_db)
-    try:
-        users.enable_user(name, actor=_actor())
-    except UserError as e:
-        raise click.UsageError(str(e)) from None
-    finally:
-        users.close()
+    _with_users(store, users_db, lambda users: users.enable_user(name, actor=_actor()))
     click.echo(f"Benutzer {name} aktiviert.")
 
 
@@ -156,16 +146,9 @@ def users_enable(name, store, users_db) -> None:
 @click.option("--users-db", type=click.Path(dir_okay=False), help=USERS_DB_HELP)
 def users_reset_password(name, password_stdin, store, users_db) -> None:
     """Einem Benutzer ein neues Passwort geben (beendet seine Sitzungen); zeigt es einmal an."""
-    from amip.web.users import UserError
-
     password = sys.stdin.readline().rstrip("\n") if password_stdin else None
-    users = _store(store, users_db)
-    try:
-        password = users.reset_password(name, actor=_actor(), password=password)
-    except UserError as e:
-        raise click.UsageError(str(e)) from None
-    finally:
-        users.close()
+    password = _with_users(store, users_db, lambda users: users.reset_password(
+        name, actor=_actor(), password=password))
     click.echo(f"Neues Passwort für {name} gesetzt.")
     if not password_stdin:
         click.echo(f"Passwort (wird nur jetzt angezeigt): {password}")
@@ -177,15 +160,7 @@ def users_reset_password(name, password_stdin, store, users_db) -> None:
 @click.option("--users-db", type=click.Path(dir_okay=False), help=USERS_DB_HELP)
 def users_unlock(name, store, users_db) -> None:
     """Die Anmeldesperre eines Benutzers aufheben (vergibt die gezählten Fehlversuche)."""
-    from amip.web.users import UserError
-
-    users = _store(store, users_db)
-    try:
-        n = users.unlock(name, actor=_actor())
-    except UserError as e:
-        raise click.UsageError(str(e)) from None
-    finally:
-        users.close()
+    n = _with_users(store, users_db, lambda users: users.unlock(name, actor=_actor()))
     click.echo(f"Anmeldesperre von {name} aufgehoben (gezählte Fehlversuche: {n}).")
 
 
