@@ -69,10 +69,16 @@ def last_benefit_month(db) -> dt.date | None:
 
 def latest_complete_month(db) -> dt.date | None:
     """The latest month for which every measure (but K2E3, which waits six months) exists by
-    the data horizon (:mod:`amip.engine.horizon`); None when no month has any figure."""
+    the data horizon (:mod:`amip.engine.horizon`); where no month has them all (a short
+    extract: K1 needs the benefits of twelve months before), the latest month with any figure
+    (the missing ones are null with their reason); None when no month has any figure."""
     from amip.engine.horizon import horizon
 
-    m = horizon(db).latest_complete()
+    reach = horizon(db)
+    m = reach.latest_complete()
+    if m is None:
+        span = reach.figure_range()
+        m = span[1] if span else None
     return None if m is None else month_start(m)
 
 

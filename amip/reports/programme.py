@@ -53,8 +53,10 @@ DEFINITIONS = [
 def placeholders(p: Programme) -> dict:
     """The values the chapter texts may use, formatted in German."""
     ref, jdw = p.ref_year, p.jdw
-    elb, elb_prev = jdw[ref]["elb"], jdw[ref - 1]["elb"]
-    first = min(jdw)
+    # a Jahresdurchschnitt exists only for years whose twelve Stichtage the data reach
+    elb, elb_prev = jdw.get(ref, {}).get("elb"), jdw.get(ref - 1, {}).get("elb")
+    first = min(jdw) if jdw else None
+    both = elb is not None and elb_prev is not None
     al, al_prev = p.unemployed["now"], p.unemployed["before"]
     emp, emp_prev = p.employment["now"], p.employment["before"]
     prog_total = sum(sum(v.values()) for v in p.prognosis_by_age.values())
@@ -82,13 +84,16 @@ def placeholders(p: Programme) -> dict:
         "year": str(p.year), "ref_year": str(ref),
         "data_date": i18n.day(p.data_date) if p.data_date else "–",
         "elb": {"jdw": i18n.num(elb), "jdw_prev": i18n.num(elb_prev),
-                "change_abs": i18n.num(abs(elb - elb_prev)),
+                "change_abs": i18n.num(abs(elb - elb_prev)) if both else "–",
                 "change_pct": i18n.signed_pct(change),
-                "direction": "gesunken" if elb < elb_prev else "gestiegen",
-                "change_word": "weniger" if elb < elb_prev else "mehr",
-                "first_year": str(first), "jdw_first": i18n.num(jdw[first]["elb"]),
-                "long_direction": _long_direction(jdw[first]["elb"], elb)},
-        "bg": {"jdw": i18n.num(jdw[ref]["bg"])},
+                "direction": ("gesunken" if elb < elb_prev else "gestiegen") if both else
+                "nicht vergleichbar",
+                "change_word": ("weniger" if elb < elb_prev else "mehr") if both else "–",
+                "first_year": str(first) if first else "–",
+                "jdw_first": i18n.num(jdw[first]["elb"]) if first else "–",
+                "long_direction": _long_direction(jdw[first]["elb"], elb) if first and elb
+                is not None else "nicht vergleichen lassen"},
+        "bg": {"jdw": i18n.num(jdw.get(ref, {}).get("bg"))},
         "al": {"total": i18n.num(al["total"]),
                "change_pct": i18n.signed_pct(_change(al["total"], al_prev["total"])),
                "men_pct": i18n.pct(_share(al["men"], al["total"])),
@@ -123,7 +128,7 @@ def genitive(name: str) -> str:
 
 
 def _change(now, before) -> float | None:
-    return None if not before else (float(now) / float(before) - 1) * 100
+    return None if not before or now is None else (float(now) / float(before) - 1) * 100
 
 
 def _share(part, whole) -> float | None:

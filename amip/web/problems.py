@@ -9,6 +9,8 @@ from :data:`TITLES_DE`, and German texts for the generic errors).
 
 from __future__ import annotations
 
+import sqlite3
+
 import logging
 from http import HTTPStatus
 
@@ -60,7 +62,8 @@ def error_page(request: Request, status: int, detail: str,
 
     try:
         user = _session_user(request)
-    except Exception:  # noqa: BLE001  (no users store, no session: the page without navigation)
+    except (AssertionError, AttributeError, KeyError, sqlite3.Error):
+        # no session middleware (AssertionError), no users store or database: no navigation
         user = None
     context = {"user": user, "status": status, "title": TITLES_DE.get(status, "Fehler"),
                "detail": detail, "csrf_token": csrf_token(request) if user else ""}

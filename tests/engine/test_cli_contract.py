@@ -155,8 +155,8 @@ def test_a_month_without_benefit_rows_is_null_with_its_reason(tmp_path):
     assert k1e2["value"] == 0.0 and k1e2["reason"] is None  # the ELB data reach June
     table = run("indicators", "--store", str(store), "--month", "2020-06")
     assert "K1 (1)" in table and f"(1) kein Wert: {reason}" in table and "-100" not in table
-    rows = list(csv.DictReader(io.StringIO(run("indicators", "--store", str(store), "--month",
-                                               "2020-06", "--format", "csv"))))
+    text = run("indicators", "--store", str(store), "--month", "2020-06", "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff")), delimiter=";"))  # German CSV
     assert next(r for r in rows if r["code"] == "K1")["reason"] == reason
     may = json.loads(run("indicators", "--store", str(store), "--month", "2020-05",
                          "--format", "json"))

@@ -140,9 +140,10 @@ def test_k2e3_vo2010_nachhaltigkeit_looks_at_the_twelfth_month():
     ex = (base()
           .elb("i1", "2018-01-01").job("i1", "2019-12-20", "2020-08-31")  # not at ST(Jan 2021)
           .elb("i2", "2018-01-01").job("i2", "2019-12-20"))               # at ST(Jan 2021): yes
-    f = ex.figures("2020-06", as_of="2021-01-31", rules="vo2010")
+    # the figure of June 2020 exists once the data reach ST(t+12) = ST(June 2021) (§10.2 item 29)
+    f = ex.figures("2020-06", as_of="2021-06-30", rules="vo2010")
     assert (f["K2E3"].numerator, f["K2E3"].denominator) == (1, 2)
-    assert ex.figures("2020-06", as_of="2021-01-31")["K2E3"].numerator == 2  # VO 2019: both
+    assert ex.figures("2020-06", as_of="2021-06-30")["K2E3"].numerator == 2  # VO 2019: both
 
 
 def test_sex_d_counts_in_all_only():

@@ -140,7 +140,11 @@ def test_a_jobcenter_without_data_has_records_with_zero_and_no_value():
     ex.jobcenters.add("09999")
     records = [r for r in ex.compute("2020-06") if r.jobcenter_id == "09999"]
     assert len(records) == 15 * 3
-    assert all((r.numerator, r.denominator, r.value) == (0, 0, None) for r in records)
+    # no value anywhere; a count is 0 where the Jobcenter's data reach the month, else (K1/K1E1:
+    # no benefit months of 09999) null with its reason, never 0 € (§10.2 item 29)
+    assert all(r.value is None and ((r.numerator, r.denominator) == (0, 0) or
+                                    (r.numerator, r.denominator) == (None, None) and r.reason)
+               for r in records)
 
 
 def test_the_berichtsmonat_picks_the_rule_version_and_rules_override_it():

@@ -79,22 +79,6 @@ def test_internal_report_is_written_with_exact_counts(report, tmp_path):
     assert "Monatsbericht Juni 2020" in text and "Prognose" in text and "Standorte" in text
 
 
-def test_a_month_without_benefit_rows_is_flagged(default_store, report):
-    """The synthetic extract ends on 31.12.2020; December's benefit rows are recorded in
-    January, so the store has none. K1 is what §10 items 11 and 25 define (0 € against
-    December 2019: −100 %), and the report says why under the table and on every Standort page;
-    June 2020 has benefit rows and no such note."""
-    december = monthly(default_store.view(), parse_month("2020-12"))
-    k1 = next(r for r in compute(default_store.view(), [parse_month("2020-12")], codes=["K1"])
-              if r.sex == "all")
-    assert (k1.numerator, k1.value) == (0, -100.0)
-    assert table(december, "kennzahlen").rows[0].values[2] == -100.0
-    notes = [t.note for t in december.tables() if t.id.startswith(("kennzahlen", "standort"))]
-    assert len(notes) == 4 and all("Achtung: Für Dezember 2020 liegen" in n and
-                                   "(zuletzt November 2020)" in n for n in notes)
-    assert not any("Achtung" in (t.note or "") for t in report.tables())
-
-
 DECEMBER_K1 = "Leistungsdaten für Dezember 2020 noch nicht erfasst (Datenstand 30.11.2020)"
 
 

@@ -14,6 +14,7 @@ from amip.reports.disclosure import protect
 from amip.reports.export import write_all
 from amip.reports.figures import programme_figures
 from amip.reports.programme import build, load_texts, placeholders, render_texts
+from tests.conftest import edit
 
 CHAPTERS = ["Vorwort", "1 Grundsicherung für Arbeitsuchende im Landkreis",
             "2 Angebot und Nachfrage auf dem Arbeitsmarkt", "3 Ziele im Jobcenter Elbe-Elster",
@@ -118,7 +119,9 @@ def test_a_store_with_little_data_gives_a_programme_with_grey_boxes(extract):
     from amip.store import Store
 
     store = Store.memory()
-    store.import_extract(extract())
+    # p1's spell recorded in January 2020: the ELB data reach December 2019, the reference month
+    store.import_extract(extract(edit("elb_spells", "p1,b1,03504,elb,head,2019-01-01,,2019-01-03",
+                                      "p1,b1,03504,elb,head,2019-01-01,,2020-01-20")))
     report = build(programme_figures(store.view(), 2020))
     chapter4 = next(s for s in report.sections if s.number == "4")
     assert chapter4.blocks == [] and "keine Budgetdaten" in chapter4.placeholder

@@ -299,7 +299,11 @@ def test_web_services_on_postgres_see_a_new_publish(store, extract, pg_url, tmp_
 
     monkeypatch.setattr(Services, "STATE_TTL", 0.0)  # look the state up on every call
     schema = new_schema()
-    store.import_extract(extract())
+    # p3's spell repeated as recorded on 01.08.2020 (no change): the ELB data reach ST(July 2020)
+    # in both states, so July 2020's figures exist before and after (§10.2 item 29)
+    again = "\np3,b2,03504,elb,child,2019-02-01,,2020-08-01"
+    first = textwrap.dedent(BASE_EXTRACT["elb_spells"]).strip() + again
+    store.import_extract(extract({"elb_spells": first}))
     publish_to_postgres(store, pg_url, schema)
     services = Services(Settings(store=str(tmp_path / "unused.duckdb"), postgres_url=pg_url,
                                  postgres_schema=schema, users_db=str(tmp_path / "u.sqlite")))
@@ -312,7 +316,7 @@ def test_web_services_on_postgres_see_a_new_publish(store, extract, pg_url, tmp_
 
         state, before = services.data_state(), k1e2()
         assert before == 2  # p1 and p3 (p2's spell ended 31.12.2019)
-        store.import_extract(extract({"elb_spells": LATER_ELB}))
+        store.import_extract(extract({"elb_spells": LATER_ELB + again}))
         publish_to_postgres(store, pg_url, schema)
         assert services.data_state() != state
         assert k1e2() == 1  # p3 only: p1's spell now ends 30.06.2019

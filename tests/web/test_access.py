@@ -99,7 +99,7 @@ def test_read_only_role_gets_no_persons_and_suppressed_small_counts(client_as, w
 
 def test_protect_records_hides_small_counts_and_the_other_sex():
     rows = [dict(code="K2", month="2020-01", jobcenter_id="x", sex=s, numerator=n,
-                 denominator=100, value=n) for s, n in (("all", 10), ("m", 2), ("w", 8))]
+                 denominator=100, value=n, reason=None) for s, n in (("all", 10), ("m", 2), ("w", 8))]
     out = protect_records(rows)
     assert out[0] == rows[0]
     assert out[1]["numerator"] is None and out[1]["suppressed"] and out[1]["value"] is None

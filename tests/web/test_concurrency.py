@@ -190,12 +190,12 @@ def test_a_blocked_computation_stalls_nobody_else(blocking_app):
         second = pool.submit(carol.get, "/test/slow")  # the same key: waits for alice's run
         # bob: a cached and an uncached request (another as-of date), the pages, all served
         assert bob.get(f"/api/v1/indicators?month={m}").status_code == 200
-        r = bob.get(f"/api/v1/indicators?month={m}&as_of=2020-06-30")
+        r = bob.get(f"/api/v1/indicators?month={m}&as_of=2020-12-30")  # after m, before the Datenstand
         assert r.status_code == 200 and r.json()
         assert bob.get("/").status_code == 200
         # alice: cached answers still come; a second uncached computation is bounded
         assert alice.get(f"/api/v1/indicators?month={m}").status_code == 200
-        r = alice.get(f"/api/v1/indicators?month={m}&as_of=2020-05-31")
+        r = alice.get(f"/api/v1/indicators?month={m}&as_of=2020-12-29")
         assert r.status_code == 429 and r.headers["retry-after"] == "7"
         assert r.headers["content-type"] == "application/problem+json"
         assert "Zu viele gleichzeitige Berechnungen" in r.json()["detail"]
@@ -206,7 +206,7 @@ def test_a_blocked_computation_stalls_nobody_else(blocking_app):
         assert first.result(timeout=60).json() == second.result(timeout=60).json() == \
             {"value": "done"}
         assert len(app.state.calls) == 1  # single flight: carol did not compute it again
-        assert alice.get(f"/api/v1/indicators?month={m}&as_of=2020-05-31").status_code == 200
+        assert alice.get(f"/api/v1/indicators?month={m}&as_of=2020-12-29").status_code == 200
         for c in (alice, bob, carol):
             c.close()
 
