@@ -50,8 +50,15 @@ class Indicator:
         return self.form == "change"
 
 
+class Dated:
+    """A catalogue entry in force from ``valid_from`` to ``valid_to`` (None: open-ended)."""
+
+    def covers(self, day: dt.date) -> bool:
+        return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
+
+
 @dataclass(frozen=True)
-class RuleVersion:
+class RuleVersion(Dated):
     key: str
     label: str
     title: str
@@ -67,12 +74,9 @@ class RuleVersion:
     k2e3_name: str
     changes: tuple[str, ...] = ()  # measures defined differently than under the version before
 
-    def covers(self, day: dt.date) -> bool:
-        return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
-
 
 @dataclass(frozen=True)
-class Benefit:
+class Benefit(Dated):
     """The name of the SGB II benefit for ELB in force from ``valid_from`` to ``valid_to``."""
     key: str
     name: str
@@ -80,9 +84,6 @@ class Benefit:
     valid_from: dt.date
     source: str
     valid_to: dt.date | None = None
-
-    def covers(self, day: dt.date) -> bool:
-        return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
 
 
 @dataclass(frozen=True)

@@ -67,39 +67,40 @@ def add_user(request: Request, user=Depends(page_user), name: str = Form(...),
     return _page(request, user, created=dict(name=name.strip(), password=password))
 
 
+def _change(request: Request, user, change):
+    """Run a change on a user; back to the page Benutzer, or the page with the error (an
+    unknown user: 404)."""
+    try:
+        change()
+    except UserError as e:
+        return _page(request, user, status=404, error=str(e))
+    return RedirectResponse("/benutzer", status_code=303)
+
+
 @router.post("/benutzer/sperren", dependencies=[Depends(verify_csrf)])
 def disable_user(request: Request, name: str = Form(...), user=Depends(page_user)):
     users = _managing(request, user, "user.disable")
     if name == user.name:
         return _page(request, user, status=400,
                      error="Das eigene Konto kann nicht gesperrt werden.")
-    try:
-        users.disable_user(name, actor=user.name, address=client_address(request))
-    except UserError as e:
-        return _page(request, user, status=404, error=str(e))
-    return RedirectResponse("/benutzer", status_code=303)
+    return _change(request, user, lambda: users.disable_user(
+        name, actor=user.name, address=client_address(request)))
 
 
 @router.post("/benutzer/entsperren", dependencies=[Depends(verify_csrf)])
 def unlock_user(request: Request, name: str = Form(...), user=Depends(page_user)):
     """Lift the login limits of a user (e.g. after a guessing attack)."""
     users = _managing(request, user, "user.unlock")
-    try:
-        users.unlock(name, actor=user.name, address=client_address(request))
-    except UserError as e:
-        return _page(request, user, status=404, error=str(e))
-    return RedirectResponse("/benutzer", status_code=303)
+    return _change(request, user, lambda: users.unlock(
+        name, actor=user.name, address=client_address(request)))
 
 
 @router.post("/benutzer/aktivieren", dependencies=[Depends(verify_csrf)])
 def enable_user(request: Request, name: str = Form(...), user=Depends(page_user)):
     """Re-activate a disabled user."""
     users = _managing(request, user, "user.enable")
-    try:
-        users.enable_user(name, actor=user.name, address=client_address(request))
-    except UserError as e:
-        return _page(request, user, status=404, error=str(e))
-    return RedirectResponse("/benutzer", status_code=303)
+    return _change(request, user, lambda: users.enable_user(
+        name, actor=user.name, address=client_address(request)))
 
 
 @router.post("/benutzer/passwort", response_class=HTMLResponse,

@@ -92,3 +92,14 @@ def latest(web_app) -> str:
     from amip.engine.calendar import format_month
 
     return format_month(web_app.state.services.latest_month())
+
+
+@pytest.fixture
+def users(web_store, tmp_path):
+    """A users database beside the session's default store (tests of amip.web.users)."""
+    from amip.web.settings import Settings
+    from amip.web.users import UserStore
+
+    store = UserStore(Settings(store=str(web_store), users_db=str(tmp_path / "u.sqlite")))
+    yield store
+    store.close()

@@ -76,6 +76,16 @@ def rest(node):
 
 
 @pytest.mark.slow
+
+def child_units(units: list[dict], top: set[str]) -> dict:
+    """Parent unit id (None: the Jobcenter) -> the ids of its child units."""
+    children: dict = {}
+    for u in units:
+        if u["level"] != "jobcenter":
+            children.setdefault(None if u["parent_unit_id"] in top else u["parent_unit_id"],
+                                []).append(u["unit_id"])
+    return children
+
 def test_no_small_count_can_be_worked_out_from_the_answers(lz, store_with_rests):
     with Store.open(store_with_rests, read_only=True) as store:
         view = store.view()
@@ -85,11 +95,7 @@ def test_no_small_count_can_be_worked_out_from_the_answers(lz, store_with_rests)
         truth = {(r.code, r.month, r.unit_id, r.sex): r
                  for r in compute(view, months, unit_ids=ids, include_total=True)}
     top = {u["unit_id"] for u in units if u["level"] == "jobcenter"}
-    children: dict = {}
-    for u in units:
-        if u["level"] != "jobcenter":
-            children.setdefault(None if u["parent_unit_id"] in top else u["parent_unit_id"],
-                                []).append(u["unit_id"])
+    children = child_units(units, top)
     nodes = [None, *ids]
     # what an attacker knows: all = m + w + d in every unit, and per sex (d too) a unit is
     # the sum of its child units plus the persons in none of them (ohne Zuordnung)
@@ -161,11 +167,7 @@ def test_shown_ohne_zuordnung_rows_reveal_no_small_count(lz, store_with_rests):
         truth = {(r.code, r.month, r.unit_id, r.sex): r
                  for r in compute(view, months, unit_ids=ids + list(rest_ids),
                                   include_total=True)}
-    children: dict = {}
-    for u in units:
-        if u["level"] != "jobcenter":
-            children.setdefault(None if u["parent_unit_id"] in top else u["parent_unit_id"],
-                                []).append(u["unit_id"])
+    children = child_units(units, top)
     nodes = [None, *ids]
     cell_of = {None: None, **{i: i for i in ids}, **{i: rest(p) for i, p in rest_ids.items()}}
     all_nodes = [*nodes, *(rest(p) for p in rest_ids.values())]

@@ -15,13 +15,6 @@ from amip.web.users import UserError, UserStore
 from tests.web.conftest import CASEWORKER, OTHER_TEAM, TEAM, form_token, login
 
 
-@pytest.fixture
-def users(web_store, tmp_path):
-    store = UserStore(Settings(store=str(web_store), users_db=str(tmp_path / "u.sqlite")))
-    yield store
-    store.close()
-
-
 def test_caseworkers_must_exist_and_work_in_the_team(users):
     with pytest.raises(UserError, match="'cw-niemand' gibt es im Datenbestand nicht"):
         users.add_user("a", "ifk", TEAM, "cw-niemand")

@@ -21,13 +21,6 @@ def mode(path) -> int:
     return stat.S_IMODE(os.stat(path).st_mode)
 
 
-@pytest.fixture
-def users(web_store, tmp_path):
-    store = UserStore(Settings(store=str(web_store), users_db=str(tmp_path / "u.sqlite")))
-    yield store
-    store.close()
-
-
 def test_team_roles_need_an_existing_team_and_other_roles_no_unit(users):
     cases = [  # (role, unit, caseworker) -> the error
         (("teamleitung", "03504", None), "Einheit '03504' hat die Ebene jobcenter"),
