@@ -178,10 +178,7 @@ def load() -> Catalogue:
             rules[key] = RuleVersion(key=key, **values)
         except TypeError as e:
             raise CatalogueError(f"rules.toml [{key}]: {e}") from e
-    ordered = sorted(rules.values(), key=lambda v: v.valid_from)
-    for a, b in zip(ordered, ordered[1:]):
-        if a.valid_to is None or a.valid_to >= b.valid_from:
-            raise CatalogueError(f"rules.toml: [{a.key}] and [{b.key}] overlap")
+    _one_at_a_time("rules.toml", rules)
     p = _read("parameters.toml")
     parameters = Parameters(
         stichtag_day=p["stichtag"]["day"], lzb_window_days=p["lzb"]["window_days"],
@@ -198,12 +195,17 @@ def load() -> Catalogue:
             benefits[key] = Benefit(key=key, **entry)
         except TypeError as e:
             raise CatalogueError(f"benefits.toml [{key}]: {e}") from e
-    ordered = sorted(benefits.values(), key=lambda b: b.valid_from)
-    for a, b in zip(ordered, ordered[1:]):
-        if a.valid_to is None or a.valid_to >= b.valid_from:
-            raise CatalogueError(f"benefits.toml: [{a.key}] and [{b.key}] overlap")
+    _one_at_a_time("benefits.toml", benefits)
     tables, needs = _horizon(indicators, rules)
     return Catalogue(indicators, rules, parameters, benefits, tables, needs)
+
+
+def _one_at_a_time(file: str, entries: dict[str, Dated]) -> None:
+    """Dated entries follow each other without overlap (one in force on any day)."""
+    ordered = sorted(entries.values(), key=lambda v: v.valid_from)
+    for a, b in zip(ordered, ordered[1:]):
+        if a.valid_to is None or a.valid_to >= b.valid_from:
+            raise CatalogueError(f"{file}: [{a.key}] and [{b.key}] overlap")
 
 
 def _horizon(indicators: dict[str, Indicator], rules: dict[str, RuleVersion]
