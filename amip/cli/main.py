@@ -12,6 +12,7 @@ from amip import __version__
 from amip.cli.indicators_cmd import indicators_cmd
 from amip.cli.postgres_cmd import publish_cmd
 from amip.cli.report_cmd import report_cmd
+from amip.cli.steering_cmds import measures_group, plan_group, targets_group
 from amip.cli.store_cmds import import_cmd, imports_cmd, overview_cmd, validate_cmd
 from amip.cli.synth_cmd import synth
 from amip.cli.web_cmd import serve_cmd, users_group
@@ -26,7 +27,8 @@ def cli() -> None:
 
 
 for command in (synth, validate_cmd, import_cmd, imports_cmd, overview_cmd, indicators_cmd,
-                publish_cmd, report_cmd, serve_cmd, users_group):
+                publish_cmd, report_cmd, serve_cmd, users_group, targets_group, plan_group,
+                measures_group):
     cli.add_command(command)
 
 

@@ -1,0 +1,88 @@
+"""Open the steering store: a SQLAlchemy engine on SQLite (default: a file beside the extract
+store) or PostgreSQL, migrated to the newest schema (Alembic, programmatically) on opening.
+
+SQLite runs in WAL mode with foreign keys on; a write transaction starts with ``BEGIN IMMEDIATE``
+so that two writers queue instead of failing on a lock upgrade (the second then sees the first's
+version and is refused as stale, never silently overwriting it).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError
+
+from amip.errors import ConfigurationError
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+ENV_URL = "AMIP_STEERING"
+
+
+def default_path(store: str | Path) -> Path:
+    """The steering store of an extract store: ``amip.duckdb`` → ``amip.steering.sqlite``."""
+    return Path(store).with_suffix(".steering.sqlite")
+
+
+def resolve_url(store: str | Path | None = None, url: str | None = None) -> str:
+    """``url`` (or ``$AMIP_STEERING``) if given, else the SQLite file beside ``store``.
+    ``postgresql://`` URLs use the psycopg 3 driver."""
+    url = url or os.environ.get(ENV_URL) or None
+    if url is None:
+        if store is None:
+            raise ConfigurationError("Steuerungsdaten: weder --steering/AMIP_STEERING noch ein "
+                                     "Datenbestand (--store) angegeben.")
+        return f"sqlite:///{default_path(store)}"
+    if url.startswith(("postgresql://", "postgres://")):
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+def _sqlite_setup(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def connect(dbapi_con, record):
+        dbapi_con.isolation_level = None  # transactions are begun below, not by pysqlite
+        cur = dbapi_con.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def begin(con):
+        con.exec_driver_sql("BEGIN IMMEDIATE" if con.get_execution_options().get("write")
+                            else "BEGIN")
+
+
+def create(url: str) -> Engine:
+    """An engine for ``url``, the schema migrated to head."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise ConfigurationError(f"Steuerungsdaten: {url!r} ist keine Datenbank-URL "
+                                 "(z. B. sqlite:///pfad.sqlite oder "
+                                 "postgresql://benutzer@host/db).") from None
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(parsed, connect_args={"timeout": 30})
+        _sqlite_setup(engine)
+    else:
+        engine = create_engine(parsed, pool_pre_ping=True)
+    migrate(engine)
+    return engine
+
+
+def migrate(engine: Engine, revision: str = "head") -> None:
+    """Run the shipped Alembic migrations up to ``revision`` (idempotent)."""
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with engine.connect().execution_options(write=True) as con:
+        cfg.attributes["connection"] = con
+        command.upgrade(cfg, revision)
+        con.commit()
