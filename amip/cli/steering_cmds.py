@@ -100,10 +100,14 @@ def _emit(rows, keys, fmt: str, table) -> None:
         table(rows)
 
 
-def _value_text(value: Decimal | None, unit: str) -> str:
+def _value_text(value: Decimal | None, measure) -> str:
+    """A target value in its unit: a change of a stock (K3) as a signed percent."""
     if value is None:
         return "in Abstimmung"
-    digits = max(0, -value.normalize().as_tuple().exponent)
+    digits = max(0, -value.as_tuple().exponent)
+    unit = measure.unit if measure else "persons"
+    if measure is not None and measure.kind == "stock":
+        return i18n.pct(value, digits, signed=True)
     if unit == "percent":
         return i18n.pct(value, digits)
     if unit == "eur":
@@ -122,7 +126,7 @@ def _targets_table(rows, measures, title: str, history: bool = False) -> None:
         m = measures.get(r.measure)
         cells = [r.jobcenter_id, r.unit_id or "Jobcenter", str(r.year),
                  m.name if m else r.measure, SEX.get(r.sex, r.sex),
-                 _value_text(r.value, m.unit if m else "persons"), STATUS.get(r.status, r.status),
+                 _value_text(r.value, m), STATUS.get(r.status, r.status),
                  str(r.version), i18n.local_time(r.recorded_at), r.recorded_by]
         cells += [OPERATION.get(r.operation, r.operation), r.reason or "–"] if history \
             else [r.note or "–"]
