@@ -19,7 +19,9 @@ FORBIDDEN = {
     "web": {"cli", "reports"},
     "reports": {"store", "cli", "web", "backends"},
     "cli": {"web.pages", "web.api"},
-    **{core: {"cli", "web", "reports"} for core in CORE},
+    **{core: {"cli", "web", "reports", "attainment"} for core in CORE},
+    # attainment: pure arithmetic over engine records and duck-typed steering rows
+    "attainment": {"cli", "web", "reports", "steering", "store", "backends"},
 }
 ALLOWED = {("web/report_pages.py", "reports")}
 
@@ -69,6 +71,15 @@ def test_core_modules_are_not_shells():
             assert not shells, f"{name} imports {shells}"
 
 
+def test_the_attainment_arithmetic_imports_only_the_catalogue():
+    """Zielpfad, gap, light, proposal and records are pure: only amip.catalogue (and each
+    other); status.py alone joins them with the engine."""
+    for name in ("arithmetic.py", "planning.py", "records.py", "__init__.py"):
+        found = {m for m in imported(ROOT / "attainment" / name)
+                 if not m.startswith(("amip.catalogue", "amip.attainment"))}
+        assert not found, f"attainment/{name} imports {found}"
+
+
 @pytest.mark.parametrize("where, source, expected", [
     ("web/x.py", "from amip.cli.main import cli", "web/x.py imports amip.cli.main"),
     ("web/x.py", "def f():\n    import amip.reports.monthly\n",
@@ -79,6 +90,8 @@ def test_core_modules_are_not_shells():
     ("reports/x.py", "from amip.store import Store", "reports/x.py imports amip.store"),
     ("engine/x.py", "from amip.web.services import Services",
      "engine/x.py imports amip.web.services"),
+    ("engine/x.py", "from amip.attainment import light", "engine/x.py imports amip.attainment"),
+    ("attainment/x.py", "import amip.steering", "attainment/x.py imports amip.steering"),
 ])
 def test_a_wrong_import_is_found(tmp_path, where, source, expected):
     """The check can fail: a planted import in each forbidden direction is reported."""

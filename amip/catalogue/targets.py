@@ -44,7 +44,9 @@ class Computation:
     key: str
     label: str
     table: str
-    area: str | None = None
+    area: str | None = None   # casefile_checks area of an error rate
+    fact: str | None = None   # the engine fact whose monthly count (sum) is the value
+    role: str | None = None   # caseload role the fact is restricted to (integrations_fm: fm)
 
 
 @dataclass(frozen=True)

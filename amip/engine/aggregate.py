@@ -18,14 +18,14 @@ Counts = dict[tuple[str, str, str | None, str, int], int | Decimal]
 def team_assignment(db, m_lo: int, m_hi: int) -> ir.Table:
     """The team of each person at ST(m) from ``caseload``: one row per person and month; where
     several caseload rows cover the Stichtag, the latest ``valid_from`` wins (tie: smallest
-    unit_id)."""
+    unit_id). Columns: person_id, rel_m, unit_id and the row's ``role`` (ifk, fm, …)."""
     c = db.table("caseload")
-    c = c.select("person_id", "unit_id", vf=days(c.valid_from), vt=end_days(c.valid_to))
+    c = c.select("person_id", "unit_id", "role", vf=days(c.valid_from), vt=end_days(c.valid_to))
     cal = calendar(m_lo, m_hi)
     j = c.join(cal, (c.vf <= cal.st) & (c.vt >= cal.st))
     w = ibis.window(group_by=[j.person_id, j.m], order_by=[ibis.desc(j.vf), j.unit_id])
     j = j.mutate(_n=ibis.row_number().over(w))
-    return j.filter(j._n == 0).select("person_id", rel_m=j.m, unit_id=j.unit_id)
+    return j.filter(j._n == 0).select("person_id", rel_m=j.m, unit_id=j.unit_id, role=j.role)
 
 
 def count_facts(facts: Facts, names: list[str], by_team: bool = False) -> Counts:

@@ -333,15 +333,23 @@ class Facts:
                      + b.month.substr(5, 2).cast("int64") - 1)
         b = b.join(self.cal, "m").select("person_id", "m", "llu_eur", "luh_eur", "first_day",
                                          "last_day")
+        j = self.month_jobcenter(b)
+        return self._materialize(self._own(j.select("person_id", "jobcenter_id", "m", rel_m=j.m,
+                                                    llu=j.llu_eur, luh=j.luh_eur)))
+
+    def month_jobcenter(self, rows: ir.Table) -> ir.Table:
+        """Rows of a person and calendar month (``person_id, m, first_day, last_day`` + more)
+        with the ``jobcenter_id`` of the person's ``elb_spells`` row (``elb`` or ``nef``)
+        overlapping the month: the latest valid_from wins, tie: the smallest jobcenter_id
+        (item 22). Rows of a person without such a spell are dropped."""
         s = self.db.table("elb_spells")
         s = self._before_range_join(s.select("person_id", "jobcenter_id", vf=days(s.valid_from),
                                         vt=end_days(s.valid_to)))
-        j = b.join(s, (b.person_id == s.person_id) & (s.vf <= b.last_day) & (s.vt >= b.first_day))
+        j = rows.join(s, (rows.person_id == s.person_id) & (s.vf <= rows.last_day)
+                      & (s.vt >= rows.first_day))
         w = ibis.window(group_by=[j.person_id, j.m], order_by=[ibis.desc(j.vf), j.jobcenter_id])
         j = j.mutate(_n=ibis.row_number().over(w))
-        j = j.filter(j._n == 0)
-        return self._materialize(self._own(j.select("person_id", "jobcenter_id", "m", rel_m=j.m,
-                                                    llu=j.llu_eur, luh=j.luh_eur)))
+        return j.filter(j._n == 0)
 
     @property
     def llu(self) -> ir.Table:

@@ -87,10 +87,25 @@ class Ex:
                                        name=unit_id, level=level))
         return self
 
-    def caseload(self, pid: str, unit_id: str, start: str, end: str | None = None) -> "Ex":
+    def caseload(self, pid: str, unit_id: str, start: str, end: str | None = None,
+                 role: str = "ifk") -> "Ex":
         self._p(pid)
         self.rows["caseload"].append(dict(person_id=pid, unit_id=unit_id, caseworker_id="cw1",
-                                          role="ifk", valid_from=start, valid_to=end))
+                                          role=role, valid_from=start, valid_to=end))
+        return self
+
+    def prognosis(self, pid: str, assessed_on: str, prognosis: str) -> "Ex":
+        self._p(pid)
+        self.rows["prognoses"].append(dict(person_id=pid, assessed_on=assessed_on,
+                                           prognosis=prognosis))
+        return self
+
+    def check(self, pid: str, area: str, checked_on: str, errors: int, items: int) -> "Ex":
+        self._p(pid)
+        n = len(self.rows["casefile_checks"]) + 1
+        self.rows["casefile_checks"].append(dict(check_id=f"c{n}", person_id=pid, area=area,
+                                                 checked_on=checked_on, errors=str(errors),
+                                                 items=str(items)))
         return self
 
     # -- running --------------------------------------------------------------------------------

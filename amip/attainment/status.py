@@ -1,0 +1,275 @@
+"""Zielnachhaltung for a month and the planning round's status (domain reference §11 items
+32–36, §12.1 items 44–51; issue 12 item 7): the one place every shell gets them from.
+
+>>> target_status(view, steering.targets(year=2020), "2020-06")      # list[StatusRecord]
+>>> plan_status(view, steering.plans(2021, "integrations"), target, 2021, "integrations")
+
+**Units.** Every target of the Jobcenter (unit empty) is followed for the Jobcenter, each
+Standort and each team. A unit without its own target (same measure, year and sex):
+- quota, stock and level measures inherit the Jobcenter's target value (a rate or a change in %
+  applies to every part of the Jobcenter alike);
+- count measures take the unit's agreed plan: a team's plan value plus its accepted share of the
+  planning gap (``PlanRow.value + accepted``, item 36), a Standort the sum of its teams' plans; a
+  unit without a plan (and any sex other than ``all``: plans are for all persons) has no target
+  (grey light, Ist still shown) — a count target of the Jobcenter is no target of each team.
+A unit's own target wins over both. ``target_origin`` of a record says which applied.
+
+**Targets in Abstimmung** without a value (item 44): target, path, gap, gap % null, light grey,
+the Ist shown. **Entered measures** take their monthly values from ``measure_values``
+(measure → {(jobcenter_id, unit_id, "YYYY-MM"): value}, as the steering store hands them out);
+entered values exist for all persons only.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+from typing import Iterable, Mapping
+
+from amip.attainment import PlanLike, TargetLike
+from amip.attainment.arithmetic import gap, gap_percent, light, seasonal_share, zielpfad
+from amip.attainment.planning import split_amount
+from amip.attainment.records import PlanRecord, StatusRecord, as_float
+from amip.catalogue.targets import MeasureDef, light_thresholds, measure_definitions
+from amip.engine.calendar import format_month, parse_month
+from amip.engine.drilldown import descendants
+from amip.engine.followed import Followed, _units, follow, key_sums
+from amip.engine.indicators import UnknownUnit
+from amip.errors import DataError, NotFound
+
+NO_VALUE = "Zielwert derzeit in Abstimmung"
+
+
+def target_status(db, targets: Iterable[TargetLike], month: str | int,
+                  unit_id: str | None = None,
+                  measure_values: Mapping[str, Mapping[tuple, Decimal]] | None = None,
+                  plans: Iterable[PlanLike] | None = None, with_expectation: bool = True,
+                  measures: Mapping[str, MeasureDef] | None = None) -> list[StatusRecord]:
+    """Ist, Zielpfad, gap, gap %, light and year-end expectation of every target of the month's
+    year (item 59) for the Jobcenter, each Standort and each team; ``unit_id`` keeps that unit
+    and the units below it (a unit of level ``jobcenter``: all of its Jobcenter). ``measures``
+    adds user-defined measures (the steering store's ``measures()``)."""
+    m = month if isinstance(month, int) else _parse(month)
+    year = m // 12
+    defs = dict(measure_definitions())
+    defs.update(measures or {})
+    targets = [t for t in targets if int(t.year) == year and not getattr(t, "withdrawn", False)]
+    for t in targets:
+        if t.measure not in defs:
+            raise NotFound(f"Ziel auf unbekannte Messgröße {t.measure!r} (Jobcenter "
+                           f"{t.jobcenter_id}, {t.year})")
+    plans = [p for p in (plans or []) if int(p.year) == year]
+    records: list[StatusRecord] = []
+    by_jc: dict[str, list] = defaultdict(list)
+    for t in targets:
+        by_jc[t.jobcenter_id].append(t)
+    keep_jc, keep_units = _unit_filter(db, unit_id)
+    for jc, ts in by_jc.items():
+        if keep_jc is not None and jc != keep_jc:
+            continue
+        mds = list({t.measure: defs[t.measure] for t in ts}.values())
+        f = follow(db, jc, m, mds)
+        order = _tree_order(f.units)
+        own = {(t.unit_id, t.measure, t.sex): t for t in ts}
+        keys = list(dict.fromkeys((t.measure, t.sex) for t in ts))
+        team_plans = _team_plans(plans, jc)
+        for measure, sex in keys:
+            md = defs[measure]
+            base = own.get((None, measure, sex))
+            scopes = [None] + order if base is not None else \
+                [u for u in [None] + order if (u, measure, sex) in own]
+            for u in scopes:
+                if keep_units is not None and u not in keep_units:
+                    continue
+                target, origin = _target_for(f, own, base, md, u, measure, sex, team_plans)
+                entered = _entered(measure_values, measure, jc, u) if md.source == "entered" \
+                    else None
+                records.append(_record(f, md, u, sex, target, origin, entered, with_expectation))
+    return records
+
+
+def _parse(month: str) -> int:
+    try:
+        return parse_month(month)
+    except ValueError:
+        raise DataError(f"Monat {month!r} ungültig (erwartet JJJJ-MM)") from None
+
+
+def _unit_filter(db, unit_id: str | None) -> tuple[str | None, set | None]:
+    """(Jobcenter, units kept: None for the Jobcenter row, unit ids) of ``--unit``."""
+    if unit_id is None:
+        return None, None
+    u = db.table("units").select("unit_id", "jobcenter_id", "parent_unit_id", "level")
+    rows = u.to_pyarrow().to_pylist()
+    unit = next((r for r in rows if r["unit_id"] == unit_id), None)
+    if unit is None:
+        raise UnknownUnit(f"Einheit {unit_id!r} gibt es nicht (siehe Tabelle units)")
+    if unit["level"] == "jobcenter":
+        return unit["jobcenter_id"], None
+    return unit["jobcenter_id"], descendants(rows, unit_id)
+
+
+def _tree_order(units: list[dict]) -> list[str]:
+    """Standorte and teams depth first (each level by unit_id); the Jobcenter's own unit left
+    out (its row is the one with unit_id None)."""
+    children = defaultdict(list)
+    for u in units:
+        children[u["parent_unit_id"]].append(u)
+    out, seen = [], set()
+
+    def walk(parent):
+        for u in sorted(children.get(parent, []), key=lambda r: r["unit_id"]):
+            if u["unit_id"] in seen:
+                continue
+            seen.add(u["unit_id"])
+            if u["level"] != "jobcenter":
+                out.append(u["unit_id"])
+            walk(u["unit_id"])
+    roots = [u for u in units if u["parent_unit_id"] not in {x["unit_id"] for x in units}]
+    for r in sorted(roots, key=lambda r: r["unit_id"]):
+        if r["unit_id"] not in seen:
+            seen.add(r["unit_id"])
+            if r["level"] != "jobcenter":
+                out.append(r["unit_id"])
+            walk(r["unit_id"])
+    return out
+
+
+def _team_plans(plans: list, jc: str) -> dict[str, dict[str, Decimal]]:
+    """measure → team → agreed plan (value + accepted share of the gap)."""
+    out: dict = defaultdict(dict)
+    for p in plans:
+        if p.jobcenter_id == jc:
+            out[p.measure][p.unit_id] = Decimal(p.value) + Decimal(p.accepted or 0)
+    return out
+
+
+def _target_for(f: Followed, own: dict, base, md: MeasureDef, u: str | None, measure: str,
+                sex: str, team_plans: dict) -> tuple:
+    """(the target row or a value, origin) of a scope (module docstring)."""
+    if (u, measure, sex) in own:
+        return own[(u, measure, sex)], "own"
+    if md.kind != "count":
+        return base, "jobcenter"
+    if sex != "all":
+        return None, None
+    plans = team_plans.get(measure, {})
+    teams = [t for t in f.scope(u) if t in plans]
+    if not teams:
+        return None, None
+    return sum((plans[t] for t in teams), Decimal(0)), "plan"
+
+
+def _entered(measure_values, measure: str, jc: str, u: str | None) -> dict:
+    values = (measure_values or {}).get(measure, {})
+    return {k[2]: v for k, v in values.items() if k[0] == jc and k[1] == u}
+
+
+def _record(f: Followed, md: MeasureDef, u: str | None, sex: str, target, origin,
+            entered, with_expectation: bool) -> StatusRecord:
+    reasons: list[str] = []
+    if target is None:
+        value = None
+        reasons.append("kein Ziel für diese Einheit" if u is not None else "kein Ziel")
+    elif isinstance(target, Decimal):
+        value = target
+    else:
+        value = target.value
+        if value is None:
+            reasons.append(NO_VALUE)
+    if md.source == "entered" and sex != "all":
+        actual, why = None, "eingegebene Werte gibt es nur für alle Personen"
+    else:
+        actual, why = f.actual(md, u, sex, entered)
+    if why:
+        reasons.append(f"Ist: {why}")
+    moy = f.month_of_year
+    path = None
+    if value is not None:
+        share, prev = None, None
+        if md.kind in ("quota", "count"):
+            share = seasonal_share(f.yearly_counts(md, u, sex, entered), moy)
+        if md.kind == "stock":
+            prev, pwhy = f.stock_prev_dec(md, u, sex, entered)
+            if pwhy:
+                reasons.append(f"Zielpfad: Dezember des Vorjahres: {pwhy}")
+        path = zielpfad(md, value, moy, share, prev)
+    expected = (None, None, None, None)
+    if with_expectation and not (md.source == "entered" and sex != "all"):
+        expected = f.expectation(md, u, sex)
+        if expected[3]:
+            reasons.append(f"Erwartung: {expected[3]}")
+    return StatusRecord(
+        jobcenter_id=f.jobcenter_id, unit_id=u, year=f.year, month=format_month(f.m),
+        measure=md.id, sex=sex, target=as_float(value), actual=as_float(actual),
+        path=as_float(path), gap=as_float(gap(actual, path)),
+        gap_percent=as_float(gap_percent(actual, path)),
+        light=light(md.direction, actual, path, light_thresholds()),
+        expected=expected[0], expected_lower=expected[1], expected_upper=expected[2],
+        reason="; ".join(reasons) or None, level=f.level(u), target_origin=origin)
+
+
+# -- planning (items 36, 50, 51) ----------------------------------------------------------------
+
+def plan_status(db, plans: Iterable[PlanLike], target, year: int, measure: str,
+                key: str = "elb", jobcenter_id: str | None = None) -> list[PlanRecord]:
+    """One record per unit of the planning round: the Jobcenter row first (its unit of level
+    ``jobcenter``; ``target`` only here), then each Standort followed by its teams.
+
+    ``target``: the Jobcenter's target (a row with ``value``, or a number, or None). Gap G =
+    target − Σ team plans (a team without a plan counts 0 and has ``planned`` null); the
+    proposal splits G over the teams by the key (:func:`amip.engine.followed.key_sums`) with the
+    largest-remainder method in units of G's last decimal place (whole persons for counts).
+    Without a target value there is no gap: ``proposed`` and ``total`` are null."""
+    tv = getattr(target, "value", target)
+    plans = list(plans)
+    jc = jobcenter_id or getattr(target, "jobcenter_id", None) or \
+        next((p.jobcenter_id for p in plans), None)
+    plans = [p for p in plans if int(p.year) == year and p.measure == measure
+             and (jc is None or p.jobcenter_id == jc)]
+    if jc is None:
+        jcs = db.table("jobcenters").jobcenter_id.to_pyarrow().to_pylist()
+        if len(jcs) != 1:
+            raise DataError("Planung: bitte ein Jobcenter angeben (der Datenbestand hat "
+                            f"{len(jcs)})")
+        jc = jcs[0]
+    units = _units(db, jc)
+    by_id = {u["unit_id"]: u for u in units}
+    planned: dict[str, Decimal] = {}
+    for p in plans:
+        if p.unit_id not in by_id or by_id[p.unit_id]["level"] != "team":
+            raise DataError(f"Plan für Einheit {p.unit_id!r}: das ist kein Team des Jobcenters "
+                            f"{jc}")
+        planned[p.unit_id] = Decimal(p.value)
+    sums, n = key_sums(db, jc, year, key)
+    teams = sorted(sums)
+    if not teams:
+        raise DataError(f"Planung: das Jobcenter {jc} hat keine Teams (Tabelle units)")
+    reason = None
+    if tv is None:
+        proposed = {t: None for t in teams}
+        reason = "kein Zielwert des Jobcenters: keine Planungslücke"
+    else:
+        g = Decimal(tv) - sum(planned.values(), Decimal(0))
+        proposed = split_amount(g, {t: Decimal(s) for t, s in sums.items()})
+
+    def row(u: str | None, level: str, ts: list[str], tgt=None) -> PlanRecord:
+        pl = [planned[t] for t in ts if t in planned]
+        prop = [proposed[t] for t in ts]
+        p_sum = None if any(p is None for p in prop) else sum(prop, Decimal(0))
+        plan_sum = sum(pl, Decimal(0)) if pl else None
+        total = None if p_sum is None else (plan_sum or 0) + p_sum
+        return PlanRecord(u, level, year, measure, as_float(plan_sum),
+                          as_float(Decimal(sum(sums[t] for t in ts)) / n), as_float(p_sum),
+                          as_float(total), as_float(tgt), reason)
+
+    jc_unit = next((u["unit_id"] for u in units if u["level"] == "jobcenter"), None)
+    out = [row(jc_unit, "jobcenter", teams, tv)]
+    for u in _tree_order(units):
+        level = by_id[u]["level"]
+        below = [t for t in descendants(units, u) if t in sums]
+        if level == "team":
+            out.append(row(u, "team", [u]))
+        elif below:
+            out.append(row(u, level, sorted(below)))
+    return out
