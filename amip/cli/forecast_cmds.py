@@ -113,12 +113,12 @@ def proposal_cmd(year, store_path, fmt) -> None:
     with _open(store_path) as store, bar(counted=True) as progress:
         view = store.view()
         task = progress.add_task("Backtest (Modellwahl)", total=None)
-        choice = cached_backtest(
-            view, progress=lambda k, n: progress.update(task, completed=k, total=n)).choice
+        bt = cached_backtest(
+            view, progress=lambda k, n: progress.update(task, completed=k, total=n))
         task = progress.add_task("Zielwerterwartung", total=len(PROPOSAL_MEASURES))
         out = []
         for m in PROPOSAL_MEASURES:
-            out.append(proposed_target(view, year, m, choice=choice))
+            out.append(proposed_target(view, year, m, choice=bt.choice, facts=bt.facts))
             progress.advance(task)
     if fmt == "json":
         json.dump([{k: getattr(p, k) for k in PROPOSAL_KEYS} for p in out], sys.stdout, indent=1,

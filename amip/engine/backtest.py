@@ -18,23 +18,24 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
 
 from amip.catalogue import load
 from amip.engine.calendar import format_month, parse_month, stichtag
-from amip.engine.forecast import (DEFAULT_MODEL, DEFAULT_SEED, HISTORY_MONTHS, MODELS,
-                                  SEASONAL_MIN, FactSeries, ModelChoice, _summary, data_start,
-                                  fact_paths, forecast_all, history_start, monthly_facts, path_measures)
+from amip.engine.forecast import (DEFAULT_MODEL, DEFAULT_SEED, HISTORY_MONTHS, SEASONAL_MIN,
+                                  FactSeries, ModelChoice, _describe, _summary, data_start,
+                                  fact_paths, forecast_all, history_start, monthly_facts,
+                                  path_measures)
 from amip.engine.horizon import horizon
-from amip.engine.measures import measure
+from amip.engine.measures import LOOKBACK, measure
 from amip.errors import DataError, NotFound
 
 ORIGINS = 24  # rolling origins: every month of the last two years
 HORIZON = 12  # months ahead from each origin
-BACKTEST_PATHS = 200  # simulated paths per origin and model (the intervals' quantiles)
+BACKTEST_PATHS = 100  # simulated paths per origin and model (the intervals' quantiles)
 LEVEL = 0.8
 BACKTEST_MODELS = ("ets", "naive", "snaive", "drift")
 BANDS = (("1–3", 1, 3), ("4–6", 4, 6), ("7–12", 7, 12), ("1–12", 1, 12))  # horizon bands
@@ -99,6 +100,7 @@ class Backtest:
     leaderboard: dict[str, tuple[Rank, ...]]  # series key -> ranked rows
     choice: ModelChoice  # fact -> the model ranked first
     notes: tuple[str, ...]  # German: where no model beats seasonal-naive, …
+    facts: FactSeries | None = field(default=None, repr=False, compare=False)  # the one query
 
     def score(self, series: str, model: str, band: str = ALL) -> Score:
         return next(s for s in self.scores
@@ -170,7 +172,8 @@ def run_backtest(fs: FactSeries, origins: list[int], known: dict[str, int],
                    for key, model in cases for band, lo, hi in BANDS)
     board, choice, notes = _leaderboard(series, models, scores, level)
     return Backtest(fs.jobcenter_id, format_month(origins[0]), format_month(origins[-1]),
-                    len(origins), n_paths, seed, level, fs.rules, scores, board, choice, notes)
+                    len(origins), n_paths, seed, level, fs.rules, scores, board, choice, notes,
+                    fs)
 
 
 def _score(series: str, model: str, band: str, lo: int, hi: int, rows) -> Score:
@@ -267,13 +270,14 @@ def cached_backtest(db, month: int | str | None = None, jobcenter_id: str | None
                     **kwargs) -> Backtest:
     """:func:`backtest` once per data state, as-of date and arguments (the last 16 kept), so the
     dashboard and the reports can ask for the choice cheaply."""
+    progress = kwargs.pop("progress", None)  # not part of the key
     state = db.data_state() if hasattr(db, "data_state") else id(db)
     key = (state, getattr(db, "as_of", None), month, jobcenter_id, tuple(sorted(kwargs.items())))
     with _LOCK:
         if key in _CACHE:
             _CACHE.move_to_end(key)
             return _CACHE[key]
-    result = backtest(db, month, jobcenter_id, **kwargs)
+    result = backtest(db, month, jobcenter_id, progress=progress, **kwargs)
     with _LOCK:
         _CACHE[key] = result
         while len(_CACHE) > 16:
@@ -316,10 +320,12 @@ PROPOSAL_MEASURES = {  # measure -> (unit, German basis)
 
 def proposed_target(db, year: int, measure: str, level: float = LEVEL, n_paths: int = 1000,
                     seed: int = DEFAULT_SEED, jobcenter_id: str | None = None,
-                    choice: ModelChoice | None = None) -> TargetProposal:
+                    choice: ModelChoice | None = None,
+                    facts: FactSeries | None = None) -> TargetProposal:
     """The Zielwerterwartung for ``year``: K2 (JFW December), K3 (change Dec y vs Dec y−1 in %)
     or ``integrations`` (count Jan..Dec), forecast from the latest complete month with the models
-    of ``choice`` (default: :func:`model_choice` of the store)."""
+    of ``choice`` (default: those of the store's cached backtest). ``facts`` (e.g.
+    ``Backtest.facts``) saves the facts query when it covers the months and rule version."""
     if measure not in PROPOSAL_MEASURES:
         raise NotFound(f"Für „{measure}“ gibt es keine Zielwerterwartung; möglich sind: "
                        + ", ".join(PROPOSAL_MEASURES))
@@ -334,19 +340,24 @@ def proposed_target(db, year: int, measure: str, level: float = LEVEL, n_paths: 
     if year > t // 12 + 2:
         raise DataError(f"Das Jahr {year} liegt zu weit nach den Daten (bis {format_month(t)}): "
                         f"höchstens {t // 12 + 2}")
-    choice = model_choice(db, jobcenter_id=jobcenter_id) if choice is None else choice
+    if choice is None:
+        bt = cached_backtest(db, jobcenter_id=jobcenter_id)
+        choice, facts = bt.choice, facts or bt.facts
+    rules = load().rules_for(stichtag(t))
+    first = history_start(db, t)
+    if facts is not None and (facts.rules != rules.key or facts.m_lo > first - LOOKBACK
+                              or facts.last_month < t):
+        facts = None  # it does not cover this forecast: query
     unit, basis = PROPOSAL_MEASURES[measure]
     basis = basis.format(year=year, prev=year - 1)
     if measure in ("K2", "K3"):
         f = forecast_all(db, t, [measure], end, level, n_paths, seed, jobcenter_id,
-                         choice=choice)[measure]
+                         facts=facts, choice=choice)[measure]
         p = f.point(format_month(end))
         v = (p.jfw, p.jfw_lower, p.jfw_upper) if measure == "K2" else (p.value, p.lower, p.upper)
         return TargetProposal(measure, year, f.month, *v, level, unit, basis, f.model)
     # integrations: the count of year y, actual up to the cutoff, simulated after it
-    rules = load().rules_for(stichtag(t))
-    first = history_start(db, t)
-    fs = monthly_facts(db, jobcenter_id, first, t, ["integrations"], rules=rules)
+    fs = facts or monthly_facts(db, jobcenter_id, first, t, ["integrations"], rules=rules)
     cutoff = {"integrations": reach.fact_cutoff("integrations", t, rules)}
     models, paths = fact_paths(fs, ["integrations"], first, cutoff, end, n_paths, seed,
                                choice=choice)
@@ -355,9 +366,8 @@ def proposed_target(db, year: int, measure: str, level: float = LEVEL, n_paths: 
     sims = paths["integrations"][max(year * 12 - c - 1, 0):]
     totals = known + sims.sum(axis=0)
     v = _summary(totals, ((1 - level) / 2, 1 - (1 - level) / 2))
-    label = MODELS[choice.get("integrations")][0]
     return TargetProposal(measure, year, format_month(t), *v, level, unit, basis,
-                          f"Integrationen: {models['integrations'].model} ({label})")
+                          _describe([models["integrations"]], first, t))
 
 
 def _month(m: int | str) -> int:
