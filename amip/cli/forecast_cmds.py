@@ -47,12 +47,12 @@ def forecast_group() -> None:
               show_default=True, help="csv: deutsches CSV (Semikolon, Dezimalkomma).")
 def backtest_cmd(store_path, month, fmt) -> None:
     """Rollierender Backtest der Prognosen: Rangliste je Reihe und gewähltes Modell."""
-    from amip.engine.backtest import backtest
+    from amip.engine.backtest import cached_backtest
 
     with _open(store_path) as store, bar(counted=True) as progress:
         task = progress.add_task("Backtest", total=None)
-        bt = backtest(store.view(), month,
-                      progress=lambda k, n: progress.update(task, completed=k, total=n))
+        bt = cached_backtest(store.view(), month,
+                             progress=lambda k, n: progress.update(task, completed=k, total=n))
     rows = [r for ranks in bt.leaderboard.values() for r in ranks]
     if fmt == "json":
         json.dump({"jobcenter_id": bt.jobcenter_id, "first_origin": bt.first_origin,
@@ -108,10 +108,12 @@ def _m(month: str) -> str:
               show_default=True)
 def proposal_cmd(year, store_path, fmt) -> None:
     """Zielwerterwartung für das Planungsjahr: K2, K3 und Integrationen mit 80-%-Intervall."""
-    from amip.engine.backtest import PROPOSAL_MEASURES, cached_backtest, proposed_target
+    from amip.engine.backtest import (PROPOSAL_MEASURES, cached_backtest, proposal_month,
+                                      proposed_target)
 
     with _open(store_path) as store, bar(counted=True) as progress:
         view = store.view()
+        proposal_month(view, year)  # a year that is over: say so before the backtest
         task = progress.add_task("Backtest (Modellwahl)", total=None)
         bt = cached_backtest(
             view, progress=lambda k, n: progress.update(task, completed=k, total=n))

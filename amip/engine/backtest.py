@@ -318,6 +318,22 @@ PROPOSAL_MEASURES = {  # measure -> (unit, German basis)
 }
 
 
+def proposal_month(db, year: int, reach=None) -> int:
+    """The month a Zielwerterwartung for ``year`` starts from (the latest complete month);
+    :class:`DataError` if the year is over or lies more than two years ahead."""
+    reach = reach or horizon(db)
+    t = reach.latest_complete()
+    if t is None:
+        raise DataError("Für die Zielwerterwartung fehlen Daten: " + reach.covered_text())
+    if year * 12 + 11 <= t:
+        raise DataError(f"Das Jahr {year} ist bereits abgeschlossen (Daten bis "
+                        f"{format_month(t)}): die Zielwerterwartung gilt einem kommenden Jahr")
+    if year > t // 12 + 2:
+        raise DataError(f"Das Jahr {year} liegt zu weit nach den Daten (bis {format_month(t)}): "
+                        f"höchstens {t // 12 + 2}")
+    return t
+
+
 def proposed_target(db, year: int, measure: str, level: float = LEVEL, n_paths: int = 1000,
                     seed: int = DEFAULT_SEED, jobcenter_id: str | None = None,
                     choice: ModelChoice | None = None,
@@ -330,16 +346,8 @@ def proposed_target(db, year: int, measure: str, level: float = LEVEL, n_paths: 
         raise NotFound(f"Für „{measure}“ gibt es keine Zielwerterwartung; möglich sind: "
                        + ", ".join(PROPOSAL_MEASURES))
     reach = horizon(db)
-    t = reach.latest_complete()
-    if t is None:
-        raise DataError("Für die Zielwerterwartung fehlen Daten: " + reach.covered_text())
+    t = proposal_month(db, year, reach)
     end = year * 12 + 11
-    if end <= t:
-        raise DataError(f"Das Jahr {year} ist bereits abgeschlossen (Daten bis "
-                        f"{format_month(t)}): die Zielwerterwartung gilt einem kommenden Jahr")
-    if year > t // 12 + 2:
-        raise DataError(f"Das Jahr {year} liegt zu weit nach den Daten (bis {format_month(t)}): "
-                        f"höchstens {t // 12 + 2}")
     if choice is None:
         bt = cached_backtest(db, jobcenter_id=jobcenter_id)
         choice, facts = bt.choice, facts or bt.facts
