@@ -24,7 +24,8 @@ from typing import Callable
 import numpy as np
 
 from amip.catalogue import load
-from amip.engine.calendar import format_month, parse_month, stichtag
+from amip import i18n
+from amip.engine.calendar import format_month, month_start, parse_month, stichtag
 from amip.engine.forecast import (DEFAULT_MODEL, DEFAULT_SEED, HISTORY_MONTHS, SEASONAL_MIN,
                                   FactSeries, ModelChoice, _describe, _summary, data_start,
                                   fact_paths, forecast_all, history_start, monthly_facts,
@@ -254,8 +255,9 @@ def backtest(db, month: int | str | None = None, jobcenter_id: str | None = None
     months = [t for t in range(last - origins + 1, last + 1)
               if (start is None or t - start + 1 >= SEASONAL_MIN) and t < max(known.values())]
     if not months:
-        raise DataError(f"Kein Prognoseursprung bis {format_month(last)} hat zwei Jahre "
-                        "Vorgeschichte und einen bekannten Folgemonat: " + reach.covered_text())
+        raise DataError(f"Kein Prognoseursprung bis {i18n.month(month_start(last))} hat zwei "
+                        "Jahre Vorgeschichte und einen bekannten Folgemonat: "
+                        + reach.covered_text())
     fs = monthly_facts(db, jobcenter_id, history_start(db, months[0]), max(known.values()),
                        list(FACTS), rules=rules)
     return run_backtest(fs, months, known, start, models, n_paths, seed, level,
@@ -325,11 +327,12 @@ def proposal_month(db, year: int, reach=None) -> int:
     t = reach.latest_complete()
     if t is None:
         raise DataError("Für die Zielwerterwartung fehlen Daten: " + reach.covered_text())
+    stand = i18n.month(month_start(t))
     if year * 12 + 11 <= t:
-        raise DataError(f"Das Jahr {year} ist bereits abgeschlossen (Daten bis "
-                        f"{format_month(t)}): die Zielwerterwartung gilt einem kommenden Jahr")
+        raise DataError(f"Das Jahr {year} ist bereits abgeschlossen (Daten bis {stand}): die "
+                        "Zielwerterwartung gilt einem kommenden Jahr")
     if year > t // 12 + 2:
-        raise DataError(f"Das Jahr {year} liegt zu weit nach den Daten (bis {format_month(t)}): "
+        raise DataError(f"Das Jahr {year} liegt zu weit nach den Daten (bis {stand}): "
                         f"höchstens {t // 12 + 2}")
     return t
 

@@ -51,4 +51,4 @@ def test_a_year_that_is_over_is_refused(store_file, monkeypatch, capsys):
         cli_main.main()
     assert exit_.value.code != 0
     err = capsys.readouterr().err
-    assert "Fehler: Das Jahr 2019 ist bereits abgeschlossen (Daten bis 2020-11)" in err
+    assert "Fehler: Das Jahr 2019 ist bereits abgeschlossen (Daten bis November 2020)" in err
