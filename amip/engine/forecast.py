@@ -114,6 +114,16 @@ def data_start(db) -> int | None:
     return parse_month(str(first)[:7])
 
 
+def history_start(db, t: int, history_months: int = HISTORY_MONTHS) -> int:
+    """The first month a forecast from t fits on: ``history_months`` back, not before the data,
+    but at least 12 months back (the measures need 13; before the data they count 0)."""
+    first = t - history_months + 1
+    start = data_start(db)
+    if start is not None:
+        first = max(first, start)
+    return min(first, t - 12)
+
+
 def _month(m: int | str) -> int:
     return m if isinstance(m, int) else parse_month(m)
 
@@ -210,6 +220,135 @@ def single_threaded_blas():
     return threadpool_limits(limits=1, user_api="blas")
 
 
+# -- the simple benchmark models and the choice among them --------------------------------------
+
+def _bootstrap_walk(y: np.ndarray, lag: int, horizon: int, n_paths: int,
+                    rng: np.random.Generator, centre: bool) -> np.ndarray:
+    """Paths x(t+h) = x(t+h−lag) + e: the steps e drawn with replacement from the training part's
+    own ``lag``-step residuals y(m) − y(m−lag) (centred at 0 when ``centre``: then the median path
+    is the point forecast), x ≤ t the actual values; clipped at 0."""
+    resid = y[lag:] - y[:-lag]
+    if centre:
+        resid = resid - resid.mean()
+    steps = rng.choice(resid, size=(horizon, n_paths), replace=True)
+    x = np.empty((lag + horizon, n_paths))
+    x[:lag] = y[-lag:, None]
+    for h in range(horizon):
+        x[lag + h] = x[h] + steps[h]
+    return np.clip(x[lag:], 0, None)
+
+
+def simulate_naive(y, horizon, n_paths, rng):
+    """Naive: the last value; spread from the one-step residuals (a bootstrapped random walk)."""
+    y = np.asarray(y, dtype=float)
+    if len(y) < 2:
+        return fit_and_simulate(y, horizon, n_paths, rng)
+    sims = _bootstrap_walk(y, 1, horizon, n_paths, rng, centre=True)
+    return "naiv", sims, float(np.std(y[1:] - y[:-1]))
+
+
+def simulate_drift(y, horizon, n_paths, rng):
+    """Drift: the last value plus the mean monthly change (uncentred one-step residuals)."""
+    y = np.asarray(y, dtype=float)
+    if len(y) < 2:
+        return fit_and_simulate(y, horizon, n_paths, rng)
+    sims = _bootstrap_walk(y, 1, horizon, n_paths, rng, centre=False)
+    return "Drift", sims, float(np.std(y[1:] - y[:-1]))
+
+
+def simulate_seasonal_naive(y, horizon, n_paths, rng):
+    """Seasonal-naive: the value 12 months earlier; spread from the 12-month residuals. Needs 13
+    months (else: naive)."""
+    y = np.asarray(y, dtype=float)
+    if len(y) < 13:
+        return simulate_naive(y, horizon, n_paths, rng)
+    sims = _bootstrap_walk(y, 12, horizon, n_paths, rng, centre=True)
+    return "saisonal-naiv", sims, float(np.std(y[12:] - y[:-12]))
+
+
+#: model name -> (German label, simulator(y, horizon, n_paths, rng) -> (description, paths, sigma))
+MODELS = {
+    "ets": ("ETS (Standard)", fit_and_simulate),
+    "naive": ("naiv", simulate_naive),
+    "snaive": ("saisonal-naiv", simulate_seasonal_naive),
+    "drift": ("Drift", simulate_drift),
+}
+DEFAULT_MODEL = "ets"
+
+
+@dataclass(frozen=True)
+class ModelChoice:
+    """Which model forecasts which fact series (fact -> a key of :data:`MODELS`); facts not named
+    use :data:`DEFAULT_MODEL`. Computed by :func:`amip.engine.backtest.model_choice`."""
+    models: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def of(cls, mapping: dict[str, str]) -> "ModelChoice":
+        unknown = sorted(set(mapping.values()) - set(MODELS))
+        if unknown:
+            raise ValueError(f"unknown models {unknown}; known: {sorted(MODELS)}")
+        return cls(tuple(sorted(mapping.items())))
+
+    def get(self, fact: str) -> str:
+        return dict(self.models).get(fact, DEFAULT_MODEL)
+
+    def as_dict(self) -> dict[str, str]:
+        return dict(self.models)
+
+
+def simulate(model: str, y, horizon: int, n_paths: int,
+             rng: np.random.Generator) -> tuple[str, np.ndarray, float | None]:
+    """Simulate ``horizon`` × ``n_paths`` future values of the series with the model ``model``."""
+    y = np.asarray(y, dtype=float)
+    if model != DEFAULT_MODEL and (horizon <= 0 or len(y) == 0 or np.all(y == y[0])):
+        return fit_and_simulate(y, horizon, n_paths, rng)  # the shared trivial cases
+    return MODELS[model][1](y, horizon, n_paths, rng)
+
+
+def fact_paths(fs: "FactSeries", names: list[str], first: int, cutoff: dict[str, int], end: int,
+               n_paths: int, seed: int, sex: str = "all", choice: ModelChoice | None = None
+               ) -> tuple[dict[str, "SeriesModel"], dict[str, np.ndarray]]:
+    """One model and ``n_paths`` simulated futures per fact series: months cutoff+1..end, fitted
+    on months first..cutoff (the facts' data horizon)."""
+    choice = choice or ModelChoice()
+    models: dict[str, SeriesModel] = {}
+    paths: dict[str, np.ndarray] = {}
+    import statsmodels.tsa.exponential_smoothing.ets  # noqa: F401  (loads scipy's BLAS first)
+
+    with single_threaded_blas():
+        for name in names:
+            y = np.array([float(v) for v in fs.series(name, sex, first, cutoff[name])])
+            rng = np.random.default_rng([seed, zlib.crc32(name.encode())])
+            kind, sims, sigma = simulate(choice.get(name), y, end - cutoff[name], n_paths, rng)
+            models[name] = SeriesModel(name, kind, format_month(first),
+                                       format_month(cutoff[name]), sigma)
+            paths[name] = sims
+    return models, paths
+
+
+def path_measures(ind: Indicator, known: dict[str, list], future: dict[str, list],
+                  base: int, months, n_paths: int, jfw: bool = False
+                  ) -> tuple[np.ndarray, np.ndarray | None]:
+    """The measure (and its Jahresfortschrittswert) of every path in ``months``, through the
+    engine's own :func:`measure`: ``known[fact]`` the actual values from month ``base`` on,
+    ``future[fact][p]`` path p's simulated values after them. NaN where a path has no value."""
+    values = np.full((len(months), n_paths), np.nan)
+    jfws = np.full((len(months), n_paths), np.nan) if jfw else None
+    for p in range(n_paths):
+        full = {n: known[n] + future[n][p] for n in known}
+
+        def get(fact: str, m: int, full=full):
+            return full[fact][m - base] if m >= base else 0
+
+        for i, m in enumerate(months):
+            v = measure(ind, get, m).value
+            values[i, p] = np.nan if v is None else v
+            if jfw:
+                v = measure(ind, get, m, jfw=True).value
+                jfws[i, p] = np.nan if v is None else v
+    return values, jfws
+
+
 # -- forecasts ---------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -258,11 +397,12 @@ class Forecast:
 def forecast(db, code: str, month: int | str, horizon_to: int | str | None = None,
              level: float = 0.8, n_paths: int = 1000, seed: int = DEFAULT_SEED,
              jobcenter_id: str | None = None, unit_id: str | None = None, sex: str = "all",
-             history_months: int = HISTORY_MONTHS, facts: FactSeries | None = None) -> Forecast:
+             history_months: int = HISTORY_MONTHS, facts: FactSeries | None = None,
+             choice: ModelChoice | None = None) -> Forecast:
     """Forecast one measure from Berichtsmonat ``month`` (t, the last month with data) to
     ``horizon_to`` (default: December of t's year; from a December t, December of the next)."""
     return forecast_all(db, month, [code], horizon_to, level, n_paths, seed, jobcenter_id,
-                        unit_id, sex, history_months, facts)[code]
+                        unit_id, sex, history_months, facts, choice=choice)[code]
 
 
 def forecast_all(db, month: int | str, codes: list[str] | None = None,
@@ -270,12 +410,15 @@ def forecast_all(db, month: int | str, codes: list[str] | None = None,
                  seed: int = DEFAULT_SEED, jobcenter_id: str | None = None,
                  unit_id: str | None = None, sex: str = "all",
                  history_months: int = HISTORY_MONTHS,
-                 facts: FactSeries | None = None) -> dict[str, Forecast]:
+                 facts: FactSeries | None = None,
+                 choice: ModelChoice | None = None) -> dict[str, Forecast]:
     """Forecasts of several measures (default: all 15) from one facts query and one model per
     fact series: codes that share a fact (K2 and K2E1 share the ELB stock) share its paths.
 
     ``facts`` (from :func:`monthly_facts`, e.g. for backtests from several Berichtsmonate) saves
-    the query; it must cover the months needed and is read only up to t."""
+    the query; it must cover the months needed and is read only up to t. ``choice`` (from the
+    backtest, :func:`amip.engine.backtest.model_choice`) names the model per fact series;
+    default: ETS for every series."""
     if not 0 < level < 1:
         raise ValueError("level must lie between 0 and 1")
     t = _month(month)
@@ -285,11 +428,7 @@ def forecast_all(db, month: int | str, codes: list[str] | None = None,
     cat = load()
     indicators = [cat.indicators[c] for c in (codes or cat.indicators)]
     rules = cat.rules_for(stichtag(t))
-    start = data_start(db)
-    first = t - history_months + 1
-    if start is not None:
-        first = max(first, start)
-    first = min(first, t - 12)  # the measures need 13 months; before the data they count 0
+    first = history_start(db, t, history_months)
     names = facts_needed(indicators)
     if facts is None:
         fs = monthly_facts(db, jobcenter_id, first, t, names, unit_id, rules)
@@ -306,18 +445,7 @@ def forecast_all(db, month: int | str, codes: list[str] | None = None,
     cutoff = {n: reach.fact_cutoff(n, t, rules) for n in names}
 
     # one model and one set of paths per fact series
-    models: dict[str, SeriesModel] = {}
-    paths: dict[str, np.ndarray] = {}
-    import statsmodels.tsa.exponential_smoothing.ets  # noqa: F401  (loads scipy's BLAS first)
-
-    with single_threaded_blas():
-        for name in names:
-            y = np.array([float(v) for v in fs.series(name, sex, first, cutoff[name])])
-            rng = np.random.default_rng([seed, zlib.crc32(name.encode())])
-            kind, sims, sigma = fit_and_simulate(y, end - cutoff[name], n_paths, rng)
-            models[name] = SeriesModel(name, kind, format_month(first),
-                                       format_month(cutoff[name]), sigma)
-            paths[name] = sims
+    models, paths = fact_paths(fs, names, first, cutoff, end, n_paths, seed, sex, choice)
 
     q_lo, q_hi = (1 - level) / 2, 1 - (1 - level) / 2
     out: dict[str, Forecast] = {}
@@ -350,20 +478,7 @@ def _forecast_one(ind: Indicator, fs: FactSeries, own: list[str], cutoff: dict[s
     future = {n: (paths[n].T.tolist() if not money[n] else
                   [[Decimal(x) for x in row] for row in paths[n].T.tolist()]) for n in own}
     months = range(t, end + 1)
-    values = np.full((len(months), n_paths), np.nan)
-    jfws = np.full((len(months), n_paths), np.nan)
-    for p in range(n_paths):
-        full = {n: known[n] + future[n][p] for n in own}
-
-        def get(fact: str, m: int, full=full):
-            return full[fact][m - base] if m >= base else 0
-
-        for i, m in enumerate(months):
-            v = measure(ind, get, m).value
-            values[i, p] = np.nan if v is None else v
-            if has_jfw:
-                v = measure(ind, get, m, jfw=True).value
-                jfws[i, p] = np.nan if v is None else v
+    values, jfws = path_measures(ind, known, future, base, months, n_paths, jfw=has_jfw)
 
     points = []
     for i, m in enumerate(months):
