@@ -44,6 +44,7 @@ SCENARIOS: dict[str, tuple[str, str, list[int], float]] = {
     "Vorjahr": (PREVIOUS, PREVIOUS, [1, 0], 1.5),
     "Plan": (PLAN_FILL, INK, [1, 0], 1.0),
     "Ziel": (PLAN_FILL, INK, [1, 0], 1.0),
+    "Zielpfad": (PLAN_FILL, INK, [1, 0], 1.0),
     "Prognose": (HATCH, INK, [5, 3], 1.8),
 }
 
@@ -200,16 +201,17 @@ def line_series(actual: list[dict], plan: list[dict] | None = None,
                 lower: str = "untere", upper: str = "obere", scenario: str = "szenario",
                 kind: str = "count", y_title: str | None = None, zero: bool = False,
                 width: int | None = None, height: int = HEIGHT,
-                marks: list[dict] | None = None):
+                marks: list[dict] | None = None, plan_label: str = "Plan"):
     """A monthly series: actual as a thick solid line, plan as a thin line, forecast dashed with
     its interval (``lower``–``upper``) as a light band. Forecast rows may carry a ``scenario``
     name (one dashed line per scenario, labelled ``Prognose: <name>``). Each line is labelled at
-    its end. ``x`` holds dates (``datetime.date`` or ISO strings). ``marks`` (``{x: date,
-    "text": label}``, e.g. a rule change) are drawn as labelled vertical rules."""
+    its end (the plan as ``plan_label``, e.g. "Zielpfad"). ``x`` holds dates
+    (``datetime.date`` or ISO strings). ``marks`` (``{x: date, "text": label}``, e.g. a rule
+    change) are drawn as labelled vertical rules."""
     actual = _clean(actual)
     rows = [{x: r[x], y: r[y], "_reihe": "Ist"} for r in actual]
     if plan:
-        rows += [{x: r[x], y: r[y], "_reihe": "Plan"} for r in _clean(plan)]
+        rows += [{x: r[x], y: r[y], "_reihe": plan_label} for r in _clean(plan)]
     band = []
     if forecast:
         fc = _clean(forecast)

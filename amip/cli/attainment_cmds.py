@@ -57,20 +57,15 @@ def targets_status(month: int, store_path: str, unit_id: str | None, fmt: str,
     Ziel für das Jobcenter, jeden Standort und jedes Team."""
     from amip.attainment.status import target_status
     from amip.steering import Steering
+    from amip.steering.inputs import status_inputs
 
-    year = month // 12
     store = _open_view(store_path)
     try:
         with Steering.open(store_path) as steering:
-            measures = steering.measures()
-            targets = steering.targets(year=year)
-            used = {t.measure for t in targets}
-            values = {m: steering.measure_values(m) for m in used
-                      if m in measures and measures[m].source == "entered"}
-            plans = [p for m in used if m in measures and measures[m].kind == "count"
-                     for p in steering.plans(year, m)]
-        records = target_status(store.view(), targets, month, unit_id, values, plans,
-                                with_expectation=not no_expectation, measures=measures)
+            i = status_inputs(steering, month // 12)
+        records = target_status(store.view(), i.targets, month, unit_id, i.measure_values,
+                                i.plans, with_expectation=not no_expectation,
+                                measures=i.measures)
     finally:
         store.close()
     if fmt == "json":

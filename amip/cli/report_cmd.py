@@ -93,7 +93,8 @@ def programme_cmd(year, internal, texts_dir, placeholders, store_path, jobcenter
                 _refuse_earlier(out_dir, stem, formats, overwrite)
             with progress_bar(steps=False) as bar:
                 bar.add_task(f"Programm {year}: Kennzahlen berechnen", total=None)
-                figures = programme_figures(view, year, jobcenter_id)
+                figures = programme_figures(view, year, jobcenter_id,
+                                            steering_inputs(store_path, year, as_of))
         except ValueError as e:
             raise click.UsageError(str(e)) from None
     if placeholders:
@@ -142,7 +143,9 @@ def monthly_cmd(month, public, store_path, jobcenter_id, as_of, out_dir, formats
             with progress_bar(steps=False) as bar:
                 bar.add_task(f"Monatsbericht {format_month(month)}: Kennzahlen berechnen",
                              total=None)
-                report = monthly(view, month, jc, public=public, forecasts=forecasts.result if forecasts else None)
+                report = monthly(view, month, jc, public=public,
+                                 forecasts=forecasts.result if forecasts else None,
+                                 targets=steering_inputs(store_path, month // 12, as_of))
         except ValueError as e:
             raise click.UsageError(str(e)) from None
     _write(report, out_dir, stem, formats, overwrite, start, renderer)
@@ -158,6 +161,21 @@ def forecasts_from_store(store_path: str, month: int | None, jobcenter_id: str |
 
     with Store.open(store_path, read_only=True, threads=threads) as store:
         return kennzahl_forecasts(store.view(as_of), month, jobcenter_id)
+
+
+def steering_inputs(store_path: str, year: int, as_of=None):
+    """The targets, plans and entered values of ``year`` from the steering store beside the
+    extract store (or ``$AMIP_STEERING``), as known on ``as_of``
+    (:func:`amip.steering.inputs.status_inputs`); None when there is no steering store (a
+    report does not create one)."""
+    from amip.steering import Steering
+    from amip.steering.db import ENV_URL, default_path
+    from amip.steering.inputs import status_inputs
+
+    if not os.environ.get(ENV_URL) and not default_path(store_path).exists():
+        return None
+    with Steering.open(store_path) as steering:
+        return status_inputs(steering, year, as_of)
 
 
 def _refuse_earlier(out_dir: str, stem: str, formats, overwrite: bool) -> None:

@@ -17,9 +17,10 @@ from amip.engine.groups import (customer_groups, employment_classes, prognosis_b
                                 refugees_jdw, underemployment, unemployed_profile)
 from amip.engine.horizon import NoFigures, horizon
 from amip.engine.indicators import Record, compute
-from amip.engine.overview import jobcenter
+from amip.engine.overview import jobcenter, latest_complete_month
 from amip.engine.population import jahresdurchschnitte
 from amip.engine.quality import casefile_checks
+from amip.reports.targets import TargetFigures, month_of_year, target_figures
 
 
 @dataclass
@@ -43,6 +44,8 @@ class Programme:
     groups: dict[str, dict[str, int]]  # customer group -> {"elb", "unemployed", "elb_before", …}
     quality: dict[str, tuple[int, int]]  # area -> (errors, items) in the reference year
     underemployment: dict[str, int]  # unemployed, measures (not unemployed), total
+    #: the targets of the year and their status in its latest month (None: none kept)
+    targets: TargetFigures | None = None
 
     @property
     def ref_year(self) -> int:
@@ -53,8 +56,11 @@ class Programme:
         return stichtag(month_index(dt.date(self.ref_year, 12, 1)))
 
 
-def programme_figures(db, year: int, jobcenter_id: str | None = None) -> Programme:
-    """All figures of the programme for ``year`` (reference year ``year − 1``)."""
+def programme_figures(db, year: int, jobcenter_id: str | None = None,
+                      targets=None) -> Programme:
+    """All figures of the programme for ``year`` (reference year ``year − 1``). ``targets``:
+    the steering store's :class:`~amip.steering.inputs.StatusInputs` of ``year`` (the shell
+    reads them); their status is taken in the latest month of the year the data hold."""
     jc = jobcenter(db, jobcenter_id)
     jc_id, ref = jc["jobcenter_id"], year - 1
     day = stichtag(month_index(dt.date(ref, 12, 1)))
@@ -90,4 +96,11 @@ def programme_figures(db, year: int, jobcenter_id: str | None = None) -> Program
         groups=customer_groups(db, jc_id, day),
         quality=casefile_checks(db, ref),
         underemployment=underemployment(db, jc_id, day),
+        targets=target_figures(db, targets, jc_id, _status_month(db, year),
+                               with_expectation=False),
     )
+
+
+def _status_month(db, year: int) -> int | None:
+    latest = latest_complete_month(db)
+    return month_of_year(None if latest is None else month_index(latest), year)

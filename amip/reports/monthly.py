@@ -31,6 +31,8 @@ from amip.extract.schema import INSTRUMENTS
 from amip import charts
 from amip.reports import disclosure, tables
 from amip.reports.model import Chart, Column, Report, ReportTable, Row, Section, Text
+from amip.reports.targets import (CHART_MEASURES, TargetFigures, attainment_charts,
+                                  attainment_table, jfw_columns, standort_table, target_figures)
 
 JFW_CODES = ["K2", "K2E1", "K2E2", "K2E3", "K2E4", "K3E1"]
 TITLE_LABELS = {"egl": "Eingliederungsleistungen (EGL)", "vk": "Verwaltungskosten (VK)",
@@ -73,12 +75,14 @@ def kennzahl_forecasts(db, month: int | None, jobcenter_id: str | None = None
 
 
 def monthly(db, month: int | None, jobcenter_id: str | None = None, public: bool = False,
-            forecasts: Callable[[], dict[str, Forecast]] | None = None) -> Report:
+            forecasts: Callable[[], dict[str, Forecast]] | None = None,
+            targets=None) -> Report:
     """Build the Monatsbericht for month index ``month`` (None: :func:`report_month`).
     ``forecasts`` (e.g. ``amip.background.start(forecasts_from_store, …).result``) gives the
     forecasts computed elsewhere; without it :func:`kennzahl_forecasts` runs here. The published
     version (``public``) has no forecasts, as the dashboard shows none to roles under disclosure
-    control."""
+    control. ``targets``: the steering store's ``StatusInputs`` of the month's year (read by the
+    shell), or a callable giving them; section 2 shows their Zielnachhaltung."""
     cat = load()
     month = report_month(db, month)
     jc = jobcenter(db, jobcenter_id)
@@ -107,6 +111,11 @@ def monthly(db, month: int | None, jobcenter_id: str | None = None, public: bool
     by_unit = [r for r in everything if r.unit_id is not None and r.basis == "month"]
     # published: small counts hidden across the Jobcenter and its Standorte, as on the web
     hidden = disclosure.hidden_fields(everything, units) if public else None
+    inputs = targets() if callable(targets) else targets
+    tf = target_figures(db, inputs if inputs is not None and inputs.year == month // 12
+                        else None, jc_id, month, with_expectation=not public,
+                        curves=CHART_MEASURES)
+    followed = tf is not None and bool(tf.records)
 
     sections = [
         Section("1", "Kennzahlen nach § 48a SGB II", [
@@ -124,8 +133,9 @@ def monthly(db, month: int | None, jobcenter_id: str | None = None, public: bool
             Text("Der Jahresfortschrittswert (JFW) misst die Quoten vom Januar bis zum "
                  "Berichtsmonat: Integrationen seit Januar je durchschnittlichem Bestand der "
                  "Vormonate seit Dezember des Vorjahres."),
-            _jfw_table(jfw, t, t0, label, source, hidden),
-        ], placeholder=NO_TARGETS),
+            _jfw_table(jfw, t, t0, label, source, hidden, tf),
+            *(_attainment_blocks(tf, units, source, public) if followed else []),
+        ], placeholder="" if followed else NO_TARGETS),
         None,  # the forecast, asked for last: it may still be computing elsewhere
         _budget_section(db, jc_id, month, label, source),
         _quality_section(db, jc_id, month, label, source),
@@ -162,8 +172,22 @@ def _k2_chart(history, source: str) -> Chart:
                  charts.line_series(data, kind="pct"), data, source=source)
 
 
+def _attainment_blocks(tf: TargetFigures, units: list[dict], source: str, public: bool) -> list:
+    """Zielnachhaltung of every target, Ist gegen Zielpfad (K2, Integrationen), lights by
+    Standort."""
+    blocks = [Text(f"Die Zielnachhaltung vergleicht das Ist mit dem Zielpfad: dem Stand, der "
+                   f"im Berichtsmonat erreicht sein müsste, wenn das Jahr genau das Ziel "
+                   f"erreicht (Quoten und Anzahlen mit dem Saisonverlauf der drei Vorjahre, "
+                   f"Bestände linear, Obergrenzen konstant)."
+                   + ("" if public else " Die Erwartung für Dezember ist der Median der "
+                      "Prognose mit ihrem 80-%-Intervall.")),
+              attainment_table(tf, source, public), *attainment_charts(tf, source, public)]
+    lights = standort_table(tf, units)
+    return blocks + ([lights] if lights is not None else [])
+
+
 def _jfw_table(jfw, t: str, t0: str, label: str, source: str,
-               hidden: dict | None = None) -> ReportTable:
+               hidden: dict | None = None, tf: TargetFigures | None = None) -> ReportTable:
     cat = load()
     now, before = tables.by_key(jfw, t, basis="jfw"), tables.by_key(jfw, t0, basis="jfw")
     rows, notes = [], []
@@ -175,14 +199,20 @@ def _jfw_table(jfw, t: str, t0: str, label: str, source: str,
                                         "nicht vergleichbar"))
         row = Row(f"{code} {cat.indicators[code].name}", [
             r.numerator if r else None, r.denominator if r else None, r.value if r else None,
-            b.value if b else None, "keine Zielwerte"])
+            b.value if b else None,
+            *(jfw_columns(tf, code) if tf and tf.records else [None] * 3 + ["keine Zielwerte"])
+        ])
         for rec, cells in ((r, ((0, "numerator"), (1, "denominator"), (2, "value"))),
                            (b, ((3, "value"),))):
             row.suppressed |= {i for i, f in cells if f in disclosure.hidden_of(hidden, rec)}
+        if 2 in row.suppressed:  # Ist = Zielpfad + Abstand
+            row.suppressed.add(6)
         rows.append(row)
     return ReportTable("jahresfortschritt", f"Jahresfortschrittswerte, {label}",
                        [Column("Zähler", "number"), Column("Nenner", "number"),
                         Column("JFW in %", "pct"), Column("JFW Vorjahr in %", "pct"),
+                        Column("Ziel in %", "pct"), Column("Zielpfad in %", "pct"),
+                        Column("Abstand in Pp.", "number"),
                         Column("Ampel", "text")], rows, stub="Kennzahl", source=source,
                        note=" ".join(notes))
 

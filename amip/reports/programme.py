@@ -17,6 +17,7 @@ from amip import i18n
 from amip.extract.schema import INSTRUMENTS
 from amip import charts
 from amip.reports import disclosure, tables
+from amip.reports.targets import goal_placeholders, goals_table, scope_table
 from amip.engine.groups import AGE_GROUPS, GROUP_LABELS
 from amip.reports.figures import Programme, programme_figures
 from amip.reports.model import Chart, Column, Report, ReportTable, Row, Section, Text
@@ -118,6 +119,7 @@ def placeholders(p: Programme) -> dict:
         "groups": {g: {k: i18n.num(v) for k, v in c.items()} for g, c in p.groups.items()},
         "quality": {"summary": "; ".join(quality_parts) + "." if quality_parts
                     else "für das Jahr liegen noch keine Prüfergebnisse vor."},
+        "targets": goal_placeholders(p.targets, p.indicators),
     }
 
 
@@ -331,6 +333,13 @@ def build(p: Programme, texts: dict[str, str] | None = None, public: bool = True
 
     no_targets = ("Zielwerte (Zielvereinbarung, lokale und kommunale Ziele) sind noch nicht "
                   "erfasst; sie erscheinen hier, sobald die Zielplanung in amip geführt wird.")
+    tf = p.targets
+    goals = goals_table(tf, p.indicators, _source(p)) \
+        if tf and tf.own("gesetzlich") else None
+    local = tf and scope_table(tf, "lokal", f"Lokale Ziele {p.year}", _source(p), public)
+    municipal = tf and scope_table(tf, "kommunal", f"Kommunale Ziele {p.year}", _source(p),
+                                   public)
+    none_of = ("Für {y} sind keine {what} Ziele erfasst.").format
     budget, egl, quality = budget_table(p), egl_chart(p), quality_table(p)
     sections = [
         Section("", "Vorwort", [text("00_vorwort")]),
@@ -346,9 +355,14 @@ def build(p: Programme, texts: dict[str, str] | None = None, public: bool = True
         ]),
         Section("3", f"Ziele im {p.jobcenter_name}", sections=[
             Section("3.1", "Geschäftspolitische Ziele",
-                    [text("03_ziele"), indicator_table(p, public)]),
-            Section("3.2", "Lokale Ziele", placeholder=no_targets),
-            Section("3.3", "Kommunale Ziele", placeholder=no_targets),
+                    maybe(text("03_ziele"), goals, indicator_table(p, public)),
+                    placeholder="" if goals else no_targets),
+            Section("3.2", "Lokale Ziele", maybe(local),
+                    placeholder="" if local else
+                    none_of(y=p.year, what="lokalen") if tf and tf.targets else no_targets),
+            Section("3.3", "Kommunale Ziele", maybe(municipal),
+                    placeholder="" if municipal else
+                    none_of(y=p.year, what="kommunalen") if tf and tf.targets else no_targets),
         ]),
         # a section without data shows its grey box, not a text about figures that are missing
         Section("4", "Ressourcen", maybe(budget and text("04_ressourcen"), budget), sections=[
@@ -384,7 +398,8 @@ def build(p: Programme, texts: dict[str, str] | None = None, public: bool = True
 
 
 def programme(db, year: int, jobcenter_id: str | None = None, texts_dir: Path | None = None,
-              public: bool = True) -> Report:
-    """Compute the figures and build the programme report for ``year``."""
-    figures = programme_figures(db, year, jobcenter_id)
+              public: bool = True, targets=None) -> Report:
+    """Compute the figures and build the programme report for ``year``; ``targets``: the
+    steering store's ``StatusInputs`` of the year (chapter 3), read by the shell."""
+    figures = programme_figures(db, year, jobcenter_id, targets)
     return build(figures, load_texts(texts_dir) if texts_dir else None, public)
