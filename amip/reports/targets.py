@@ -106,7 +106,7 @@ def target_text(md: MeasureDef, value) -> str:
     if md.kind == "stock":
         return i18n.signed_pct(float(value))
     if md.unit == "percent":
-        return i18n.pct(float(value), _digits(value))
+        return i18n.pct(float(value), 1 if md.kind == "quota" else _digits(value))
     if md.unit == "eur":
         return i18n.eur(value)
     return i18n.by_kind(value, "number")
@@ -152,14 +152,18 @@ def _month_label(month: int) -> str:
     return i18n.month(month_start(month))
 
 
-def _expected(r: StatusRecord | None) -> str | None:
+def _expected(md: MeasureDef, r: StatusRecord | None) -> str | None:
+    """Median (lower–upper) of the year-end expectation: % with one decimal, counts and euros
+    whole."""
     if r is None or r.expected is None:
         return None
-    text = i18n.by_kind(r.expected, "number", 1)
+    digits = 1 if followed_unit(md) == "%" else 0
+
+    def fmt(x):
+        return i18n.by_kind(x, "number", digits)
     if r.expected_lower is None or r.expected_upper is None:
-        return text
-    return (f"{text} ({i18n.by_kind(r.expected_lower, 'number', 1)}–"
-            f"{i18n.by_kind(r.expected_upper, 'number', 1)})")
+        return fmt(r.expected)
+    return f"{fmt(r.expected)} ({fmt(r.expected_lower)}–{fmt(r.expected_upper)})"
 
 
 def _reasons(rows: list[tuple[str, StatusRecord | None]]) -> str:
@@ -336,7 +340,7 @@ def attainment_table(tf: TargetFigures, source: str, public: bool) -> ReportTabl
                   _shown(md, r.gap) if r else None, r.gap_percent if r else None,
                   light_text(r)]
         if not public:
-            values.append(_expected(r))
+            values.append(_expected(md, r))
         row = Row(measure_label(md, t.sex, t.unit_id), values,
                   level=0 if t.sex == "all" and t.unit_id is None else 1)
         if _small(md, r, public):
@@ -361,20 +365,19 @@ def attainment_table(tf: TargetFigures, source: str, public: bool) -> ReportTabl
 
 
 def standort_table(tf: TargetFigures, units: list[dict]) -> ReportTable | None:
-    """The lights by Standort: one row per Standort, one column per target (all persons)."""
+    """The lights by Standort, compact: one row per target of the Jobcenter (all persons),
+    one column for the Jobcenter and each Standort."""
     keys = [(t.measure, t.sex) for t in tf.own() if t.unit_id is None and t.sex == "all"]
     names = {u["unit_id"]: u.get("name") or u["unit_id"] for u in units}
     standorte = sorted({r.unit_id for r in tf.records if r.level == "standort"})
     if not keys or not standorte:
         return None
-    rows = [Row("Jobcenter", [light_text(tf.record(m, s)) for m, s in keys], total=True)]
-    rows += [Row(names.get(u, u), [light_text(tf.record(m, s, u)) for m, s in keys])
-             for u in standorte]
+    rows = [Row(measure_label(tf.measure(m)), [light_text(tf.record(m, s, u))
+                                              for u in [None, *standorte]]) for m, s in keys]
     return ReportTable(
         "ziele-standorte", f"Ampeln je Standort, {_month_label(tf.month)}",
-        [Column(tf.measure(m).id if tf.measure(m).source == "catalogue"
-                else tf.measure(m).name[:40], "text") for m, _ in keys],
-        rows, stub="Einheit",
+        [Column("Jobcenter", "text"), *(Column(names.get(u, u), "text") for u in standorte)],
+        rows, stub="Ziel",
         note="Standorte ohne eigenes Ziel: Quoten, Bestände und Obergrenzen mit dem Zielwert "
              "des Jobcenters; Anzahlen mit der Summe der vereinbarten Teampläne (grau ohne "
              "Teamplan).")
