@@ -203,3 +203,29 @@ def test_monatsbericht_section_2_shows_the_status_of_the_month(default_store, ex
     public = attainment_table(target_figures(default_store.view(), example_targets, "03504",
                                              JUNE, with_expectation=False), "Quelle", True)
     assert all("Erwartung" not in c.label for c in public.columns)
+
+
+# -- as a user runs it: amip targets import, amip report programme ------------------------------
+
+def test_demo_like_run_writes_chapter_3(store_file, tmp_path):
+    import html
+    import re
+    import shutil
+
+    from tests.reports.conftest import EXAMPLE_TARGETS
+    from tests.reports.test_report_cli import amip
+
+    store = tmp_path / "amip.duckdb"  # a copy: the steering store is created beside it
+    shutil.copy(store_file, store)
+    r = amip("targets", "import", str(EXAMPLE_TARGETS), "--store", str(store))
+    assert r.returncode == 0, r.stderr
+    r = amip("report", "programme", "--year", "2020", "--store", str(store), "--out",
+             str(tmp_path / "out"), "--format", "html")
+    assert r.returncode == 0, r.stderr
+    page = (tmp_path / "out" / "programm-2020-03504.html").read_text(encoding="utf-8")
+    text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+    assert ("Ziel ist es, in 2020 mindestens 1.141 Integrationen und damit eine "
+            "Integrationsquote von 23,4 Prozent zu erreichen.") in text
+    assert "Geschäftspolitische Ziele 2020" in text and "Kommunale Ziele 2020" in text
+    assert "Lokale Ziele 2020" in text and "derzeit in Abstimmung" in text
+    assert "sind noch nicht erfasst" not in text  # no grey box in chapter 3
