@@ -170,9 +170,10 @@ def _reasons(rows: list[tuple[str, StatusRecord | None]]) -> str:
     """Each reason once, with the rows it applies to (§10.2: no missing value without why)."""
     by: dict[str, list[str]] = {}
     for label, r in rows:
-        if r is not None and r.reason:
-            by.setdefault(r.reason, []).append(label)
-    return " ".join(f"{', '.join(labels)}: {reason}." for reason, labels in by.items())
+        for part in (r.reason or "").split("; ") if r is not None else ():
+            if part:
+                by.setdefault(part, []).append(label)
+    return " ".join(f"{'; '.join(labels)}: {reason}." for reason, labels in by.items())
 
 
 # -- the programme, chapter 3 -------------------------------------------------------------------
