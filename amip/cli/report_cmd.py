@@ -14,6 +14,7 @@ from rich.console import Console
 from amip import i18n
 from amip.cli.indicators_cmd import _date, _month
 from amip.cli.progress import bar as progress_bar
+from amip.cli.steering_cmds import steering_option
 from amip.store import DEFAULT_STORE, Store
 
 console = Console()
@@ -47,6 +48,7 @@ def _common(f):
                      show_default=True, help="Durch Kommas getrennt: pdf, html, xlsx, csv."),
         click.option("--overwrite", is_flag=True,
                      help="Dateien eines früheren Laufs ersetzen."),
+        steering_option,
     ]):
         f = option(f)
     return f
@@ -69,7 +71,7 @@ def report_cmd() -> None:
               help="Die Platzhalter auflisten, die die Texte verwenden können.")
 @_common
 def programme_cmd(year, internal, texts_dir, placeholders, store_path, jobcenter_id, as_of,
-                  out_dir, formats, overwrite) -> None:
+                  out_dir, formats, overwrite, steering_url) -> None:
     """Das Arbeitsmarkt- und Integrationsprogramm eines Jahres."""
     from amip.engine.calendar import month_index
     from amip.engine.overview import jobcenter, latest_complete_month, programme_year
@@ -94,7 +96,8 @@ def programme_cmd(year, internal, texts_dir, placeholders, store_path, jobcenter
             with progress_bar(steps=False) as bar:
                 bar.add_task(f"Programm {year}: Kennzahlen berechnen", total=None)
                 figures = programme_figures(view, year, jobcenter_id,
-                                            steering_inputs(store_path, year, as_of))
+                                            steering_inputs(store_path, year, as_of,
+                                                            steering_url))
         except ValueError as e:
             raise click.UsageError(str(e)) from None
     if placeholders:
@@ -116,7 +119,7 @@ def programme_cmd(year, internal, texts_dir, placeholders, store_path, jobcenter
               help="Kleine Werte geheim halten (zur Veröffentlichung).")
 @_common
 def monthly_cmd(month, public, store_path, jobcenter_id, as_of, out_dir, formats,
-                overwrite) -> None:
+                overwrite, steering_url) -> None:
     """Der Monatsbericht eines Monats."""
     from amip import background
     from amip.engine.calendar import format_month
@@ -145,7 +148,8 @@ def monthly_cmd(month, public, store_path, jobcenter_id, as_of, out_dir, formats
                              total=None)
                 report = monthly(view, month, jc, public=public,
                                  forecasts=forecasts.result if forecasts else None,
-                                 targets=steering_inputs(store_path, month // 12, as_of))
+                                 targets=steering_inputs(store_path, month // 12, as_of,
+                                                         steering_url))
         except ValueError as e:
             raise click.UsageError(str(e)) from None
     _write(report, out_dir, stem, formats, overwrite, start, renderer)
@@ -163,18 +167,18 @@ def forecasts_from_store(store_path: str, month: int | None, jobcenter_id: str |
         return kennzahl_forecasts(store.view(as_of), month, jobcenter_id)
 
 
-def steering_inputs(store_path: str, year: int, as_of=None):
-    """The targets, plans and entered values of ``year`` from the steering store beside the
-    extract store (or ``$AMIP_STEERING``), as known on ``as_of``
+def steering_inputs(store_path: str, year: int, as_of=None, url: str | None = None):
+    """The targets, plans and entered values of ``year`` from the steering store (``url``,
+    ``$AMIP_STEERING`` or the SQLite file beside the extract store), as known on ``as_of``
     (:func:`amip.steering.inputs.status_inputs`); None when there is no steering store (a
     report does not create one)."""
     from amip.steering import Steering
     from amip.steering.db import ENV_URL, default_path
     from amip.steering.inputs import status_inputs
 
-    if not os.environ.get(ENV_URL) and not default_path(store_path).exists():
+    if not (url or os.environ.get(ENV_URL)) and not default_path(store_path).exists():
         return None
-    with Steering.open(store_path) as steering:
+    with Steering.open(store_path, url) as steering:
         return status_inputs(steering, year, as_of)
 
 
