@@ -135,6 +135,9 @@ def monthly_cmd(month, public, store_path, jobcenter_id, as_of, out_dir, formats
     threads = max(1, background.cores() // 2) if background.fork_is_safe() else None
     forecasts = None if public else background.start(  # the published version has none
         forecasts_from_store, store_path, month, jobcenter_id, threads, as_of)
+    # the Zielnachhaltung (all units, with the year-end expectation) meanwhile in a third
+    targets = background.start(targets_from_store, store_path, month, jobcenter_id, threads,
+                               as_of, steering_url, public)
     renderer = _renderer(formats)
     with _open(store_path, threads) as store:
         view = store.view(as_of)
@@ -148,8 +151,7 @@ def monthly_cmd(month, public, store_path, jobcenter_id, as_of, out_dir, formats
                              total=None)
                 report = monthly(view, month, jc, public=public,
                                  forecasts=forecasts.result if forecasts else None,
-                                 targets=steering_inputs(store_path, month // 12, as_of,
-                                                         steering_url))
+                                 targets=targets.result)
         except ValueError as e:
             raise click.UsageError(str(e)) from None
     _write(report, out_dir, stem, formats, overwrite, start, renderer)
@@ -165,6 +167,25 @@ def forecasts_from_store(store_path: str, month: int | None, jobcenter_id: str |
 
     with Store.open(store_path, read_only=True, threads=threads) as store:
         return kennzahl_forecasts(store.view(as_of), month, jobcenter_id)
+
+
+def targets_from_store(store_path: str, month: int | None, jobcenter_id: str | None = None,
+                       threads: int | None = None, as_of=None, steering_url: str | None = None,
+                       public: bool = False):
+    """The Monatsbericht's :class:`~amip.reports.targets.TargetFigures` (None without a
+    steering store): the targets of the report month's year and their status for all units, on
+    a store file opened read-only — work for a background process, like
+    :func:`forecasts_from_store`."""
+    from amip.engine.overview import jobcenter
+    from amip.reports.monthly import report_month
+    from amip.reports.targets import CHART_MEASURES, target_figures
+
+    with Store.open(store_path, read_only=True, threads=threads) as store:
+        view = store.view(as_of)
+        m = report_month(view, month)
+        inputs = steering_inputs(store_path, m // 12, as_of, steering_url)
+        return target_figures(view, inputs, jobcenter(view, jobcenter_id)["jobcenter_id"], m,
+                              with_expectation=not public, curves=CHART_MEASURES)
 
 
 def steering_inputs(store_path: str, year: int, as_of=None, url: str | None = None):

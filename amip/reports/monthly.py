@@ -82,7 +82,9 @@ def monthly(db, month: int | None, jobcenter_id: str | None = None, public: bool
     forecasts computed elsewhere; without it :func:`kennzahl_forecasts` runs here. The published
     version (``public``) has no forecasts, as the dashboard shows none to roles under disclosure
     control. ``targets``: the steering store's ``StatusInputs`` of the month's year (read by the
-    shell), or a callable giving them; section 2 shows their Zielnachhaltung."""
+    shell) or their :class:`~amip.reports.targets.TargetFigures` computed elsewhere (e.g. the
+    ``.result`` of ``amip.cli.report_cmd.targets_from_store`` in a background process), or a
+    callable giving either; section 2 shows their Zielnachhaltung."""
     cat = load()
     month = report_month(db, month)
     jc = jobcenter(db, jobcenter_id)
@@ -111,10 +113,7 @@ def monthly(db, month: int | None, jobcenter_id: str | None = None, public: bool
     by_unit = [r for r in everything if r.unit_id is not None and r.basis == "month"]
     # published: small counts hidden across the Jobcenter and its Standorte, as on the web
     hidden = disclosure.hidden_fields(everything, units) if public else None
-    inputs = targets() if callable(targets) else targets
-    tf = target_figures(db, inputs if inputs is not None and inputs.year == month // 12
-                        else None, jc_id, month, with_expectation=not public,
-                        curves=CHART_MEASURES)
+    tf = _target_figures(db, targets, jc_id, month, public)
     followed = tf is not None and bool(tf.records)
 
     sections = [
@@ -170,6 +169,16 @@ def _k2_chart(history, source: str) -> Chart:
             if r.code == "K2" and r.sex == "all" and r.value is not None]
     return Chart("k2-verlauf", "Integrationsquote (K2), gleitende zwölf Monate, in %",
                  charts.line_series(data, kind="pct"), data, source=source)
+
+
+def _target_figures(db, targets, jc_id: str, month: int, public: bool) -> TargetFigures | None:
+    got = targets() if callable(targets) else targets
+    if got is None or isinstance(got, TargetFigures):
+        return got
+    if got.year != month // 12:
+        return None
+    return target_figures(db, got, jc_id, month, with_expectation=not public,
+                          curves=CHART_MEASURES)
 
 
 def _attainment_blocks(tf: TargetFigures, units: list[dict], source: str, public: bool) -> list:

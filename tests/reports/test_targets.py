@@ -207,7 +207,7 @@ def test_monatsbericht_section_2_shows_the_status_of_the_month(default_store, ex
 
 # -- as a user runs it: amip targets import, amip report programme ------------------------------
 
-def test_demo_like_run_writes_chapter_3(store_file, tmp_path):
+def test_demo_like_run_writes_chapter_3_and_section_2(store_file, tmp_path):
     import html
     import re
     import shutil
@@ -229,3 +229,11 @@ def test_demo_like_run_writes_chapter_3(store_file, tmp_path):
     assert "Geschäftspolitische Ziele 2020" in text and "Kommunale Ziele 2020" in text
     assert "Lokale Ziele 2020" in text and "derzeit in Abstimmung" in text
     assert "sind noch nicht erfasst" not in text  # no grey box in chapter 3
+    # the Monatsbericht: the Zielnachhaltung computed in a background process
+    r = amip("report", "monthly", "--month", "2020-06", "--store", str(store), "--out",
+             str(tmp_path / "out"), "--format", "html")
+    assert r.returncode == 0, r.stderr
+    page = (tmp_path / "out" / "monatsbericht-2020-06-03504.html").read_text(encoding="utf-8")
+    text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+    assert "Zielnachhaltung 2020, Stand Juni 2020" in text and "Ampeln je Standort" in text
+    assert "Ist gegen Zielpfad 2020" in text and "keine Zielwerte" not in text
