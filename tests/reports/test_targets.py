@@ -127,6 +127,11 @@ def test_no_targets_no_tables():
     assert tf.records == [] and scope_table(tf, "lokal", "x", "y") is None
     assert goal_placeholders(tf, {})["sentence"] == "Zielwerte für 2020 sind noch nicht erfasst."
     assert target_figures(case().view(), None, JC, JUNE) is None
+    # a programme year the data do not reach yet: the targets, no Ist and no light
+    tf = target_figures(case().view(), SMALL, JC, None)
+    t = scope_table(tf, "kommunal", "Kommunale Ziele", "Quelle")
+    assert t.columns[2].label == "Ist" and t.rows[0].values[1:5] == ["5\u00a0%", None, None, "–"]
+    assert "noch keine Monatsdaten" in t.note
 
 
 # -- the default synthetic Jobcenter with the seed's 2020 targets -------------------------------
@@ -237,3 +242,17 @@ def test_demo_like_run_writes_chapter_3_and_section_2(store_file, tmp_path):
     text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
     assert "Zielnachhaltung 2020, Stand Juni 2020" in text and "Ampeln je Standort" in text
     assert "Ist gegen Zielpfad 2020" in text and "keine Zielwerte" not in text
+
+
+def test_published_tables_hide_a_count_of_one_and_show_no_expectation():
+    # integrationen_fm in June: p10 only (test_status) → Ist 1, a count of persons of 1–2
+    inputs = StatusInputs(2020, [T(JC, None, 2020, "integrationen_fm", "all", Decimal(2))])
+    tf = target_figures(case().view(), inputs, JC, JUNE, with_expectation=False)
+    assert tf.record("integrationen_fm").actual == 1.0
+    public = attainment_table(tf, "Quelle", public=True)
+    # the Ist and the gap that would give it back (Ist = Zielpfad + Abstand) are hidden
+    assert public.rows[0].suppressed == {2, 4, 5} and len(public.columns) == 7
+    internal = attainment_table(tf, "Quelle", public=False)
+    assert internal.rows[0].suppressed == set() and internal.columns[-1].label.startswith(
+        "Erwartung")
+    assert scope_table(tf, "kommunal", "x", "y", public=True).rows[0].suppressed == {2}
