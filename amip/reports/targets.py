@@ -19,7 +19,7 @@ from amip.attainment.curve import CurvePoint, target_curve
 from amip.attainment.records import StatusRecord
 from amip.attainment.status import target_status
 from amip.catalogue import load
-from amip.catalogue.targets import MeasureDef, measure_definitions
+from amip.catalogue.targets import MeasureDef, light_thresholds, measure_definitions
 from amip.disclosure import DEFAULT_RULE
 from amip.engine.calendar import month_start
 from amip.reports.model import Chart, Column, ReportTable, Row
@@ -148,6 +148,13 @@ def _small(md: MeasureDef, r: StatusRecord | None, public: bool) -> bool:
         and md.kind in ("count", "stock") and DEFAULT_RULE.hides(r.actual)
 
 
+def _thresholds() -> str:
+    """``grün ab 100 %, gelb ab 97 %`` from the thresholds of targets.toml."""
+    t = light_thresholds()
+    return (f"grün ab {i18n.pct(float(t.green) * 100, 0)}, gelb ab "
+            f"{i18n.pct(float(t.yellow) * 100, 0)}")
+
+
 def _month_label(month: int) -> str:
     return i18n.month(month_start(month))
 
@@ -241,8 +248,8 @@ def scope_table(tf: TargetFigures, scope: str, title: str, source: str,
         reasons.append((row.label, r))
     note = (f"Ist: kumuliert Januar bis {when} (Anzahlen, Beträge) bzw. Wert im {when} "
             f"(Quoten); Zielpfad: der Stand, der im {when} erreicht sein müsste, wenn das Jahr "
-            f"genau das Ziel erreicht; Ampel nach dem Verhältnis von Ist und Zielpfad (grün ab "
-            f"100 %, gelb ab 97 %)." if when else
+            f"genau das Ziel erreicht; Ampel nach dem Verhältnis von Ist und Zielpfad "
+            f"({_thresholds()})." if when else
             f"Für {tf.year} liegen noch keine Monatsdaten vor: Ist und Ampel folgen im "
             f"Monatsbericht.")
     return ReportTable(
@@ -358,8 +365,8 @@ def attainment_table(tf: TargetFigures, source: str, public: bool) -> ReportTabl
         stub="Ziel", source=source, note=" ".join(filter(None, [
             "Ist: Jahresfortschrittswert (Quoten), Summe Januar bis Berichtsmonat (Anzahlen, "
             "Beträge), Bestand am Stichtag (Veränderungsziele) bzw. Monatswert (Fehlerquoten "
-            "und andere Obergrenzen). Abstand = Ist − Zielpfad; Ampel: grün ab 100 %, gelb ab "
-            "97 % des Zielpfads (bei Obergrenzen umgekehrt).",
+            f"und andere Obergrenzen). Abstand = Ist − Zielpfad; Ampel: {_thresholds()} des "
+            "Zielpfads (wo weniger besser ist: des Verhältnisses Zielpfad zu Ist).",
             None if public else "Erwartung: Median und 80-%-Intervall der Prognose für "
                                 "Dezember.",
             _reasons(reasons)])))
