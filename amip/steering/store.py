@@ -164,14 +164,14 @@ class Steering:
                           f"{i18n.local_time(current.recorded_at)} {verb}; bitte neu laden.")
 
     @staticmethod
-    def _append(model, s: Session, key: str, current, actor: str, reason: str | None,
+    def _append(model, s: Session, ekey: str, current, actor: str, reason: str | None,
                 operation: str | None = None, **fields):
         if not actor or not actor.strip():
             raise ConfigurationError("Wer ändert? Ein Benutzername fehlt (--user).")
         if operation is None:
             operation = "create" if current is None or current.operation == "withdraw" \
                 else "change"
-        row = model(entity_key=key, version=(current.version if current else 0) + 1,
+        row = model(entity_key=ekey, version=(current.version if current else 0) + 1,
                     recorded_at=_now(), recorded_by=actor.strip(), reason=_blank(reason),
                     operation=operation, **fields)
         s.add(row)
@@ -194,11 +194,11 @@ class Steering:
                     reason: str | None = None, expected_version: int | None = None) -> MeasureDef:
         """Define (or, with ``expected_version``, change) a user-defined measure."""
         errors = []
-        if not MEASURE_ID.match(measure_id or ""):
+        if measure_id in measure_definitions():
+            errors.append(f"Kennung {measure_id!r} ist eine Messgröße des Katalogs")
+        elif not MEASURE_ID.match(measure_id or ""):
             errors.append(f"Kennung {measure_id!r}: nur Kleinbuchstaben, Ziffern und _, "
                           "beginnend mit einem Buchstaben (2–60 Zeichen)")
-        elif measure_id in measure_definitions():
-            errors.append(f"Kennung {measure_id!r} ist eine Messgröße des Katalogs")
         if not (name or "").strip():
             errors.append("Bezeichnung fehlt")
         for label, value, allowed in (("Art", kind, KINDS), ("Einheit", unit, UNITS),
