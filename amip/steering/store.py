@@ -220,7 +220,8 @@ class Steering:
             return measure_from_row(_MeasureRow(v))
         return self._write(work, "Die Messgröße")
 
-    def measure_values(self, measure: str, as_of=None) -> dict[tuple[str, str | None, str], Decimal]:
+    def measure_values(self, measure: str,
+                       as_of=None) -> dict[tuple[str, str | None, str], Decimal]:
         """Entered monthly values of a measure: (jobcenter_id, unit_id, "YYYY-MM") → value."""
         with self._read() as s:
             rows = self._current(MeasureValueVersion, s, (MeasureValueVersion.measure == measure,),
@@ -376,7 +377,7 @@ class Steering:
         for line in f.lines:
             c, at = line.cells, f"{f.path}, Zeile {line.number}"
             try:
-                row, problems = _target_from_cells(c, f), []
+                row = _target_from_cells(c, f)
             except ValueError as e:
                 errors.append(f"{at}: {e}")
                 continue
