@@ -145,3 +145,30 @@ def test_decimals_stay_exact(url):
         st.set_target(TargetInput("03504", None, 2020, "kdu_ausgaben", "all",
                                   Decimal("16600000.01"), "in_abstimmung"), "a", None, None)
         assert st.targets()[0].value == Decimal("16600000.01")
+
+
+def test_default_store_is_beside_the_extract_store(tmp_path):
+    with Steering.open(tmp_path / "amip.duckdb") as st:
+        st.set_target(k2("23.4"), "anna", None, None)
+    assert (tmp_path / "amip.steering.sqlite").exists()
+
+
+def test_a_date_means_the_end_of_that_day_in_german_time():
+    from amip.steering.store import moment
+
+    # 1 July 2020 ends at 24:00 CEST = 22:00 UTC
+    assert moment(dt.date(2020, 7, 1)) == dt.datetime(2020, 7, 1, 21, 59, 59, 999999,
+                                                       tzinfo=dt.timezone.utc)
+    # 15 January: CET, UTC+1
+    assert moment(dt.date(2020, 1, 15)).hour == 22
+
+
+def test_set_target_checks_the_org_when_given(st):
+    from tests.steering.conftest import JOBCENTERS, UNITS
+
+    row = TargetInput("03504", "xt", 2020, "integrations", "all", Decimal(5), "vereinbart")
+    with pytest.raises(DataError, match="Einheit 'xt' gehört zu Jobcenter 09999, nicht zu 03504"):
+        st.set_target(row, "anna", None, None, UNITS, JOBCENTERS)
+    with pytest.raises(DataError, match="Zielwert leer bei Status vereinbart"):
+        st.set_target(TargetInput("03504", None, 2020, "K2"), "anna", None, None)
+    assert st.target_history() == []
