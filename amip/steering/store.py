@@ -202,7 +202,8 @@ class Steering(Planning):
             errors.append(f"{at}: Status {row.status!r} ungültig (erlaubt: vereinbart, "
                           "in_abstimmung)")
         elif row.value is None and row.status == "vereinbart":
-            errors.append(f"{at}: Zielwert leer bei Status vereinbart (leer nur „in_abstimmung“)")
+            errors.append(f"{at}: Zielwert leer bei Status vereinbart "
+                          "(leer nur bei „in_abstimmung“)")
         if not isinstance(row.year, int) or row.year not in YEARS:
             errors.append(f"{at}: Jahr {row.year!r} ungültig (erwartet 2000 bis 2099)")
         return errors

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Self
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, func, select
@@ -60,7 +61,7 @@ class VersionedStore:
         self._writer = engine.execution_options(write=True)
 
     @classmethod
-    def open(cls, store: str | Path | None = None, url: str | None = None) -> "VersionedStore":
+    def open(cls, store: str | Path | None = None, url: str | None = None) -> Self:
         """Open (create, migrate) the steering store: ``url`` or ``$AMIP_STEERING``, else the
         SQLite file beside the extract store ``store``."""
         return cls(db.create(db.resolve_url(store, url)))
@@ -68,7 +69,7 @@ class VersionedStore:
     def close(self) -> None:
         self.engine.dispose()
 
-    def __enter__(self) -> "VersionedStore":
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc) -> None:
