@@ -131,8 +131,9 @@ def test_steering_url_option(store, tmp_path):
 def test_known_units_and_jobcenters_read_a_store_view():
     from amip.steering import UnitInfo, known_jobcenters, known_units
 
-    view = Ex().unit("u0", None, "jobcenter").unit("t1", "u0", "team") \
-        .elb("p1", "2019-01-01").view()
+    view = Ex().unit("u0", None, "jobcenter").unit("u1", "u0", "standort") \
+        .unit("t1", "u1", "team").elb("p1", "2019-01-01").view()
     assert known_units(view) == {"u0": UnitInfo("u0", "03504", "jobcenter", None),
-                                 "t1": UnitInfo("t1", "03504", "team", "u0")}
+                                 "u1": UnitInfo("u1", "03504", "standort", "u0"),
+                                 "t1": UnitInfo("t1", "03504", "team", "u1")}
     assert known_jobcenters(view) == {"03504"}
