@@ -13,6 +13,9 @@ counts up to t and the simulated ones after t, so the forecast of the value and 
 Jahresfortschrittswert uses exactly the forms of item 5, 9, 13, 23 and 25. Median and the central
 ``level`` interval of the path results are reported per month. No counting happens here: the
 facts come from :class:`amip.engine.facts.Facts` and :func:`amip.engine.aggregate.count_facts`.
+
+``choice=`` (a :class:`ModelChoice` from the backtest, :mod:`amip.engine.backtest`) replaces ETS
+per fact series by the model that forecast it best: naive, seasonal-naive or drift (:data:`MODELS`).
 """
 
 from __future__ import annotations
