@@ -13,6 +13,9 @@ counts up to t and the simulated ones after t, so the forecast of the value and 
 Jahresfortschrittswert uses exactly the forms of item 5, 9, 13, 23 and 25. Median and the central
 ``level`` interval of the path results are reported per month. No counting happens here: the
 facts come from :class:`amip.engine.facts.Facts` and :func:`amip.engine.aggregate.count_facts`.
+
+``choice=`` (a :class:`ModelChoice` from the backtest, :mod:`amip.engine.backtest`) replaces ETS
+per fact series by the model that forecast it best: naive, seasonal-naive or drift (:data:`MODELS`).
 """
 
 from __future__ import annotations
@@ -115,10 +118,14 @@ def data_start(db) -> int | None:
 
 
 def history_start(db, t: int, history_months: int = HISTORY_MONTHS) -> int:
-    """The first month a forecast from t fits on: ``history_months`` back, not before the data,
-    but at least 12 months back (the measures need 13; before the data they count 0)."""
+    """The first month a forecast from t fits on (:func:`fit_start` of the store's data)."""
+    return fit_start(t, data_start(db), history_months)
+
+
+def fit_start(t: int, start: int | None, history_months: int = HISTORY_MONTHS) -> int:
+    """``history_months`` back from t, not before the data's first month ``start``, but at
+    least 12 months back (the measures need 13; before the data they count 0)."""
     first = t - history_months + 1
-    start = data_start(db)
     if start is not None:
         first = max(first, start)
     return min(first, t - 12)
