@@ -44,11 +44,16 @@ def target_status(db, targets: Iterable[TargetLike], month: str | int,
                   unit_id: str | None = None,
                   measure_values: Mapping[str, Mapping[tuple, Decimal]] | None = None,
                   plans: Iterable[PlanLike] | None = None, with_expectation: bool = True,
-                  measures: Mapping[str, MeasureDef] | None = None) -> list[StatusRecord]:
+                  measures: Mapping[str, MeasureDef] | None = None,
+                  expectation_units: str = "asked") -> list[StatusRecord]:
     """Ist, Zielpfad, gap, gap %, light and year-end expectation of every target of the month's
     year (item 59) for the Jobcenter, each Standort and each team; ``unit_id`` keeps that unit
     and the units below it (a unit of level ``jobcenter``: all of its Jobcenter). ``measures``
-    adds user-defined measures (the steering store's ``measures()``)."""
+    adds user-defined measures (the steering store's ``measures()``).
+
+    The expectation fits a model per fact series and scope (about 0.1 s each): with
+    ``expectation_units="asked"`` (default) only the Jobcenter's records and those of
+    ``unit_id`` itself get one (the others: null with a reason), with ``"all"`` every record."""
     m = month if isinstance(month, int) else _parse(month)
     year = m // 12
     defs = dict(measure_definitions())
@@ -84,7 +89,10 @@ def target_status(db, targets: Iterable[TargetLike], month: str | int,
                 target, origin = _target_for(f, own, base, md, u, measure, sex, team_plans)
                 entered = _entered(measure_values, measure, jc, u) if md.source == "entered" \
                     else None
-                records.append(_record(f, md, u, sex, target, origin, entered, with_expectation))
+                expect = with_expectation and (expectation_units == "all" or u is None
+                                               or u == unit_id)
+                records.append(_record(f, md, u, sex, target, origin, entered, expect,
+                                       with_expectation))
     return records
 
 
@@ -166,7 +174,7 @@ def _entered(measure_values, measure: str, jc: str, u: str | None) -> dict:
 
 
 def _record(f: Followed, md: MeasureDef, u: str | None, sex: str, target, origin,
-            entered, with_expectation: bool) -> StatusRecord:
+            entered, with_expectation: bool, asked: bool = True) -> StatusRecord:
     reasons: list[str] = []
     if target is None:
         value = None
@@ -199,6 +207,9 @@ def _record(f: Followed, md: MeasureDef, u: str | None, sex: str, target, origin
         expected = f.expectation(md, u, sex)
         if expected[3]:
             reasons.append(f"Erwartung: {expected[3]}")
+    elif asked and u is not None:
+        reasons.append("Erwartung: Jahresendprognose nur für das Jobcenter und die gewählte "
+                       "Einheit")
     return StatusRecord(
         jobcenter_id=f.jobcenter_id, unit_id=u, year=f.year, month=format_month(f.m),
         measure=md.id, sex=sex, target=as_float(value), actual=as_float(actual),

@@ -386,8 +386,8 @@ def follow(db, jobcenter_id: str, m: int, measures: list[MeasureDef]) -> Followe
                 money_months |= set(b.select("m").distinct().m.to_pyarrow().to_pylist())
         first.update({x: lo + 2 for x in names})
     if areas:
-        checks = _casefile_checks(db, rules, cat.parameters, jobcenter_id, short_lo, m,
-                                  sorted(set(areas)))
+        checks = _casefile_checks(db, rules, cat.parameters, jobcenter_id, m, m,
+                                  sorted(set(areas)))  # a level of month m: no history
     return Followed(db, jobcenter_id, m, counts, units, money_months, checks, start, first)
 
 
