@@ -74,6 +74,10 @@ def target_status(db, targets: Iterable[TargetLike], month: str | int,
             continue
         mds = list({t.measure: defs[t.measure] for t in ts}.values())
         f = follow(db, jc, m, mds)
+        for t in ts:
+            if t.unit_id is not None and t.unit_id not in f.by_id:
+                raise NotFound(f"Ziel für unbekannte Einheit {t.unit_id!r} (Jobcenter {jc}, "
+                               f"Messgröße {t.measure})")
         order = _tree_order(f.units)
         own = {(t.unit_id, t.measure, t.sex): t for t in ts}
         keys = list(dict.fromkeys((t.measure, t.sex) for t in ts))

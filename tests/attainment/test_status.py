@@ -230,3 +230,23 @@ def test_marktnah_key_takes_the_latest_prognosis_on_or_before_each_stichtag():
     # p06 from ST(Feb 2020) = 10 (Feb..Nov) → t1 (12 + 6) / 12 = 1.5, t2 10 / 12
     keys = planning_keys(ex.view(), JC, 2021, "marktnah")
     assert keys["t1"] == Decimal("1.5") and keys["t2"] * 12 == 10
+
+
+def test_a_units_own_target_wins_and_bad_targets_are_refused():
+    from amip.errors import NotFound
+
+    view = case().view()
+    targets = [T(JC, None, 2020, "integrations", "all", Decimal(16)),
+               T(JC, "t1", 2020, "integrations", "all", Decimal(8))]
+    plans = [P(JC, "t1", 2020, "integrations", Decimal(6))]
+    rs = target_status(view, targets, "2020-06", unit_id="t1", plans=plans,
+                       with_expectation=False)
+    # --unit t1 keeps t1 only; its own target 8 beats its plan 6: P = 8 × 5/8 = 5 = A → green
+    assert [(r.unit_id, r.target, r.path, r.light, r.target_origin) for r in rs] == \
+        [("t1", 8.0, 5.0, "green", "own")]
+    with pytest.raises(NotFound, match="unbekannte Messgröße"):
+        target_status(view, [T(JC, None, 2020, "nix", "all", Decimal(1))], "2020-06")
+    with pytest.raises(NotFound, match="unbekannte Einheit"):
+        target_status(view, [T(JC, "t9", 2020, "K2", "all", Decimal(1))], "2020-06")
+    # targets of another year are not listed (item 59)
+    assert target_status(view, [T(JC, None, 2019, "K2", "all", Decimal(1))], "2020-06") == []
