@@ -24,6 +24,7 @@ month (item 49); a check of a person without such a spell is not counted.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import zlib
 from collections import defaultdict
@@ -90,17 +91,26 @@ class Followed:
 
     def __init__(self, db, jobcenter_id: str, m: int, counts, units: list[dict],
                  money_months: set[int], checks, start: dt.date | None,
-                 first: dict[str, int]) -> None:
+                 first: dict[str, int], reach=None) -> None:
         cat = load()
         self.db, self.jobcenter_id, self.m = db, jobcenter_id, m
         self.year, self.month_of_year = m // 12, m % 12 + 1
         self.counts, self.units, self.money_months, self.checks = counts, units, money_months, checks
         self.start, self.first = start, first  # first: fact -> first month counted
         self.cat, self.rules = cat, cat.rules_for(stichtag(m))
-        self.reach = horizon(db)
+        self.reach = reach or horizon(db)
         self._totals: dict = {}
         self._reasons: dict = {}
         self._paths: dict = {}
+
+    def at(self, k: int) -> "Followed":
+        """The same counts followed for an earlier month k of the same year (shared caches)."""
+        if k // 12 != self.year or k > self.m:
+            raise ValueError(f"{format_month(k)} is not a month of {self.year} up to "
+                             f"{format_month(self.m)}")
+        other = copy.copy(self)
+        other.m, other.month_of_year = k, k % 12 + 1
+        return other
 
     # -- scopes -----------------------------------------------------------------------------
 
@@ -341,10 +351,11 @@ class Followed:
 SHORT_MONTHS = 26  # months of history for stocks and levels: their December base, two seasons
 
 
-def follow(db, jobcenter_id: str, m: int, measures: list[MeasureDef]) -> Followed:
+def follow(db, jobcenter_id: str, m: int, measures: list[MeasureDef], reach=None) -> Followed:
     """The counts a set of measures needs for month ``m`` of one Jobcenter, all scopes at once
     (one facts query by team for the counts C(t) of Jan y−3 … m, one for the stocks and levels
-    of the last SHORT_MONTHS months, one for casefile checks if an error rate is followed)."""
+    of the last SHORT_MONTHS months, one for casefile checks if an error rate is followed).
+    ``reach``: the view's :func:`amip.engine.horizon.horizon` if the caller holds it."""
     cat = load()
     y = m // 12
     long_lo = (y - 3) * 12 - 2  # the seasonal share reads Jan y−3.., window B looks back to ST(t−2)
@@ -388,7 +399,8 @@ def follow(db, jobcenter_id: str, m: int, measures: list[MeasureDef]) -> Followe
     if areas:
         checks = _casefile_checks(db, rules, cat.parameters, jobcenter_id, m, m,
                                   sorted(set(areas)))  # a level of month m: no history
-    return Followed(db, jobcenter_id, m, counts, units, money_months, checks, start, first)
+    return Followed(db, jobcenter_id, m, counts, units, money_months, checks, start, first,
+                    reach)
 
 
 def _units(db, jobcenter_id: str) -> list[dict]:

@@ -250,3 +250,18 @@ def test_a_units_own_target_wins_and_bad_targets_are_refused():
         target_status(view, [T(JC, "t9", 2020, "K2", "all", Decimal(1))], "2020-06")
     # targets of another year are not listed (item 59)
     assert target_status(view, [T(JC, None, 2019, "K2", "all", Decimal(1))], "2020-06") == []
+
+
+def test_several_months_from_one_count_equal_month_by_month():
+    from amip.attainment.status import target_status_months
+
+    view = case().view()
+    targets = [T(JC, None, 2020, "integrations", "all", Decimal(16)),
+               T(JC, None, 2020, "K3", "all", Decimal(-10))]
+    together = target_status_months(view, targets, ["2020-03", "2020-06"], with_expectation=False)
+    alone = target_status(view, targets, "2020-03", with_expectation=False) \
+        + target_status(view, targets, "2020-06", with_expectation=False)
+    assert together == alone
+    # March: A = 6 (Jan 2, Feb 2, Mar 2); s(3) = (1/4 + 2/4) / 2 = 3/8 → P = 16 × 3/8 = 6
+    march = by(together, "integrations")
+    assert (march.month, march.actual, march.path, march.light) == ("2020-03", 6.0, 6.0, "green")
