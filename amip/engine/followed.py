@@ -157,7 +157,8 @@ class Followed:
             months += [k + a for a in getattr(self.rules, need.ahead)]
         for mm in sorted(months, reverse=True):
             for table in need.tables:
-                why = self.reach.table_reason(table, mm)
+                why = self._month_held(table, mm) if self.cat.tables[table].reach == "month" \
+                    else self.reach.table_reason(table, mm)
                 if why:
                     return why
         if fact in MONEY_FACTS:
@@ -173,6 +174,17 @@ class Followed:
         if first < self.start:
             return (f"Daten beginnen am {i18n.day(self.start)}: der Wert für {_month_text(k)} "
                     f"braucht Daten ab {i18n.day(first)}")
+        return None
+
+    def _month_held(self, table: str, k: int) -> str | None:
+        """Item 47: a benefit month is held when the table's Datenstand is on or after its first
+        day (and, checked per Jobcenter by the caller, the table has rows of it)."""
+        r = self.reach.tables[table]
+        if r.last is None:
+            return f"{r.label}: keine Daten im Datenbestand"
+        if r.last < month_start(k):
+            return (f"{r.label} für {_month_text(k)} noch nicht erfasst "
+                    f"(Datenstand {i18n.day(r.last)})")
         return None
 
     # -- the monthly series of a measure ----------------------------------------------------

@@ -265,3 +265,22 @@ def test_several_months_from_one_count_equal_month_by_month():
     # March: A = 6 (Jan 2, Feb 2, Mar 2); s(3) = (1/4 + 2/4) / 2 = 3/8 → P = 16 × 3/8 = 6
     march = by(together, "integrations")
     assert (march.month, march.actual, march.path, march.light) == ("2020-03", 6.0, 6.0, "green")
+
+
+def test_kdu_expenditure_needs_the_benefit_month_held():
+    ex = case().declare("data_as_of = 2030-12-31\n[data_as_of_by_table]\n"
+                        "benefit_months = 2020-06-10\n")
+    for month in ("2020-01", "2020-02", "2020-03", "2020-04", "2020-05", "2020-06"):
+        ex.benefit("p01", month, "400.00", "100.00").benefit("p06", month, "400.00", "50.00")
+    targets = [T(JC, None, 2020, "kdu_ausgaben", "all", Decimal(2000))]
+    rs = target_status(ex.view(), targets, "2020-06", with_expectation=False)
+    # June is held (Datenstand 10.06. on or after its first day, rows present; item 47):
+    # A = 6 × (100 + 50) = 900 €; no benefit months before 2020 → s(6) = 6/12, P = 1000;
+    # lower is better: P ≥ A → green
+    k = by(rs, "kdu_ausgaben")
+    assert (k.actual, k.path, k.light) == (900.0, 1000.0, "green")
+    assert by(rs, "kdu_ausgaben", "t2").actual == 300.0  # p06's 6 × 50 € (team at ST, item 49)
+    # July: not yet recorded → no Ist, grey
+    rs = target_status(ex.view(), targets, "2020-07", with_expectation=False)
+    july = by(rs, "kdu_ausgaben")
+    assert (july.actual, july.light) == (None, "grey") and "noch nicht erfasst" in july.reason
