@@ -33,7 +33,7 @@ from amip.attainment.records import PlanRecord, StatusRecord, as_float
 from amip.catalogue.targets import MeasureDef, light_thresholds, measure_definitions
 from amip.engine.calendar import format_month, parse_month
 from amip.engine.drilldown import descendants
-from amip.engine.followed import Followed, _units, follow, key_sums
+from amip.engine.followed import Followed, _units, follow_cached, key_sums
 from amip.engine.indicators import UnknownUnit
 from amip.errors import DataError, NotFound
 
@@ -92,7 +92,7 @@ def target_status_months(db, targets: Iterable[TargetLike], months: list[str | i
                 mds = list({t.measure: defs[t.measure] for t in targets
                             if t.jobcenter_id == jc and int(t.year) == year}.values())
                 last = max(k for k in ms if k // 12 == year)
-                followed[(jc, year)] = follow(db, jc, last, mds, reach)
+                followed[(jc, year)] = follow_cached(db, jc, last, mds, reach)
             f = followed[(jc, year)].at(m)
             records += _records(f, ts, defs, unit_id, keep_units, measure_values,
                                 [p for p in plans if int(p.year) == year],

@@ -26,8 +26,9 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import threading
 import zlib
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from decimal import Decimal
 from fractions import Fraction
 from functools import cached_property
@@ -413,6 +414,33 @@ def follow(db, jobcenter_id: str, m: int, measures: list[MeasureDef], reach=None
                                   sorted(set(areas)))  # a level of month m: no history
     return Followed(db, jobcenter_id, m, counts, units, money_months, checks, start, first,
                     reach)
+
+
+_CACHE: OrderedDict = OrderedDict()
+_CACHE_LOCK = threading.Lock()
+CACHE_SIZE = 16
+
+
+def follow_cached(db, jobcenter_id: str, m: int, measures: list[MeasureDef],
+                  reach=None) -> Followed:
+    """:func:`follow` once per data state, as-of date, Jobcenter, month and measures (the last
+    CACHE_SIZE kept): the dashboard, the API and the reports ask for the same month again and
+    again, and a new import changes the data state. A view without a data state is not cached."""
+    state = db.data_state() if hasattr(db, "data_state") else None
+    if state is None:
+        return follow(db, jobcenter_id, m, measures, reach)
+    key = (state, getattr(db, "as_of", None), jobcenter_id, m,
+           tuple(sorted(set(measures), key=lambda md: md.id)))
+    with _CACHE_LOCK:
+        if key in _CACHE:
+            _CACHE.move_to_end(key)
+            return _CACHE[key]
+    result = follow(db, jobcenter_id, m, measures, reach)
+    with _CACHE_LOCK:
+        _CACHE[key] = result
+        while len(_CACHE) > CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return result
 
 
 def _units(db, jobcenter_id: str) -> list[dict]:
