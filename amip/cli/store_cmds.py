@@ -152,6 +152,7 @@ def overview_cmd(store_path: str) -> None:
         db = store.view()
         rows = overview(db)
         known = data_date(db)
+    console = wide_console(100)  # title and rows on one line each, also in a file
     if not rows:
         console.print("Der Datenbestand enthält noch keine ELB.")
         return

@@ -63,3 +63,23 @@ def test_a_wrong_month_is_german():
     r = CliRunner().invoke(cli, ["indicators", "--month", "13/2020", "--store", "x.duckdb"])
     assert r.exit_code == 2 and "kein Monat: '13/2020'" in r.output
 
+
+
+def test_overview_in_a_file_keeps_title_and_rows_on_one_line(store_file, tmp_path):
+    """Written to a file (rich assumes 80 columns there), the title and every row stay whole."""
+    import os
+    import subprocess
+    import sys
+
+    out = tmp_path / "overview.txt"
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+    with out.open("w") as f:
+        done = subprocess.run([sys.executable, "-m", "amip.cli", "overview", "--store",
+                               str(store_file)], stdout=f, stderr=subprocess.PIPE, text=True,
+                              env=env, timeout=300)
+    assert done.returncode == 0, done.stderr
+    lines = out.read_text().splitlines()
+    assert lines[0].startswith("Jobcenter Elbe-Elster – Bestand am Stichtag 15.12.2020 "
+                               "(Berichtsmonat Dezember 2020)")
+    assert any("│ Erwerbsfähige Leistungsberechtigte (ELB) │" in line for line in lines)
+    assert lines[-1].startswith("Datenstand: 31.12.2020.") and lines[-1].endswith("Monaten).")
