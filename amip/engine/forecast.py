@@ -86,7 +86,7 @@ def monthly_facts(db, jobcenter_id: str | None, first_month: int | str, last_mon
     if unit_id is not None:
         unit_jc, scope = unit_scope(db, unit_id)
         if jobcenter_id not in (None, unit_jc):
-            raise UnknownUnit(f"unit {unit_id!r} belongs to Jobcenter {unit_jc}, not {jobcenter_id}")
+            raise UnknownUnit(f"Einheit {unit_id!r} gehört zum Jobcenter {unit_jc}, nicht zu {jobcenter_id}.")
         jobcenter_id = unit_jc
     jobcenter_id = jobcenter_id or _only_jobcenter(db)
     m_lo = first - LOOKBACK
@@ -101,7 +101,7 @@ def monthly_facts(db, jobcenter_id: str | None, first_month: int | str, last_mon
 def _only_jobcenter(db) -> str:
     jcs = db.table("jobcenters").jobcenter_id.to_pyarrow().to_pylist()
     if len(jcs) != 1:
-        raise UnknownUnit(f"the store holds {len(jcs)} Jobcenter: name one (jobcenter_id)")
+        raise UnknownUnit(f"Der Datenbestand enthält {len(jcs)} Jobcenter: eines angeben (jobcenter_id).")
     return jcs[0]
 
 
@@ -427,11 +427,11 @@ def forecast_all(db, month: int | str, codes: list[str] | None = None,
     backtest, :func:`amip.engine.backtest.model_choice`) names the model per fact series;
     default: ETS for every series."""
     if not 0 < level < 1:
-        raise ValueError("level must lie between 0 and 1")
+        raise ValueError("Das Niveau des Prognoseintervalls muss zwischen 0 und 1 liegen.")
     t = _month(month)
     end = _month(horizon_to) if horizon_to is not None else t - t % 12 + (11 if t % 12 != 11 else 23)
     if end < t:
-        raise ValueError("horizon_to lies before the Berichtsmonat")
+        raise ValueError("Das Ende des Prognosezeitraums liegt vor dem Berichtsmonat.")
     cat = load()
     indicators = [cat.indicators[c] for c in (codes or cat.indicators)]
     rules = cat.rules_for(stichtag(t))

@@ -269,7 +269,7 @@ class Store:
                 con.execute(f"INSERT INTO {DESCRIPTIONS} VALUES (?, ?)",
                             [import_id, raw.description])
             con.execute("INSERT INTO amip_imports VALUES (?, ?, ?, ?, ?, ?)",
-                        [import_id, dt.datetime.now().replace(microsecond=0), raw.source,
+                        [import_id, utc_now(), raw.source,
                          raw.fingerprint, __version__, result.total_added])
             step("commit", len(staged), len(staged))
             con.execute("COMMIT")
@@ -299,6 +299,12 @@ class Store:
         from amip.store.views import StoreView
 
         return StoreView(connect(self.con), as_of)
+
+
+def utc_now() -> dt.datetime:
+    """Now in UTC, naive, to the second: ``amip_imports.imported_at`` (shown in local time by
+    :func:`amip.i18n.local_time`)."""
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
 
 
 def _arrow_sha256(data: pa.Table) -> str:
