@@ -9,6 +9,7 @@ import sys
 import click
 
 from amip import __version__
+from amip.cli.budget_cmds import budget_group
 from amip.cli.indicators_cmd import indicators_cmd
 from amip.cli.postgres_cmd import publish_cmd
 from amip.cli.report_cmd import report_cmd
@@ -26,7 +27,7 @@ def cli() -> None:
 
 
 for command in (synth, validate_cmd, import_cmd, imports_cmd, overview_cmd, indicators_cmd,
-                publish_cmd, report_cmd, serve_cmd, users_group):
+                publish_cmd, report_cmd, serve_cmd, users_group, budget_group):
     cli.add_command(command)
 
 
