@@ -55,11 +55,7 @@ def _console() -> Console:
 
 
 def _title_label(title: str, instrument: str | None) -> str:
-    from amip.extract.schema import INSTRUMENTS
-
-    if instrument is None:
-        return f"{title} insgesamt"
-    return f"{title} · {instrument} ({INSTRUMENTS.get(instrument, instrument)})"
+    return f"{title} insgesamt" if instrument is None else f"{title} · {instrument}"
 
 
 @budget_group.command("status")
@@ -138,7 +134,7 @@ def outcomes_cmd(month, jobcenter_id, store_path, fmt) -> None:
                     "Kosten je Eingliederung"):
             t.add_column(col, justify="left" if col == "Instrument" else "right")
         for r in (r for r in rows if r.jobcenter_id == jc):
-            t.add_row(_title_label("", r.instrument).lstrip(" ·"), i18n.num(r.austritte),
+            t.add_row(r.instrument, i18n.num(r.austritte),
                       i18n.num(r.in_horizon), i18n.pct(r.eingliederungsquote),
                       i18n.pct(r.verbleibsquote), i18n.num(r.participants),
                       i18n.eur(r.payments, cents=True), i18n.eur(r.cost_per_participant, True),

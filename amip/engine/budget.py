@@ -96,7 +96,19 @@ def _money(x) -> Decimal:
     return Decimal(x if x is not None else 0).quantize(CENT)
 
 
+def _memo(db, key: tuple, compute):
+    """Per store view (one request): the budget queries of status and landing run once."""
+    memo = db.__dict__.setdefault("_budget_memo", {})
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
+
+
 def _plan_lines(db, jc: str | None) -> list[dict]:
+    return _memo(db, ("plan", jc), lambda: _query_plan_lines(db, jc))
+
+
+def _query_plan_lines(db, jc: str | None) -> list[dict]:
     p = db.table("budget_plan")
     if jc:
         p = p.filter(p.jobcenter_id == jc)
@@ -107,6 +119,10 @@ def _plan_lines(db, jc: str | None) -> list[dict]:
 def _booking_sums(db, jc: str | None, as_of: dt.date | None) -> list[dict]:
     """Bookings summed per Jobcenter, budget year, title, instrument, kind and booked month
     (item 53: booked_on ≤ as-of)."""
+    return _memo(db, ("bookings", jc, as_of), lambda: _query_booking_sums(db, jc, as_of))
+
+
+def _query_booking_sums(db, jc: str | None, as_of: dt.date | None) -> list[dict]:
     b = db.table("budget_bookings")
     if jc:
         b = b.filter(b.jobcenter_id == jc)
@@ -492,16 +508,16 @@ def outcomes(db, months: list[int], jobcenter_id: str | None = None) -> list[Out
     (elb or nef) covering its first day (latest valid_from, then the smallest jobcenter_id);
     EQ/VQ count only Austritte whose six-month day is on or before the earlier Datenstand of
     employment_spells and unemployment_spells; payments are by booked_on under the cost titles."""
-    from amip.engine.horizon import horizon
-
     cat = budget_catalogue()
     lo_m, hi_m = min(months) - cat.window_months + 1, max(months)
     lo, hi = month_start(lo_m), month_end(hi_m)
     ms = db.table("measure_spells")
     ms = ms.filter((ms.valid_from <= ibis.literal(hi, "date"))
                    & (ms.valid_to.isnull() | (ms.valid_to >= ibis.literal(lo, "date"))))
-    e = db.table("elb_spells")
-    e = e.filter(e.status.isin(["elb", "nef"]))
+    who = ms.select("person_id").distinct()
+    # key filters: only the rows of persons with a spell are corrected (views.current_rows)
+    e = db.table("elb_spells", key_filter=lambda t: t.status.isin(["elb", "nef"])
+                 & t.person_id.isin(who.person_id))
     j = ms.join(e, [ms.person_id == e.person_id, e.valid_from <= ms.valid_from,
                     e.valid_to.isnull() | (e.valid_to >= ms.valid_from)])
     j = j.select(person_id=ms.person_id, instrument=ms.instrument, start=ms.valid_from,
@@ -515,31 +531,27 @@ def outcomes(db, months: list[int], jobcenter_id: str | None = None) -> list[Out
     rows = [(jc, *k) for k, (_, jc) in spells.items()
             if jobcenter_id is None or jc == jobcenter_id]
     persons = {r[1] for r in rows}
-    reach = horizon(db)
-    lasts = [reach.tables[t].last for t in ("employment_spells", "unemployment_spells")]
+    lasts = [_datenstand(db, t) for t in ("employment_spells", "unemployment_spells")]
     data_end = min((d for d in lasts if d is not None), default=None)
     sv, unemployed = _Spells(), _Spells()
     if persons:
-        emp = db.table("employment_spells")
-        emp = emp.filter(emp.kind == "sv")
-        pids = ibis.memtable({"pid": sorted(persons)})
-        for table, target in ((emp, sv), (db.table("unemployment_spells"), unemployed)):
-            t = table.semi_join(pids, table.person_id == pids.pid)
-            for r in t.select("person_id", "valid_from", "valid_to").to_pyarrow().to_pylist():
-                target.by_person[r["person_id"]].append((_date(r["valid_from"]),
-                                                         _date(r["valid_to"])))
-    # payments per (jc, instrument, booked month index)
-    b = db.table("budget_bookings")
-    b = b.filter((b.kind == "payment") & b.title.isin(list(cat.cost_titles))
-                 & b.instrument.notnull() & (b.booked_on >= ibis.literal(lo, "date"))
-                 & (b.booked_on <= ibis.literal(hi, "date")))
-    if jobcenter_id:
-        b = b.filter(b.jobcenter_id == jobcenter_id)
-    b = b.mutate(by=b.booked_on.year().cast("int32"), bm=b.booked_on.month().cast("int32"))
+        left = ms.filter(ms.valid_to.notnull()).select("person_id").distinct()
+        emp = db.table("employment_spells", key_filter=lambda t: (t.kind == "sv")
+                       & t.person_id.isin(left.person_id))
+        une = db.table("unemployment_spells",
+                       key_filter=lambda t: t.person_id.isin(left.person_id))
+        cols = ("person_id", "valid_from", "valid_to")
+        both = emp.select(*cols, sv=ibis.literal(True)).union(
+            une.select(*cols, sv=ibis.literal(False)))
+        for r in both.to_pyarrow().to_pylist():
+            (sv if r["sv"] else unemployed).by_person[r["person_id"]].append(
+                (_date(r["valid_from"]), _date(r["valid_to"])))
+    # payments per (jc, instrument, booked month index), by booked_on (item 58)
     paid: dict[tuple, Decimal] = Counter()
-    for r in b.group_by("jobcenter_id", "instrument", "by", "bm").aggregate(a=b.amount_eur.sum()) \
-            .to_pyarrow().to_pylist():
-        paid[(r["jobcenter_id"], r["instrument"], r["by"] * 12 + r["bm"] - 1)] += _money(r["a"])
+    for r in _booking_sums(db, jobcenter_id, None):
+        if r["kind"] == "payment" and r["title"] in cat.cost_titles and r["instrument"]:
+            paid[(r["jobcenter_id"], r["instrument"], r["by"] * 12 + r["bm"] - 1)] += \
+                _money(r["a"])
     # six-month facts per exit, once
     facts = {}
     for jc, pid, instr, start, end in rows:
@@ -581,6 +593,18 @@ def outcomes(db, months: list[int], jobcenter_id: str | None = None) -> list[Out
                 float((pay / len(a["p"])).quantize(CENT)),
                 None if a["e"] == 0 else float((pay / a["e"]).quantize(CENT)), reason))
     return out
+
+
+def _datenstand(db, table: str) -> dt.date | None:
+    """Item 47/56: the declared Datenstand of ``table`` (extract.toml), else its latest
+    recorded_on; at most the view's as-of. (The full :func:`amip.engine.horizon.horizon` reads
+    every table; this reads one.)"""
+    description = db.description() if hasattr(db, "description") else None
+    last = (description.declared(table) if description else None) \
+        or db.latest_recorded_on((table,))
+    if last is not None and db.as_of is not None and db.as_of < last:
+        last = db.as_of
+    return last
 
 
 def _neg(text: str) -> tuple:

@@ -182,7 +182,7 @@ GROUP_RULES: tuple[GroupRule, ...] = (
               "{kind} = 'reallocation'", ("jobcenter_id", "budget_year", "booked_on"),
               "sum(TRY_CAST({amount_eur} AS DECIMAL(18,2)))", "value <> 0",
               lambda jc, year, day, value, lines:
-              f"Umschichtung vom {day} (Jobcenter {jc}, Haushaltsjahr {year}, Zeilen {lines}) "
+              f"Umschichtung vom {_german_day(day)} (Jobcenter {jc}, Haushaltsjahr {year}, Zeilen {lines}) "
               f"ergibt in der Summe {i18n.eur(value, cents=True)} statt 0 €"),
 )
 
@@ -539,6 +539,13 @@ class _Tree:
             self.table.error(min(lines), "parent_unit_id", shown[cycle[0]][2],
                              f"Kreis im Organisationsbaum (Einheit → übergeordnete Einheit): "
                              f"{' → '.join(ids)}")
+
+
+def _german_day(text: str) -> str:
+    try:
+        return i18n.day(dt.date.fromisoformat(text))
+    except ValueError:
+        return text
 
 
 def payment_warnings(raw: RawExtract, limit: int = 20) -> list[str]:
