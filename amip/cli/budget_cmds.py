@@ -6,6 +6,7 @@ come from :mod:`amip.engine.budget` (domain reference §12 items 38–43, §12.1
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 
@@ -110,30 +111,35 @@ def _status_table(rows, year, as_of) -> None:
 
 @budget_group.command("outcomes")
 @click.option("--month", "month", callback=_month, required=True,
-              help="Letzter Monat des Zwölfmonatszeitraums JJJJ-MM.")
+              help="Letzter Monat des Zwölfmonatszeitraums JJJJ-MM (Dezember: das Jahr).")
+@click.option("--to", "to", callback=_month,
+              help="Eine Reihe: je Monat von --month bis --to (JJJJ-MM) ein Zwölfmonatszeitraum.")
 @click.option("--jobcenter", "jobcenter_id", help="Nur dieses Jobcenter.")
 @store_option
 @format_option
-def outcomes_cmd(month, jobcenter_id, store_path, fmt) -> None:
+def outcomes_cmd(month, to, jobcenter_id, store_path, fmt) -> None:
     """Ergebnisse je Instrument über die zwölf Monate t−11..t: Austritte, Eingliederungs- und
     Verbleibsquote, Kosten je Teilnehmer und je Eingliederung (beschreibend, nicht kausal)."""
+    months = list(range(month, (to if to is not None else month) + 1))
+    if not months:
+        raise click.UsageError("--to liegt vor --month")
     with _open(store_path) as store:
-        rows = engine.outcomes(store.view(), [month], jobcenter_id)
+        rows = engine.outcomes(store.view(), months, jobcenter_id)
     if not rows:
-        _no_data(f"Für die zwölf Monate bis {i18n.month(month_start(month))} gibt es keine "
+        _no_data(f"Für die zwölf Monate bis {i18n.month(month_start(months[-1]))} gibt es keine "
                  f"Teilnahmen an Maßnahmen.")
     if fmt == "json":
         _dump([r.as_json() for r in rows])
         return
     console = _console()
-    for jc in dict.fromkeys(r.jobcenter_id for r in rows):
+    for jc, mon in dict.fromkeys((r.jobcenter_id, r.month) for r in rows):
         t = Table(title=f"Ergebnisse je Instrument – Jobcenter {jc} – zwölf Monate bis "
-                        f"{i18n.month(month_start(month))}", title_justify="left")
+                        f"{i18n.month(dt.date.fromisoformat(mon + '-01'))}", title_justify="left")
         for col in ("Instrument", "Austritte", "davon auswertbar", "Eingliederungsquote",
                     "Verbleibsquote", "Teilnehmende", "Zahlungen", "Kosten je Teilnehmer",
                     "Kosten je Eingliederung"):
             t.add_column(col, justify="left" if col == "Instrument" else "right")
-        for r in (r for r in rows if r.jobcenter_id == jc):
+        for r in (r for r in rows if (r.jobcenter_id, r.month) == (jc, mon)):
             t.add_row(r.instrument, i18n.num(r.austritte),
                       i18n.num(r.in_horizon), i18n.pct(r.eingliederungsquote),
                       i18n.pct(r.verbleibsquote), i18n.num(r.participants),

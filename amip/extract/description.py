@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from amip.extract.errors import ExtractError
-from amip.extract.schema import TABLES
+from amip.extract.schema import BUDGET_TITLES, TABLES
 
 FILE_NAME = "extract.toml"
 
@@ -93,8 +93,6 @@ def parse(text: str) -> tuple[Description, list[ExtractError]]:
 
 
 def _title_totals(entries, bad) -> tuple[TitleTotal, ...]:
-    from amip.extract.schema import BUDGET_TITLES
-
     if not isinstance(entries, list):
         bad("budget_title_totals", None, "erwartet eine Liste [[budget_title_totals]]")
         return ()

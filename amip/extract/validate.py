@@ -21,6 +21,7 @@ import duckdb
 import pyarrow as pa
 
 from amip import i18n
+from amip.extract.description import parse as parse_description
 from amip.extract.errors import EXCERPT, ExtractError, sort_key
 from amip.extract.reader import RawExtract, RawTable
 from amip.extract.schema import (AMOUNT_PRECISION, AMOUNT_SCALE, PARENT_LEVEL, TABLES, TODAY,
@@ -414,8 +415,6 @@ class _Table:
     def title_totals(self) -> None:
         """Declared title totals (``extract.toml`` ``[[budget_title_totals]]``): the plan's
         instrument lines of that Jobcenter, year and title must add up to them exactly."""
-        from amip.extract.description import parse as parse_description
-
         declared = parse_description(self.run.raw.description)[0].title_totals
         if not declared or not self.present.issuperset(
                 ("jobcenter_id", "year", "title", "instrument", "amount_eur")) \

@@ -81,3 +81,14 @@ def test_outcomes_and_landing_json(tmp_path):
     out = run("budget", "landing", "--year", "2020", "--month", "2021-01", "--store", store,
               code=2)
     assert "liegt nicht im Haushaltsjahr 2020" in out
+
+
+def test_outcomes_series(tmp_path):
+    store = store_of(tmp_path, test_budget_outcomes.case())
+    records = json.loads(run("budget", "outcomes", "--month", "2020-11", "--to", "2020-12",
+                             "--jobcenter", "03504", "--store", store, "--format", "json"))
+    # h's egz spell ended 31.12.2019: inside 12/2019–11/2020, not inside 2020
+    assert [(r["month"], r["instrument"]) for r in records] == [
+        ("2020-11", "egz"), ("2020-11", "fbw"), ("2020-12", "fbw")]
+    table = run("budget", "outcomes", "--month", "2020-11", "--to", "2020-12", "--store", store)
+    assert "zwölf Monate bis November 2020" in table and "zwölf Monate bis Dezember 2020" in table
