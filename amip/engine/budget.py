@@ -22,7 +22,7 @@ from functools import cache
 import ibis
 
 from amip.catalogue import CatalogueError, _read
-from amip.engine.calendar import month_end, month_start, stichtag
+from amip.engine.calendar import EPOCH, days, month_end, month_index, month_start, stichtag
 
 CENT = Decimal("0.01")
 ZERO = Decimal(0)
@@ -32,7 +32,7 @@ TITLE = None
 NO_INSTRUMENT = ""
 
 
-# -- the declared numbers ------------------------------------------------------------------------
+# -- the declared numbers --------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class Profile:
@@ -119,6 +119,9 @@ def _query_plan_lines(db, jc: str | None) -> list[dict]:
 def _booking_sums(db, jc: str | None, as_of: dt.date | None) -> list[dict]:
     """Bookings summed per Jobcenter, budget year, title, instrument, kind and booked month
     (item 53: booked_on ≤ as-of)."""
+    if as_of is not None and as_of == month_end(month_index(as_of)):  # whole months: no query
+        return [r for r in _booking_sums(db, jc, None) if (r["by"], r["bm"]) <= (as_of.year,
+                                                                                as_of.month)]
     return _memo(db, ("bookings", jc, as_of), lambda: _query_booking_sums(db, jc, as_of))
 
 
@@ -138,7 +141,7 @@ def _key(r: dict) -> tuple[str, str]:
     return r["title"], r["instrument"] or NO_INSTRUMENT
 
 
-# -- status (items 38–41, 52–54) --------------------------------------------------------------------
+# -- status (items 38–41, 52–54) -------------------------------------------------------------------
 
 STATUS_KEYS = ("jobcenter_id", "year", "title", "instrument", "plan", "payments",
                "open_commitments", "vorbindungen", "available", "bindungsquote", "ausgabequote")
@@ -254,9 +257,9 @@ def overview(rows: list[StatusRow]) -> list[Overview]:
     for (jc, year), titles in sorted(by_jc.items()):
         vk = titles.get("vk")
         total = None if vk is None else (vk / cat.kfa_bund).quantize(CENT)
-        out.append(Overview(jc, year, titles, sum((titles.get(t, ZERO) for t in cat.gesamtbudget),
-                                                  ZERO),
-                            total, None if total is None else (total * cat.kfa_kommune).quantize(CENT)))
+        kfa = None if total is None else (total * cat.kfa_kommune).quantize(CENT)
+        gesamt = sum((titles.get(t, ZERO) for t in cat.gesamtbudget), ZERO)
+        out.append(Overview(jc, year, titles, gesamt, total, kfa))
     return out
 
 
@@ -305,7 +308,7 @@ def comparison(db, year_before: int, year: int,
     return out
 
 
-# -- burn curve and landing (item 42) ------------------------------------------------------------
+# -- burn curve and landing (item 42) --------------------------------------------------------------
 
 @dataclass(frozen=True)
 class LandingRow:
@@ -452,7 +455,7 @@ def landing(db, year: int, month: int, jobcenter_id: str | None = None,
     return out
 
 
-# -- outcomes per instrument (items 43, 55–58) ------------------------------------------------------
+# -- outcomes per instrument (items 43, 55–58) -----------------------------------------------------
 
 OUTCOME_KEYS = ("jobcenter_id", "month", "instrument", "austritte", "eingliederungsquote",
                 "verbleibsquote", "cost_per_participant", "cost_per_eingliederung")
@@ -498,8 +501,10 @@ class _Spells:
         return any(a <= day and (b is None or day <= b) for a, b in self.by_person.get(pid, ()))
 
 
-def _date(v):
-    return v.date() if isinstance(v, dt.datetime) else v
+@cache
+def _date(n: int | None) -> dt.date | None:
+    """An epoch day fetched as a number (Arrow's date conversion is slow) as a date."""
+    return None if n is None else EPOCH + dt.timedelta(days=n)
 
 
 def outcomes(db, months: list[int], jobcenter_id: str | None = None) -> list[OutcomeRow]:
@@ -520,8 +525,8 @@ def outcomes(db, months: list[int], jobcenter_id: str | None = None) -> list[Out
                  & t.person_id.isin(who.person_id))
     j = ms.join(e, [ms.person_id == e.person_id, e.valid_from <= ms.valid_from,
                     e.valid_to.isnull() | (e.valid_to >= ms.valid_from)])
-    j = j.select(person_id=ms.person_id, instrument=ms.instrument, start=ms.valid_from,
-                 end=ms.valid_to, jc=e.jobcenter_id, jc_from=e.valid_from)
+    j = j.select(person_id=ms.person_id, instrument=ms.instrument, start=days(ms.valid_from),
+                 end=days(ms.valid_to), jc=e.jobcenter_id, jc_from=days(e.valid_from))
     spells: dict[tuple, tuple] = {}
     for r in j.to_pyarrow().to_pylist():
         k = (r["person_id"], r["instrument"], _date(r["start"]), _date(r["end"]))
@@ -540,9 +545,10 @@ def outcomes(db, months: list[int], jobcenter_id: str | None = None) -> list[Out
                        & t.person_id.isin(left.person_id))
         une = db.table("unemployment_spells",
                        key_filter=lambda t: t.person_id.isin(left.person_id))
-        cols = ("person_id", "valid_from", "valid_to")
-        both = emp.select(*cols, sv=ibis.literal(True)).union(
-            une.select(*cols, sv=ibis.literal(False)))
+        both = emp.select("person_id", valid_from=days(emp.valid_from),
+                          valid_to=days(emp.valid_to), sv=ibis.literal(True)).union(
+            une.select("person_id", valid_from=days(une.valid_from),
+                       valid_to=days(une.valid_to), sv=ibis.literal(False)))
         for r in both.to_pyarrow().to_pylist():
             (sv if r["sv"] else unemployed).by_person[r["person_id"]].append(
                 (_date(r["valid_from"]), _date(r["valid_to"])))
@@ -559,8 +565,8 @@ def outcomes(db, months: list[int], jobcenter_id: str | None = None) -> list[Out
             day = six_months_later(end)
             inside = data_end is not None and day <= data_end
             in_sv = inside and sv.covers(pid, day)
-            facts[(pid, instr, start, end)] = (inside, in_sv,
-                                               inside and (in_sv or not unemployed.covers(pid, day)))
+            stays = inside and (in_sv or not unemployed.covers(pid, day))
+            facts[(pid, instr, start, end)] = (inside, in_sv, stays)
     out = []
     for t in months:
         w_lo, w_hi = month_start(t - cat.window_months + 1), month_end(t)
@@ -647,7 +653,8 @@ def budget_burn(db, jc: str, year: int, last_month: int) -> dict:
                  & (b.booked_on <= ibis.literal(stichtag(last_month).replace(day=1), "date")
                     + ibis.interval(months=1) - ibis.interval(days=1)))
     b = b.mutate(mon=b.booked_on.month())
-    rows = b.group_by("title", "kind", "mon").aggregate(a=b.amount_eur.sum()).to_pyarrow().to_pylist()
+    rows = b.group_by("title", "kind", "mon").aggregate(a=b.amount_eur.sum()).to_pyarrow() \
+        .to_pylist()
     monthly: dict = {}
     for r in rows:
         monthly.setdefault(r["title"], {}).setdefault(r["mon"], Counter())[r["kind"]] += r["a"]

@@ -107,7 +107,8 @@ def _title_totals(entries, bad) -> tuple[TitleTotal, ...]:
             bad(key, None, "erwartet jobcenter_id, year, title und amount_eur (Betrag in Euro)")
             continue
         if total.title not in BUDGET_TITLES:
-            bad(f"{key}.title", total.title, f"unbekannter Titel (erlaubt: {', '.join(BUDGET_TITLES)})")
+            bad(f"{key}.title", total.title,
+                f"unbekannter Titel (erlaubt: {', '.join(BUDGET_TITLES)})")
             continue
         out.append(total)
     return tuple(out)

@@ -183,7 +183,8 @@ GROUP_RULES: tuple[GroupRule, ...] = (
               "{kind} = 'reallocation'", ("jobcenter_id", "budget_year", "booked_on"),
               "sum(TRY_CAST({amount_eur} AS DECIMAL(18,2)))", "value <> 0",
               lambda jc, year, day, value, lines:
-              f"Umschichtung vom {_german_day(day)} (Jobcenter {jc}, Haushaltsjahr {year}, Zeilen {lines}) "
+              f"Umschichtung vom {_german_day(day)} (Jobcenter {jc}, Haushaltsjahr {year}, "
+              f"Zeilen {lines}) "
               f"ergibt in der Summe {i18n.eur(value, cents=True)} statt 0 €"),
 )
 

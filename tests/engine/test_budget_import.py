@@ -98,7 +98,7 @@ def test_a_bad_title_total_declaration(extract):
     toml = ("[[budget_title_totals]]\njobcenter_id = \"03504\"\nyear = 2019\ntitle = \"xyz\"\n"
             "amount_eur = 1000\n[[budget_title_totals]]\nyear = 2019\n")
     got = refused(extract, {"budget_plan": PLAN}, toml)
-    assert sorted(got) == ["extract.toml, Spalte budget_title_totals[1].title, Wert 'xyz': unbekannter "
-                   "Titel (erlaubt: egl, vk, kommunal)",
-                   "extract.toml, Spalte budget_title_totals[2]: erwartet jobcenter_id, year, "
-                   "title und amount_eur (Betrag in Euro)"]
+    assert sorted(got) == ["extract.toml, Spalte budget_title_totals[1].title, Wert 'xyz': "
+                           "unbekannter Titel (erlaubt: egl, vk, kommunal)",
+                           "extract.toml, Spalte budget_title_totals[2]: erwartet jobcenter_id, "
+                           "year, title und amount_eur (Betrag in Euro)"]
