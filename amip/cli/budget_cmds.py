@@ -195,3 +195,39 @@ def landing_cmd(year, month, jobcenter_id, profile, store_path, fmt) -> None:
     say(console, "Planpfad: Monatsanteile der Zahlungen der drei Vorjahre (oder das erklärte "
                  "Profil); Landung: Zahlungen + max(offene Bindungen, Hochrechnung der letzten "
                  "drei Monate); Warnung außerhalb Plan ± 3 %.")
+
+
+@budget_group.command("compare")
+@click.option("--year", type=int, required=True, callback=_year, help="Haushaltsjahr JJJJ.")
+@click.option("--before", type=int, callback=_year, help="Vergleichsjahr (Standard: Vorjahr).")
+@click.option("--jobcenter", "jobcenter_id", help="Nur dieses Jobcenter.")
+@store_option
+@format_option
+def compare_cmd(year, before, jobcenter_id, store_path, fmt) -> None:
+    """Jahresvergleich der Zuteilungen: Eingliederungsleistungen, Verwaltungskosten,
+    Gesamtbudget und kommunaler Finanzierungsanteil, Delta absolut und in %."""
+    before = before if before is not None else year - 1
+    with _open(store_path) as store:
+        rows = engine.comparison(store.view(), before, year, jobcenter_id)
+    if not rows:
+        _no_data(f"Für {before} und {year} gibt es keinen Budgetplan.")
+    if fmt == "json":
+        _dump([{"jobcenter_id": r.jobcenter_id, "key": r.key, "year_before": before,
+                "year": year, "before": _num(r.before), "now": _num(r.now),
+                "delta": _num(r.delta), "delta_percent": r.delta_percent} for r in rows])
+        return
+    console = _console()
+    for jc in dict.fromkeys(r.jobcenter_id for r in rows):
+        t = Table(title=f"Budget {before} und {year} – Jobcenter {jc}", title_justify="left")
+        for col in ("", f"Zuteilung {before}", f"Schätzwert {year}", "Delta absolut",
+                    "Delta in %"):
+            t.add_column(col, justify="right" if col else "left")
+        for r in (r for r in rows if r.jobcenter_id == jc):
+            t.add_row(r.label, i18n.eur(r.before), i18n.eur(r.now),
+                      i18n.eur(r.delta), i18n.pct(r.delta_percent, signed=True),
+                      style="bold" if r.key == "gesamtbudget" else None)
+        console.print(t)
+
+
+def _num(x):
+    return None if x is None else float(x)

@@ -346,8 +346,8 @@ class LandingRow:
         }
 
 
-WARNINGS = {"unter": "Unterausschöpfung: die Landung liegt unter dem Plan",
-            "ueber": "Überschreitung: die Landung liegt über dem Plan"}
+WARNINGS = {"unter": "Unterausschöpfung (unter Plan − 3 %)",
+            "ueber": "Überschreitung (über Plan + 3 %)"}
 
 
 def _paid_month(budget_year: int, booked_year: int, booked_month: int) -> int:

@@ -92,3 +92,15 @@ def test_outcomes_series(tmp_path):
         ("2020-11", "egz"), ("2020-11", "fbw"), ("2020-12", "fbw")]
     table = run("budget", "outcomes", "--month", "2020-11", "--to", "2020-12", "--store", store)
     assert "zwölf Monate bis November 2020" in table and "zwölf Monate bis Dezember 2020" in table
+
+
+def test_compare(tmp_path):
+    store = store_of(tmp_path, test_budget_status.case())
+    records = json.loads(run("budget", "compare", "--year", "2020", "--store", store,
+                             "--format", "json"))
+    # the figures of test_budget_status.test_gesamtbudget_kfa_and_comparison
+    assert [(r["key"], r["before"], r["now"], r["delta_percent"]) for r in records] == [
+        ("egl", 90000.0, 150000.0, 66.67), ("vk", 190000.0, 200000.0, 5.26),
+        ("gesamtbudget", 280000.0, 350000.0, 25.0), ("kfa", 34056.6, 35849.06, 5.26)]
+    table = run("budget", "compare", "--year", "2020", "--store", store)
+    assert "Zuteilung 2019" in table and "+66,7\xa0%" in table and "350.000\xa0€" in table
