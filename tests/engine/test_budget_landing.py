@@ -93,3 +93,15 @@ def test_month_outside_the_year_and_unknown_profile():
         landing(case().view(), 2020, parse_month("2021-01"))
     with pytest.raises(KeyError):
         landing(case().view(), 2020, JULY, profile="nope")
+
+
+def test_a_january_payment_for_the_previous_year_counts_in_its_december(backend):
+    ex = (Ex().elb("p1", "2015-01-01").plan(2020, "egl", "agh", "10000.00")
+          .book("payment", "2019-06-15", "egl", "agh", "5000.00")
+          .book("payment", "2020-01-10", "egl", "agh", "5000.00", 2019)   # for 2019 (item 52)
+          .book("payment", "2020-01-20", "egl", "agh", "1000.00"))
+    r = [x for x in landing(ex.view(), 2020, parse_month("2020-01")) if x.instrument == "agh"][0]
+    # 2019: 5.000 in June, 5.000 counted in December → s = 0 (Jan–May), 0,5 (Jun–Nov), 1 (Dec)
+    assert [float(x) for x in r.path] == [0] * 5 + [5000] * 6 + [10000]
+    # the 2020 curve holds only 2020's own payment
+    assert [float(x) for x in r.curve] == [1000]
