@@ -26,7 +26,7 @@ from amip.extract.description import parse as parse_description
 from amip.extract.errors import ExtractError, ExtractInvalid, excerpt
 from amip.extract.reader import RawExtract, RawTable, as_text, read_extract
 from amip.extract.schema import TABLES
-from amip.extract.validate import validate
+from amip.extract.validate import payment_warnings, validate
 
 DEFAULT_STORE = "amip.duckdb"
 STORE_FORMAT = 1
@@ -182,6 +182,7 @@ class Store:
         errors = validate(raw, self.con, non_empty)
         if errors:
             raise ExtractInvalid(errors, raw.source)
+        result.warnings += payment_warnings(raw)
         staged = self._stage(raw, step)
         try:
             conflicts = self._conflicts(raw, staged)
