@@ -20,6 +20,7 @@ demo: venv
 	@rm -rf $(DEMO) && mkdir -p $(DEMO)
 	$(AMIP) synth --out $(DEMO)/extract
 	$(AMIP) import $(DEMO)/extract --store $(DEMO)/amip.duckdb
+	$(AMIP) targets import examples/targets.csv --store $(DEMO)/amip.duckdb
 	$(AMIP) overview --store $(DEMO)/amip.duckdb
 	$(AMIP) report programme --year 2020 --store $(DEMO)/amip.duckdb --out $(DEMO)/berichte
 	@# November: the latest month whose benefit payments are in the extract (those of December

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1] / "amip"
-CORE = ("engine", "catalogue", "store", "extract", "backends")
+CORE = ("engine", "catalogue", "store", "extract", "backends", "steering")
 #: a module's package (below amip) → packages it must not import; the web's report-download
 #: module is the one place the web may use the reports package
 FORBIDDEN = {

@@ -33,7 +33,7 @@ from amip.attainment.records import PlanRecord, StatusRecord, as_float
 from amip.catalogue.targets import MeasureDef, light_thresholds, measure_definitions
 from amip.engine.calendar import format_month, parse_month
 from amip.engine.drilldown import descendants
-from amip.engine.followed import Followed, _units, follow, key_sums
+from amip.engine.followed import Followed, _units, follow_cached, key_sums
 from amip.engine.indicators import UnknownUnit
 from amip.errors import DataError, NotFound
 
@@ -44,47 +44,90 @@ def target_status(db, targets: Iterable[TargetLike], month: str | int,
                   unit_id: str | None = None,
                   measure_values: Mapping[str, Mapping[tuple, Decimal]] | None = None,
                   plans: Iterable[PlanLike] | None = None, with_expectation: bool = True,
-                  measures: Mapping[str, MeasureDef] | None = None) -> list[StatusRecord]:
+                  measures: Mapping[str, MeasureDef] | None = None,
+                  expectation_units: str = "asked", reach=None) -> list[StatusRecord]:
     """Ist, Zielpfad, gap, gap %, light and year-end expectation of every target of the month's
     year (item 59) for the Jobcenter, each Standort and each team; ``unit_id`` keeps that unit
     and the units below it (a unit of level ``jobcenter``: all of its Jobcenter). ``measures``
-    adds user-defined measures (the steering store's ``measures()``)."""
+    adds user-defined measures (the steering store's ``measures()``).
+
+    The expectation fits a model per fact series and scope (about 0.1 s each): with
+    ``expectation_units="asked"`` (default) only the Jobcenter's records and those of
+    ``unit_id`` itself get one (the others: null with a reason), with ``"all"`` every record.
+    ``reach``: the view's data horizon if the caller holds it (the web caches it)."""
     m = month if isinstance(month, int) else _parse(month)
-    year = m // 12
+    return target_status_months(db, targets, [m], unit_id, measure_values, plans,
+                                with_expectation, measures, expectation_units, reach)
+
+
+def target_status_months(db, targets: Iterable[TargetLike], months: list[str | int],
+                         unit_id: str | None = None,
+                         measure_values: Mapping[str, Mapping[tuple, Decimal]] | None = None,
+                         plans: Iterable[PlanLike] | None = None, with_expectation: bool = True,
+                         measures: Mapping[str, MeasureDef] | None = None,
+                         expectation_units: str = "asked", reach=None) -> list[StatusRecord]:
+    """:func:`target_status` for several months (e.g. the lights of every month of a year),
+    month by month in order: the facts are counted once per Jobcenter and year, up to the
+    year's latest month asked."""
+    ms = sorted({k if isinstance(k, int) else _parse(k) for k in months})
     defs = dict(measure_definitions())
     defs.update(measures or {})
-    targets = [t for t in targets if int(t.year) == year and not getattr(t, "withdrawn", False)]
+    targets = [t for t in targets if not getattr(t, "withdrawn", False)]
     for t in targets:
         if t.measure not in defs:
             raise NotFound(f"Ziel auf unbekannte Messgröße {t.measure!r} (Jobcenter "
                            f"{t.jobcenter_id}, {t.year})")
-    plans = [p for p in (plans or []) if int(p.year) == year]
-    records: list[StatusRecord] = []
-    by_jc: dict[str, list] = defaultdict(list)
-    for t in targets:
-        by_jc[t.jobcenter_id].append(t)
+    plans = list(plans or [])
     keep_jc, keep_units = _unit_filter(db, unit_id)
-    for jc, ts in by_jc.items():
-        if keep_jc is not None and jc != keep_jc:
-            continue
-        mds = list({t.measure: defs[t.measure] for t in ts}.values())
-        f = follow(db, jc, m, mds)
-        order = _tree_order(f.units)
-        own = {(t.unit_id, t.measure, t.sex): t for t in ts}
-        keys = list(dict.fromkeys((t.measure, t.sex) for t in ts))
-        team_plans = _team_plans(plans, jc)
-        for measure, sex in keys:
-            md = defs[measure]
-            base = own.get((None, measure, sex))
-            scopes = [None] + order if base is not None else \
-                [u for u in [None] + order if (u, measure, sex) in own]
-            for u in scopes:
-                if keep_units is not None and u not in keep_units:
-                    continue
-                target, origin = _target_for(f, own, base, md, u, measure, sex, team_plans)
-                entered = _entered(measure_values, measure, jc, u) if md.source == "entered" \
-                    else None
-                records.append(_record(f, md, u, sex, target, origin, entered, with_expectation))
+    followed: dict[tuple[str, int], Followed] = {}
+    records: list[StatusRecord] = []
+    for m in ms:
+        year = m // 12
+        by_jc: dict[str, list] = defaultdict(list)
+        for t in targets:
+            if int(t.year) == year and (keep_jc is None or t.jobcenter_id == keep_jc):
+                by_jc[t.jobcenter_id].append(t)
+        for jc, ts in by_jc.items():
+            if (jc, year) not in followed:
+                mds = list({t.measure: defs[t.measure] for t in targets
+                            if t.jobcenter_id == jc and int(t.year) == year}.values())
+                last = max(k for k in ms if k // 12 == year)
+                followed[(jc, year)] = follow_cached(db, jc, last, mds, reach)
+            f = followed[(jc, year)].at(m)
+            records += _records(f, ts, defs, unit_id, keep_units, measure_values,
+                                [p for p in plans if int(p.year) == year],
+                                with_expectation, expectation_units)
+    return records
+
+
+def _records(f: Followed, ts: list, defs: dict, unit_id, keep_units, measure_values, plans,
+             with_expectation: bool, expectation_units: str) -> list[StatusRecord]:
+    """The records of one Jobcenter and month (module docstring: which units, which target)."""
+    jc = f.jobcenter_id
+    for t in ts:
+        if t.unit_id is not None and t.unit_id not in f.by_id:
+            raise NotFound(f"Ziel für unbekannte Einheit {t.unit_id!r} (Jobcenter {jc}, "
+                           f"Messgröße {t.measure})")
+    order = _tree_order(f.units)
+    own = {(t.unit_id, t.measure, t.sex): t for t in ts}
+    keys = list(dict.fromkeys((t.measure, t.sex) for t in ts))
+    team_plans = _team_plans(plans, jc)
+    records = []
+    for measure, sex in keys:
+        md = defs[measure]
+        base = own.get((None, measure, sex))
+        scopes = [None] + order if base is not None else \
+            [u for u in [None] + order if (u, measure, sex) in own]
+        for u in scopes:
+            if keep_units is not None and u not in keep_units:
+                continue
+            target, origin = _target_for(f, own, base, md, u, measure, sex, team_plans)
+            entered = _entered(measure_values, measure, jc, u) if md.source == "entered" \
+                else None
+            expect = with_expectation and (expectation_units == "all" or u is None
+                                           or u == unit_id)
+            records.append(_record(f, md, u, sex, target, origin, entered, expect,
+                                   with_expectation))
     return records
 
 
@@ -166,7 +209,7 @@ def _entered(measure_values, measure: str, jc: str, u: str | None) -> dict:
 
 
 def _record(f: Followed, md: MeasureDef, u: str | None, sex: str, target, origin,
-            entered, with_expectation: bool) -> StatusRecord:
+            entered, with_expectation: bool, asked: bool = True) -> StatusRecord:
     reasons: list[str] = []
     if target is None:
         value = None
@@ -199,6 +242,9 @@ def _record(f: Followed, md: MeasureDef, u: str | None, sex: str, target, origin
         expected = f.expectation(md, u, sex)
         if expected[3]:
             reasons.append(f"Erwartung: {expected[3]}")
+    elif asked and u is not None:
+        reasons.append("Erwartung: Jahresendprognose nur für das Jobcenter und die gewählte "
+                       "Einheit")
     return StatusRecord(
         jobcenter_id=f.jobcenter_id, unit_id=u, year=f.year, month=format_month(f.m),
         measure=md.id, sex=sex, target=as_float(value), actual=as_float(actual),

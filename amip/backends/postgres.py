@@ -18,8 +18,8 @@ SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 
 def check_schema_name(schema: str) -> None:
     if not SCHEMA_NAME.fullmatch(schema):
-        raise ValueError(f"schema name {schema!r} is not allowed: use lower-case letters, digits "
-                         "and _, starting with a letter or _")
+        raise ValueError(f"Schemaname {schema!r} ist nicht erlaubt: Kleinbuchstaben, Ziffern und _ "
+                         "verwenden, am Anfang ein Buchstabe oder _")
 
 
 def connect(url: str, schema: str = "amip") -> ibis.BaseBackend:

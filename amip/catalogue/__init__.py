@@ -129,7 +129,7 @@ class Catalogue:
         first = min(self.rules.values(), key=lambda v: v.valid_from)
         if day < first.valid_from:  # before the first VO: its rules are the nearest reading
             return first
-        raise CatalogueError(f"no rule version is valid on {day}")
+        raise CatalogueError(f"Am {day:%d.%m.%Y} gilt keine Regelversion der Kennzahlen")
 
     def rule_break(self, code: str, before: str, after: str) -> RuleVersion | None:
         """The rule version that redefines measure ``code`` between the versions ``before`` and
@@ -146,7 +146,7 @@ class Catalogue:
         first = min(self.benefits.values(), key=lambda b: b.valid_from)
         if day < first.valid_from:
             return first
-        raise CatalogueError(f"benefits.toml: no benefit name is valid on {day}")
+        raise CatalogueError(f"benefits.toml: am {day:%d.%m.%Y} gilt kein Leistungsname")
 
 
 def _read(name: str) -> dict:

@@ -14,8 +14,9 @@ from rich.table import Table
 
 from amip import i18n
 from amip.catalogue import load
-from amip.cli.store_cmds import err, print_errors, say
-from amip.engine.calendar import month_start, parse_month
+from amip.cli.store_cmds import err, print_errors, say, wide_console
+from amip.engine.calendar import format_month, month_start, parse_month
+from amip.engine.comparison import RULE_MARK, incomparable
 from amip.engine.horizon import NoFigures, horizon
 from amip.engine.indicators import JSON_KEYS, Record, UnknownUnit, compute
 from amip.extract.errors import ExtractInvalid
@@ -157,11 +158,12 @@ def format_count(code: str, x: float | int | None) -> str:
 
 
 def _table(records: list[Record]) -> None:
-    cat, console = load(), Console(width=max(Console().width, 130))
+    cat, console = load(), wide_console(130)
     blocks: dict[tuple, dict] = {}
     for r in records:
         blocks.setdefault((r.jobcenter_id, r.unit_id, r.month, r.rules, r.basis), {}) \
             .setdefault(r.code, {})[r.sex] = r
+    series = {(jc, unit, month, basis): v for (jc, unit, month, _, basis), v in blocks.items()}
     for (jc, unit, month, rules, basis), by_code in blocks.items():
         title = (f"Kennzahlen nach § 48a SGB II – Jobcenter {jc}"
                  + (f", Einheit {unit}" if unit else "")
@@ -173,15 +175,21 @@ def _table(records: list[Record]) -> None:
                            ("Nenner", True), ("Insgesamt", True), ("Männer", True), ("Frauen", True)):
             t.add_column(col, justify="right" if right else "left")
         reasons: dict[str, int] = {}  # reason -> its footnote number
+        # the month before in the same series: a value there under other rules does not compare
+        before = series.get((jc, unit, format_month(parse_month(month) - 1), basis), {})
         for code, sexes in by_code.items():
             a = sexes["all"]
-            mark = f" ({reasons.setdefault(a.reason, len(reasons) + 1)})" if a.reason else ""
+            notes = [f"kein Wert: {a.reason}"] if a.reason else []
+            prev = before.get(code, {}).get("all")
+            if prev is not None and (why := incomparable(code, rules, prev.rules)):
+                notes.append(f"{RULE_MARK} gegenüber dem Vormonat – {why}")
+            mark = "".join(f" ({reasons.setdefault(n, len(reasons) + 1)})" for n in notes)
             t.add_row(code + mark, cat.indicators[code].name_under(cat.rules[rules]),
                       format_count(code, a.numerator), format_count(code, a.denominator),
                       *(format_value(code, sexes[s].value) for s in ("all", "m", "w")))
         console.print(t)
-        for reason, i in reasons.items():
-            say(console, f"({i}) kein Wert: {reason}")
+        for note, i in reasons.items():
+            say(console, f"({i}) {note}")
 
 
 def _print_catalogue(fmt: str) -> None:

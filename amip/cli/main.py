@@ -10,6 +10,7 @@ import click
 
 from amip import __version__
 from amip.cli.attainment_cmds import register as register_status
+from amip.cli.budget_cmds import budget_group
 from amip.cli.forecast_cmds import forecast_group
 from amip.cli.indicators_cmd import indicators_cmd
 from amip.cli.postgres_cmd import publish_cmd
@@ -30,7 +31,7 @@ def cli() -> None:
 
 for command in (synth, validate_cmd, import_cmd, imports_cmd, overview_cmd, indicators_cmd,
                 publish_cmd, report_cmd, serve_cmd, users_group, targets_group, plan_group,
-                measures_group, forecast_group):
+                measures_group, forecast_group, budget_group):
     cli.add_command(command)
 register_status(targets_group, plan_group)
 

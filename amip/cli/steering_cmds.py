@@ -240,8 +240,8 @@ def measures_list(store_path, steering_url, fmt) -> None:
     for c in ("Kennung", "Bezeichnung", "Art", "Einheit", "besser", "Quelle", "Bereich"):
         t.add_column(c)
     for m in rows:
-        t.add_row(m.id, m.name, m.kind, m.unit, "höher" if m.direction == "higher" else "niedriger",
-                  m.source, m.scope)
+        better = "höher" if m.direction == "higher" else "niedriger"
+        t.add_row(m.id, m.name, m.kind, m.unit, better, m.source, m.scope)
     Console(width=max(console.width, 160)).print(t)
 
 

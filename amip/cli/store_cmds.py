@@ -22,6 +22,12 @@ from amip.store.swap import import_swapped
 console = Console()
 err = Console(stderr=True)
 
+
+def wide_console(width: int) -> Console:
+    """A console at least ``width`` columns wide: a table written to a file or a pipe (80 columns
+    by default) keeps its rows on one line instead of breaking every cell."""
+    return Console(width=max(Console().width, width))
+
 store_option = click.option(
     "--store", "store_path", type=click.Path(dir_okay=False),
     default=lambda: os.environ.get("AMIP_STORE", DEFAULT_STORE),
@@ -113,14 +119,15 @@ def imports_cmd(store_path: str) -> None:
         reach = horizon(store.view())
     table = Table(title=f"Importprotokoll {store_path}")
     for col in ("Nr.", "Zeitpunkt", "Quelle", "Datei", "SHA-256", "Zeilen", "neu"):
-        table.add_column(col, justify="right" if col in ("Nr.", "Zeilen", "neu") else "left")
+        table.add_column(col, justify="right" if col in ("Nr.", "Zeilen", "neu") else "left",
+                         no_wrap=col != "Quelle")  # a moment or a number never breaks
     for entry in log:
         for i, f in enumerate(entry["files"]):
             table.add_row(str(entry["import_id"]) if i == 0 else "",
-                          entry["imported_at"].strftime("%d.%m.%Y %H:%M:%S") if i == 0 else "",
+                          i18n.local_time(entry["imported_at"]) if i == 0 else "",
                           entry["source"] if i == 0 else "", f["file"], f["sha256"][:12],
                           i18n.num(f["rows"]), i18n.num(f["rows_added"]))
-    console.print(table)
+    wide_console(130).print(table)
     table = Table(title="Datenstand je Tabelle (Datenhorizont)", title_justify="left")
     for col in ("Daten", "Tabelle", "ab", "Datenstand", "Grundlage"):
         table.add_column(col)
@@ -145,6 +152,7 @@ def overview_cmd(store_path: str) -> None:
         db = store.view()
         rows = overview(db)
         known = data_date(db)
+    console = wide_console(100)  # title and rows on one line each, also in a file
     if not rows:
         console.print("Der Datenbestand enthält noch keine ELB.")
         return

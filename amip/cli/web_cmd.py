@@ -61,7 +61,24 @@ def serve_cmd(store, pg_url, users_db, host, port, insecure_cookies, trusted_pro
     if settings.trusted_proxies:
         click.echo("Client-Adressen aus X-Forwarded-For von: "
                    + ", ".join(settings.trusted_proxies))
-    uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=False)
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning", proxy_headers=False)
+    _quiet_exit_server(uvicorn.Server)(config).run()
+
+
+def _quiet_exit_server(base):
+    """uvicorn's Server, except that SIGTERM or SIGINT end ``amip serve`` normally (exit status
+    0) after the graceful shutdown instead of re-raising the signal: Python's exit handlers then
+    run, and the query helpers' queues and semaphores are released (no "leaked semaphore")."""
+    import contextlib
+
+    class Server(base):
+        @contextlib.contextmanager
+        def capture_signals(self):
+            with super().capture_signals():
+                yield
+                self._captured_signals.clear()  # handled: shut down, do not die by it
+
+    return Server
 
 
 @click.group("users")

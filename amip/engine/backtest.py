@@ -28,8 +28,8 @@ from amip import i18n
 from amip.engine.calendar import format_month, month_start, parse_month, stichtag
 from amip.engine.forecast import (DEFAULT_MODEL, DEFAULT_SEED, HISTORY_MONTHS, SEASONAL_MIN,
                                   FactSeries, ModelChoice, _describe, _summary, data_start,
-                                  fact_paths, forecast_all, history_start, monthly_facts,
-                                  path_measures)
+                                  fact_paths, fit_start, forecast_all, history_start,
+                                  monthly_facts, path_measures)
 from amip.engine.horizon import horizon
 from amip.engine.measures import LOOKBACK, measure
 from amip.errors import DataError, NotFound
@@ -134,16 +134,13 @@ def run_backtest(fs: FactSeries, origins: list[int], known: dict[str, int],
         return fs.get(fact, m)
 
     for i, t in enumerate(origins):
-        first = t - history_months + 1
-        if first_data is not None:
-            first = max(first, first_data)
-        first = min(first, t - 12)
+        first = fit_start(t, first_data, history_months)
         cut = {n: min(t, known[n]) for n in facts}
         end = t + HORIZON
+        values = {n: [actual(n, m) for m in range(base, cut[n] + 1)] for n in facts}
         for model in models:
             _, paths = fact_paths(fs, facts, first, cut, end, n_paths, seed,
                                   choice=ModelChoice.of({n: model for n in facts}))
-            values = {n: [actual(n, m) for m in range(base, cut[n] + 1)] for n in facts}
             future = {n: paths[n].T.tolist() for n in facts}
             for s in series:
                 if s.fact:
@@ -258,7 +255,7 @@ def backtest(db, month: int | str | None = None, jobcenter_id: str | None = None
         raise DataError(f"Kein Prognoseursprung bis {i18n.month(month_start(last))} hat zwei "
                         "Jahre Vorgeschichte und einen bekannten Folgemonat: "
                         + reach.covered_text())
-    fs = monthly_facts(db, jobcenter_id, history_start(db, months[0]), max(known.values()),
+    fs = monthly_facts(db, jobcenter_id, fit_start(months[0], start), max(known.values()),
                        list(FACTS), rules=rules)
     return run_backtest(fs, months, known, start, models, n_paths, seed, level,
                         progress=progress)

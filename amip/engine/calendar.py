@@ -46,7 +46,7 @@ def parse_month(text: str) -> int:
             raise ValueError
         return int(year) * 12 + int(month) - 1
     except ValueError:
-        raise ValueError(f"not a month: {text!r} (expected YYYY-MM)") from None
+        raise ValueError(f"kein Monat: {text!r} (erwartet JJJJ-MM)") from None
 
 
 def format_month(m: int) -> str:

@@ -24,9 +24,11 @@ month (item 49); a check of a person without such a spell is not counted.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+import threading
 import zlib
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from decimal import Decimal
 from fractions import Fraction
 from functools import cached_property
@@ -90,17 +92,26 @@ class Followed:
 
     def __init__(self, db, jobcenter_id: str, m: int, counts, units: list[dict],
                  money_months: set[int], checks, start: dt.date | None,
-                 first: dict[str, int]) -> None:
+                 first: dict[str, int], reach=None) -> None:
         cat = load()
         self.db, self.jobcenter_id, self.m = db, jobcenter_id, m
         self.year, self.month_of_year = m // 12, m % 12 + 1
         self.counts, self.units, self.money_months, self.checks = counts, units, money_months, checks
         self.start, self.first = start, first  # first: fact -> first month counted
         self.cat, self.rules = cat, cat.rules_for(stichtag(m))
-        self.reach = horizon(db)
+        self.reach = reach or horizon(db)
         self._totals: dict = {}
         self._reasons: dict = {}
         self._paths: dict = {}
+
+    def at(self, k: int) -> "Followed":
+        """The same counts followed for an earlier month k of the same year (shared caches)."""
+        if k // 12 != self.year or k > self.m:
+            raise ValueError(f"{format_month(k)} is not a month of {self.year} up to "
+                             f"{format_month(self.m)}")
+        other = copy.copy(self)
+        other.m, other.month_of_year = k, k % 12 + 1
+        return other
 
     # -- scopes -----------------------------------------------------------------------------
 
@@ -147,7 +158,8 @@ class Followed:
             months += [k + a for a in getattr(self.rules, need.ahead)]
         for mm in sorted(months, reverse=True):
             for table in need.tables:
-                why = self.reach.table_reason(table, mm)
+                why = self._month_held(table, mm) if self.cat.tables[table].reach == "month" \
+                    else self.reach.table_reason(table, mm)
                 if why:
                     return why
         if fact in MONEY_FACTS:
@@ -163,6 +175,17 @@ class Followed:
         if first < self.start:
             return (f"Daten beginnen am {i18n.day(self.start)}: der Wert für {_month_text(k)} "
                     f"braucht Daten ab {i18n.day(first)}")
+        return None
+
+    def _month_held(self, table: str, k: int) -> str | None:
+        """Item 47: a benefit month is held when the table's Datenstand is on or after its first
+        day (and, checked per Jobcenter by the caller, the table has rows of it)."""
+        r = self.reach.tables[table]
+        if r.last is None:
+            return f"{r.label}: keine Daten im Datenbestand"
+        if r.last < month_start(k):
+            return (f"{r.label} für {_month_text(k)} noch nicht erfasst "
+                    f"(Datenstand {i18n.day(r.last)})")
         return None
 
     # -- the monthly series of a measure ----------------------------------------------------
@@ -341,10 +364,11 @@ class Followed:
 SHORT_MONTHS = 26  # months of history for stocks and levels: their December base, two seasons
 
 
-def follow(db, jobcenter_id: str, m: int, measures: list[MeasureDef]) -> Followed:
+def follow(db, jobcenter_id: str, m: int, measures: list[MeasureDef], reach=None) -> Followed:
     """The counts a set of measures needs for month ``m`` of one Jobcenter, all scopes at once
     (one facts query by team for the counts C(t) of Jan y−3 … m, one for the stocks and levels
-    of the last SHORT_MONTHS months, one for casefile checks if an error rate is followed)."""
+    of the last SHORT_MONTHS months, one for casefile checks if an error rate is followed).
+    ``reach``: the view's :func:`amip.engine.horizon.horizon` if the caller holds it."""
     cat = load()
     y = m // 12
     long_lo = (y - 3) * 12 - 2  # the seasonal share reads Jan y−3.., window B looks back to ST(t−2)
@@ -386,9 +410,37 @@ def follow(db, jobcenter_id: str, m: int, measures: list[MeasureDef]) -> Followe
                 money_months |= set(b.select("m").distinct().m.to_pyarrow().to_pylist())
         first.update({x: lo + 2 for x in names})
     if areas:
-        checks = _casefile_checks(db, rules, cat.parameters, jobcenter_id, short_lo, m,
-                                  sorted(set(areas)))
-    return Followed(db, jobcenter_id, m, counts, units, money_months, checks, start, first)
+        checks = _casefile_checks(db, rules, cat.parameters, jobcenter_id, m, m,
+                                  sorted(set(areas)))  # a level of month m: no history
+    return Followed(db, jobcenter_id, m, counts, units, money_months, checks, start, first,
+                    reach)
+
+
+_CACHE: OrderedDict = OrderedDict()
+_CACHE_LOCK = threading.Lock()
+CACHE_SIZE = 16
+
+
+def follow_cached(db, jobcenter_id: str, m: int, measures: list[MeasureDef],
+                  reach=None) -> Followed:
+    """:func:`follow` once per data state, as-of date, Jobcenter, month and measures (the last
+    CACHE_SIZE kept): the dashboard, the API and the reports ask for the same month again and
+    again, and a new import changes the data state. A view without a data state is not cached."""
+    state = db.data_state() if hasattr(db, "data_state") else None
+    if state is None:
+        return follow(db, jobcenter_id, m, measures, reach)
+    key = (state, getattr(db, "as_of", None), jobcenter_id, m,
+           tuple(sorted(set(measures), key=lambda md: md.id)))
+    with _CACHE_LOCK:
+        if key in _CACHE:
+            _CACHE.move_to_end(key)
+            return _CACHE[key]
+    result = follow(db, jobcenter_id, m, measures, reach)
+    with _CACHE_LOCK:
+        _CACHE[key] = result
+        while len(_CACHE) > CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return result
 
 
 def _units(db, jobcenter_id: str) -> list[dict]:

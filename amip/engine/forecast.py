@@ -13,6 +13,9 @@ counts up to t and the simulated ones after t, so the forecast of the value and 
 Jahresfortschrittswert uses exactly the forms of item 5, 9, 13, 23 and 25. Median and the central
 ``level`` interval of the path results are reported per month. No counting happens here: the
 facts come from :class:`amip.engine.facts.Facts` and :func:`amip.engine.aggregate.count_facts`.
+
+``choice=`` (a :class:`ModelChoice` from the backtest, :mod:`amip.engine.backtest`) replaces ETS
+per fact series by the model that forecast it best: naive, seasonal-naive or drift (:data:`MODELS`).
 """
 
 from __future__ import annotations
@@ -83,7 +86,7 @@ def monthly_facts(db, jobcenter_id: str | None, first_month: int | str, last_mon
     if unit_id is not None:
         unit_jc, scope = unit_scope(db, unit_id)
         if jobcenter_id not in (None, unit_jc):
-            raise UnknownUnit(f"unit {unit_id!r} belongs to Jobcenter {unit_jc}, not {jobcenter_id}")
+            raise UnknownUnit(f"Einheit {unit_id!r} gehört zum Jobcenter {unit_jc}, nicht zu {jobcenter_id}.")
         jobcenter_id = unit_jc
     jobcenter_id = jobcenter_id or _only_jobcenter(db)
     m_lo = first - LOOKBACK
@@ -98,7 +101,7 @@ def monthly_facts(db, jobcenter_id: str | None, first_month: int | str, last_mon
 def _only_jobcenter(db) -> str:
     jcs = db.table("jobcenters").jobcenter_id.to_pyarrow().to_pylist()
     if len(jcs) != 1:
-        raise UnknownUnit(f"the store holds {len(jcs)} Jobcenter: name one (jobcenter_id)")
+        raise UnknownUnit(f"Der Datenbestand enthält {len(jcs)} Jobcenter: eines angeben (jobcenter_id).")
     return jcs[0]
 
 
@@ -115,10 +118,14 @@ def data_start(db) -> int | None:
 
 
 def history_start(db, t: int, history_months: int = HISTORY_MONTHS) -> int:
-    """The first month a forecast from t fits on: ``history_months`` back, not before the data,
-    but at least 12 months back (the measures need 13; before the data they count 0)."""
+    """The first month a forecast from t fits on (:func:`fit_start` of the store's data)."""
+    return fit_start(t, data_start(db), history_months)
+
+
+def fit_start(t: int, start: int | None, history_months: int = HISTORY_MONTHS) -> int:
+    """``history_months`` back from t, not before the data's first month ``start``, but at
+    least 12 months back (the measures need 13; before the data they count 0)."""
     first = t - history_months + 1
-    start = data_start(db)
     if start is not None:
         first = max(first, start)
     return min(first, t - 12)
@@ -420,11 +427,11 @@ def forecast_all(db, month: int | str, codes: list[str] | None = None,
     backtest, :func:`amip.engine.backtest.model_choice`) names the model per fact series;
     default: ETS for every series."""
     if not 0 < level < 1:
-        raise ValueError("level must lie between 0 and 1")
+        raise ValueError("Das Niveau des Prognoseintervalls muss zwischen 0 und 1 liegen.")
     t = _month(month)
     end = _month(horizon_to) if horizon_to is not None else t - t % 12 + (11 if t % 12 != 11 else 23)
     if end < t:
-        raise ValueError("horizon_to lies before the Berichtsmonat")
+        raise ValueError("Das Ende des Prognosezeitraums liegt vor dem Berichtsmonat.")
     cat = load()
     indicators = [cat.indicators[c] for c in (codes or cat.indicators)]
     rules = cat.rules_for(stichtag(t))

@@ -73,7 +73,8 @@ def unit_scope(db, unit_id: str) -> tuple[str, set[str] | Outside | None]:
     if parent is not None and parent in by_id:
         return by_id[parent]["jobcenter_id"], unassigned_scope(rows, by_id[parent])
     if unit_id not in by_id:
-        raise UnknownUnit(f"unknown unit {unit_id!r} (see the units table)")
+        raise UnknownUnit(f"Einheit {unit_id!r} gibt es im Datenbestand nicht "
+                          "(die Einheiten stehen in der Tabelle units).")
     unit = by_id[unit_id]
     if unit["level"] == "jobcenter":
         return unit["jobcenter_id"], None
@@ -102,13 +103,13 @@ def compute(db, months: list[int], jobcenter_id: str | None = None, unit_id: str
     for u in wanted:
         unit_jc, scope = unit_scope(db, u)
         if jobcenter_id not in (None, unit_jc):
-            raise UnknownUnit(f"unit {u!r} belongs to Jobcenter {unit_jc}, not {jobcenter_id}")
+            raise UnknownUnit(f"Einheit {u!r} gehört zum Jobcenter {unit_jc}, nicht zu {jobcenter_id}.")
         jobcenter_id = unit_jc
         scopes.append((u, scope))
     jcs = db.table("jobcenters").jobcenter_id.to_pyarrow().to_pylist()
     if jobcenter_id is not None:
         if jobcenter_id not in jcs:
-            raise UnknownUnit(f"unknown Jobcenter {jobcenter_id!r}")
+            raise UnknownUnit(f"Jobcenter {jobcenter_id!r} gibt es im Datenbestand nicht.")
         jcs = [jobcenter_id]
 
     groups: dict[tuple, list[int]] = defaultdict(list)

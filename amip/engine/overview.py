@@ -136,6 +136,7 @@ def jobcenter(db, jobcenter_id: str | None = None) -> dict:
     jc = next((j for j in jcs if j["jobcenter_id"] == jobcenter_id), None) if jobcenter_id \
         else (jcs[0] if jcs else None)
     if jc is None:
-        raise ValueError(f"unknown Jobcenter {jobcenter_id!r}" if jobcenter_id
-                         else "the store holds no Jobcenter: import an extract first")
+        raise ValueError(f"Jobcenter {jobcenter_id!r} gibt es im Datenbestand nicht." if jobcenter_id
+                         else "Der Datenbestand enthält kein Jobcenter: zuerst einen Auszug "
+                              "importieren (amip import).")
     return jc

@@ -54,6 +54,7 @@ class Column:
     description: str = ""
     added_by_amip: bool = False  # an optional column amip adds to the shared contract
     limits: tuple[str, str] | None = None  # overrides KIND_LIMITS
+    signed: bool = False  # an amount that may be negative (where a row rule allows it)
 
     @property
     def sql_type(self) -> str:
@@ -127,7 +128,7 @@ CASELOAD_ROLES = ("ifk", "fm", "u25", "reha", "other")
 PROGNOSES = ("marktnah", "nicht_marktnah", "integriert", "nicht_erforderlich")
 CONTACT_KINDS = ("beratung", "eingliederungsvereinbarung", "nachbetreuung", "other")
 BUDGET_TITLES = ("egl", "vk", "kommunal")
-BOOKING_KINDS = ("commitment", "payment", "release")
+BOOKING_KINDS = ("commitment", "payment", "release", "reallocation")
 CHECK_AREAS = ("kdu", "but", "allegro")
 
 #: Instruments of measure_spells, budget_plan and budget_bookings, with their German label.
@@ -157,10 +158,10 @@ INSTRUMENT_CODES = tuple(INSTRUMENTS)
 
 def _c(name: str, kind: ColumnKind, *codes: str, nullable: bool = False,
        ref: str | None = None, doc: str = "", amip: bool = False,
-       limits: tuple[str, str] | None = None) -> Column:
+       limits: tuple[str, str] | None = None, signed: bool = False) -> Column:
     references = tuple(ref.split(".")) if ref else None
     return Column(name, kind, tuple(codes), nullable, references,  # type: ignore[arg-type]
-                  doc, amip, limits)
+                  doc, amip, limits, signed)
 
 
 PERSON = dict(ref="persons.person_id")
@@ -344,11 +345,12 @@ TABLES: dict[str, Table] = {
                 _c("title", "code", *BUDGET_TITLES),
                 _c("instrument", "code", *INSTRUMENT_CODES, nullable=True),
                 _c("kind", "code", *BOOKING_KINDS),
-                _c("amount_eur", "amount"),
+                _c("amount_eur", "amount", signed=True),
                 _c("budget_year", "int", limits=YEAR),
             ),
             key=("booking_id",),
-            description="commitments, payments and releases of commitments",
+            description="commitments, payments, releases of commitments and Umschichtungen "
+                        "(reallocation: signed, the rows of one Umschichtung sum to 0)",
         ),
         Table(
             "casefile_checks",

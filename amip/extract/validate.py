@@ -21,6 +21,7 @@ import duckdb
 import pyarrow as pa
 
 from amip import i18n
+from amip.extract.description import parse as parse_description
 from amip.extract.errors import EXCERPT, ExtractError, sort_key
 from amip.extract.reader import RawExtract, RawTable
 from amip.extract.schema import (AMOUNT_PRECISION, AMOUNT_SCALE, PARENT_LEVEL, TABLES, TODAY,
@@ -109,7 +110,8 @@ VALUE_CHECKS: tuple[ValueCheck, ...] = (
     ValueCheck(("amount",), rf"length(v) > {_EUROS} AND "
                             rf"regexp_full_match(v, '-?0*[1-9]\d{{{_EUROS},}}(\.\d*)?')",
                lambda c, _: f"Betrag zu groß (höchstens {_EUROS} Stellen vor dem Dezimalpunkt)"),
-    ValueCheck(("amount",), "v LIKE '-%'", lambda c, _: "negativer Betrag"),
+    ValueCheck(("amount",), "v LIKE '-%'", lambda c, _: "negativer Betrag",
+               applies=lambda c: not c.signed),
     ValueCheck(("int",), r"NOT regexp_full_match(v, '-?\d{1,9}')",
                lambda c, _: "keine ganze Zahl (höchstens 9 Stellen)"),
     ValueCheck(("int",), "v LIKE '-%'", lambda c, _: "negative Zahl"),
@@ -147,6 +149,43 @@ ROW_RULES: tuple[RowRule, ...] = (
     RowRule("casefile_checks", "errors", ("errors", "items"),
             "TRY_CAST({errors} AS BIGINT) > TRY_CAST({items} AS BIGINT)",
             lambda e, i: f"mehr Fehler ({e}) als geprüfte Fälle ({i})"),
+    # domain reference §12 item 39: only an Umschichtung is signed
+    RowRule("budget_bookings", "amount_eur", ("kind", "amount_eur"),
+            "{kind} <> 'reallocation' AND {amount_eur} LIKE '-%'",
+            lambda k, a: f"negativer Betrag bei einer Buchung der Art {k} (nur Umschichtungen, "
+                         f"Art reallocation, haben ein Vorzeichen)"),
+)
+
+
+# -- groups of rows ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class GroupRule:
+    """A rule over groups of rows of one table: the rows ``where`` selects are grouped by
+    ``group``; ``bad_sql`` (over aggregates) is true for a bad group. The error points at the
+    group's first line and ``column``; ``message`` gets the group's values of ``group``, the
+    aggregate ``bad_value`` and the group's lines (text)."""
+
+    table: str
+    column: str
+    needs: tuple[str, ...]
+    where: str
+    group: tuple[str, ...]
+    value_sql: str
+    bad_sql: str
+    message: Callable[..., str]
+
+
+GROUP_RULES: tuple[GroupRule, ...] = (
+    # §12 item 39: the rows of one Umschichtung (same Jobcenter, budget year and booked_on) sum to 0
+    GroupRule("budget_bookings", "amount_eur",
+              ("jobcenter_id", "booked_on", "budget_year", "kind", "amount_eur"),
+              "{kind} = 'reallocation'", ("jobcenter_id", "budget_year", "booked_on"),
+              "sum(TRY_CAST({amount_eur} AS DECIMAL(18,2)))", "value <> 0",
+              lambda jc, year, day, value, lines:
+              f"Umschichtung vom {_german_day(day)} (Jobcenter {jc}, Haushaltsjahr {year}, "
+              f"Zeilen {lines}) "
+              f"ergibt in der Summe {i18n.eur(value, cents=True)} statt 0 €"),
 )
 
 
@@ -268,6 +307,12 @@ class _Table:
         for rule in ROW_RULES:
             if rule.table == self.table.name and self.present.issuperset(rule.needs):
                 self.row_rule(rule)
+        for group_rule in GROUP_RULES:
+            if group_rule.table == self.table.name and self.present.issuperset(group_rule.needs) \
+                    and not any((self.table.name, c) in self.run.faulty for c in group_rule.needs):
+                self.group_rule(group_rule)
+        if self.table.name == "budget_plan" and self.run.raw.description:
+            self.title_totals()
         repeated = self.present.issuperset(self.table.unique_key) and self.duplicates()
         if self.table.name == "units" and not repeated and self.present.issuperset(_TREE_COLUMNS) \
                 and not any(("units", c) in self.run.faulty for c in _TREE_COLUMNS):
@@ -354,6 +399,42 @@ class _Table:
             self.error(line, rule.column, values[shown], rule.message(*values))
         if rows:
             self.listed(rows, rows[0][-1], rule.column, rule.message(*rows[0][1:-1]))
+
+    def group_rule(self, rule: GroupRule) -> None:
+        names = {n: _q(n) for n in rule.needs}
+        keys = ", ".join(_q(g) for g in rule.group)
+        rows = self.run.rows(
+            f"SELECT min(_line), {', '.join(_excerpt(_q(g)) for g in rule.group)}, "
+            f"{rule.value_sql.format(**names)} AS value, "
+            f"string_agg(CAST(_line AS VARCHAR), ', ' ORDER BY _line) FROM {self.src} "
+            f"WHERE {rule.where.format(**names)} GROUP BY {keys} "
+            f"HAVING {rule.bad_sql.replace('value', rule.value_sql.format(**names))} "
+            f"ORDER BY 1 LIMIT {MAX_LISTED}")
+        for line, *values, value, lines in rows:
+            self.error(line, rule.column, None, rule.message(*values, value, lines))
+
+    def title_totals(self) -> None:
+        """Declared title totals (``extract.toml`` ``[[budget_title_totals]]``): the plan's
+        instrument lines of that Jobcenter, year and title must add up to them exactly."""
+        declared = parse_description(self.run.raw.description)[0].title_totals
+        if not declared or not self.present.issuperset(
+                ("jobcenter_id", "year", "title", "instrument", "amount_eur")) \
+                or any(("budget_plan", c) in self.run.faulty for c in ("year", "amount_eur")):
+            return
+        for total in declared:
+            (found, lines), = self.run.rows(
+                f"SELECT coalesce(sum(CAST(amount_eur AS DECIMAL(18,2))), 0), "
+                f"string_agg(CAST(_line AS VARCHAR), ', ' ORDER BY _line) FROM {self.src} "
+                f"WHERE jobcenter_id = $jc AND TRY_CAST(year AS INTEGER) = $year "
+                f"AND title = $title AND instrument IS NOT NULL",
+                {"jc": total.jobcenter_id, "year": total.year, "title": total.title})
+            if found != total.amount_eur:
+                self.error(None, "amount_eur", None,
+                           f"die Instrumentzeilen des Titels {total.title} {total.year} "
+                           f"(Jobcenter {total.jobcenter_id}, Zeilen {lines or 'keine'}) ergeben "
+                           f"{i18n.eur(found, cents=True)}, erklärt sind "
+                           f"{i18n.eur(total.amount_eur, cents=True)} (extract.toml, "
+                           f"budget_title_totals)")
 
     def duplicates(self) -> bool:
         """Repeated keys (or ids); True when there are any."""
@@ -458,6 +539,51 @@ class _Tree:
             self.table.error(min(lines), "parent_unit_id", shown[cycle[0]][2],
                              f"Kreis im Organisationsbaum (Einheit → übergeordnete Einheit): "
                              f"{' → '.join(ids)}")
+
+
+def _german_day(text: str) -> str:
+    try:
+        return i18n.day(dt.date.fromisoformat(text))
+    except ValueError:
+        return text
+
+
+def payment_warnings(raw: RawExtract, limit: int = 20) -> list[str]:
+    """Payments that exceed what was ever committed for their Jobcenter, budget year, title and
+    instrument (domain reference §12 item 39; issue 13: a warning naming the booking, not an
+    error). Lines without an instrument (e.g. Verwaltungskosten) are paid without commitments
+    and are not checked. Call on a valid extract."""
+    rt = raw.tables.get("budget_bookings")
+    need = ("booking_id", "jobcenter_id", "booked_on", "title", "instrument", "kind",
+            "amount_eur", "budget_year")
+    if rt is None or rt.num_rows == 0 or not set(need) <= set(rt.read_columns):
+        return []
+    con = duckdb.connect()
+    try:
+        rt.register(con, "_b")
+        rows = con.execute(
+            "WITH b AS (SELECT _line, booking_id, jobcenter_id, TRY_CAST(booked_on AS DATE) AS d, "
+            "  title, instrument, kind, CAST(amount_eur AS DECIMAL(18,2)) AS a, budget_year "
+            "  FROM _b WHERE instrument IS NOT NULL AND kind IN ('commitment', 'payment')), "
+            "c AS (SELECT *, sum(CASE WHEN kind = 'commitment' THEN a ELSE 0 END) OVER g AS com, "
+            "  sum(CASE WHEN kind = 'payment' THEN a ELSE 0 END) OVER (g ORDER BY d, _line "
+            "  ROWS UNBOUNDED PRECEDING) AS paid FROM b "
+            "  WINDOW g AS (PARTITION BY jobcenter_id, budget_year, title, instrument)) "
+            "SELECT _line, booking_id, d, jobcenter_id, budget_year, title, instrument, paid, com "
+            "FROM c WHERE kind = 'payment' AND paid > com QUALIFY row_number() OVER "
+            "(PARTITION BY jobcenter_id, budget_year, title, instrument ORDER BY d, _line) = 1 "
+            "ORDER BY _line").fetchall()
+    finally:
+        con.close()
+    out = [f"{rt.file}, Zeile {line}: Zahlung {bid} vom {i18n.day(day)} (Jobcenter {jc}, "
+           f"Haushaltsjahr {year}, {title}/{instr}) übersteigt die je gebundenen Mittel: "
+           f"gezahlt bis dahin {i18n.eur(paid, cents=True)}, gebunden insgesamt "
+           f"{i18n.eur(com, cents=True)}"
+           for line, bid, day, jc, year, title, instr, paid, com in rows[:limit]]
+    if len(rows) > limit:
+        out.append(f"{rt.file}: {i18n.num(len(rows) - limit)} weitere Zahlungen über den "
+                   f"gebundenen Mitteln")
+    return out
 
 
 def _q(name: str) -> str:

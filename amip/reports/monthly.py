@@ -60,7 +60,8 @@ def report_month(db, month: int | None = None) -> int:
         return month
     latest = latest_complete_month(db)
     if latest is None:
-        raise ValueError("the store holds no data: import an extract first")
+        raise ValueError("Der Datenbestand enthält keine Daten: zuerst einen Auszug importieren "
+                         "(amip import).")
     return month_index(latest)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from amip.catalogue import load
-from amip.engine.comparison import incomparable
+from amip.engine.comparison import RULE_MARK, incomparable
 from amip.engine.indicators import Record
 from amip.reports.disclosure import hidden_of
 from amip.reports.model import Column, ReportTable, Row
@@ -34,12 +34,13 @@ def indicator_table(table_id: str, title: str, now: Records, before: Records, so
             return round(x) if euros and x is not None else x
 
         reason = incomparable(code, r.rules, b.rules) if r and b else None
-        if reason:
-            breaks.append(reason)
+        if reason:  # the change cell says why it is empty; the note gives the footnote
+            breaks.append(f"({len(breaks) + 1}) {reason}")
         row = Row(f"{code} {name}", [
             shown(r.numerator) if r else None, shown(r.denominator) if r else None,
             r.value if r else None, b.value if b else None,
-            None if reason else _difference(r, b), w.value if w else None, m.value if m else None],
+            f"{RULE_MARK} ({len(breaks)})" if reason else _difference(r, b),
+            w.value if w else None, m.value if m else None],
             level=0 if ind.kind == "Kennzahl" else 1, total=ind.kind == "Kennzahl")
         now_gone, before_gone = hidden_of(hidden, r), hidden_of(hidden, b)
         row.suppressed |= {i for i, f in ((0, "numerator"), (1, "denominator"), (2, "value"))

@@ -8,7 +8,9 @@ version and is refused as stale, never silently overwriting it).
 
 from __future__ import annotations
 
+import functools
 import os
+import threading
 from pathlib import Path
 
 from sqlalchemy import create_engine, event
@@ -75,14 +77,32 @@ def create(url: str) -> Engine:
     return engine
 
 
+_MIGRATING = threading.Lock()  # Alembic's command API keeps module globals: one at a time
+_LOCK_ID = 48_011_937  # PostgreSQL advisory lock: one migrating process per database
+
+
+@functools.cache
+def _head() -> str:
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory(str(MIGRATIONS)).get_current_head()
+
+
 def migrate(engine: Engine, revision: str = "head") -> None:
-    """Run the shipped Alembic migrations up to ``revision`` (idempotent)."""
+    """Run the shipped Alembic migrations up to ``revision`` (idempotent; concurrent openers
+    wait for each other: SQLite by ``BEGIN IMMEDIATE``, PostgreSQL by an advisory lock)."""
     from alembic import command
     from alembic.config import Config
+    from alembic.migration import MigrationContext
 
+    with engine.connect() as con:
+        if revision == "head" and MigrationContext.configure(con).get_current_revision() == _head():
+            return
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
-    with engine.connect().execution_options(write=True) as con:
+    with _MIGRATING, engine.connect().execution_options(write=True) as con:
+        if con.dialect.name == "postgresql":
+            con.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_LOCK_ID})")
         cfg.attributes["connection"] = con
         command.upgrade(cfg, revision)
         con.commit()

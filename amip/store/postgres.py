@@ -24,6 +24,7 @@ from psycopg import sql
 
 from amip.backends.postgres import check_schema_name, connect
 from amip.errors import StoreError
+from amip.i18n import local_time
 from amip.extract.schema import TABLES
 from amip.store.store import DESCRIPTIONS, Store
 from amip.store.views import StoreView
@@ -165,9 +166,9 @@ def _prepare_schema(cur: psycopg.Cursor, schema: str, log: list[tuple],
     ours = set(TABLES) | set(LOG_TABLES)
     if existing and "amip_imports" not in existing:
         raise PublishRefused(
-            f"schema {schema} already holds tables ({', '.join(sorted(existing)[:5])}) but no "
-            f"amip import log: it was not written by amip publish. Choose another schema "
-            f"(--schema) or drop this one yourself.")
+            f"Schema {schema} enthält schon Tabellen ({', '.join(sorted(existing)[:5])}), aber kein "
+            f"Importprotokoll von amip: es wurde nicht von amip publish geschrieben. Nichts wurde "
+            f"geändert; ein anderes Schema wählen (--schema) oder dieses selbst löschen.")
     done = 0
     if "amip_imports" in existing:
         ident = sql.Identifier(schema, "amip_imports")
@@ -182,8 +183,9 @@ def _prepare_schema(cur: psycopg.Cursor, schema: str, log: list[tuple],
         their_meta = dict(cur.fetchall())
         if their_meta.get("store_format") != meta.get("store_format"):
             raise PublishRefused(
-                f"schema {schema} holds store format {their_meta.get('store_format')}, the store "
-                f"has format {meta.get('store_format')}; publish into a new schema")
+                f"Schema {schema} hat das Speicherformat {their_meta.get('store_format')}, der "
+                f"Datenbestand das Format {meta.get('store_format')}; nichts wurde geändert, in "
+                f"ein neues Schema veröffentlichen (--schema).")
         done = theirs[-1][0] if theirs else 0
     cur.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
     for name in ours:
@@ -207,24 +209,26 @@ def _check_columns(cur: psycopg.Cursor, schema: str, name: str,
     want = [c for c, _ in cols]
     if have != want:
         raise PublishRefused(
-            f"table {schema}.{name} has columns {have}, this amip version stores {want}; "
-            f"publish into a new schema")
+            f"Tabelle {schema}.{name} hat die Spalten {have}, diese amip-Version speichert {want}; "
+            f"nichts wurde geändert, in ein neues Schema veröffentlichen (--schema).")
 
 
 def _disagreement(schema: str, theirs: list[tuple], log: list[tuple]) -> str:
     def fmt(r) -> str:
-        return f"#{r[0]} of {r[1]:%Y-%m-%d %H:%M:%S} ({str(r[2])[:12]})"
+        return f"Nr. {r[0]} vom {local_time(r[1])} ({str(r[2])[:12]})"
 
     for i, r in enumerate(theirs):
         if i >= len(log):
-            return (f"schema {schema} holds import {fmt(r)}, which this store does not have "
-                    f"(it has {len(log)} imports): the schema holds another store's data. Nothing "
-                    f"was changed; publish into another schema (--schema).")
+            return (f"Schema {schema} enthält den Import {fmt(r)}, den dieser Datenbestand nicht "
+                    f"hat (er hat {len(log)} Importe): das Schema enthält die Daten eines anderen "
+                    f"Datenbestands. Nichts wurde geändert; in ein anderes Schema veröffentlichen "
+                    f"(--schema).")
         if tuple(r) != tuple(log[i]):
-            return (f"schema {schema} holds import {fmt(r)}, the store has {fmt(log[i])} in its "
-                    f"place: the schema holds another store's data. Nothing was changed; "
-                    f"publish into another schema (--schema).")
-    return f"schema {schema}: import logs disagree"
+            return (f"Schema {schema} enthält den Import {fmt(r)}, der Datenbestand an seiner "
+                    f"Stelle {fmt(log[i])}: das Schema enthält die Daten eines anderen "
+                    f"Datenbestands. Nichts wurde geändert; in ein anderes Schema veröffentlichen "
+                    f"(--schema).")
+    return f"Schema {schema}: die Importprotokolle weichen voneinander ab"
 
 
 def _copy(duck, cur: psycopg.Cursor, schema: str, name: str, where: str) -> int:
@@ -286,6 +290,6 @@ def postgres_view(url: str, schema: str = "amip", as_of: dt.date | None = None) 
     present = set(backend.list_tables(database=schema))
     if "amip_imports" not in present:
         backend.disconnect()
-        raise LookupError(f"schema {schema} of {redact(url)} holds no amip store: "
-                          f"run amip publish first")
+        raise LookupError(f"Schema {schema} in {redact(url)} enthält keinen amip-Datenbestand: "
+                          f"zuerst amip publish ausführen")
     return PostgresView(backend, as_of, schema)

@@ -84,7 +84,15 @@ class QueryProcesses:
             raise Stale(gen.path) from None
 
     def close(self) -> None:
+        """Stop the helpers now (the server shuts down): queued queries are cancelled, running
+        ones end with their process, and the pool is joined, so that its queues and semaphores
+        are released before the interpreter exits (no "leaked semaphore" warning, no wait for a
+        long computation)."""
         with self._lock:
             pool, self._pool = self._pool, None
-        if pool is not None:
-            pool.shutdown(wait=False, cancel_futures=True)
+        if pool is None:
+            return
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in list((pool._processes or {}).values()):  # no public API before 3.14
+            process.terminate()
+        pool.shutdown(wait=True)

@@ -26,7 +26,7 @@ from amip.extract.description import parse as parse_description
 from amip.extract.errors import ExtractError, ExtractInvalid, excerpt
 from amip.extract.reader import RawExtract, RawTable, as_text, read_extract
 from amip.extract.schema import TABLES
-from amip.extract.validate import validate
+from amip.extract.validate import payment_warnings, validate
 
 DEFAULT_STORE = "amip.duckdb"
 STORE_FORMAT = 1
@@ -182,6 +182,7 @@ class Store:
         errors = validate(raw, self.con, non_empty)
         if errors:
             raise ExtractInvalid(errors, raw.source)
+        result.warnings += payment_warnings(raw)
         staged = self._stage(raw, step)
         try:
             conflicts = self._conflicts(raw, staged)
@@ -269,7 +270,7 @@ class Store:
                 con.execute(f"INSERT INTO {DESCRIPTIONS} VALUES (?, ?)",
                             [import_id, raw.description])
             con.execute("INSERT INTO amip_imports VALUES (?, ?, ?, ?, ?, ?)",
-                        [import_id, dt.datetime.now().replace(microsecond=0), raw.source,
+                        [import_id, utc_now(), raw.source,
                          raw.fingerprint, __version__, result.total_added])
             step("commit", len(staged), len(staged))
             con.execute("COMMIT")
@@ -299,6 +300,12 @@ class Store:
         from amip.store.views import StoreView
 
         return StoreView(connect(self.con), as_of)
+
+
+def utc_now() -> dt.datetime:
+    """Now in UTC, naive, to the second: ``amip_imports.imported_at`` (shown in local time by
+    :func:`amip.i18n.local_time`)."""
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
 
 
 def _arrow_sha256(data: pa.Table) -> str:

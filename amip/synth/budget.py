@@ -90,6 +90,7 @@ def build(rng, prof, jcs, meas, meas_jc, years, scale, cutoff) -> tuple[dict, di
     cost_c = act_c.sum(1) + np.round(outside * 100).astype(np.int64)
     book = _bookings(rng, meas, meas_jc, years, act_c, pl_c, act_days, act_end, cutoff)
     _admin_payments(rng, book, plan, jcs, years, util_share, cutoff)
+    _reallocations(book, plan, b.get("reallocation_share", 0.0), cutoff)
     return plan, book, cost_c
 
 
@@ -144,8 +145,33 @@ def _admin_payments(rng, book, plan, jcs, years, util_share, cutoff) -> None:
         monthly[-1] += total - monthly.sum()
         for mth in range(12):
             day = int(util.month_first_day(util.month_index(y, mth + 1))) + 4
+            after = int(util.month_first_day(util.month_index(y + 1, 1))) + 4
+            if mth == 11 and after <= cutoff:  # December's is booked in January, for year y
+                day = after
             if day > cutoff:
                 continue
             for k, v in zip(("jc", "day", "title", "instr", "kind", "cents", "year"),
                             (j, day, title, None, "payment", int(monthly[mth]), y)):
+                book[k].append(v)
+
+
+def _reallocations(book, plan, share: float, cutoff) -> None:
+    """One Umschichtung per Jobcenter and year on 1 September (deterministic: the seeded draws
+    stay as they were): ``share`` of the largest EGL instrument line moves to the
+    Verwaltungskosten, − on the giving and + on the receiving title (domain §12 item 39)."""
+    if not share:
+        return
+    largest: dict = {}
+    for j, y, title, instr, cents in zip(plan["jc"], plan["year"], plan["title"], plan["instr"],
+                                         plan["cents"]):
+        if title == "egl" and instr is not None and cents > largest.get((j, y), (None, 0))[1]:
+            largest[(j, y)] = (instr, cents)
+    for (j, y), (instr, cents) in sorted(largest.items()):
+        day = int(util.month_first_day(util.month_index(y, 9)))
+        if day > cutoff:
+            continue
+        moved = int(round(cents * share))
+        for title, code, amount in (("egl", instr, -moved), ("vk", None, moved)):
+            for k, v in zip(("jc", "day", "title", "instr", "kind", "cents", "year"),
+                            (j, day, title, code, "reallocation", amount, y)):
                 book[k].append(v)

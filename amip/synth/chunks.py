@@ -66,7 +66,7 @@ def chunk_count(profile: str = "elbe-elster", scale: float = 1.0, jobcenters: in
                 chunk_scale: float = CHUNK_SCALE) -> int:
     """Number of chunks so that each is at most ``chunk_scale`` populations."""
     if chunk_scale <= 0:
-        raise ValueError("chunk_scale must be positive")
+        raise ValueError("--chunk-scale muss größer als 0 sein")
     return max(1, math.ceil(population_weight(profile, scale, jobcenters) / chunk_scale - 1e-9))
 
 
@@ -89,7 +89,7 @@ def generate_chunks(profile: str = "elbe-elster", seed: int = 20200101, scale: f
     ``progress(k, n, step)`` is called with the chunk number, the number of chunks and the step.
     A consumer should drop its reference to a yielded dict before asking for the next one."""
     if scale <= 0:
-        raise ValueError("scale must be positive")
+        raise ValueError("--scale muss größer als 0 sein")
     n = chunk_count(profile, scale, jobcenters, chunk_scale)
     say = progress or (lambda _k, _n, _s: None)
     if n == 1:

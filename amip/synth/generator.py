@@ -30,10 +30,10 @@ def generate(profile: str = "elbe-elster", seed: int = 20200101, scale: float = 
     nothing is recorded in the future."""
     say = progress or (lambda _s: None)
     if scale <= 0:
-        raise ValueError("scale must be positive")
+        raise ValueError("--scale muss größer als 0 sein")
     end = min(end, today or dt.date.today())
     if end < start:
-        raise ValueError("end must not be before start")
+        raise ValueError("Das Ende (--to) liegt vor dem Anfang (--from)")
     prof = load(profile)
     p = prof["simulation"]
     rec = p["recording"]

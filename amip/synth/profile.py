@@ -18,7 +18,7 @@ def load(profile: str | Path = "elbe-elster") -> dict:
     if not path.suffix:
         path = PROFILE_DIR / f"{profile}.toml"
     if not path.exists():
-        raise FileNotFoundError(f"profile {profile!r} not found; available: {', '.join(available())}")
+        raise FileNotFoundError(f"Simulationsprofil {profile!r} gibt es nicht; vorhanden: {', '.join(available())}")
     with open(path, "rb") as f:
         data = tomllib.load(f)
     data["_path"] = str(path)
@@ -28,7 +28,7 @@ def load(profile: str | Path = "elbe-elster") -> dict:
 def jobcenter_list(prof: dict, n: int) -> list[dict]:
     """The simulated Jobcenter: the profile's own first, then its variants (cycled, renumbered)."""
     if n < 1:
-        raise ValueError("--jobcenters must be at least 1")
+        raise ValueError("--jobcenters muss mindestens 1 sein")
     jc = prof["jobcenter"]
     out = [dict(id=jc["id"], name=jc["name"], kind=jc["kind"], land=jc.get("land") or None,
                 vergleichstyp=jc.get("vergleichstyp") or None, size=1.0,

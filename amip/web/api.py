@@ -146,10 +146,10 @@ def month_param(name: str, value: str | None) -> int | None:
     try:
         m = parse_month(value)
     except ValueError:
-        raise Problem(400, f"parameter {name}: not a month: {value!r} (expected YYYY-MM)",
+        raise Problem(400, f"Parameter {name}: kein Monat: {value!r} (erwartet JJJJ-MM)",
                       title="Bad Request") from None
     if not YEARS[0] <= m // 12 <= YEARS[1]:
-        raise Problem(400, f"parameter {name}: month {value!r} outside {YEARS[0]}–{YEARS[1]}",
+        raise Problem(400, f"Parameter {name}: Monat {value!r} außerhalb {YEARS[0]}–{YEARS[1]}",
                       title="Bad Request")
     return m
 
@@ -162,7 +162,7 @@ def date_param(name: str, value: str | None) -> dt.date | None:
         if len(value) != 10:
             raise ValueError
     except ValueError:
-        raise Problem(400, f"parameter {name}: not a date: {value!r} (expected YYYY-MM-DD)",
+        raise Problem(400, f"Parameter {name}: kein Datum: {value!r} (erwartet JJJJ-MM-TT)",
                       title="Bad Request") from None
     return day
 
@@ -210,14 +210,14 @@ def indicators(
     day = date_param("as_of", as_of)
     last = first if last is None else last
     if last < first:
-        raise Problem(400, f"parameter to: {to!r} lies before month {month!r}")
+        raise Problem(400, f"Parameter to: {to!r} liegt vor dem Monat {month!r}")
     if last - first + 1 > MAX_MONTHS:
-        raise Problem(400, f"parameter to: at most {MAX_MONTHS} months per request")
+        raise Problem(400, f"Parameter to: höchstens {MAX_MONTHS} Monate je Anfrage")
     if day is not None and published:
-        raise Problem(400, "parameters as_of and published exclude each other")
+        raise Problem(400, "Die Parameter as_of und published schließen einander aus")
     if rules is not None and rules not in load().rules:
-        raise Problem(400, f"parameter rules: unknown rule version {rules!r} "
-                           f"(one of {', '.join(sorted(load().rules))})")
+        raise Problem(400, f"Parameter rules: unbekannte Regelversion {rules!r} "
+                           f"(eine von {', '.join(sorted(load().rules))})")
     try:  # the months with any figure, as in the CLI (§10.2 item 30)
         months = services(request).horizon(day).check_months(list(range(first, last + 1)), rules)
         records = services(request).indicators(tuple(months), jobcenter, unit, day, published,
@@ -291,7 +291,7 @@ def persons(request: Request,
     if m is None:
         m = svc.latest_month()
         if m is None:
-            raise Problem(404, "the store holds no data yet")
+            raise Problem(404, "Der Datenbestand enthält noch keine Daten")
     rows = svc.persons(m, scope.jobcenter_id, scope.units, scope.caseworker_id)
     page = rows[offset:offset + limit]
     audit(request).record(

@@ -68,7 +68,7 @@ async def verify_csrf(request: Request) -> None:
         form = await request.form()
         sent = form.get("csrf_token")
     if not expected or not isinstance(sent, str) or not secrets.compare_digest(sent, expected):
-        raise Problem(403, "missing or invalid CSRF token; reload the form and try again",
+        raise Problem(403, "CSRF-Token fehlt oder ist ungültig; das Formular neu laden und erneut senden",
                       title="CSRF check failed", page_detail=DETAILS_DE["csrf"])
 
 
@@ -101,7 +101,7 @@ def current_user(request: Request) -> User:
     """Dependency for the API: the logged-in user, else 401 problem details."""
     user = _session_user(request)
     if user is None:
-        raise Problem(401, "not logged in: POST /login with user name and password first",
+        raise Problem(401, "Nicht angemeldet: zuerst mit Benutzername und Passwort anmelden (POST /login)",
                       title="Unauthorized")
     return user
 
@@ -159,8 +159,8 @@ def require_persons(request: Request, user: User, unit_id: str,
     if not allowed:
         users(request).audit.record(user.name, action, f"unit={unit_id}", "denied",
                                     client_address(request))
-        raise Problem(403, f"role {rights.label} may not read person-level data of unit "
-                           f"{unit_id}", title="Forbidden")
+        raise Problem(403, f"Die Rolle {rights.label} darf keine personenbezogenen Daten der "
+                           f"Einheit {unit_id} lesen", title="Forbidden")
     return PersonScope(unit_id, jc, None if scope is None else frozenset(scope), caseworker)
 
 
@@ -168,7 +168,7 @@ def require_audit(request: Request, user: User = Depends(current_user)) -> User:
     if not user.rights.audit:
         users(request).audit.record(user.name, "audit.read", "", "denied",
                                     client_address(request))
-        raise Problem(403, f"role {user.rights.label} may not read the audit trail",
+        raise Problem(403, f"Die Rolle {user.rights.label} darf das Protokoll nicht lesen",
                       title="Forbidden")
     return user
 

@@ -225,14 +225,16 @@ def overview_view(services, user, monat: str | None) -> dict:
     latest = _latest(services)
     hide = _discloses(user)
     rows = services.memoized("overview_rows", _overview_rows, services, m, hide)
-    return dict(rows=rows, month=m, latest=latest, month_choices=month_choices(latest),
+    return dict(rows=rows, month=m, latest=latest, month_choices=month_choices(services),
                 final=_is_final(m, services.data_date()), signed_pp=signed_pp, hide=hide,
                 jobcenter=(services.table("jobcenters") or [{}])[0])
 
 
-def month_choices(latest: int) -> list[int]:
-    """The Berichtsmonate a selector offers: the latest and the 60 before it."""
-    return list(range(latest, max(latest - 60, 0), -1))
+def month_choices(services) -> list[int]:
+    """The Berichtsmonate a selector offers, newest first: every month with a figure, from the
+    last to the first (:meth:`Horizon.figure_range`)."""
+    span = services.horizon().figure_range()
+    return [] if span is None else list(range(span[1], span[0] - 1, -1))
 
 
 def _jfw_values(services, months: tuple[int, ...], hide: bool,
@@ -371,7 +373,7 @@ def indicator_view(services, user, code: str, monat: str | None, einheit: str | 
         ind=ind, code=code, month=m, has_jfw=ind.form in JFW_FORMS,
         jfw=jfw.get((code, format_month(m), geschlecht)),
         jfw_prev=jfw.get((code, format_month(m - 12), geschlecht)),
-        latest=latest, month_choices=month_choices(latest),
+        latest=latest, month_choices=month_choices(services),
         unit=unit, chain=chain, level_label=LEVELS, sex=geschlecht, sexes_label=SEXES,
         series=series, sexes=sexes, chart=chart, forecast=fc if forecast_rows else None,
         current=current, value_kind=_value_kind(ind), pk=_pct_kind(ind),
@@ -489,7 +491,7 @@ def groups_view(services, user, monat: str | None) -> dict:
                                          width=1040, height=170))
     return dict(rows=rows, month=m, day=stichtag(m), day_prev=stichtag(m - 12), chart=chart,
                 flows=flows, flow_chart=flow_chart, hide=hide, latest=latest,
-                month_choices=month_choices(latest), jobcenter=jc)
+                month_choices=month_choices(services), jobcenter=jc)
 
 
 # -- Datenstand --------------------------------------------------------------------------------

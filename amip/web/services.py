@@ -406,8 +406,8 @@ class Services:
     def _unit_scope(self, unit_id: str) -> tuple[str, frozenset[str] | None]:
         jc, scope = self.query(unit_scope, unit_id)
         if isinstance(scope, Outside):  # persons without a team: no unit to list them by
-            raise UnknownUnit(f"unit {unit_id!r} is the Jobcenter's persons without a team; "
-                              "it has no person list")
+            raise UnknownUnit(f"Einheit {unit_id!r} steht für die Personen ohne Team (ohne "
+                              "Zuordnung); für sie gibt es keine Personenliste.")
         return jc, None if scope is None else frozenset(scope)
 
     def catalogue(self):

@@ -15,7 +15,9 @@ from amip.attainment import (PLAN_KEYS, STATUS_KEYS, PlanRecord, StatusRecord, g
 from amip.catalogue.targets import light_thresholds, measure_definitions
 
 MD = measure_definitions()
-TH = light_thresholds()  # green 1.00, yellow 0.97 (targets.toml [lights])
+TH = light_thresholds()
+
+pytestmark = pytest.mark.duckdb_only  # pure: no backend involved  # green 1.00, yellow 0.97 (targets.toml [lights])
 
 
 def test_seasonal_share_is_the_mean_of_yearly_shares_not_a_pooled_quotient():

@@ -230,3 +230,57 @@ def test_marktnah_key_takes_the_latest_prognosis_on_or_before_each_stichtag():
     # p06 from ST(Feb 2020) = 10 (Feb..Nov) → t1 (12 + 6) / 12 = 1.5, t2 10 / 12
     keys = planning_keys(ex.view(), JC, 2021, "marktnah")
     assert keys["t1"] == Decimal("1.5") and keys["t2"] * 12 == 10
+
+
+def test_a_units_own_target_wins_and_bad_targets_are_refused():
+    from amip.errors import NotFound
+
+    view = case().view()
+    targets = [T(JC, None, 2020, "integrations", "all", Decimal(16)),
+               T(JC, "t1", 2020, "integrations", "all", Decimal(8))]
+    plans = [P(JC, "t1", 2020, "integrations", Decimal(6))]
+    rs = target_status(view, targets, "2020-06", unit_id="t1", plans=plans,
+                       with_expectation=False)
+    # --unit t1 keeps t1 only; its own target 8 beats its plan 6: P = 8 × 5/8 = 5 = A → green
+    assert [(r.unit_id, r.target, r.path, r.light, r.target_origin) for r in rs] == \
+        [("t1", 8.0, 5.0, "green", "own")]
+    with pytest.raises(NotFound, match="unbekannte Messgröße"):
+        target_status(view, [T(JC, None, 2020, "nix", "all", Decimal(1))], "2020-06")
+    with pytest.raises(NotFound, match="unbekannte Einheit"):
+        target_status(view, [T(JC, "t9", 2020, "K2", "all", Decimal(1))], "2020-06")
+    # targets of another year are not listed (item 59)
+    assert target_status(view, [T(JC, None, 2019, "K2", "all", Decimal(1))], "2020-06") == []
+
+
+def test_several_months_from_one_count_equal_month_by_month():
+    from amip.attainment.status import target_status_months
+
+    view = case().view()
+    targets = [T(JC, None, 2020, "integrations", "all", Decimal(16)),
+               T(JC, None, 2020, "K3", "all", Decimal(-10))]
+    together = target_status_months(view, targets, ["2020-03", "2020-06"], with_expectation=False)
+    alone = target_status(view, targets, "2020-03", with_expectation=False) \
+        + target_status(view, targets, "2020-06", with_expectation=False)
+    assert together == alone
+    # March: A = 6 (Jan 2, Feb 2, Mar 2); s(3) = (1/4 + 2/4) / 2 = 3/8 → P = 16 × 3/8 = 6
+    march = by(together, "integrations")
+    assert (march.month, march.actual, march.path, march.light) == ("2020-03", 6.0, 6.0, "green")
+
+
+def test_kdu_expenditure_needs_the_benefit_month_held():
+    ex = case().declare("data_as_of = 2030-12-31\n[data_as_of_by_table]\n"
+                        "benefit_months = 2020-06-10\n")
+    for month in ("2020-01", "2020-02", "2020-03", "2020-04", "2020-05", "2020-06"):
+        ex.benefit("p01", month, "400.00", "100.00").benefit("p06", month, "400.00", "50.00")
+    targets = [T(JC, None, 2020, "kdu_ausgaben", "all", Decimal(2000))]
+    rs = target_status(ex.view(), targets, "2020-06", with_expectation=False)
+    # June is held (Datenstand 10.06. on or after its first day, rows present; item 47):
+    # A = 6 × (100 + 50) = 900 €; no benefit months before 2020 → s(6) = 6/12, P = 1000;
+    # lower is better: P ≥ A → green
+    k = by(rs, "kdu_ausgaben")
+    assert (k.actual, k.path, k.light) == (900.0, 1000.0, "green")
+    assert by(rs, "kdu_ausgaben", "t2").actual == 300.0  # p06's 6 × 50 € (team at ST, item 49)
+    # July: not yet recorded → no Ist, grey
+    rs = target_status(ex.view(), targets, "2020-07", with_expectation=False)
+    july = by(rs, "kdu_ausgaben")
+    assert (july.actual, july.light) == (None, "grey") and "noch nicht erfasst" in july.reason

@@ -49,3 +49,27 @@ def test_every_value_limit_is_documented():
                 assert f"`{column.name}`" in values, column.name
                 assert column.limits[0] in values and (
                     column.limits[1] == TODAY or column.limits[1] in values), column.name
+
+
+def test_extract_toml_is_documented_and_its_example_is_valid():
+    """Every key of ``extract.toml`` that amip reads is in the page, and the page's example is
+    what ``amip synth`` writes and parses without a problem."""
+    import dataclasses
+    import datetime as dt
+
+    from amip.extract.description import Description, parse
+    from amip.synth.recording import description
+
+    section = DOC.split("## The extract's own description", 1)[1].split("\n## ", 1)[0]
+    for key in ("data_as_of", "data_from", "[data_as_of_by_table]"):
+        assert f"| `{key}` |" in section, key
+    # the keys documented are the fields parse() fills (by_table is [data_as_of_by_table])
+    assert {f.name for f in dataclasses.fields(Description)} == {"data_as_of", "data_from",
+                                                                 "by_table"}
+    example = section.split("```toml\n", 1)[1].split("```", 1)[0]
+    parsed, errors = parse(example)
+    assert errors == []
+    assert parsed == Description(dt.date(2020, 12, 31), dt.date(2009, 1, 1),
+                                 {"benefit_months": dt.date(2020, 11, 30)})
+    written = description(dt.date(2009, 1, 1), dt.date(2020, 12, 31))
+    assert written.split("\n", 1)[1].strip() == example.strip()  # past synth's comment line

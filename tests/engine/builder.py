@@ -108,6 +108,30 @@ class Ex:
                                                  items=str(items)))
         return self
 
+    def unemployed(self, pid: str, start: str, end: str | None = None) -> "Ex":
+        self._p(pid)
+        self.rows["unemployment_spells"].append(dict(person_id=pid, valid_from=start,
+                                                     valid_to=end, recorded_on=EARLY))
+        return self
+
+    def plan(self, year: int, title: str, instrument: str | None, amount: str,
+             jc: str = JC) -> "Ex":
+        """A budget_plan line (domain reference §12)."""
+        self.jobcenters.add(jc)
+        self.rows["budget_plan"].append(dict(jobcenter_id=jc, year=str(year), title=title,
+                                             instrument=instrument, amount_eur=amount))
+        return self
+
+    def book(self, kind: str, booked_on: str, title: str, instrument: str | None, amount: str,
+             budget_year: int | None = None, jc: str = JC, booking_id: str | None = None) -> "Ex":
+        """A budget_bookings row; the budget year defaults to the year of ``booked_on``."""
+        self.jobcenters.add(jc)
+        rows = self.rows["budget_bookings"]
+        rows.append(dict(booking_id=booking_id or f"B{len(rows) + 1:04d}", jobcenter_id=jc,
+                         booked_on=booked_on, title=title, instrument=instrument, kind=kind,
+                         amount_eur=amount, budget_year=str(budget_year or booked_on[:4])))
+        return self
+
     # -- running --------------------------------------------------------------------------------
 
     def tables(self) -> dict[str, pa.Table]:

@@ -80,7 +80,7 @@ def test_unknown_unit_is_a_clear_error():
     from amip.engine.indicators import UnknownUnit
 
     ex = org(Ex()).elb("a", "2015-01-01")
-    with pytest.raises(UnknownUnit, match="unknown unit 'nope'"):
+    with pytest.raises(UnknownUnit, match="Einheit 'nope' gibt es im Datenbestand nicht"):
         compute(ex.view(), [parse_month("2020-06")], unit_id="nope")
 
 

@@ -114,12 +114,12 @@ def test_as_of_published_and_rules_are_accepted(extract_dir):
 
 
 @pytest.mark.parametrize("args,message", [
-    (["--month", "2020-13"], "not a month: '2020-13' (expected YYYY-MM)"),
+    (["--month", "2020-13"], "kein Monat: '2020-13' (erwartet JJJJ-MM)"),
     (["--month", "2020-06", "--as-of", "30.09.2020"], "kein Datum: '30.09.2020'"),
     (["--month", "2020-06", "--as-of", "2020-09-30", "--published"],
      "schließen einander aus"),
-    (["--month", "2020-06", "--unit", "nope"], "unknown unit 'nope'"),
-    (["--month", "2020-06", "--jobcenter", "00000"], "unknown Jobcenter '00000'"),
+    (["--month", "2020-06", "--unit", "nope"], "Einheit 'nope' gibt es im Datenbestand nicht"),
+    (["--month", "2020-06", "--jobcenter", "00000"], "Jobcenter '00000' gibt es im Datenbestand nicht"),
     (["--month", "2020-06", "--to", "2020-01"], "--to liegt vor --month"),
     ([], "--month fehlt"),
 ])

@@ -68,7 +68,7 @@ def test_existing_files_are_not_overwritten(monthly_runs, store_file):
 def test_unknown_jobcenter_is_a_usage_error(store_file, tmp_path):
     r = amip("report", "monthly", "--month", "2020-06", "--store", str(store_file),
              "--jobcenter", "99999", "--out", str(tmp_path), "--format", "pdf")
-    assert r.returncode == 2 and "unknown Jobcenter '99999'" in r.stderr
+    assert r.returncode == 2 and "Jobcenter '99999' gibt es im Datenbestand nicht" in r.stderr
     assert not any(tmp_path.iterdir())
 
 

@@ -107,13 +107,15 @@ def test_refusals(st, tmp_path, body, expected):
 
 
 def test_one_bad_line_changes_nothing_of_the_good_ones(st, tmp_path):
-    _refused(st, tmp_path, "03504;;2020;K2;all;23,4;vereinbart;;\n03504;;2020;K9;all;1;vereinbart;;\n",
+    _refused(st, tmp_path,
+             "03504;;2020;K2;all;23,4;vereinbart;;\n03504;;2020;K9;all;1;vereinbart;;\n",
              "Zeile 3")
     assert st.targets() == []
 
 
 def test_every_error_is_listed(st, tmp_path):
-    msg = _refused(st, tmp_path, "03504;;2020;K9;all;1;vereinbart;;\n03504;;2020;K2;q;1;vereinbart;;\n")
+    msg = _refused(st, tmp_path,
+                   "03504;;2020;K9;all;1;vereinbart;;\n03504;;2020;K2;q;1;vereinbart;;\n")
     assert "2 Fehler" in msg and "Zeile 2" in msg and "Zeile 3" in msg
 
 

@@ -199,15 +199,15 @@ def test_publish_into_another_stores_schema_is_refused(tmp_path, extract, pg_url
     before = pg_state(pg_url, schema)
     with Store.open(tmp_path / "b.duckdb") as b:  # another store, another first extract
         b.import_extract(extract({"elb_spells": LATER_ELB}))
-        with pytest.raises(PublishRefused, match="another store's data"):
+        with pytest.raises(PublishRefused, match="eines anderen Datenbestands"):
             publish_to_postgres(b, pg_url, schema)
     with Store.open(tmp_path / "c.duckdb") as c:  # even the same extract, imported elsewhere
         c.import_extract(extract())
         c.con.execute("UPDATE amip_imports SET imported_at = imported_at - INTERVAL 1 DAY")
-        with pytest.raises(PublishRefused, match="another store's data"):
+        with pytest.raises(PublishRefused, match="eines anderen Datenbestands"):
             publish_to_postgres(c, pg_url, schema)
     with Store.open(tmp_path / "d.duckdb") as d:  # an empty store is not a continuation either
-        with pytest.raises(PublishRefused, match="does not have"):
+        with pytest.raises(PublishRefused, match="nicht hat"):
             publish_to_postgres(d, pg_url, schema)
     assert pg_state(pg_url, schema) == before
 
@@ -217,7 +217,7 @@ def test_schema_with_foreign_tables_is_refused(store, extract, pg_url):  # noqa:
     with psycopg.connect(pg_url, autocommit=True) as con:
         con.execute(f"CREATE SCHEMA {schema}; CREATE TABLE {schema}.persons (x int)")
     store.import_extract(extract())
-    with pytest.raises(PublishRefused, match="no amip import log"):
+    with pytest.raises(PublishRefused, match="kein Importprotokoll von amip"):
         publish_to_postgres(store, pg_url, schema)
     assert list(pg_state(pg_url, schema)) == ["persons", "indexes"]
 

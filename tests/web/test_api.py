@@ -76,7 +76,7 @@ def assert_problem(r, status: int, *words: str):
 
 def test_problem_details(client_as, anonymous):
     c = client_as("ctl")
-    assert_problem(anonymous.get("/api/v1/indicators?month=2020-06"), 401, "not logged in")
+    assert_problem(anonymous.get("/api/v1/indicators?month=2020-06"), 401, "Nicht angemeldet")
     assert_problem(c.get("/api/v1/indicators?month=2020-13"), 400, "month", "2020-13")
     assert_problem(c.get("/api/v1/indicators?month=2020-06&as_of=gestern"), 400, "as_of",
                    "gestern")

@@ -156,3 +156,60 @@ def test_login_overview_drilldown_logout(server, chromium, web_store, latest):
     assert not errors, errors
     assert not outside, outside
     page.close()
+
+
+PHONE = {"width": 375, "height": 667}
+
+
+def test_phone_viewport_no_horizontal_overflow(server, chromium):
+    """At a phone's 375×667 the overview, a Kennzahl page, the Datenstand page and the glossary fit
+    the width (the body never scrolls sideways; wide tables scroll inside their own box) and every
+    link of the main navigation is visible and leads to its page."""
+    base, name, password = server
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    context = chromium.new_context(viewport=PHONE, locale="de-DE", is_mobile=True, has_touch=True,
+                                   device_scale_factor=2)
+    page = context.new_page()
+    page.set_default_timeout(120_000)  # a first Kennzahl page computes its forecast (slow on a busy machine)
+    page.goto(base + "/login")
+    page.fill("#username", name)
+    page.fill("#password", password)
+    page.click("button.primary")
+    page.wait_for_url(base + "/")
+
+    def overflow() -> list[str]:
+        """The page's width beyond the viewport, and the elements that stick out on the right."""
+        return page.evaluate("""() => {
+            const de = document.documentElement, out = [];
+            if (de.scrollWidth > de.clientWidth) out.push(`scrollWidth ${de.scrollWidth} > ${de.clientWidth}`);
+            for (const el of document.body.querySelectorAll('*')) {
+                const r = el.getBoundingClientRect();
+                if (r.width && r.right > de.clientWidth + 0.5 && !el.closest('.scroll, .tabs'))
+                    out.push(`${el.tagName.toLowerCase()}#${el.id}.${el.className} right=${Math.round(r.right)}`);
+            }
+            return out.slice(0, 8);
+        }""")
+
+    pages = [("/", "#row-K2 .chart svg", "phone-overview"),
+             ("/kennzahl/K2", "#einheiten-tabelle", "phone-kennzahl"),
+             ("/datenstand", "#wartezeit", "phone-datenstand"),
+             ("/glossar", "dl.glossary", "phone-glossar")]
+    for path, ready, shot in pages:
+        page.goto(base + path)
+        page.wait_for_selector(ready)
+        page.wait_for_load_state("networkidle")
+        page.screenshot(path=str(SHOTS / f"{shot}.png"), full_page=True)
+        assert overflow() == [], (path, overflow())
+
+    # the navigation: every link fully inside the viewport, big enough to tap, and it works
+    links = page.locator("nav.main a")
+    assert links.count() >= 4
+    for i in range(links.count()):
+        box = links.nth(i).bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], (i, box)
+        assert box["height"] >= 24, (i, box)  # a finger can hit it
+    page.click("nav.main >> text=Datenstand")
+    page.wait_for_selector("#wartezeit")
+    assert page.url.endswith("/datenstand")
+    assert page.locator(".who button").is_visible()  # logout reachable
+    context.close()

@@ -77,6 +77,23 @@ def test_the_overview_shows_a_chosen_month_and_defaults_to_the_latest(client_as,
     assert c.get("/?month=2031-01").status_code == 404
 
 
+
+@pytest.mark.parametrize("path", ["/", "/kennzahl/K2", "/kundengruppen"])
+def test_month_selectors_run_from_the_last_to_the_first_month_with_figures(client_as, web_app,
+                                                                          path):
+    """Every month selector offers exactly the months with figures, newest first: the demo data
+    (2009–2020) have figures over more than five years, so a fixed 60 months would cut them."""
+    reach = web_app.state.services.horizon()
+    first, last = reach.figure_range()
+    assert last - first + 1 > 61  # the data reach further back than a fixed 60 months
+    assert not reach.any_figure(first - 1) and not reach.any_figure(last + 1)
+    text = client_as("ctl").get(path).text
+    form = text.split('<form class="filters"', 1)[1].split("</select>", 1)[0]
+    offered = re.findall(r'<option value="(\d{4}-\d{2})"', form)
+    assert offered == [format_month(k) for k in range(last, first - 1, -1)], \
+        (offered[:2], offered[-2:], format_month(first), format_month(last))
+
+
 # -- Jahresfortschrittswert ---------------------------------------------------------------------
 
 

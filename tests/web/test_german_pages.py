@@ -90,3 +90,23 @@ def test_the_kennzahl_pages_name_the_facts_in_german(client_as, latest):
         page = ctl.get(f"/kennzahl/{code}", params={"monat": latest}).text
         assert f"<dt>Zähler (Z)</dt><dd>{numerator}</dd>" in page
         assert "lzb_active" not in page and "sv_continued" not in page
+
+
+def test_the_persons_of_no_team_have_no_person_list(client_as):
+    """The "ohne Zuordnung" row of the drill-down is no unit with persons to list: 404, German."""
+    from amip.engine.drilldown import unassigned_id
+
+    r = client_as("ctl").get(f"/api/v1/persons?unit={unassigned_id('03504')}")
+    assert r.status_code == 404
+    assert "steht für die Personen ohne Team" in r.json()["detail"]
+
+
+def test_the_datenstand_page_shows_imports_in_local_time(client_as, web_store):
+    from amip.store import Store
+
+    with Store.open(web_store, read_only=True) as store:
+        at = store.imports()[0]["imported_at"]  # naive UTC
+    page = client_as("ctl").get("/datenstand").text
+    table = page.split('id="importe"', 1)[1].split("</table>", 1)[0]
+    assert i18n.local_time(at) in table  # Berlin: UTC+1 or +2, so never the UTC clock time
+    assert at.strftime("%d.%m.%Y, %H:%M:%S") not in table
