@@ -4,17 +4,16 @@ point of the status month equals that month's record (items 32, 33)."""
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Mapping
+from typing import Iterable, Mapping
 
 from amip.attainment import TargetLike
 from amip.attainment.arithmetic import seasonal_share, zielpfad
 from amip.attainment.records import as_float
 from amip.catalogue.targets import MeasureDef, measure_definitions
 from amip.engine.calendar import format_month, parse_month
-from amip.engine.followed import Followed, follow
+from amip.engine.followed import follow_cached
 
 
 @dataclass(frozen=True)
@@ -28,15 +27,18 @@ class CurvePoint:
 
 def target_curve(db, target: TargetLike, month: str | int,
                  measures: Mapping[str, MeasureDef] | None = None,
-                 measure_values: Mapping[str, Mapping[tuple, Decimal]] | None = None
-                 ) -> list[CurvePoint]:
+                 measure_values: Mapping[str, Mapping[tuple, Decimal]] | None = None,
+                 followed: Iterable[str] = ()) -> list[CurvePoint]:
     """January to December of the target's year: P(k) for every month, A(k) up to ``month``,
-    for the target's own scope (its unit, or the Jobcenter) and sex."""
+    for the target's own scope (its unit, or the Jobcenter) and sex. ``followed``: the other
+    measures the status of the month followed with it (its targets' measures), so that the
+    counts come from the same cached :func:`follow_cached`."""
     m = month if isinstance(month, int) else parse_month(month)
     defs = {**measure_definitions(), **(measures or {})}
     md = defs[target.measure]
     u, sex, value = target.unit_id, target.sex, target.value
-    f = follow(db, target.jobcenter_id, m, [md])
+    mds = list({x: defs[x] for x in [*followed, target.measure]}.values())
+    f = follow_cached(db, target.jobcenter_id, m, mds)
     entered = {k[2]: v for k, v in (measure_values or {}).get(md.id, {}).items()
                if k[0] == target.jobcenter_id and k[1] == u} if md.source == "entered" else None
     counts = f.yearly_counts(md, u, sex, entered) if md.kind in ("quota", "count") else None
@@ -47,16 +49,6 @@ def target_curve(db, target: TargetLike, month: str | int,
         moy = k % 12 + 1
         path = None if value is None else zielpfad(
             md, value, moy, seasonal_share(counts, moy) if counts is not None else None, prev)
-        actual = _at(f, k).actual(md, u, sex, entered)[0] if k <= m else None
+        actual = f.at(k).actual(md, u, sex, entered)[0] if k <= m else None
         out.append(CurvePoint(format_month(k), as_float(actual), as_float(path)))
     return out
-
-
-def _at(f: Followed, k: int) -> Followed:
-    """The counts of ``f`` read as of an earlier month k of the same year (they reach back to
-    January y−3; the caches are keyed by fact and month, so they are shared)."""
-    if k == f.m:
-        return f
-    g = copy.copy(f)
-    g.m, g.month_of_year = k, k % 12 + 1
-    return g

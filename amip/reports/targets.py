@@ -92,7 +92,8 @@ def target_figures(db, inputs, jobcenter_id: str, month: int | None,
                   and t.sex == "all"), None)
         if t is not None:
             tf.curves[measure] = target_curve(db, t, month, inputs.measures,
-                                              inputs.measure_values)
+                                              inputs.measure_values,
+                                              [x.measure for x in targets])
     return tf
 
 
