@@ -9,8 +9,10 @@ import sys
 import click
 
 from amip import __version__
+from amip.cli.groups_cmds import groups_cmd
 from amip.cli.indicators_cmd import indicators_cmd
 from amip.cli.postgres_cmd import publish_cmd
+from amip.cli.quality_cmds import quality_cmd
 from amip.cli.report_cmd import report_cmd
 from amip.cli.store_cmds import import_cmd, imports_cmd, overview_cmd, validate_cmd
 from amip.cli.synth_cmd import synth
@@ -26,7 +28,7 @@ def cli() -> None:
 
 
 for command in (synth, validate_cmd, import_cmd, imports_cmd, overview_cmd, indicators_cmd,
-                publish_cmd, report_cmd, serve_cmd, users_group):
+                publish_cmd, report_cmd, serve_cmd, users_group, quality_cmd, groups_cmd):
     cli.add_command(command)
 
 
