@@ -52,6 +52,7 @@ class GroupDef:
     name: str
     kind: str
     source: str
+    short: str = ""
     note: str | None = None
     params: dict = field(default_factory=dict, hash=False, compare=False)
 
@@ -84,6 +85,7 @@ def customer_groups() -> dict[str, GroupDef]:
     """The customer groups, in file order."""
     out = {}
     for key, entry in _read("groups.toml").get("groups", {}).items():
-        base, params = _split("groups.toml", key, entry, ("name", "kind", "source"), GROUP_KINDS)
+        base, params = _split("groups.toml", key, entry, ("name", "short", "kind", "source"),
+                              GROUP_KINDS)
         out[key] = GroupDef(id=key, note=entry.get("note"), params=params, **base)
     return out

@@ -20,8 +20,8 @@ from amip.engine.indicators import UnknownUnit
 console = Console()
 FIGURES = ("stock", "inflows", "outflows", "integrations", "integration_rate", "lzb_share",
            "activation_rate")
-LABELS = ("Bestand", "Zugänge", "Abgänge", "Integrationen", "Integrationsquote (12 Monate)",
-          "LZB-Anteil", "Aktivierungsquote")
+LABELS = ("Bestand", "Zugänge", "Abgänge", "Integrationen", "IQ 12 Mon.", "LZB-Anteil",
+          "Aktivierung")
 
 
 @click.command("groups")
@@ -76,6 +76,7 @@ def _cell(key: str, value) -> str:
 
 def _table(data: dict) -> None:
     names = {g["id"]: g["name"] for g in data["groups"]}
+    short = {g["id"]: g["short"] or g["name"] for g in data["groups"]}
     scope = data["unit_name"] or f"Jobcenter {data['jobcenter_id']}"
     month = data["month"]
     t = Table(title=f"Kundengruppen – {scope}, Berichtsmonat {month[5:]}.{month[:4]}",
@@ -84,28 +85,27 @@ def _table(data: dict) -> None:
     for label in LABELS:
         t.add_column(label, justify="right")
     for gid, f in data["figures"].items():
-        t.add_row(names[gid], *[_cell(k, f.get(k)) for k in FIGURES])
+        t.add_row(short[gid], *[_cell(k, f.get(k)) for k in FIGURES])
     console.print(t)
     if data["units"]:
         t = Table(title="Bestand nach Einheit", title_justify="left")
         t.add_column("Einheit")
         for gid in data["figures"]:
-            t.add_column(names[gid], justify="right")
+            t.add_column(short[gid], justify="right")
         for u in data["units"]:
             t.add_row(u["name"], *[i18n.num(u["figures"][g]["stock"]) for g in data["figures"]])
         console.print(t)
     t = Table(title="Verlauf: Bestand", title_justify="left")
     t.add_column("Monat")
     for gid in data["trend"]:
-        t.add_column(names[gid], justify="right")
+        t.add_column(short[gid], justify="right")
     months = [f["month"] for f in next(iter(data["trend"].values()))]
     for i, m in enumerate(months):
         t.add_row(f"{m[5:]}.{m[:4]}",
                   *[i18n.num(series[i]["stock"]) for series in data["trend"].values()])
     console.print(t)
     for g in data["groups"]:
-        if g["note"]:
-            say(console, f"{g['name']}: {g['note']}")
+        say(console, f"{g['short']}: {g['name']}" + (f" – {g['note']}" if g["note"] else ""))
     say(console, "Integrationsquote: Integrationen der letzten zwölf Monate je durchschnittlichem "
                  "Bestand der zwölf Vormonate; Aktivierungsquote wie K3E2 (Maßnahmen der "
                  "Aktivierungsliste am Stichtag).")

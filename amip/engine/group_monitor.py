@@ -45,13 +45,13 @@ def _members(facts: Facts, g: GroupDef) -> ir.Table:
         return facts.single_parents.select("person_id", "jobcenter_id", "m")
     if g.kind == "age_below":
         ms = list(range(facts.m_lo, facts.m_hi + 1))
-        limits = ibis.memtable({"lm": ms, "limit": [
+        limits = ibis.memtable({"lm": ms, "lim": [
             epoch_day(_years_before(stichtag(m), p["years"])) for m in ms]},
-            schema={"lm": "int64", "limit": "int64"})
+            schema={"lm": "int64", "lim": "int64"})
         persons = db.table("persons")
         persons = persons.select(p_person="person_id", born=days(persons.birth_date))
         j = elb.join(persons, elb.person_id == persons.p_person).join(limits, elb.m == limits.lm)
-        return j.filter(j.born > j.limit).select("person_id", "jobcenter_id", "m")
+        return j.filter(j.born > j.lim).select("person_id", "jobcenter_id", "m")
     if g.kind == "education":
         persons = db.table("persons")
         persons = persons.filter(persons.education.isin(p["values"])).select(p_person="person_id")
@@ -73,44 +73,45 @@ def _members(facts: Facts, g: GroupDef) -> ir.Table:
 
 
 def _rows(facts: Facts, groups: dict[str, GroupDef]) -> ir.Table:
-    """measure, group, person_id, jobcenter_id, m, rel_m for every measure of every group."""
-    parts = []
+    """measure, group, person_id, jobcenter_id, m, rel_m for every measure of every group: the
+    members of all groups are computed once (one cached table), the measures over it."""
+    mem = ibis.union(*[_members(facts, g).select(ibis.literal(gid).name("group"), "person_id",
+                                                 "jobcenter_id", "m")
+                       for gid, g in groups.items()], distinct=True)
+    mem = facts._materialize(mem)
     lzb = facts.lzb.select("person_id", "jobcenter_id", "m")
     ms = facts.measures
     ms = ms.filter(ms.instrument.isin(facts.rules.activation_instruments))
     active = at_stichtage(ms.select("person_id", "vf", "vt"), facts.cal)
     active = active.select(a_person="person_id", am="m").distinct()
     integ = facts.integrations.select("person_id", "jobcenter_id", "m", "rel_m")
-    for gid, g in groups.items():
-        mem = _members(facts, g).distinct()
-        tag = dict(group=ibis.literal(gid))
+    cols = ("group", "person_id", "jobcenter_id", "m")
 
-        def out(t: ir.Table, measure: str, rel) -> ir.Table:
-            return t.select(measure=ibis.literal(measure), **tag, person_id=t.person_id,
-                            jobcenter_id=t.jobcenter_id, m=t.m, rel_m=rel(t))
+    def out(t: ir.Table, measure: str, rel) -> ir.Table:
+        return t.select(measure=ibis.literal(measure), group=t.group, person_id=t.person_id,
+                        jobcenter_id=t.jobcenter_id, m=t.m, rel_m=rel(t))
 
-        parts.append(out(mem, "stock", lambda t: t.m))
-        prev = mem.view()
-        prev = prev.select(p_person="person_id", p_jc="jobcenter_id", pm=prev.m + 1)
-        cur = mem.filter(mem.m > facts.m_lo)
-        arr = cur.anti_join(prev, [cur.person_id == prev.p_person,
-                                   cur.jobcenter_id == prev.p_jc, cur.m == prev.pm])
-        parts.append(out(arr, "inflows", lambda t: t.m))
-        before = mem.filter(mem.m < facts.m_hi)
-        before = before.select("person_id", "jobcenter_id", m=before.m + 1, was=before.m)
-        now = mem.view().select(n_person="person_id", n_jc="jobcenter_id", nm="m")
-        dep = before.anti_join(now, [before.person_id == now.n_person,
-                                     before.jobcenter_id == now.n_jc, before.m == now.nm])
-        parts.append(out(dep, "outflows", lambda t: t.was))
-        g_prev = mem.view().select(g_person="person_id", g_jc="jobcenter_id", gm=ibis._.m + 1)
-        i = integ.semi_join(g_prev, [integ.person_id == g_prev.g_person,
-                                     integ.jobcenter_id == g_prev.g_jc, integ.m == g_prev.gm])
-        parts.append(out(i, "integrations", lambda t: t.rel_m))
-        z = mem.semi_join(lzb.view(), ["person_id", "jobcenter_id", "m"])
-        parts.append(out(z, "lzb", lambda t: t.m))
-        a = mem.semi_join(active, [mem.person_id == active.a_person, mem.m == active.am])
-        parts.append(out(a, "active", lambda t: t.m))
-    return ibis.union(*parts, distinct=False)
+    prev = mem.view()
+    prev = prev.select(p_group="group", p_person="person_id", p_jc="jobcenter_id",
+                       pm=prev.m + 1)
+    cur = mem.filter(mem.m > facts.m_lo)
+    arr = cur.anti_join(prev, [cur.group == prev.p_group, cur.person_id == prev.p_person,
+                               cur.jobcenter_id == prev.p_jc, cur.m == prev.pm])
+    before = mem.filter(mem.m < facts.m_hi)
+    before = before.select("group", "person_id", "jobcenter_id", m=before.m + 1, was=before.m)
+    now = mem.view().select(n_group="group", n_person="person_id", n_jc="jobcenter_id", nm="m")
+    dep = before.anti_join(now, [before.group == now.n_group, before.person_id == now.n_person,
+                                 before.jobcenter_id == now.n_jc, before.m == now.nm])
+    i = integ.join(prev, [integ.person_id == prev.p_person, integ.jobcenter_id == prev.p_jc,
+                          integ.m == prev.pm])
+    i = i.select(group=i.p_group, person_id=i.person_id, jobcenter_id=i.jobcenter_id, m=i.m,
+                 rel_m=i.rel_m)
+    z = mem.semi_join(lzb, ["person_id", "jobcenter_id", "m"])
+    a = mem.semi_join(active, [mem.person_id == active.a_person, mem.m == active.am])
+    return ibis.union(out(mem.select(*cols), "stock", lambda t: t.m),
+                      out(arr, "inflows", lambda t: t.m), out(dep, "outflows", lambda t: t.was),
+                      out(i, "integrations", lambda t: t.rel_m), out(z, "lzb", lambda t: t.m),
+                      out(a, "active", lambda t: t.m), distinct=False)
 
 
 def _counts(db, jobcenter_id: str, month: int, groups: dict[str, GroupDef]) -> dict:
@@ -216,7 +217,7 @@ def group_monitor(db, month: int, jobcenter_id: str | None = None,
     return {
         "month": format_month(month), "jobcenter_id": jobcenter_id,
         "unit_id": unit_id, "unit_name": top["name"] if top else None,
-        "groups": [{"id": g.id, "name": g.name, "kind": g.kind, "source": g.source,
+        "groups": [{"id": g.id, "name": g.name, "short": g.short, "kind": g.kind, "source": g.source,
                     "note": g.note} for g in groups.values()],
         "figures": block(top_scope),
         "units": [{"unit_id": u["unit_id"], "name": u["name"], "level": u["level"],
