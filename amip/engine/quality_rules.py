@@ -283,6 +283,8 @@ KINDS = {
     "casefile_error_rate": _casefile_error_rate,
 }
 NOT_CHECKABLE = {
+    "spell_without_benefit": "Der Auszug enthält für den Zeitraum keine Leistungsmonate "
+                             "(benefit_months): fehlende Leistungen sind nicht prüfbar.",
     "employment_without_income": "Der Auszug enthält keinen Bruttolohn (employment_spells."
                                  "gross_monthly_eur ist leer): die Einkommenswirkung ist nicht "
                                  "prüfbar.",
