@@ -89,3 +89,29 @@ def customer_groups() -> dict[str, GroupDef]:
                               GROUP_KINDS)
         out[key] = GroupDef(id=key, note=entry.get("note"), params=params, **base)
     return out
+
+
+def _cell(text) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def rules_markdown() -> str:
+    """The rules table of docs/quality.md, rendered from ``quality.toml``."""
+    lines = ["| id | Regel | Schwere | prüft | Parameter | Quelle |", "|---|---|---|---|---|---|"]
+    for r in quality_rules().values():
+        params = ", ".join(f"{k} = {v}" for k, v in r.params.items())
+        lines.append(f"| `{r.id}` | {_cell(r.name)} | {r.severity} | {_cell(r.checks)} "
+                     f"({_cell(r.unit)}) | {_cell(params)} | {_cell(r.source)} |")
+    return "\n".join(lines) + "\n"
+
+
+def groups_markdown() -> str:
+    """The groups table of docs/groups.md, rendered from ``groups.toml``."""
+    lines = ["| id | Kundengruppe | Kurz | Definition | Quelle | Hinweis |",
+             "|---|---|---|---|---|---|"]
+    for g in customer_groups().values():
+        params = ", ".join(f"{k} = {v}" for k, v in g.params.items())
+        lines.append(f"| `{g.id}` | {_cell(g.name)} | {_cell(g.short)} | `{g.kind}`"
+                     f"{' (' + _cell(params) + ')' if params else ''} | {_cell(g.source)} | "
+                     f"{_cell(g.note or '')} |")
+    return "\n".join(lines) + "\n"
