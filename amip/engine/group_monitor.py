@@ -35,48 +35,62 @@ NO_STOCK = "kein Bestand der Gruppe am Stichtag"
 NO_MEAN = "kein Bestand der Gruppe in den zwölf Vormonaten"
 
 
-def _members(facts: Facts, g: GroupDef) -> ir.Table:
+class _Base:
+    """What several group kinds read, computed once: the ELB stock with birth-date limit and
+    education, and the person flags at each Stichtag."""
+
+    def __init__(self, facts: Facts, groups: dict[str, GroupDef]) -> None:
+        db, self.facts = facts.db, facts
+        elb = facts.elb.select("person_id", "jobcenter_id", "m")
+        persons = db.table("persons")
+        persons = persons.select(p_person="person_id", born=days(persons.birth_date),
+                                 education=persons.education)
+        j = elb.join(persons, elb.person_id == persons.p_person)
+        self.elb = j.select("person_id", "jobcenter_id", "m", "born", "education")
+        flags = sorted({f for g in groups.values() if g.kind == "flags" for f in g.params["flags"]})
+        # flag is a key column: select the flags before the correction (exact, and fast)
+        f = db.table("person_flags", key_filter=lambda t: t.flag.isin(flags or [""]))
+        f = f.select(f_person="person_id", flag="flag", vf=days(f.valid_from),
+                     vt=end_days(f.valid_to))
+        self.flags = at_stichtage(f, facts.cal).select("f_person", "flag", fm="m")
+
+
+def _members(base: _Base, g: GroupDef) -> ir.Table:
     """person_id, jobcenter_id, m of the group's members in the ELB stock at ST(m)."""
-    db, elb = facts.db, facts.elb.select("person_id", "jobcenter_id", "m")
-    p = g.params
+    facts, elb, p = base.facts, base.elb, g.params
+    keys = ("person_id", "jobcenter_id", "m")
     if g.kind == "lzb":
-        return facts.lzb.select("person_id", "jobcenter_id", "m")
+        return facts.lzb.select(*keys)
     if g.kind == "single_parent":
-        return facts.single_parents.select("person_id", "jobcenter_id", "m")
+        return facts.single_parents.select(*keys)
     if g.kind == "age_below":
         ms = list(range(facts.m_lo, facts.m_hi + 1))
         limits = ibis.memtable({"lm": ms, "lim": [
             epoch_day(_years_before(stichtag(m), p["years"])) for m in ms]},
             schema={"lm": "int64", "lim": "int64"})
-        persons = db.table("persons")
-        persons = persons.select(p_person="person_id", born=days(persons.birth_date))
-        j = elb.join(persons, elb.person_id == persons.p_person).join(limits, elb.m == limits.lm)
-        return j.filter(j.born > j.lim).select("person_id", "jobcenter_id", "m")
+        j = elb.join(limits, elb.m == limits.lm)
+        return j.filter(j.born > j.lim).select(*keys)
     if g.kind == "education":
-        persons = db.table("persons")
-        persons = persons.filter(persons.education.isin(p["values"])).select(p_person="person_id")
-        return elb.semi_join(persons, elb.person_id == persons.p_person)
+        return elb.filter(elb.education.isin(p["values"])).select(*keys)
     if g.kind == "flags":
-        f = db.table("person_flags")
-        f = f.filter(f.flag.isin(p["flags"]))
-        f = f.select(f_person="person_id", vf=days(f.valid_from), vt=end_days(f.valid_to))
-        f = at_stichtage(f, facts.cal).select("f_person", fm="m")
-        return elb.semi_join(f, [elb.person_id == f.f_person, elb.m == f.fm])
+        f = base.flags.filter(base.flags.flag.isin(p["flags"]))
+        return elb.semi_join(f, [elb.person_id == f.f_person, elb.m == f.fm]).select(*keys)
     if g.kind == "lza":
-        u = db.table("unemployment_spells")
+        u = facts.db.table("unemployment_spells")
         u = u.select(u_person="person_id", vf=days(u.valid_from), vt=end_days(u.valid_to))
         u = at_stichtage(u, facts.cal)
         u = u.group_by("u_person", "m", "st").aggregate(since=u.vf.min())
         u = u.filter(u.st - u.since >= p["days"]).select("u_person", um="m")
-        return elb.semi_join(u, [elb.person_id == u.u_person, elb.m == u.um])
+        return elb.semi_join(u, [elb.person_id == u.u_person, elb.m == u.um]).select(*keys)
     raise ValueError(f"unknown group kind {g.kind!r}")
 
 
 def _rows(facts: Facts, groups: dict[str, GroupDef]) -> ir.Table:
     """measure, group, person_id, jobcenter_id, m, rel_m for every measure of every group: the
     members of all groups are computed once (one cached table), the measures over it."""
-    mem = ibis.union(*[_members(facts, g).select(ibis.literal(gid).name("group"), "person_id",
-                                                 "jobcenter_id", "m")
+    base = _Base(facts, groups)
+    mem = ibis.union(*[_members(base, g).select(ibis.literal(gid).name("group"), "person_id",
+                                                "jobcenter_id", "m")
                        for gid, g in groups.items()], distinct=True)
     mem = facts._materialize(mem)
     lzb = facts.lzb.select("person_id", "jobcenter_id", "m")
