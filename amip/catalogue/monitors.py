@@ -60,7 +60,8 @@ class GroupDef:
 def _split(file: str, key: str, entry: dict, common: tuple, kinds: dict) -> tuple[dict, dict]:
     kind = entry.get("kind")
     if kind not in kinds:
-        raise CatalogueError(f"{file}: {key}: unbekannte Art {kind!r} (erlaubt: {', '.join(kinds)})")
+        raise CatalogueError(f"{file}: {key}: unbekannte Art {kind!r} "
+                             f"(erlaubt: {', '.join(kinds)})")
     missing = [k for k in (*common, *kinds[kind]) if k not in entry]
     if missing:
         raise CatalogueError(f"{file}: {key}: es fehlt {', '.join(missing)}")

@@ -81,8 +81,8 @@ def quality_cmd(store_path, month, months, jobcenter_id, rule_id, persons, fmt) 
     finally:
         store.close()
     if persons:
-        say(err, "Hinweis: personenbezogene Zeilen (pseudonyme Personen-ID) – nur für berechtigte "
-                 "Rollen; nicht weitergeben.", "yellow")
+        say(err, "Hinweis: personenbezogene Zeilen (pseudonyme Personen-ID) – nur für "
+                 "berechtigte Rollen; nicht weitergeben.", "yellow")
         _emit_rows(rows, fmt, names)
         return
     if fmt == "json":

@@ -22,7 +22,7 @@ import ibis.expr.types as ir
 from amip.catalogue import load
 from amip.catalogue.monitors import GroupDef, customer_groups
 from amip.engine.aggregate import team_assignment
-from amip.engine.calendar import calendar, days, end_days, epoch_day, format_month, stichtag
+from amip.engine.calendar import days, end_days, epoch_day, format_month, stichtag
 from amip.engine.drilldown import descendants, unassigned_scope, unassigned_unit
 from amip.engine.facts import Facts
 from amip.engine.groups import _years_before
@@ -231,8 +231,8 @@ def group_monitor(db, month: int, jobcenter_id: str | None = None,
     return {
         "month": format_month(month), "jobcenter_id": jobcenter_id,
         "unit_id": unit_id, "unit_name": top["name"] if top else None,
-        "groups": [{"id": g.id, "name": g.name, "short": g.short, "kind": g.kind, "source": g.source,
-                    "note": g.note} for g in groups.values()],
+        "groups": [{"id": g.id, "name": g.name, "short": g.short, "kind": g.kind,
+                    "source": g.source, "note": g.note} for g in groups.values()],
         "figures": block(top_scope),
         "units": [{"unit_id": u["unit_id"], "name": u["name"], "level": u["level"],
                    "figures": block(scope)} for u, scope in children],

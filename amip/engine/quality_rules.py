@@ -114,7 +114,8 @@ def _late_start(db, rule: QualityRule, m_lo: int, m_hi: int) -> ir.Table:
     raw = db.recorded(name)
     key = list(TABLES[name].key)
     first = raw.group_by(key).aggregate(first_rec=raw.recorded_on.min())
-    t = first.filter(first.first_rec > first.valid_from + ibis.interval(months=rule.params["months"]))
+    late = first.valid_from + ibis.interval(months=rule.params["months"])
+    t = first.filter(first.first_rec > late)
     t = t.mutate(m=_month_of(t.valid_from))
     if "jobcenter_id" not in t.columns:
         t = _with_jobcenter(db, t)
