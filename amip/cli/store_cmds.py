@@ -13,6 +13,7 @@ from rich.table import Table
 from amip import i18n
 from amip.cli.progress import bar as progress_bar
 from amip.cli.progress import step_label
+from amip.errors import NotFound
 from amip.extract.errors import ExtractInvalid
 from amip.extract.reader import read_extract
 from amip.extract.validate import validate as validate_extract
@@ -71,7 +72,9 @@ def validate_cmd(directory: str, all_errors: bool) -> None:
 @click.argument("directory", type=click.Path(file_okay=False))
 @store_option
 @click.option("--all-errors", is_flag=True, help="Alle Fehler auflisten, nicht nur die ersten 50.")
-def import_cmd(directory: str, store_path: str, all_errors: bool) -> None:
+@click.option("--no-quality", is_flag=True,
+              help="Die Prüfregeln der Datenqualität nach dem Import nicht ausführen.")
+def import_cmd(directory: str, store_path: str, all_errors: bool, no_quality: bool) -> None:
     """Einen Auszug in den Datenbestand importieren (ganz oder gar nicht; überschreibt nichts).
     In eine Kopie, die dann die Datei ersetzt: `amip serve` kann weiterlaufen."""
     with progress_bar() as bar:
@@ -82,9 +85,24 @@ def import_cmd(directory: str, store_path: str, all_errors: bool) -> None:
             if os.environ.get("AMIP_TRACE_IMPORT"):  # used by the kill -9 test to time its kill
                 print(f"step {step}", file=sys.stderr, flush=True)
 
+        quality: dict = {}  # the data-quality counts after the import, and after the last
+
+        def work(store: Store):
+            result = store.import_extract(directory, progress)
+            if result.import_id is not None and not no_quality:  # "on every import"
+                progress("quality", 0, 1)
+                from amip.engine.quality_rules import quality_summary
+
+                try:
+                    counts = quality_summary(store.view())
+                except NotFound:  # nothing to check yet (no ELB spells)
+                    return result
+                quality.update(now=counts, before=store.logged_quality(result.import_id))
+                store.log_quality(result.import_id, counts)
+            return result
+
         try:
-            result = import_swapped(
-                store_path, lambda store: store.import_extract(directory, progress), progress)
+            result = import_swapped(store_path, work, progress)
         except ExtractInvalid as e:
             bar.stop()
             print_errors(e, sys.maxsize if all_errors else 50)
@@ -102,6 +120,10 @@ def import_cmd(directory: str, store_path: str, all_errors: bool) -> None:
     say(console, f"Import Nr. {result.import_id} in {store_path}: "
                  f"{i18n.num(result.total_added)} neue Zeilen "
                  f"({i18n.num(sum(result.rows_in_files.values()))} Zeilen im Auszug).")
+    if quality:
+        from amip.cli.quality_cmds import import_summary_line
+
+        say(console, import_summary_line(quality["now"], quality["before"]))
 
 
 @click.command("imports")

@@ -33,6 +33,8 @@ STORE_FORMAT = 1
 #: mode of the files amip creates for a store: they hold person-level data, so their owner only
 #: the text of each import's extract.toml (data contract), part of the import log
 DESCRIPTIONS = "amip_import_descriptions"
+#: the data-quality counts after each import (amip.engine.quality_rules)
+QUALITY_LOG = "amip_quality_log"
 DESCRIPTIONS_DDL = f"CREATE TABLE {DESCRIPTIONS} (import_id INTEGER, text VARCHAR)"
 
 Progress = Callable[[str, int, int], None]  # (step, done, total)
@@ -293,6 +295,25 @@ class Store:
     def row_counts(self) -> dict[str, int]:
         return {name: self.con.sql(f"SELECT count(*) FROM main.{name}").fetchall()[0][0]
                 for name in TABLES}
+
+    # -- the data-quality summary of each import (amip.engine.quality_rules) ----------------
+
+    def log_quality(self, import_id: int, counts: dict[str, int | None]) -> None:
+        """Keep the data-quality counts (rule id → flagged rows; None: not checkable) computed
+        right after import ``import_id``, so the next import can say what changed."""
+        self.con.execute(f"CREATE TABLE IF NOT EXISTS {QUALITY_LOG} (import_id INTEGER, "
+                         "rule_id VARCHAR, flagged BIGINT)")
+        self.con.executemany(f"INSERT INTO {QUALITY_LOG} VALUES (?, ?, ?)",
+                             [[import_id, rule, n] for rule, n in counts.items()])
+
+    def logged_quality(self, before: int) -> dict[str, int | None] | None:
+        """The counts logged for the latest import before ``before`` (None: none logged)."""
+        if not self._has_table(QUALITY_LOG):
+            return None
+        rows = self.con.execute(
+            f"SELECT rule_id, flagged FROM {QUALITY_LOG} WHERE import_id = (SELECT max(import_id)"
+            f" FROM {QUALITY_LOG} WHERE import_id < ?)", [before]).fetchall()
+        return {r: n for r, n in rows} if rows else None
 
     def view(self, as_of: dt.date | None = None):
         """An Ibis view of the store as known on ``as_of`` (default: everything)."""

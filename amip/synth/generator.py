@@ -10,7 +10,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from amip.extract.schema import BG_ROLES, EMPLOYMENT_KINDS, FUNDINGS, TABLES
-from amip.synth import activity, budget, labour, org, recording, spells, util
+from amip.synth import activity, budget, faults, labour, org, recording, spells, util
 from amip.synth.households import TYPES, HouseholdSim
 from amip.synth.profile import jobcenter_list, load
 from amip.synth.tables import Ids, codes, dates, make, order_unique
@@ -265,6 +265,7 @@ def generate(profile: str = "elbe-elster", seed: int = 20200101, scale: float = 
         area=codes(chk["area"][o], None), checked_on=dates(chk["day"][o]),
         errors=pa.array(chk["errors"][o].astype(np.int32)),
         items=pa.array(chk["items"][o].astype(np.int32))))
+    out = faults.apply(out, seed, p.get("faults", {}), end)
     say("fertig")
     return {name: out[name] for name in TABLES}
 

@@ -1,0 +1,240 @@
+"""The customer-group monitor: the groups of ``amip/catalogue/groups.toml`` per month, Standort
+and team — stock, Zugänge, Abgänge, Integrationen and integration rate, LZB share and activation
+(backend-neutral Ibis; one query for all groups, measures, months and teams).
+
+Readings (domain reference §10): a group is a subset of the Jobcenter's ELB stock at ST(m)
+(item 2); Zugang/Abgang are stock comparisons of the group at ST(m) and ST(m−1) (items 9, 17);
+Integrationen are the K2 Integrationen (item 4) of persons in the group at ST(m−1) (as K2E4,
+item 18); the integration rate is K2-style: Integrationen of m−11..m ÷ mean group stock at
+ST(m−12)..ST(m−1) × 100 (item 5); the LZB share is LZB among the group at ST(m) (item 8); the
+activation rate K3E2-style: group members at ST(m) in a measure of the rule version's activation
+list covering ST(m) (items 10, 24). A person's team is the caseload's at the Stichtag the figure
+is taken from (stock, Zugang: ST(m); Abgang, Integration: ST(m−1)).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import ibis
+import ibis.expr.types as ir
+
+from amip.catalogue import load
+from amip.catalogue.monitors import GroupDef, customer_groups
+from amip.engine.aggregate import team_assignment
+from amip.engine.calendar import days, end_days, epoch_day, format_month, stichtag
+from amip.engine.drilldown import descendants, unassigned_scope, unassigned_unit
+from amip.engine.facts import Facts
+from amip.engine.groups import _years_before
+from amip.engine.indicators import UnknownUnit
+from amip.engine.stocks import at_stichtage
+
+TREND_MONTHS = 12
+MEASURES = ("stock", "inflows", "outflows", "integrations", "lzb", "active")
+NO_STOCK = "kein Bestand der Gruppe am Stichtag"
+NO_MEAN = "kein Bestand der Gruppe in den zwölf Vormonaten"
+
+
+class _Base:
+    """What several group kinds read, computed once: the ELB stock with birth-date limit and
+    education, and the person flags at each Stichtag."""
+
+    def __init__(self, facts: Facts, groups: dict[str, GroupDef]) -> None:
+        db, self.facts = facts.db, facts
+        elb = facts.elb.select("person_id", "jobcenter_id", "m")
+        persons = db.table("persons")
+        persons = persons.select(p_person="person_id", born=days(persons.birth_date),
+                                 education=persons.education)
+        j = elb.join(persons, elb.person_id == persons.p_person)
+        self.elb = j.select("person_id", "jobcenter_id", "m", "born", "education")
+        flags = sorted({f for g in groups.values() if g.kind == "flags" for f in g.params["flags"]})
+        # flag is a key column: select the flags before the correction (exact, and fast)
+        f = db.table("person_flags", key_filter=lambda t: t.flag.isin(flags or [""]))
+        f = f.select(f_person="person_id", flag="flag", vf=days(f.valid_from),
+                     vt=end_days(f.valid_to))
+        self.flags = at_stichtage(f, facts.cal).select("f_person", "flag", fm="m")
+
+
+def _members(base: _Base, g: GroupDef) -> ir.Table:
+    """person_id, jobcenter_id, m of the group's members in the ELB stock at ST(m)."""
+    facts, elb, p = base.facts, base.elb, g.params
+    keys = ("person_id", "jobcenter_id", "m")
+    if g.kind == "lzb":
+        return facts.lzb.select(*keys)
+    if g.kind == "single_parent":
+        return facts.single_parents.select(*keys)
+    if g.kind == "age_below":
+        ms = list(range(facts.m_lo, facts.m_hi + 1))
+        limits = ibis.memtable({"lm": ms, "lim": [
+            epoch_day(_years_before(stichtag(m), p["years"])) for m in ms]},
+            schema={"lm": "int64", "lim": "int64"})
+        j = elb.join(limits, elb.m == limits.lm)
+        return j.filter(j.born > j.lim).select(*keys)
+    if g.kind == "education":
+        return elb.filter(elb.education.isin(p["values"])).select(*keys)
+    if g.kind == "flags":
+        f = base.flags.filter(base.flags.flag.isin(p["flags"]))
+        return elb.semi_join(f, [elb.person_id == f.f_person, elb.m == f.fm]).select(*keys)
+    if g.kind == "lza":
+        u = facts.db.table("unemployment_spells")
+        u = u.select(u_person="person_id", vf=days(u.valid_from), vt=end_days(u.valid_to))
+        u = at_stichtage(u, facts.cal)
+        u = u.group_by("u_person", "m", "st").aggregate(since=u.vf.min())
+        u = u.filter(u.st - u.since >= p["days"]).select("u_person", um="m")
+        return elb.semi_join(u, [elb.person_id == u.u_person, elb.m == u.um]).select(*keys)
+    raise ValueError(f"unknown group kind {g.kind!r}")
+
+
+def _rows(facts: Facts, groups: dict[str, GroupDef]) -> ir.Table:
+    """measure, group, person_id, jobcenter_id, m, rel_m for every measure of every group: the
+    members of all groups are computed once (one cached table), the measures over it."""
+    base = _Base(facts, groups)
+    mem = ibis.union(*[_members(base, g).select(ibis.literal(gid).name("group"), "person_id",
+                                                "jobcenter_id", "m")
+                       for gid, g in groups.items()], distinct=True)
+    mem = facts._materialize(mem)
+    lzb = facts.lzb.select("person_id", "jobcenter_id", "m")
+    ms = facts.measures
+    ms = ms.filter(ms.instrument.isin(facts.rules.activation_instruments))
+    active = at_stichtage(ms.select("person_id", "vf", "vt"), facts.cal)
+    active = active.select(a_person="person_id", am="m").distinct()
+    integ = facts.integrations.select("person_id", "jobcenter_id", "m", "rel_m")
+    cols = ("group", "person_id", "jobcenter_id", "m")
+
+    def out(t: ir.Table, measure: str, rel) -> ir.Table:
+        return t.select(measure=ibis.literal(measure), group=t.group, person_id=t.person_id,
+                        jobcenter_id=t.jobcenter_id, m=t.m, rel_m=rel(t))
+
+    prev = mem.view()
+    prev = prev.select(p_group="group", p_person="person_id", p_jc="jobcenter_id",
+                       pm=prev.m + 1)
+    cur = mem.filter(mem.m > facts.m_lo)
+    arr = cur.anti_join(prev, [cur.group == prev.p_group, cur.person_id == prev.p_person,
+                               cur.jobcenter_id == prev.p_jc, cur.m == prev.pm])
+    before = mem.filter(mem.m < facts.m_hi)
+    before = before.select("group", "person_id", "jobcenter_id", m=before.m + 1, was=before.m)
+    now = mem.view().select(n_group="group", n_person="person_id", n_jc="jobcenter_id", nm="m")
+    dep = before.anti_join(now, [before.group == now.n_group, before.person_id == now.n_person,
+                                 before.jobcenter_id == now.n_jc, before.m == now.nm])
+    i = integ.join(prev, [integ.person_id == prev.p_person, integ.jobcenter_id == prev.p_jc,
+                          integ.m == prev.pm])
+    i = i.select(group=i.p_group, person_id=i.person_id, jobcenter_id=i.jobcenter_id, m=i.m,
+                 rel_m=i.rel_m)
+    z = mem.semi_join(lzb, ["person_id", "jobcenter_id", "m"])
+    a = mem.semi_join(active, [mem.person_id == active.a_person, mem.m == active.am])
+    return ibis.union(out(mem.select(*cols), "stock", lambda t: t.m),
+                      out(arr, "inflows", lambda t: t.m), out(dep, "outflows", lambda t: t.was),
+                      out(i, "integrations", lambda t: t.rel_m), out(z, "lzb", lambda t: t.m),
+                      out(a, "active", lambda t: t.m), distinct=False)
+
+
+def _counts(db, jobcenter_id: str, month: int, groups: dict[str, GroupDef]) -> dict:
+    """(measure, group, unit_id, m) → persons, months month−14..month."""
+    cat = load()
+    m_lo = month - TREND_MONTHS - 2
+    out: dict = defaultdict(int)
+    with Facts(db, cat.rules_for(stichtag(month)), cat.parameters, m_lo, month,
+               jobcenter_id) as facts:
+        rows = _rows(facts, groups)
+        teams = team_assignment(db, m_lo - 1, month)
+        j = rows.left_join(teams, [rows.person_id == teams.person_id,
+                                   rows.rel_m == teams.rel_m])
+        j = j.select("measure", "group", "m", unit_id=j.unit_id)
+        for r in j.group_by("measure", "group", "unit_id", "m").aggregate(n=j.count()) \
+                .to_pyarrow().to_pylist():
+            out[(r["measure"], r["group"], r["unit_id"], r["m"])] += int(r["n"])
+    return out
+
+
+def _figures(get, month: int, with_rate: bool) -> dict:
+    """The figures of one scope, group and month from ``get(measure, m)``."""
+    stock = get("stock", month)
+    f = {"stock": stock, "inflows": get("inflows", month), "outflows": get("outflows", month),
+         "integrations": get("integrations", month),
+         "lzb_share": _pct(get("lzb", month), stock),
+         "activation_rate": _pct(get("active", month), stock)}
+    reasons = {}
+    if stock == 0:
+        reasons["lzb_share"] = reasons["activation_rate"] = NO_STOCK
+    if with_rate:
+        n = sum(get("integrations", m) for m in range(month - 11, month + 1))
+        mean = sum(get("stock", m) for m in range(month - 12, month)) / 12
+        f["integrations_12m"] = n
+        f["mean_stock_12m"] = mean
+        f["integration_rate"] = n / mean * 100 if mean else None
+        if not mean:
+            reasons["integration_rate"] = NO_MEAN
+    f["reasons"] = reasons
+    return f
+
+
+def _pct(n: int, d: int) -> float | None:
+    return n / d * 100 if d else None
+
+
+def group_monitor(db, month: int, jobcenter_id: str | None = None,
+                  unit_id: str | None = None) -> dict:
+    """The customer-group monitor for Berichtsmonat ``month`` (month index): for the Jobcenter
+    (or the unit ``unit_id``) and each unit one level below it (Standorte, or the teams of a
+    Standort, and "ohne Zuordnung"), per group the figures of :func:`_figures`, and the trend
+    of the selected scope over the twelve months ending with ``month``. English keys; the
+    German names travel along (``name``)."""
+    units = db.table("units").select("unit_id", "jobcenter_id", "parent_unit_id", "name",
+                                     "level").to_pyarrow().to_pylist()
+    jcs = db.table("jobcenters").jobcenter_id.to_pyarrow().to_pylist()
+    by_id = {u["unit_id"]: u for u in units}
+    if unit_id is not None:
+        if unit_id not in by_id:
+            raise UnknownUnit(f"Unbekannte Einheit {unit_id!r} (siehe Tabelle units)")
+        if jobcenter_id not in (None, by_id[unit_id]["jobcenter_id"]):
+            raise UnknownUnit(f"Einheit {unit_id!r} gehört nicht zum Jobcenter {jobcenter_id}")
+        jobcenter_id = by_id[unit_id]["jobcenter_id"]
+    if jobcenter_id is None:
+        if len(jcs) != 1:
+            raise UnknownUnit("Mehrere Jobcenter im Datenbestand: bitte ein Jobcenter oder eine "
+                              "Einheit angeben")
+        jobcenter_id = jcs[0]
+    if jobcenter_id not in jcs:
+        raise UnknownUnit(f"Unbekanntes Jobcenter {jobcenter_id!r}")
+    groups = customer_groups()
+    counts = _counts(db, jobcenter_id, month, groups)
+    own = [u for u in units if u["jobcenter_id"] == jobcenter_id]
+    top = by_id.get(unit_id) if unit_id else next(
+        (u for u in own if u["level"] == "jobcenter"), None)
+
+    def scoped(scope):
+        """group id → get(measure, m) summed over the teams in ``scope`` (None: all)."""
+        sums: dict = defaultdict(int)
+        for (me, g, u, mm), v in counts.items():
+            if scope is None or u in scope:
+                sums[(me, g, mm)] += v
+        return lambda gid: (lambda measure, m: sums.get((measure, gid, m), 0))
+
+    if top is None:  # no org tree: the whole Jobcenter only
+        top_scope, children = None, []
+    else:
+        top_scope = None if top["level"] == "jobcenter" else descendants(own, top["unit_id"])
+        kids = sorted((u for u in own if u["parent_unit_id"] == top["unit_id"]),
+                      key=lambda u: (u["name"] or "", u["unit_id"]))
+        children = [(u, descendants(own, u["unit_id"])) for u in kids]
+        if kids:
+            children.append((unassigned_unit(top), unassigned_scope(own, top)))
+
+    def block(scope) -> dict:
+        get_for = scoped(scope)
+        return {gid: _figures(get_for(gid), month, True) for gid in groups}
+
+    trend_get = scoped(top_scope)
+    trend = {gid: [dict(month=format_month(m), **{k: v for k, v in
+                                                   _figures(trend_get(gid), m, False).items()})
+                   for m in range(month - TREND_MONTHS + 1, month + 1)] for gid in groups}
+    return {
+        "month": format_month(month), "jobcenter_id": jobcenter_id,
+        "unit_id": unit_id, "unit_name": top["name"] if top else None,
+        "groups": [{"id": g.id, "name": g.name, "short": g.short, "kind": g.kind,
+                    "source": g.source, "note": g.note} for g in groups.values()],
+        "figures": block(top_scope),
+        "units": [{"unit_id": u["unit_id"], "name": u["name"], "level": u["level"],
+                   "figures": block(scope)} for u, scope in children],
+        "trend": trend,
+    }
