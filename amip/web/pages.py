@@ -300,9 +300,16 @@ def _unit_records(services, code: str, months: tuple[int, ...], unit_ids: tuple[
 @router.get("/kennzahl/{code}", response_class=HTMLResponse)
 def indicator(request: Request, code: str, monat: str | None = None, einheit: str | None = None,
               geschlecht: str = "all", user=Depends(page_user)):
+    from amip.web.targets import unit_light
+
     services = _services(request)
-    return _render(request, "indicator.html.j2", user, active="uebersicht",
-                   **indicator_view(services, user, code, monat, einheit, geschlecht))
+    context = indicator_view(services, user, code, monat, einheit, geschlecht)
+    unit = context["unit"]
+    context["target_light"] = unit_light(
+        services, getattr(request.app.state, "steering", None), context["month"],
+        context["code"], None if unit is None or unit["level"] == "jobcenter"
+        else unit["unit_id"], geschlecht)
+    return _render(request, "indicator.html.j2", user, active="uebersicht", **context)
 
 
 def indicator_view(services, user, code: str, monat: str | None, einheit: str | None,

@@ -212,3 +212,22 @@ def overview_lights(services, steering: Steering | None, month: int) -> dict[str
             out[r.measure] = {"cls": LIGHT_CLASS[r.light], "label": LIGHT_LABEL[r.light],
                               "title": light_title(r, measures.get(r.measure))}
     return out
+
+
+def unit_light(services, steering: Steering | None, month: int, measure: str,
+               unit_id: str | None, sex: str) -> dict | None:
+    """The light of one measure, unit and sex in the month (the Kennzahl page's "Ziel"), or
+    None without a target."""
+    if steering is None:
+        return None
+    try:
+        records = statuses(services, steering, month, unit_id, expectation=False)
+    except AmipError:
+        return None
+    md = steering.measures().get(measure)
+    r = next((r for r in records if r.unit_id == unit_id and r.measure == measure
+              and r.sex == sex), None)
+    if r is None:
+        return None
+    return {"cls": LIGHT_CLASS[r.light], "label": LIGHT_LABEL[r.light],
+            "title": light_title(r, md)}
