@@ -164,14 +164,14 @@ class Steering:
                           f"{i18n.local_time(current.recorded_at)} {verb}; bitte neu laden.")
 
     @staticmethod
-    def _append(model, s: Session, key: str, current, actor: str, reason: str | None,
+    def _append(model, s: Session, ekey: str, current, actor: str, reason: str | None,
                 operation: str | None = None, **fields):
         if not actor or not actor.strip():
             raise ConfigurationError("Wer ändert? Ein Benutzername fehlt (--user).")
         if operation is None:
             operation = "create" if current is None or current.operation == "withdraw" \
                 else "change"
-        row = model(entity_key=key, version=(current.version if current else 0) + 1,
+        row = model(entity_key=ekey, version=(current.version if current else 0) + 1,
                     recorded_at=_now(), recorded_by=actor.strip(), reason=_blank(reason),
                     operation=operation, **fields)
         s.add(row)

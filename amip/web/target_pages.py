@@ -9,6 +9,7 @@ current value shown. Every change (and every refused one) goes into the audit tr
 
 from __future__ import annotations
 
+import html
 import json
 from decimal import Decimal
 from urllib.parse import urlencode
@@ -17,7 +18,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from amip import i18n
-from amip.engine.calendar import month_start
+from amip.engine.calendar import format_month, month_start
 from amip.errors import AmipError
 from amip.steering import StaleChange, TargetInput
 from amip.steering.rows import SEXES, STATUSES
@@ -75,18 +76,12 @@ def targets_view(services, steering, user, monat: str | None, einheit: str | Non
         and u["level"] in ("standort", "team")]
     child_ids = {u["unit_id"] for u in children}
     below = [r for r in records if r.unit_id in child_ids]
-    # the path of the year so far (Jan..m), one status per month without expectation
-    months = list(range(year * 12, m + 1))
-    past = {k: statuses(services, steering, k, scope, expectation=False) for k in months[:-1]}
-    past[m] = records
     targets = {t.key: t for t in steering.targets(year=year)}
     jc = the_jobcenter(services)
     history = [h for h in steering.target_history(year=year)]
     rows = []
     for r in here:
         md = measures.get(r.measure)
-        series = [next((x for x in past[k] if x.unit_id == scope and x.measure == r.measure
-                        and x.sex == r.sex), None) for k in months]
         own = targets.get((r.jobcenter_id, scope, r.year, r.measure, r.sex))
         base = targets.get((r.jobcenter_id, None, r.year, r.measure, r.sex))
         rows.append({
@@ -94,7 +89,9 @@ def targets_view(services, steering, user, monat: str | None, einheit: str | Non
             "vk": value_kind(md), "tk": target_kind(md),
             "light": LIGHT_CLASS[r.light], "light_label": LIGHT_LABEL[r.light],
             "title": light_title(r, md), "row": own or (base if scope is None else None),
-            "chart": _target_chart(series, months, r, md),
+            "chart_url": "/ziele/verlauf?" + urlencode(
+                {"monat": format_month(m), "kennzahl": r.measure, "geschlecht": r.sex,
+                 **({"einheit": unit["unit_id"]} if unit else {})}),
             "units": [{"unit": units[x.unit_id], "r": x, "light": LIGHT_CLASS[x.light],
                        "title": light_title(x, md),
                        "has_children": any(u["parent_unit_id"] == x.unit_id
@@ -111,6 +108,54 @@ def targets_view(services, steering, user, monat: str | None, einheit: str | Non
                 input_value=input_value, jobcenter_id=jc, fmt=i18n.by_kind,
                 all_units=sorted((u for u in units.values() if u["level"] in
                                   ("standort", "team")), key=lambda u: u["unit_id"]))
+
+
+@router.get("/ziele/verlauf", response_class=HTMLResponse)
+def target_chart_partial(request: Request, kennzahl: str, monat: str | None = None,
+                         einheit: str | None = None, geschlecht: str = "all",
+                         user=Depends(page_user)):
+    """The htmx partial of a target's chart (loaded after the page: one status per month)."""
+    chart = target_chart_view(_services(request), steering_of(request), monat, einheit,
+                              kennzahl, geschlecht)
+    if chart is None:
+        return HTMLResponse('<p class="muted">Kein Verlauf: weder Ist noch Zielpfad.</p>')
+    return HTMLResponse(f'<div class="chart" data-spec="{html.escape(chart)}"></div>')
+
+
+def target_chart_view(services, steering, monat, einheit, measure: str, sex: str):
+    """Ist and Zielpfad of one target Jan..month (``target_status`` of each month, for this
+    target only, cached) and its year-end expectation, as a Vega-Lite spec (JSON) or None."""
+    from amip.attainment.status import target_status
+    from amip.web.targets import fingerprint, status_inputs
+
+    m = _month_arg(services, monat)
+    units = _units(services)
+    if einheit and einheit not in units:
+        raise HTTPException(404, f"Unbekannte Organisationseinheit {einheit!r}.")
+    unit = units.get(einheit) if einheit else None
+    scope = None if unit is None or unit["level"] == "jobcenter" else unit["unit_id"]
+    measures, targets, values, plans = status_inputs(steering, m // 12)
+    targets = [t for t in targets if t.measure == measure and t.sex == sex]
+    if not targets:
+        raise HTTPException(404, f"Kein Ziel für {measure!r} ({sex}) im Jahr {m // 12}.")
+    plans = [p for p in plans if p.measure == measure]
+    values = {k: v for k, v in values.items() if k == measure}
+    key = fingerprint([(t.key, t.version) for t in targets],
+                      [(p.unit_id, p.version) for p in plans],
+                      sorted(values.get(measure, {}).items(), key=repr), measures.get(measure))
+
+    def at(k):
+        return services.memoized("target_path", lambda *_: services.query(
+            target_status, targets, k, scope, values, plans, with_expectation=False,
+            measures=measures), k, scope, key)
+
+    months = list(range(m // 12 * 12, m + 1))
+    series = [next((x for x in at(k) if x.unit_id == scope), None) for k in months]
+    last = next((x for x in statuses(services, steering, m, scope) if x.unit_id == scope
+                 and x.measure == measure and x.sex == sex), None)
+    if last is None:
+        return None
+    return _target_chart(series, months, last, measures.get(measure))
 
 
 def _target_chart(series, months, r, md) -> str | None:

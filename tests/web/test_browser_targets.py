@@ -105,7 +105,7 @@ def test_target_plan_agreement_and_stale_form(server, chromium):
     ctl.wait_for_selector('tr[data-measure="K2"][data-sex="all"]')
     row = ctl.locator('tr[data-measure="K2"][data-sex="all"]')
     assert row.locator("td.target").inner_text().strip() == "23,4\u00a0%"
-    ctl.wait_for_selector("section.target .chart svg")
+    ctl.wait_for_selector("section.target .chart svg", timeout=90_000)  # htmx partial
     ctl.screenshot(path=str(SHOTS / "ziele.png"), full_page=True)
 
     # two pages hold version 1; the first change wins, the second is refused
