@@ -174,7 +174,8 @@ def targets(request: Request, year: int = YEAR, user: User = Depends(current_use
 @router.get("/targets/status", response_model=list[StatusOut],
             responses=problem_responses(400, 401, 404, 422, 500),
             summary="Zielnachhaltung eines Monats / attainment of a month",
-            description="Dieselben Datensätze wie `amip targets status --format json`.")
+            description="Dieselben Datensätze wie `amip targets status --format json`; Rollen "
+                        "unter Geheimhaltung (Lesezugriff) nur die des Jobcenters.")
 def targets_status(request: Request,
                    month: str = Query(description="Berichtsmonat YYYY-MM", examples=["2020-06"]),
                    unit_id: str | None = Query(None, max_length=200,
@@ -190,6 +191,8 @@ def targets_status(request: Request,
         records = statuses(services(request), steering_of(request), m, unit_id)
     except AmipError as e:
         raise Problem(e.http_status if 400 <= e.http_status < 500 else 400, str(e)) from None
+    if user.rights.disclosure:  # Standorte and teams may hold small counts: Jobcenter only
+        records = [r for r in records if r.unit_id is None]
     return JSONResponse([r.as_json() for r in records])
 
 

@@ -23,7 +23,8 @@ from amip.errors import AmipError
 from amip.steering import StaleChange, TargetInput
 from amip.steering.rows import SEXES, STATUSES
 from amip.web.auth import client_address, page_user, verify_csrf
-from amip.web.pages import LEVELS, _latest, _month_arg, _render, _services, _unit_chain, _units
+from amip.web.templating import templates
+from amip.web.pages import LEVELS, _discloses, _latest, _month_arg, _render, _services, _unit_chain, _units
 from amip.web.targets import (KEY_LABEL, LIGHT_CLASS, LIGHT_LABEL, OPERATION_LABEL, PLAN_KEYS,
                               SEX_LABEL, STATUS_LABEL, input_value, jobcenter_target,
                               light_title, may_agree, may_edit_targets, may_plan, org,
@@ -65,6 +66,10 @@ def targets_view(services, steering, user, monat: str | None, einheit: str | Non
         raise HTTPException(404, f"Unbekannte Organisationseinheit {einheit!r}.")
     unit = units.get(einheit) if einheit else None
     scope = None if unit is None or unit["level"] == "jobcenter" else unit["unit_id"]
+    hide = _discloses(user)
+    if hide and scope is not None:  # small counts of Standorte and teams: not for this role
+        raise HTTPException(403, f"Die Rolle {user.rights.label} sieht Ziele nur für das "
+                                 "Jobcenter (Geheimhaltung kleiner Fallzahlen).")
     chain = _unit_chain(units, unit["unit_id"] if unit else None) or \
         [u for u in units.values() if u["level"] == "jobcenter"][:1]
     measures = steering.measures()
@@ -75,7 +80,7 @@ def targets_view(services, steering, user, monat: str | None, einheit: str | Non
         unit["unit_id"] if unit else chain[0]["unit_id"] if chain else None)
         and u["level"] in ("standort", "team")]
     child_ids = {u["unit_id"] for u in children}
-    below = [r for r in records if r.unit_id in child_ids]
+    below = [] if hide else [r for r in records if r.unit_id in child_ids]
     targets = {t.key: t for t in steering.targets(year=year)}
     jc = the_jobcenter(services)
     history = [h for h in steering.target_history(year=year)]
@@ -89,9 +94,6 @@ def targets_view(services, steering, user, monat: str | None, einheit: str | Non
             "vk": value_kind(md), "tk": target_kind(md),
             "light": LIGHT_CLASS[r.light], "light_label": LIGHT_LABEL[r.light],
             "title": light_title(r, md), "row": own or (base if scope is None else None),
-            "chart_url": "/ziele/verlauf?" + urlencode(
-                {"monat": format_month(m), "kennzahl": r.measure, "geschlecht": r.sex,
-                 **({"einheit": unit["unit_id"]} if unit else {})}),
             "units": [{"unit": units[x.unit_id], "r": x, "light": LIGHT_CLASS[x.light],
                        "title": light_title(x, md),
                        "has_children": any(u["parent_unit_id"] == x.unit_id
@@ -100,7 +102,9 @@ def targets_view(services, steering, user, monat: str | None, einheit: str | Non
             "history": [h for h in history if h.measure == r.measure and h.sex == r.sex
                         and h.unit_id == (own.unit_id if own else None)],
         })
-    return dict(rows=rows, month=m, year=year, latest=latest,
+    chart_url = "/ziele/verlauf?" + urlencode({"monat": format_month(m),
+                                               **({"einheit": unit["unit_id"]} if unit else {})})
+    return dict(rows=rows, month=m, year=year, latest=latest, chart_url=chart_url,
                 month_choices=list(range(latest, max(latest - 60, 0), -1)), unit=unit,
                 chain=chain, level_label=LEVELS, scope=scope, measures=measures,
                 may_edit=may_edit_targets(user), sexes=SEXES, statuses=STATUSES,
@@ -111,51 +115,45 @@ def targets_view(services, steering, user, monat: str | None, einheit: str | Non
 
 
 @router.get("/ziele/verlauf", response_class=HTMLResponse)
-def target_chart_partial(request: Request, kennzahl: str, monat: str | None = None,
-                         einheit: str | None = None, geschlecht: str = "all",
-                         user=Depends(page_user)):
-    """The htmx partial of a target's chart (loaded after the page: one status per month)."""
-    chart = target_chart_view(_services(request), steering_of(request), monat, einheit,
-                              kennzahl, geschlecht)
-    if chart is None:
-        return HTMLResponse('<p class="muted">Kein Verlauf: weder Ist noch Zielpfad.</p>')
-    return HTMLResponse(f'<div class="chart" data-spec="{html.escape(chart)}"></div>')
+def target_charts_partial(request: Request, monat: str | None = None,
+                          einheit: str | None = None, user=Depends(page_user)):
+    """The htmx partial of the page's charts, loaded after the page (one status per month of
+    the year; the same cache as the overview's lights): each chart swapped out of band into
+    its target's section."""
+    if einheit and _discloses(user):
+        raise HTTPException(403, f"Die Rolle {user.rights.label} sieht Ziele nur für das "
+                                 "Jobcenter (Geheimhaltung kleiner Fallzahlen).")
+    charts = target_charts_view(_services(request), steering_of(request), monat, einheit)
+    parts = []
+    for (measure, sex), chart in charts.items():
+        body = '<p class="muted">Kein Verlauf: weder Ist noch Zielpfad.</p>' if chart is None \
+            else f'<div class="chart" data-spec="{html.escape(chart)}"></div>'
+        parts.append(f'<div id="verlauf-{html.escape(measure)}-{sex}" class="target-chart" '
+                     f'hx-swap-oob="true">{body}</div>')
+    return HTMLResponse("".join(parts))
 
 
-def target_chart_view(services, steering, monat, einheit, measure: str, sex: str):
-    """Ist and Zielpfad of one target Jan..month (``target_status`` of each month, for this
-    target only, cached) and its year-end expectation, as a Vega-Lite spec (JSON) or None."""
-    from amip.attainment.status import target_status
-    from amip.web.targets import fingerprint, status_inputs
-
+def target_charts_view(services, steering, monat, einheit) -> dict[tuple, str | None]:
+    """(measure, sex) → Ist and Zielpfad Jan..month and the year-end expectation of each
+    target of the unit, as a Vega-Lite spec (JSON) or None."""
     m = _month_arg(services, monat)
     units = _units(services)
     if einheit and einheit not in units:
         raise HTTPException(404, f"Unbekannte Organisationseinheit {einheit!r}.")
     unit = units.get(einheit) if einheit else None
     scope = None if unit is None or unit["level"] == "jobcenter" else unit["unit_id"]
-    measures, targets, values, plans = status_inputs(steering, m // 12)
-    targets = [t for t in targets if t.measure == measure and t.sex == sex]
-    if not targets:
-        raise HTTPException(404, f"Kein Ziel für {measure!r} ({sex}) im Jahr {m // 12}.")
-    plans = [p for p in plans if p.measure == measure]
-    values = {k: v for k, v in values.items() if k == measure}
-    key = fingerprint([(t.key, t.version) for t in targets],
-                      [(p.unit_id, p.version) for p in plans],
-                      sorted(values.get(measure, {}).items(), key=repr), measures.get(measure))
-
-    def at(k):
-        return services.memoized("target_path", lambda *_: services.query(
-            target_status, targets, k, scope, values, plans, with_expectation=False,
-            measures=measures), k, scope, key)
-
+    measures = steering.measures()
     months = list(range(m // 12 * 12, m + 1))
-    series = [next((x for x in at(k) if x.unit_id == scope), None) for k in months]
-    last = next((x for x in statuses(services, steering, m, scope) if x.unit_id == scope
-                 and x.measure == measure and x.sex == sex), None)
-    if last is None:
-        return None
-    return _target_chart(series, months, last, measures.get(measure))
+    past = {k: statuses(services, steering, k, None, expectation=False) for k in months[:-1]}
+    out = {}
+    for last in statuses(services, steering, m, scope):
+        if last.unit_id != scope:
+            continue
+        series = [next((x for x in past[k] if x.unit_id == scope and x.measure == last.measure
+                        and x.sex == last.sex), None) for k in months[:-1]] + [last]
+        out[(last.measure, last.sex)] = _target_chart(series, months, last,
+                                                      measures.get(last.measure))
+    return out
 
 
 def _target_chart(series, months, r, md) -> str | None:
@@ -275,12 +273,11 @@ def _proposal(services, year: int, measure: str, jc: str):
     if measure not in PROPOSAL_MEASURES:
         return None, f"Für „{measure}“ gibt es keine Zielwerterwartung."
 
-    def make():
-        try:
-            return services.query(proposed_target, year, measure, jobcenter_id=jc), None
-        except AmipError as e:
-            return None, str(e)
-    return services.memoized("proposed_target", lambda *_: make(), year, measure, jc)
+    try:  # not through the memo: the engine caches the backtest per data state itself, and
+        # its seconds must not hold the user's compute slot against the page's other requests
+        return services.query(proposed_target, year, measure, jobcenter_id=jc), None
+    except AmipError as e:
+        return None, str(e)
 
 
 def planning_view(services, steering, user, jahr: int | None, kennzahl: str,
@@ -311,10 +308,9 @@ def planning_view(services, steering, user, jahr: int | None, kennzahl: str,
     rows = [{"r": r, "unit": units.get(r.unit_id, {"name": r.unit_id, "unit_id": r.unit_id}),
              "plan": plans.get(r.unit_id), "editable": r.level == "team" and
              may_plan(user, r.unit_id)} for r in records]
-    proposal, proposal_reason = _proposal(services, year, kennzahl, jc)
     return dict(year=year, measure=kennzahl, md=md, key=key, keys=PLAN_KEYS,
                 key_label=KEY_LABEL, round=rnd, rows=rows, target=target, total=total,
-                gap=gap, proposal=proposal, proposal_reason=proposal_reason,
+                gap=gap,
                 plan_history=steering.plan_history(year, kennzahl, jc),
                 round_history=steering.round_history(jc, year, kennzahl),
                 may_agree=may_agree(user), may_plan_any=user.rights.plans != "none",
@@ -322,6 +318,18 @@ def planning_view(services, steering, user, jahr: int | None, kennzahl: str,
                 op_label=OPERATION_LABEL, jobcenter_id=jc,
                 count_measures=sorted(k for k, m in measures.items() if m.kind == "count"),
                 measures=measures)
+
+
+@router.get("/planung/erwartung", response_class=HTMLResponse)
+def proposal_partial(request: Request, jahr: int, kennzahl: str, user=Depends(page_user)):
+    """The htmx partial of the Zielwerterwartung (a forecast: loaded after the page)."""
+    services, steering = _services(request), steering_of(request)
+    md = steering.measures().get(kennzahl)
+    if md is None or not 2000 <= jahr <= 2099:
+        raise HTTPException(404, f"Unbekannte Messgröße {kennzahl!r} oder Jahr {jahr}.")
+    proposal, reason = _proposal(services, jahr, kennzahl, the_jobcenter(services))
+    return templates.TemplateResponse(request, "_erwartung.html.j2", {
+        "request": request, "proposal": proposal, "reason": reason, "vk": value_kind(md)})
 
 
 def _back(year: int, measure: str, key: str | None = None) -> RedirectResponse:

@@ -80,6 +80,7 @@ def _page(chromium, base, name, password, errors):
     """A fresh browser context logged in as ``name``."""
     ctx = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="de-DE")
     page = ctx.new_page()
+    page.set_default_timeout(90_000)  # a first status of the month computes for seconds
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.goto(base + "/login")
@@ -105,7 +106,7 @@ def test_target_plan_agreement_and_stale_form(server, chromium):
     ctl.wait_for_selector('tr[data-measure="K2"][data-sex="all"]')
     row = ctl.locator('tr[data-measure="K2"][data-sex="all"]')
     assert row.locator("td.target").inner_text().strip() == "23,4\u00a0%"
-    ctl.wait_for_selector("section.target .chart svg", timeout=90_000)  # htmx partial
+    ctl.wait_for_selector("section.target .chart svg")  # the htmx partial
     ctl.screenshot(path=str(SHOTS / "ziele.png"), full_page=True)
 
     # two pages hold version 1; the first change wins, the second is refused
@@ -139,6 +140,7 @@ def test_target_plan_agreement_and_stale_form(server, chromium):
     ctl.locator("#runde button[type=submit]").click()
     ctl.wait_for_selector("#runde-vereinbaren:not([disabled])")
     ctl.click("#runde-vereinbaren")
-    ctl.wait_for_selector("#rundenstatus:text('vereinbart')")
+    ctl.wait_for_selector("#rundenstatus:text(\"vereinbart\")")
     ctl.screenshot(path=str(SHOTS / "planung.png"), full_page=True)
-    assert not errors, errors
+    # the refused stale form answers 409: the browser logs it; nothing else may fail
+    assert not [e for e in errors if "status of 409" not in e], errors

@@ -83,9 +83,13 @@ def _audit(app, action: str) -> list[dict]:
 
 
 def test_api_status_is_the_cli_json(as_user, cli_status):
-    r = as_user("lz").get(f"/api/v1/targets/status?month={MONTH}")
+    r = as_user("ifk").get(f"/api/v1/targets/status?month={MONTH}")
     assert r.status_code == 200
     assert r.json() == cli_status
+    # under disclosure control (Lesezugriff): the Jobcenter's records only
+    r = as_user("lz").get(f"/api/v1/targets/status?month={MONTH}")
+    assert r.json() == [x for x in cli_status if x["unit_id"] is None]
+    assert as_user("lz").get(f"/ziele?monat={MONTH}&einheit={TEAM}").status_code == 403
     k2 = next(x for x in cli_status if x["measure"] == "K2" and x["unit_id"] is None
               and x["sex"] == "all")
     assert k2["target"] == 23.4 and k2["actual"] is not None and k2["light"] != "grey"
@@ -104,10 +108,11 @@ def test_ziele_page_shows_the_status(as_user, cli_status):
             assert unescape(actual) == i18n.pct(rec["actual"], 1)
             path = re.search(r'class="num path">([^<]+)<', row.group(2)).group(1)
             assert unescape(path) == i18n.pct(rec["path"], 1)
-    url = unescape(re.search(r'hx-get="(/ziele/verlauf\?[^"]*kennzahl=K2&amp;geschlecht=all)"',
-                             html).group(1))
-    chart = as_user("gf").get(url).text  # the htmx partial: Ist and Zielpfad Jan..Juni
-    spec = json.loads(unescape(re.search(r'data-spec="([^"]+)"', chart).group(1)))
+    url = unescape(re.search(r'hx-get="(/ziele/verlauf\?[^"]*)"', html).group(1))
+    charts = as_user("gf").get(url).text  # the htmx partial: Ist and Zielpfad Jan..Juni
+    chart = re.search(r'id="verlauf-K2-all" class="target-chart" hx-swap-oob="true">'
+                      r'<div class="chart" data-spec="([^"]+)"', charts)
+    spec = json.loads(unescape(chart.group(1)))
     points = [v for layer in spec["layer"] for v in layer["data"]["values"]
               if v.get("reihe") == "Ist"]
     k2 = next(x for x in cli_status if x["measure"] == "K2" and x["unit_id"] is None
@@ -264,6 +269,19 @@ def test_plan_status_api_is_the_cli_json(as_user, app, web_store, steering_url):
     assert r.exit_code == 0, r.output
     api = as_user("lz").get(f"/api/v1/plans/status?year={year}&measure=integrations&key=equal")
     assert api.json() == json.loads(r.output)
+
+
+def test_zielwerterwartung_partial(as_user, app):
+    from amip.engine.backtest import proposed_target
+
+    services = app.state.services
+    year = services.latest_month() // 12 + 1
+    html = as_user("ctl").get(f"/planung/erwartung?jahr={year}&kennzahl=K2").text
+    p = services.query(proposed_target, year, "K2", jobcenter_id="03504")
+    assert f'id="zielwerterwartung">{i18n.pct(p.value)}<' in html.replace("&nbsp;", "\u00a0")
+    assert i18n.pct(p.lower) in html and i18n.pct(p.upper) in html
+    html = as_user("ctl").get(f"/planung/erwartung?jahr={year}&kennzahl=kdu_ausgaben").text
+    assert "keine Zielwerterwartung" in html
 
 
 def test_audit_names_are_declared():
