@@ -423,21 +423,26 @@ CACHE_SIZE = 16
 
 def follow_cached(db, jobcenter_id: str, m: int, measures: list[MeasureDef],
                   reach=None) -> Followed:
-    """:func:`follow` once per data state, as-of date, Jobcenter, month and measures (the last
-    CACHE_SIZE kept): the dashboard, the API and the reports ask for the same month again and
-    again, and a new import changes the data state. A view without a data state is not cached."""
+    """:func:`follow` once per data state, as-of date, Jobcenter, year and measures (the last
+    CACHE_SIZE kept): the dashboard, the API and the reports ask for the same months again and
+    again. The counts of a later month of the year hold those of every earlier one, so an earlier
+    month is read from them (:meth:`Followed.at`); a new import changes the data state. A view
+    without a data state is not cached."""
     state = db.data_state() if hasattr(db, "data_state") else None
     if state is None:
         return follow(db, jobcenter_id, m, measures, reach)
-    key = (state, getattr(db, "as_of", None), jobcenter_id, m,
+    key = (state, getattr(db, "as_of", None), jobcenter_id, m // 12,
            tuple(sorted(set(measures), key=lambda md: md.id)))
     with _CACHE_LOCK:
-        if key in _CACHE:
+        hit = _CACHE.get(key)
+        if hit is not None and hit.m >= m:
             _CACHE.move_to_end(key)
-            return _CACHE[key]
+            return hit if hit.m == m else hit.at(m)
     result = follow(db, jobcenter_id, m, measures, reach)
     with _CACHE_LOCK:
-        _CACHE[key] = result
+        if key not in _CACHE or _CACHE[key].m < m:
+            _CACHE[key] = result
+        _CACHE.move_to_end(key)
         while len(_CACHE) > CACHE_SIZE:
             _CACHE.popitem(last=False)
     return result

@@ -16,7 +16,8 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from amip import __version__
 from amip.errors import AmipError
-from amip.web import api, auth, problems
+from amip.steering import Steering
+from amip.web import api, auth, problems, target_api
 from amip.web.services import OneGeneration, Services
 from amip.web.settings import Settings
 from amip.web.users import SESSION_MAX_AGE, UserStore
@@ -71,6 +72,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     services = Services(settings)
     users = UserStore(settings)
+    steering = Steering.open(settings.store, settings.steering_url)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -82,6 +84,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if app.state.close_on_shutdown:  # tests that enter the lifespan often keep them open
             services.close()
             users.close()
+            steering.close()
 
     app = FastAPI(title="amip", version=__version__, lifespan=lifespan,
                   description="Steuerung und Controlling für Jobcenter (SGB II): Kennzahlen nach "
@@ -89,19 +92,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                               "Anmeldung über POST /login (Sitzungs-Cookie).",
                   openapi_url="/api/v1/openapi.json", docs_url=None, redoc_url=None)
     app.state.settings, app.state.services, app.state.users = settings, services, users
+    app.state.steering = steering
     app.state.close_on_shutdown = True
     problems.install(app)
     app.add_exception_handler(auth.LoginRequired, auth.login_required_handler)
     app.include_router(auth.router)
     app.include_router(api.router)
+    app.include_router(target_api.router)
     app.add_api_route("/api/v1/docs", _docs, include_in_schema=False,
                       response_class=HTMLResponse)
     if importlib.util.find_spec("amip.web.pages") is not None:
-        from amip.web import pages, report_pages, user_pages
+        from amip.web import pages, report_pages, target_pages, user_pages
 
         app.include_router(pages.router)
         app.include_router(report_pages.router)
         app.include_router(user_pages.router)
+        app.include_router(target_pages.router)
     if (HERE / "static").is_dir():
         from fastapi.staticfiles import StaticFiles
 

@@ -216,16 +216,21 @@ def overview(request: Request, month: str | None = None, monat: str | None = Non
     """The 15 measures for a Berichtsmonat (``?month=YYYY-MM``, default the latest)."""
     services = _services(request)
     return _render(request, "overview.html.j2", user, active="uebersicht",
-                   **overview_view(services, user, month or monat))
+                   **overview_view(services, user, month or monat,
+                                   getattr(request.app.state, "steering", None)))
 
 
-def overview_view(services, user, monat: str | None) -> dict:
-    """What the overview shows (also its Excel download): the rows of the Berichtsmonat."""
+def overview_view(services, user, monat: str | None, steering=None) -> dict:
+    """What the overview shows (also its Excel download): the rows of the Berichtsmonat and,
+    with the steering store, the target lights (:func:`amip.web.targets.overview_lights`)."""
+    from amip.web.targets import overview_lights
+
     m = _month_arg(services, monat)
     latest = _latest(services)
     hide = _discloses(user)
     rows = services.memoized("overview_rows", _overview_rows, services, m, hide)
     return dict(rows=rows, month=m, latest=latest, month_choices=month_choices(services),
+                lights=overview_lights(services, steering, m),
                 final=_is_final(m, services.data_date()), signed_pp=signed_pp, hide=hide,
                 jobcenter=(services.table("jobcenters") or [{}])[0])
 
@@ -297,9 +302,16 @@ def _unit_records(services, code: str, months: tuple[int, ...], unit_ids: tuple[
 @router.get("/kennzahl/{code}", response_class=HTMLResponse)
 def indicator(request: Request, code: str, monat: str | None = None, einheit: str | None = None,
               geschlecht: str = "all", user=Depends(page_user)):
+    from amip.web.targets import unit_light
+
     services = _services(request)
-    return _render(request, "indicator.html.j2", user, active="uebersicht",
-                   **indicator_view(services, user, code, monat, einheit, geschlecht))
+    context = indicator_view(services, user, code, monat, einheit, geschlecht)
+    unit = context["unit"]
+    context["target_light"] = unit_light(
+        services, getattr(request.app.state, "steering", None), context["month"],
+        context["code"], None if unit is None or unit["level"] == "jobcenter"
+        else unit["unit_id"], geschlecht)
+    return _render(request, "indicator.html.j2", user, active="uebersicht", **context)
 
 
 def indicator_view(services, user, code: str, monat: str | None, einheit: str | None,

@@ -68,6 +68,9 @@ class Settings:
     #: PostgreSQL URL; when set, the measures are read from the published schema instead
     postgres_url: str | None = field(default_factory=lambda: os.environ.get("AMIP_PG_URL"))
     postgres_schema: str = "amip"
+    #: the steering store (targets, plans): SQLAlchemy URL; default the SQLite file beside the
+    #: store (``amip.steering.sqlite``)
+    steering_url: str | None = field(default_factory=lambda: os.environ.get("AMIP_STEERING"))
     #: users, sessions and the audit trail (SQLite, beside the store by default)
     users_db: str = ""
     #: signs the cookies; by default generated once and kept in ``<users db>.key`` (mode 0600)

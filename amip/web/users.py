@@ -38,6 +38,8 @@ ROLES_FILE = Path(__file__).with_name("roles.toml")
 SCOPE_NEEDS = {"all": (None, False), "team": ("team", False), "caseload": ("team", True),
                "none": (None, False)}
 PERSON_SCOPES = tuple(SCOPE_NEEDS)
+TARGET_RIGHTS = ("edit", "read")
+PLAN_RIGHTS = ("all", "team", "none")
 SESSION_MAX_AGE = 8 * 3600  # seconds of inactivity after which a session ends
 MAX_NAME = 100  # characters of a user name
 
@@ -90,6 +92,9 @@ class Role:
     audit: bool
     manage_users: bool
     disclosure: bool
+    targets: str = "read"  # edit | read
+    plans: str = "none"  # all | team | none
+    agree_plans: bool = False
 
 
 @cache
@@ -100,8 +105,14 @@ def load_roles(path: Path = ROLES_FILE) -> dict[str, Role]:
     for key, d in data.items():
         if d.get("persons") not in PERSON_SCOPES:
             raise UserError(f"{path.name} [{key}]: persons muss einer von {PERSON_SCOPES} sein")
+        if d.get("targets", "read") not in TARGET_RIGHTS:
+            raise UserError(f"{path.name} [{key}]: targets muss einer von {TARGET_RIGHTS} sein")
+        if d.get("plans", "none") not in PLAN_RIGHTS:
+            raise UserError(f"{path.name} [{key}]: plans muss einer von {PLAN_RIGHTS} sein")
         roles[key] = Role(key, d.get("label", key), d["persons"], bool(d.get("audit")),
-                          bool(d.get("manage_users")), bool(d.get("disclosure")))
+                          bool(d.get("manage_users")), bool(d.get("disclosure")),
+                          d.get("targets", "read"), d.get("plans", "none"),
+                          bool(d.get("agree_plans")))
     return roles
 
 

@@ -62,7 +62,7 @@ def test_overview_shows_the_engines_k2(client_as, web_app, latest):
     text = client_as("ctl").get("/").text
     assert i18n.pct(k2.value) in row(text, "row-K2")
     assert i18n.month(month_start(m)) in text  # "Dezember 2020"
-    assert "keine Zielwerte" in text
+    assert "kein Ziel für K2" in text  # no targets in this store: grey with the reason
     assert len(specs(text)) == 15  # one sparkline per measure
     lengths = [len(s["data"]["values"]) for s in specs(text)]
     assert max(lengths) == 13 and lengths.count(13) >= 12  # K2E3 lacks its latest months

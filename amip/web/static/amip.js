@@ -57,6 +57,8 @@
 
   document.addEventListener("DOMContentLoaded", function () { render(document); });
   document.addEventListener("htmx:afterSettle", function (ev) { render(ev.target); });
+  /* charts swapped out of band (the page Ziele loads all its charts in one response) */
+  document.addEventListener("htmx:oobAfterSwap", function () { render(document); });
 
   /* selects that navigate (month, sex): change → submit their form, without inline handlers */
   document.addEventListener("change", function (ev) {
