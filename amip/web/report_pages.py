@@ -67,7 +67,9 @@ def report_file(request: Request, name: str, user=Depends(page_user)):
     kind, period, fmt = offered
     # the programme is the published document; the Monatsbericht follows the role
     public = _discloses(user) if kind == "monthly" else True
-    return Response(report_bytes(services, kind, period, fmt, public), media_type=MEDIA[fmt],
+    steering = getattr(request.app.state, "steering", None)
+    return Response(report_bytes(services, kind, period, fmt, public, steering),
+                    media_type=MEDIA[fmt],
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
@@ -196,22 +198,33 @@ def _balance(flow: dict):
     return flow["inflow"] - flow["outflow"]
 
 
-def report_bytes(services, kind: str, period: int, fmt: str, public: bool) -> bytes:
+def report_bytes(services, kind: str, period: int, fmt: str, public: bool,
+                 steering=None) -> bytes:
     """The Monatsbericht (``kind`` "monthly", ``period`` a month index) or the programme
     ("programme", a year) as PDF or XLSX bytes, built by the same functions as
-    ``amip report`` and cached per data state (``services.memoized``). ``public``: with
-    disclosure control."""
-    return services.memoized("report_file", lambda *a: _report_bytes(services, *a), kind, period,
-                             fmt, public)
+    ``amip report`` and cached per data state and targets (``services.memoized``). ``public``:
+    with disclosure control. ``steering``: the steering store whose targets the reports show."""
+    from amip.steering.inputs import status_inputs
+    from amip.web.targets import inputs_fingerprint
+
+    inputs = None
+    if steering is not None:
+        inputs = status_inputs(steering, period // 12 if kind == "monthly" else period)
+        inputs = inputs if inputs.targets else None
+    key = None if inputs is None else inputs_fingerprint(inputs)
+    return services.memoized("report_file", lambda *a: _report_bytes(services, *a, inputs),
+                             kind, period, fmt, public, key)
 
 
-def _report_bytes(services, kind: str, period: int, fmt: str, public: bool) -> bytes:
+def _report_bytes(services, kind: str, period: int, fmt: str, public: bool, key,
+                  inputs) -> bytes:
     from amip.reports.disclosure import protect
     from amip.reports.export import render_documents, write_xlsx
     from amip.reports.monthly import monthly
     from amip.reports.programme import programme
 
-    report = services.query(monthly if kind == "monthly" else programme, period, public=public)
+    report = services.query(monthly if kind == "monthly" else programme, period, public=public,
+                            targets=inputs)
     protect(report)
     if fmt == "pdf":
         return render_documents(report, ("pdf",))["pdf"]

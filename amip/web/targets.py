@@ -45,6 +45,15 @@ def fingerprint(*parts) -> str:
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:24]
 
 
+def inputs_fingerprint(inputs) -> str:
+    """The cache key part of a year's status inputs: every version they hold."""
+    return fingerprint([(t.key, t.version) for t in inputs.targets],
+                       [(p.unit_id, p.measure, p.version) for p in inputs.plans],
+                       sorted((m, sorted(v.items(), key=repr))
+                              for m, v in inputs.measure_values.items()),
+                       sorted(inputs.measures.items()))
+
+
 def statuses(services, steering: Steering, month: int, unit_id: str | None = None,
              expectation: bool = True) -> list[StatusRecord]:
     """``target_status`` of the month (and unit), exactly the CLI's records; cached per data
@@ -56,10 +65,7 @@ def statuses(services, steering: Steering, month: int, unit_id: str | None = Non
                                         inputs.plans)
     if not targets:
         return []
-    key = fingerprint([(t.key, t.version) for t in targets],
-                      [(p.unit_id, p.measure, p.version) for p in plans],
-                      sorted((m, sorted(v.items(), key=repr)) for m, v in values.items()),
-                      sorted(measures.items()))
+    key = inputs_fingerprint(inputs)
     return services.memoized(
         "target_status", lambda *_: services.query(
             target_status, targets, month, unit_id, values, plans,

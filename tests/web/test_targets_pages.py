@@ -290,3 +290,18 @@ def test_audit_names_are_declared():
     actions = labels()["actions"]
     for a in ("target.set", "plan.set", "plan.round", "plan.agree"):
         assert a in actions
+
+
+def test_downloaded_monatsbericht_shows_the_targets(as_user):
+    """The dashboard's Monatsbericht download is built with the steering store's targets, as
+    `amip report monthly` is: its workbook holds the Zielnachhaltung of the seed's K2 target
+    (23,4 %, examples/targets.csv), which the report without targets does not."""
+    import io
+    import zipfile
+
+    r = as_user("ctl").get("/berichte/monatsbericht-2020-11.xlsx")
+    assert r.status_code == 200 and r.content[:2] == b"PK"
+    book = zipfile.ZipFile(io.BytesIO(r.content))
+    text = book.read("xl/sharedStrings.xml").decode()
+    assert "Zielnachhaltung" in text
+    assert "Zielwerte erfasst" not in text  # the grey box of a report without targets
