@@ -61,11 +61,12 @@ def test_extract_toml_is_documented_and_its_example_is_valid():
     from amip.synth.recording import description
 
     section = DOC.split("## The extract's own description", 1)[1].split("\n## ", 1)[0]
-    for key in ("data_as_of", "data_from", "[data_as_of_by_table]"):
+    for key in ("data_as_of", "data_from", "[data_as_of_by_table]", "[[budget_title_totals]]"):
         assert f"| `{key}` |" in section, key
-    # the keys documented are the fields parse() fills (by_table is [data_as_of_by_table])
+    # the keys documented are the fields parse() fills (by_table is [data_as_of_by_table],
+    # title_totals [[budget_title_totals]])
     assert {f.name for f in dataclasses.fields(Description)} == {"data_as_of", "data_from",
-                                                                 "by_table"}
+                                                                 "by_table", "title_totals"}
     example = section.split("```toml\n", 1)[1].split("```", 1)[0]
     parsed, errors = parse(example)
     assert errors == []
