@@ -44,6 +44,11 @@ def month(value: dt.date) -> str:
     return format_date(value, "MMMM yyyy", locale=LOCALE)
 
 
+def month_short(value: dt.date) -> str:
+    """``2020-03-01`` → ``Mär``: the month's abbreviation (a strip of months of one year)."""
+    return format_date(value, "MMM", locale=LOCALE).rstrip(".")
+
+
 TIMEZONE = "Europe/Berlin"  # the local time of every German Jobcenter
 
 

@@ -126,17 +126,28 @@ def target_charts_partial(request: Request, monat: str | None = None,
                                  "Jobcenter (Geheimhaltung kleiner Fallzahlen).")
     charts = target_charts_view(_services(request), steering_of(request), monat, einheit)
     parts = []
-    for (measure, sex), chart in charts.items():
+    for (measure, sex), (chart, lights) in charts.items():
         body = '<p class="muted">Kein Verlauf: weder Ist noch Zielpfad.</p>' if chart is None \
             else f'<div class="chart" data-spec="{html.escape(chart)}"></div>'
+        body += _month_lights(lights)
         parts.append(f'<div id="verlauf-{html.escape(measure)}-{sex}" class="target-chart" '
                      f'hx-swap-oob="true">{body}</div>')
     return HTMLResponse("".join(parts))
 
 
-def target_charts_view(services, steering, monat, einheit) -> dict[tuple, str | None]:
-    """(measure, sex) → Ist and Zielpfad Jan..month and the year-end expectation of each
-    target of the unit, as a Vega-Lite spec (JSON) or None."""
+def _month_lights(lights: list[tuple[int, str, str]]) -> str:
+    """The light of every month of the year up to the chosen one, as a strip of dots."""
+    dots = "".join(
+        f'<span class="month-light"><span class="light {LIGHT_CLASS[light]}" '
+        f'title="{html.escape(title)}"></span>{html.escape(i18n.month_short(month_start(k)))}</span>'
+        for k, light, title in lights)
+    return f'<p class="month-lights" aria-label="Ampel je Monat">{dots}</p>' if dots else ""
+
+
+def target_charts_view(services, steering, monat, einheit) -> dict[tuple, tuple]:
+    """(measure, sex) → (Ist and Zielpfad Jan..month and the year-end expectation of each
+    target of the unit as a Vega-Lite spec (JSON) or None, the light of every month Jan..month
+    as (month, light, German title))."""
     m = _month_arg(services, monat)
     units = _units(services)
     if einheit and einheit not in units:
@@ -153,8 +164,11 @@ def target_charts_view(services, steering, monat, einheit) -> dict[tuple, str | 
             continue
         series = [next((x for x in past[k] if x.unit_id == scope and x.measure == last.measure
                         and x.sex == last.sex), None) for k in months[:-1]] + [last]
-        out[(last.measure, last.sex)] = _target_chart(series, months, last,
-                                                      measures.get(last.measure))
+        md = measures.get(last.measure)
+        lights = [(k, x.light, f"{i18n.month(month_start(k))}: {LIGHT_LABEL[x.light]} – "
+                                + light_title(x, md))
+                  for k, x in zip(months, series) if x is not None]
+        out[(last.measure, last.sex)] = (_target_chart(series, months, last, md), lights)
     return out
 
 

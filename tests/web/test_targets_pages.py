@@ -305,3 +305,19 @@ def test_downloaded_monatsbericht_shows_the_targets(as_user):
     text = book.read("xl/sharedStrings.xml").decode()
     assert "Zielnachhaltung" in text
     assert "Zielwerte erfasst" not in text  # the grey box of a report without targets
+
+
+def test_every_month_of_the_year_has_its_light(as_user, cli_status):
+    """The Ziele page's charts carry the light of every month Jan..Juni 2020; June's is the
+    light of `amip targets status --month 2020-06` (the months before: their own status)."""
+    html = as_user("ctl").get(f"/ziele?monat={MONTH}").text
+    url = unescape(re.search(r'hx-get="(/ziele/verlauf\?[^"]*)"', html).group(1))
+    charts = as_user("ctl").get(url).text
+    block = re.search(r'id="verlauf-K2-all".*?<p class="month-lights"[^>]*>(.*?)</p>', charts,
+                      re.S).group(1)
+    lights = re.findall(r'class="light (good|warn|bad|none)"', block)
+    assert len(lights) == 6  # January .. June
+    k2 = next(x for x in cli_status if x["measure"] == "K2" and x["unit_id"] is None
+              and x["sex"] == "all")
+    assert lights[-1] == {"green": "good", "yellow": "warn", "red": "bad", "grey": "none"}[k2["light"]]
+    assert "Juni 2020" in block and "Jan" in block
