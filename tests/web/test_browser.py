@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -33,7 +34,8 @@ SERVE = """
 import sys, uvicorn
 from amip.web.app import create_app
 from amip.web.settings import Settings
-settings = Settings(store=sys.argv[1], users_db=sys.argv[2], secure_cookies=False)
+settings = Settings(store=sys.argv[1], users_db=sys.argv[2], secure_cookies=False,
+                    steering_url=sys.argv[4] if len(sys.argv) > 4 else None)
 uvicorn.run(create_app(settings), host="127.0.0.1", port=int(sys.argv[3]), log_level="warning")
 """
 
@@ -42,6 +44,31 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+@contextmanager
+def serving(*args: str):
+    """The app under uvicorn in a subprocess (``SERVE`` with the store, users database and
+    ``args`` after the port) until it answers /api/v1/health: yields its base URL."""
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, "-c", SERVE, *args[:2], str(port), *args[2:]],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                urllib.request.urlopen(base + "/api/v1/health", timeout=1)
+                break
+            except OSError:
+                if proc.poll() is not None:
+                    raise RuntimeError(proc.stdout.read().decode()) from None
+                time.sleep(0.1)
+        else:
+            raise RuntimeError("amip serve did not start")
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")
@@ -55,26 +82,8 @@ def server(web_store, tmp_path_factory):
     store = UserStore(Settings(store=str(web_store), users_db=str(users_db)))
     password = store.add_user("Erika Muster", "controlling")
     store.close()
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-c", SERVE, str(web_store), str(users_db), str(port)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(base + "/api/v1/health", timeout=1)
-                break
-            except OSError:
-                if proc.poll() is not None:
-                    raise RuntimeError(proc.stdout.read().decode()) from None
-                time.sleep(0.1)
-        else:
-            raise RuntimeError("amip serve did not start")
+    with serving(str(web_store), str(users_db)) as base:
         yield base, "Erika Muster", password
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")

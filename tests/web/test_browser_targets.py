@@ -7,27 +7,15 @@ is refused with the current value shown. Screenshots: ``ziele.png``, ``planung.p
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from tests.web.conftest import TEAM
-from tests.web.test_browser import ARGS, CHROMIUM, SHOTS, _free_port
+from tests.web.test_browser import ARGS, CHROMIUM, SHOTS, serving
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium not installed")
 
-SERVE = """
-import sys, uvicorn
-from amip.web.app import create_app
-from amip.web.settings import Settings
-settings = Settings(store=sys.argv[1], users_db=sys.argv[2], secure_cookies=False,
-                    steering_url=sys.argv[4])
-uvicorn.run(create_app(settings), host="127.0.0.1", port=int(sys.argv[3]), log_level="warning")
-"""
 MONTH = "2020-06"
 
 
@@ -43,27 +31,8 @@ def server(web_store, tmp_path_factory):
                  "gf": store.add_user("gf", "geschaeftsfuehrung"),
                  "tl": store.add_user("tl", "teamleitung", TEAM)}
     store.close()
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-c", SERVE, str(web_store), str(users_db), str(port),
-         f"sqlite:///{tmp / 'steering.sqlite'}"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(base + "/api/v1/health", timeout=1)
-                break
-            except OSError:
-                if proc.poll() is not None:
-                    raise RuntimeError(proc.stdout.read().decode()) from None
-                time.sleep(0.1)
-        else:
-            raise RuntimeError("amip serve did not start")
+    with serving(str(web_store), str(users_db), f"sqlite:///{tmp / 'steering.sqlite'}") as base:
         yield base, passwords
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")
