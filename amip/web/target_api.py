@@ -96,6 +96,12 @@ class TargetChange(BaseModel):
     version: int = Field(ge=0, description="die Version, auf der die Änderung beruht")
 
 
+class TargetWithdrawal(BaseModel):
+    reason: str | None = Field(None, max_length=500, description="Begründung (Pflicht bei "
+                                                                  "vereinbarten Zielen)")
+    version: int = Field(ge=1, description="die Version, auf der das Zurückziehen beruht")
+
+
 class PlanIn(BaseModel):
     value: Decimal = Field(description="Planwert des Teams")
     version: int = Field(0, ge=0, description="die Version, auf der die Änderung beruht "
@@ -264,6 +270,33 @@ def put_target(request: Request, body: TargetChange, year: int = YEAR_PATH,
                           current.source, body.note)
         return steering.set_target(row, user.name, body.reason, body.version, units, jcs)
     return JSONResponse(_target_json(_change(request, user, "target.set", scope, work)))
+
+
+@router.post("/targets/{year}/{measure}/withdraw", response_model=TargetOut,
+             responses=problem_responses(400, 401, 403, 404, 409, 422, 500),
+             summary="Ziel zurückziehen / withdraw a target (a new version; nothing is deleted)",
+             description="Das Ziel gilt danach nicht mehr; seine Versionen bleiben im Verlauf. "
+                         "Stimmt `version` nicht: 409.")
+def withdraw_target(request: Request, body: TargetWithdrawal, year: int = YEAR_PATH,
+                    measure: str = Path(max_length=60),
+                    unit_id: str | None = Query(None, max_length=200,
+                                                description="null: Jobcenter"),
+                    sex: str = Query("all", pattern="^(all|m|w)$"),
+                    jobcenter_id: str | None = Query(None, max_length=20),
+                    user: User = Depends(current_user)):
+    scope = f"{jobcenter_id or '-'}/{unit_id or '-'}/{year}/{measure}/{sex}"
+    if not may_edit_targets(user):
+        _deny(request, user, "target.withdraw", scope, f"Die Rolle {user.rights.label} darf "
+                                                       "keine Ziele zurückziehen.")
+    svc, steering = services(request), steering_of(request)
+
+    def work():
+        key = (the_jobcenter(svc, jobcenter_id), unit_id, year, measure, sex)
+        current = steering.target(key)
+        if current is None or current.withdrawn:
+            raise Problem(404, f"Ziel {measure} {year} gibt es nicht.", title="Not Found")
+        return steering.withdraw_target(key, user.name, body.reason, body.version)
+    return JSONResponse(_target_json(_change(request, user, "target.withdraw", scope, work)))
 
 
 @router.post("/plans/{year}/{measure}/teams/{unit_id}", response_model=PlanOut,

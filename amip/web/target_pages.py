@@ -237,29 +237,38 @@ def post_target(request: Request, user=Depends(page_user), measure: str = Form(.
                 year: int = Form(...), jobcenter_id: str = Form(""), unit_id: str = Form(""),
                 sex: str = Form("all"), value: str = Form(""), status: str = Form("vereinbart"),
                 note: str = Form(""), reason: str = Form(""), version: int = Form(0),
-                monat: str = Form(""), einheit: str = Form("")):
-    """Enter (version 0) or change a target; refused when the form's version is stale."""
+                monat: str = Form(""), einheit: str = Form(""), aktion: str = Form("")):
+    """Enter (version 0), change or (``aktion=zurueckziehen``) withdraw a target; refused when
+    the form's version is stale."""
     services, steering = _services(request), steering_of(request)
     scope = f"{jobcenter_id or '-'}/{unit_id or '-'}/{year}/{measure}/{sex}"
+    withdraw = aktion == "zurueckziehen"
+    action = "target.withdraw" if withdraw else "target.set"
     if not may_edit_targets(user):
-        _audit(request, user, "target.set", scope, "denied")
+        _audit(request, user, action, scope, "denied")
         raise HTTPException(403, f"Die Rolle {user.rights.label} darf keine Ziele eintragen.")
     units, jcs = org(services)
     try:
-        row = TargetInput(the_jobcenter(services, jobcenter_id or None), unit_id or None, year,
-                          measure, sex, parse_value(value), status, None, note.strip() or None)
-        saved = steering.set_target(row, user.name, reason.strip() or None, version, units, jcs)
+        jc = the_jobcenter(services, jobcenter_id or None)
+        if withdraw:
+            saved = steering.withdraw_target((jc, unit_id or None, year, measure, sex),
+                                             user.name, reason.strip() or None, version)
+        else:
+            row = TargetInput(jc, unit_id or None, year, measure, sex, parse_value(value),
+                              status, None, note.strip() or None)
+            saved = steering.set_target(row, user.name, reason.strip() or None, version, units,
+                                        jcs)
     except StaleChange as e:
-        _audit(request, user, "target.set", scope, "failed")
-        current = steering.target(row.key)
+        _audit(request, user, action, scope, "failed")
+        current = steering.target((jc, unit_id or None, year, measure, sex))
         return _targets_response(request, user, monat or None, einheit or None, status=409,
                                  error=str(e), current=current)
     except AmipError as e:
-        _audit(request, user, "target.set", scope, "failed")
+        _audit(request, user, action, scope, "failed")
         return _targets_response(request, user, monat or None, einheit or None,
                                  status=e.http_status if e.http_status < 500 else 400,
                                  error=str(e))
-    _audit(request, user, "target.set", f"{scope} version={saved.version}", "ok")
+    _audit(request, user, action, f"{scope} version={saved.version}", "ok")
     query = {k: v for k, v in (("monat", monat), ("einheit", einheit)) if v}
     return RedirectResponse("/ziele" + (f"?{urlencode(query)}" if query else "") + "#ziele",
                             status_code=303)

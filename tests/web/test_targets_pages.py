@@ -219,6 +219,25 @@ def test_api_target_post_put_and_stale(as_user, app):
     assert any(t["measure"] == "K1E1" and t["value"] == -3 for t in targets)
 
 
+def test_api_withdraws_a_target_with_its_version(as_user, app):
+    """Withdrawing is a new version (the history keeps every one); a stale version is refused,
+    a role without `targets = edit` is denied, and the target no longer counts."""
+    ctl = as_user("ctl")
+    r = ctl.post("/api/v1/targets", json={"measure": "K1E4", "year": 2020, "value": 3.0,
+                                          "status": "in_abstimmung"})
+    assert r.status_code == 201 and r.json()["version"] == 1
+    url = "/api/v1/targets/2020/K1E4/withdraw"
+    assert as_user("lz").post(url, json={"version": 1}).status_code == 403
+    assert ctl.post(url, json={"version": 2}).status_code == 409  # no version 2 yet
+    r = ctl.post(url, json={"version": 1, "reason": "doppelt erfasst"})
+    assert r.status_code == 200 and r.json()["version"] == 2
+    assert not any(t["measure"] == "K1E4" for t in ctl.get("/api/v1/targets?year=2020").json())
+    assert ctl.post(url, json={"version": 2}).status_code == 404  # gone
+    history = app.state.steering.target_history(year=2020, measure="K1E4")
+    assert [h.version for h in history] == [1, 2] and history[-1].withdrawn
+    assert _audit(app, "target.withdraw")
+
+
 def test_planning_rights_and_agreement(as_user, app):
     tl, ctl = as_user("tl"), as_user("ctl")
     latest = app.state.services.latest_month()
@@ -321,3 +340,20 @@ def test_every_month_of_the_year_has_its_light(as_user, cli_status):
               and x["sex"] == "all")
     assert lights[-1] == {"green": "good", "yellow": "warn", "red": "bad", "grey": "none"}[k2["light"]]
     assert "Juni 2020" in block and "Jan" in block
+
+
+def test_the_form_withdraws_a_target_with_a_reason(as_user, app):
+    """The Ziele page's "Zurückziehen": an agreed target needs a reason; then a new version
+    marked withdrawn (the target leaves the page, its versions stay), audited."""
+    ctl = as_user("ctl")
+    f = _form(ctl.get(f"/ziele?monat={MONTH}").text, "fehlerquote_but")
+    f.update(aktion="zurueckziehen", reason="")
+    r = ctl.post("/ziele", data=f, follow_redirects=False)
+    assert r.status_code == 422 and "Begründung" in r.text  # vereinbart: a reason is due
+    f.update(reason="Prüfung entfällt 2020")
+    r = ctl.post("/ziele", data=f, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    t = app.state.steering.target(("03504", None, 2020, "fehlerquote_but", "all"))
+    assert t.withdrawn and t.version == int(f["version"]) + 1
+    assert 'data-measure="fehlerquote_but"' not in ctl.get(f"/ziele?monat={MONTH}").text
+    assert any(e["outcome"] == "ok" for e in _audit(app, "target.withdraw"))
