@@ -17,6 +17,8 @@ from tests.web.test_browser import ARGS, CHROMIUM, SHOTS, serving
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium not installed")
 
 MONTH = "2020-06"
+#: the "Ändern" button of the K2 target's form (beside it: "Zurückziehen")
+CHANGE_K2 = 'form.target-form[data-measure="K2"] button[type=submit]:not([name=aktion])'
 
 
 @pytest.fixture(scope="module")
@@ -85,9 +87,9 @@ def test_target_plan_agreement_and_stale_form(server, chromium):
         f = page.locator('form.target-form[data-measure="K2"][data-sex="all"]')
         f.locator("input[name=value]").fill(value)
         f.locator("input[name=reason]").fill("Nachverhandlung")
-    ctl.locator('form.target-form[data-measure="K2"] button[type=submit]').click()
+    ctl.locator(CHANGE_K2).click()
     ctl.wait_for_load_state()
-    gf.locator('form.target-form[data-measure="K2"] button[type=submit]').click()
+    gf.locator(CHANGE_K2).click()
     gf.wait_for_selector("#fehler")
     assert "inzwischen von ctl" in gf.locator("#fehler").inner_text()
     assert gf.locator("#aktueller-wert").inner_text() == "24"

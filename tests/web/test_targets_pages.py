@@ -154,7 +154,7 @@ def _form(html: str, measure: str, sex: str = "all") -> dict:
     m = re.search(rf'<form method="post" action="/ziele" class="target-form" '
                   rf'data-measure="{measure}" data-sex="{sex}">(.*?)</form>', html, re.S)
     assert m, f"no form for {measure}"
-    fields = dict(re.findall(r'name="([a-z_]+)" value="([^"]*)"', m.group(1)))
+    fields = dict(re.findall(r'<input[^>]*? name="([a-z_]+)" value="([^"]*)"', m.group(1)))
     return {k: unescape(v) for k, v in fields.items()}
 
 
