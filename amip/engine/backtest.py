@@ -16,8 +16,6 @@ value, but only where the data reach it (the facts' cutoffs): unknown months are
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -31,6 +29,7 @@ from amip.engine.forecast import (DEFAULT_MODEL, DEFAULT_SEED, HISTORY_MONTHS, S
                                   fact_paths, fit_start, forecast_all, history_start,
                                   monthly_facts, path_measures)
 from amip.engine.horizon import horizon
+from amip.engine.lru import LRU, view_key
 from amip.engine.measures import LOOKBACK, measure
 from amip.errors import DataError, NotFound
 
@@ -261,8 +260,7 @@ def backtest(db, month: int | str | None = None, jobcenter_id: str | None = None
                         progress=progress)
 
 
-_CACHE: OrderedDict = OrderedDict()
-_LOCK = threading.Lock()
+_CACHE = LRU(16)
 
 
 def cached_backtest(db, month: int | str | None = None, jobcenter_id: str | None = None,
@@ -270,17 +268,13 @@ def cached_backtest(db, month: int | str | None = None, jobcenter_id: str | None
     """:func:`backtest` once per data state, as-of date and arguments (the last 16 kept), so the
     dashboard and the reports can ask for the choice cheaply."""
     progress = kwargs.pop("progress", None)  # not part of the key
-    state = db.data_state() if hasattr(db, "data_state") else id(db)
-    key = (state, getattr(db, "as_of", None), month, jobcenter_id, tuple(sorted(kwargs.items())))
-    with _LOCK:
-        if key in _CACHE:
-            _CACHE.move_to_end(key)
-            return _CACHE[key]
+    parts = (month, jobcenter_id, tuple(sorted(kwargs.items())))
+    key = view_key(db, *parts) or (id(db), None, *parts)
+    hit = _CACHE.get(key)
+    if hit is not None:
+        return hit
     result = backtest(db, month, jobcenter_id, progress=progress, **kwargs)
-    with _LOCK:
-        _CACHE[key] = result
-        while len(_CACHE) > 16:
-            _CACHE.popitem(last=False)
+    _CACHE.put(key, result)
     return result
 
 

@@ -26,9 +26,8 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import threading
 import zlib
-from collections import OrderedDict, defaultdict
+from collections import defaultdict
 from decimal import Decimal
 from fractions import Fraction
 from functools import cached_property
@@ -47,6 +46,7 @@ from amip.engine.drilldown import descendants
 from amip.engine.facts import MONEY_FACTS, Facts
 from amip.engine.forecast import DEFAULT_SEED, fit_and_simulate, single_threaded_blas
 from amip.engine.horizon import horizon
+from amip.engine.lru import LRU, view_key
 from amip.engine.measures import SEXES, measure, roll_up
 
 #: months before k whose Stichtag must lie on or after the data start for the count of k to
@@ -416,35 +416,24 @@ def follow(db, jobcenter_id: str, m: int, measures: list[MeasureDef], reach=None
                     reach)
 
 
-_CACHE: OrderedDict = OrderedDict()
-_CACHE_LOCK = threading.Lock()
-CACHE_SIZE = 16
+_CACHE = LRU(16)
 
 
 def follow_cached(db, jobcenter_id: str, m: int, measures: list[MeasureDef],
                   reach=None) -> Followed:
     """:func:`follow` once per data state, as-of date, Jobcenter, year and measures (the last
-    CACHE_SIZE kept): the dashboard, the API and the reports ask for the same months again and
-    again. The counts of a later month of the year hold those of every earlier one, so an earlier
+    16 kept): the dashboard, the API and the reports ask for the same months again and again.
+    The counts of a later month of the year hold those of every earlier one, so an earlier
     month is read from them (:meth:`Followed.at`); a new import changes the data state. A view
     without a data state is not cached."""
-    state = db.data_state() if hasattr(db, "data_state") else None
-    if state is None:
+    key = view_key(db, jobcenter_id, m // 12, tuple(sorted(set(measures), key=lambda md: md.id)))
+    if key is None:
         return follow(db, jobcenter_id, m, measures, reach)
-    key = (state, getattr(db, "as_of", None), jobcenter_id, m // 12,
-           tuple(sorted(set(measures), key=lambda md: md.id)))
-    with _CACHE_LOCK:
-        hit = _CACHE.get(key)
-        if hit is not None and hit.m >= m:
-            _CACHE.move_to_end(key)
-            return hit if hit.m == m else hit.at(m)
+    hit = _CACHE.get(key)
+    if hit is not None and hit.m >= m:
+        return hit if hit.m == m else hit.at(m)
     result = follow(db, jobcenter_id, m, measures, reach)
-    with _CACHE_LOCK:
-        if key not in _CACHE or _CACHE[key].m < m:
-            _CACHE[key] = result
-        _CACHE.move_to_end(key)
-        while len(_CACHE) > CACHE_SIZE:
-            _CACHE.popitem(last=False)
+    _CACHE.put(key, result, replace=lambda old: old.m < m)
     return result
 
 
