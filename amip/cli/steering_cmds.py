@@ -136,6 +136,12 @@ def _targets_table(rows, measures, title: str, history: bool = False) -> None:
         say(console, "Keine Ziele.")
 
 
+def _imported(what: str, file, s) -> None:
+    """The German summary of an import: entries new, changed, unchanged."""
+    say(console, f"{what} aus {file}: {i18n.num(s.new)} neu, {i18n.num(s.changed)} geändert, "
+                 f"{i18n.num(s.unchanged)} unverändert.")
+
+
 # -- targets ------------------------------------------------------------------------------------
 
 @click.group("targets")
@@ -154,8 +160,7 @@ def targets_import(file, store_path, steering_url, reason, user) -> None:
     units, jobcenters = _org(store_path)
     with _steering(store_path, steering_url) as st:
         s = st.import_targets(file, user, reason, units, jobcenters)
-    say(console, f"Ziele aus {file}: {i18n.num(s.new)} neu, {i18n.num(s.changed)} geändert, "
-                 f"{i18n.num(s.unchanged)} unverändert.")
+    _imported("Ziele", file, s)
 
 
 @targets_group.command("list")
@@ -213,8 +218,7 @@ def plan_import(file, store_path, steering_url, reason, user) -> None:
     units, _ = _org(store_path)
     with _steering(store_path, steering_url) as st:
         s = st.import_plans(file, user, units, reason)
-    say(console, f"Pläne aus {file}: {i18n.num(s.new)} neu, {i18n.num(s.changed)} geändert, "
-                 f"{i18n.num(s.unchanged)} unverändert.")
+    _imported("Pläne", file, s)
 
 
 # -- measures -----------------------------------------------------------------------------------
@@ -282,5 +286,4 @@ def measures_import_values(file, store_path, steering_url, reason, user) -> None
     units, jobcenters = _org(store_path)
     with _steering(store_path, steering_url) as st:
         s = st.import_measure_values(file, user, reason, units, jobcenters)
-    say(console, f"Monatswerte aus {file}: {i18n.num(s.new)} neu, {i18n.num(s.changed)} "
-                 f"geändert, {i18n.num(s.unchanged)} unverändert.")
+    _imported("Monatswerte", file, s)

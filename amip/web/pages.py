@@ -164,6 +164,13 @@ def _units(services) -> dict[str, dict]:
     return {u["unit_id"]: u for u in services.table("units")}
 
 
+def _unit_arg(units: dict[str, dict], einheit: str | None) -> dict | None:
+    """The unit a page's ``einheit`` names (None: none named); 404 for an unknown one."""
+    if einheit and einheit not in units:
+        raise HTTPException(404, f"Unbekannte Organisationseinheit {einheit!r}.")
+    return units.get(einheit) if einheit else None
+
+
 def _unit_chain(units: dict[str, dict], unit_id: str | None) -> list[dict]:
     """The units from the Jobcenter down to ``unit_id`` (each unit once: bounded even if a
     cycle slipped into the stored tree)."""
@@ -327,9 +334,7 @@ def indicator_view(services, user, code: str, monat: str | None, einheit: str | 
     m = _month_arg(services, monat)
     latest = _latest(services)
     units = _units(services)
-    if einheit and einheit not in units:
-        raise HTTPException(404, f"Unbekannte Organisationseinheit {einheit!r}.")
-    unit = units.get(einheit) if einheit else None
+    unit = _unit_arg(units, einheit)
     unit_id = None if unit is None or unit["level"] == "jobcenter" else unit["unit_id"]
     chain = _unit_chain(units, unit["unit_id"] if unit else None) or \
         [u for u in units.values() if u["level"] == "jobcenter"][:1]
@@ -417,9 +422,7 @@ def units_view(services, user, code: str, monat: str | None, einheit: str | None
         raise HTTPException(422, "Geschlecht: all, m oder w.")
     m = _month_arg(services, monat)
     units = _units(services)
-    if einheit and einheit not in units:
-        raise HTTPException(404, f"Unbekannte Organisationseinheit {einheit!r}.")
-    parent = units[einheit] if einheit else \
+    parent = _unit_arg(units, einheit) if einheit else \
         next((u for u in units.values() if u["level"] == "jobcenter"), None)
     children = child_rows(list(units.values()), parent["unit_id"]) if parent else []
     hide = _discloses(user)

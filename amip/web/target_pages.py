@@ -25,7 +25,7 @@ from amip.steering.rows import SEXES, STATUSES
 from amip.web.auth import client_address, page_user, verify_csrf
 from amip.web.templating import templates
 from amip.web.pages import (LEVELS, _discloses, _latest, _month_arg, _render, _services,
-                            _unit_chain, _units, month_choices)
+                            _unit_arg, _unit_chain, _units, month_choices)
 from amip.web.targets import (KEY_LABEL, LIGHT_CLASS, LIGHT_LABEL, OPERATION_LABEL, PLAN_KEYS,
                               SEX_LABEL, STATUS_LABEL, input_value, jobcenter_target,
                               light_title, may_agree, may_edit_targets, may_plan, org,
@@ -63,9 +63,7 @@ def targets_view(services, steering, user, monat: str | None, einheit: str | Non
     m = _month_arg(services, monat)
     latest = _latest(services)
     units = _units(services)
-    if einheit and einheit not in units:
-        raise HTTPException(404, f"Unbekannte Organisationseinheit {einheit!r}.")
-    unit = units.get(einheit) if einheit else None
+    unit = _unit_arg(units, einheit)
     scope = None if unit is None or unit["level"] == "jobcenter" else unit["unit_id"]
     hide = _discloses(user)
     if hide and scope is not None:  # small counts of Standorte and teams: not for this role
@@ -150,9 +148,7 @@ def target_charts_view(services, steering, monat, einheit) -> dict[tuple, tuple]
     as (month, light, German title))."""
     m = _month_arg(services, monat)
     units = _units(services)
-    if einheit and einheit not in units:
-        raise HTTPException(404, f"Unbekannte Organisationseinheit {einheit!r}.")
-    unit = units.get(einheit) if einheit else None
+    unit = _unit_arg(units, einheit)
     scope = None if unit is None or unit["level"] == "jobcenter" else unit["unit_id"]
     measures = steering.measures()
     months = list(range(m // 12 * 12, m + 1))
