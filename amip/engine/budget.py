@@ -478,6 +478,7 @@ class OutcomeRow:
     cost_per_participant: float | None
     cost_per_eingliederung: float | None
     reason: str | None = None  # why the quotas are null
+    eintritte: int = 0  # spells of the instrument starting in the window (for the scenarios)
 
     def as_json(self) -> dict:
         return {k: getattr(self, k) for k in OUTCOME_KEYS}
@@ -574,8 +575,9 @@ def outcomes(db, months: list[int], jobcenter_id: str | None = None) -> list[Out
         for jc, pid, instr, start, end in rows:
             if start > w_hi or (end is not None and end < w_lo):
                 continue
-            a = acc.setdefault((jc, instr), dict(p=set(), n=0, h=0, e=0, v=0))
+            a = acc.setdefault((jc, instr), dict(p=set(), n=0, h=0, e=0, v=0, s=0))
             a["p"].add(pid)
+            a["s"] += w_lo <= start <= w_hi
             if end is not None and w_lo <= end <= w_hi:
                 inside, in_sv, stays = facts[(pid, instr, start, end)]
                 a["n"] += 1
@@ -597,7 +599,8 @@ def outcomes(db, months: list[int], jobcenter_id: str | None = None) -> list[Out
                 None if a["h"] == 0 else round(100 * a["e"] / a["h"], 2),
                 None if a["h"] == 0 else round(100 * a["v"] / a["h"], 2),
                 float((pay / len(a["p"])).quantize(CENT)),
-                None if a["e"] == 0 else float((pay / a["e"]).quantize(CENT)), reason))
+                None if a["e"] == 0 else float((pay / a["e"]).quantize(CENT)), reason,
+                a["s"]))
     return out
 
 
