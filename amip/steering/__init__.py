@@ -3,7 +3,8 @@ monthly values — versioned, never overwritten (see README.md here and docs/ste
 
 from amip.steering.rows import (ImportSummary, PlanRound, PlanRow, StaleChange, TargetInput,
                                 TargetRow, UnitInfo, known_jobcenters, known_units)
+from amip.steering.scenarios import ScenarioRow
 from amip.steering.store import Steering
 
-__all__ = ["ImportSummary", "PlanRound", "PlanRow", "StaleChange", "Steering", "TargetInput",
-           "TargetRow", "UnitInfo", "known_jobcenters", "known_units"]
+__all__ = ["ImportSummary", "PlanRound", "PlanRow", "ScenarioRow", "StaleChange", "Steering",
+           "TargetInput", "TargetRow", "UnitInfo", "known_jobcenters", "known_units"]

@@ -137,3 +137,14 @@ class PlanVersion(Versioned, Base):
     measure: Mapped[str] = mapped_column(String(60))
     value: Mapped[Decimal] = mapped_column(Dec())
     accepted: Mapped[Decimal | None] = mapped_column(Dec(), nullable=True)
+
+
+class BudgetScenarioVersion(Versioned, Base):
+    """A named budget scenario of a Jobcenter and year (issue 13 item 4): its plan-line changes
+    as JSON text (:mod:`amip.engine.scenario_changes`)."""
+    __tablename__ = "budget_scenario_versions"
+    jobcenter_id: Mapped[str] = mapped_column(String(20))
+    year: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(100))
+    description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    changes: Mapped[str] = mapped_column(Text)

@@ -20,6 +20,7 @@ from amip.steering.models import MeasureValueVersion, MeasureVersion, TargetVers
 from amip.steering.planning import Planning, _year
 from amip.steering.rows import (SEXES, STATUSES, ImportSummary, TargetInput, TargetRow,
                                 UnitInfo)
+from amip.steering.scenarios import Scenarios
 from amip.steering.versions import LABELS, YEARS, _blank, _raise, moment
 
 MEASURE_ID = re.compile(r"^[a-z][a-z0-9_]{1,59}$")
@@ -51,7 +52,7 @@ def _fmt(value: Decimal | None) -> str:
     return i18n.num(value, max(0, -value.normalize().as_tuple().exponent))
 
 
-class Steering(Planning):
+class Steering(Scenarios, Planning):
     """The steering store (see the module and amip/steering/README.md)."""
 
     # -- measures ------------------------------------------------------------------------------

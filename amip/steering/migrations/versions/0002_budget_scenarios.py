@@ -1,0 +1,42 @@
+"""Budget scenarios: named lists of plan-line changes per Jobcenter and year, versioned.
+
+Revision ID: 0002
+Revises: 0001
+Create Date: 2026-12-02
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0002"
+down_revision = "0001"
+branch_labels = None
+depends_on = None
+
+UTC = sa.DateTime(timezone=True)
+NAME = "budget_scenario_versions"
+
+
+def upgrade() -> None:
+    op.create_table(
+        NAME,
+        sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
+        sa.Column("jobcenter_id", sa.String(20), nullable=False),
+        sa.Column("year", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(100), nullable=False),
+        sa.Column("description", sa.Text(), nullable=True),
+        sa.Column("changes", sa.Text(), nullable=False),
+        sa.Column("entity_key", sa.String(200), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("recorded_at", UTC, nullable=False),
+        sa.Column("recorded_by", sa.String(100), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=True),
+        sa.Column("operation", sa.String(10), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=f"pk_{NAME}"),
+        sa.UniqueConstraint("entity_key", "version", name=f"uq_{NAME}_entity_key"),
+    )
+    op.create_index(f"ix_{NAME}_entity_key", NAME, ["entity_key"])
+
+
+def downgrade() -> None:
+    op.drop_table(NAME)
