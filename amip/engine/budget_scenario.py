@@ -334,3 +334,29 @@ def compare(basis: ScenarioBasis, scenarios: list[tuple[str, str | None, list[Ch
     each scenario as :meth:`ScenarioResult.as_json`."""
     return {"base": evaluate(basis, BASE, []).as_json(),
             "scenarios": [evaluate(basis, n, c, d, v).as_json() for n, d, c, v in scenarios]}
+
+
+def plan_jobcenter(db, year: int, jobcenter_id: str | None = None) -> str:
+    """The Jobcenter a scenario of ``year`` is about: the named one, or the only one with a
+    budget plan for the year; else a German error."""
+    jcs = sorted({r["jobcenter_id"] for r in budget._plan_lines(db, None) if r["year"] == year})
+    if jobcenter_id is not None:
+        if jobcenter_id not in jcs:
+            raise DataError(f"Jobcenter {jobcenter_id!r} hat für {year} keinen Budgetplan.")
+        return jobcenter_id
+    if not jcs:
+        raise DataError(f"Für {year} gibt es keinen Budgetplan: ein Szenario ändert Planansätze.")
+    if len(jcs) > 1:
+        raise DataError(f"Für {year} haben mehrere Jobcenter einen Budgetplan "
+                        f"({', '.join(jcs)}); bitte das Jobcenter nennen.")
+    return jcs[0]
+
+
+def result_of(basis: ScenarioBasis, row) -> ScenarioResult:
+    """The result of a stored scenario (a row with name, description, changes, version)."""
+    return evaluate(basis, row.name, list(row.changes), row.description, row.version)
+
+
+def compare_rows(basis: ScenarioBasis, rows) -> dict:
+    """:func:`compare` of stored scenarios (rows as :func:`result_of` reads them)."""
+    return compare(basis, [(r.name, r.description, list(r.changes), r.version) for r in rows])

@@ -144,3 +144,12 @@ class Scenarios(VersionedStore):
         with self._read() as s:
             return [_row(v) for v in s.scalars(q.order_by(BudgetScenarioVersion.recorded_at,
                                                           BudgetScenarioVersion.id))]
+
+    def scenario_targets(self, jobcenter_id: str, year: int, as_of=None) -> dict:
+        """The Jobcenter's own K2 and integrations targets of the year (all persons) that a
+        scenario's K2 effect is shown against: {"K2": value|None, "integrations": value|None}."""
+        out: dict = {"K2": None, "integrations": None}
+        for t in self.targets(year, as_of, jobcenter_id):  # Steering.targets
+            if t.measure in out and t.unit_id is None and t.sex == "all" and t.value is not None:
+                out[t.measure] = float(t.value)
+        return out
