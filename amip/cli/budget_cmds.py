@@ -212,9 +212,7 @@ def compare_cmd(year, before, jobcenter_id, store_path, fmt) -> None:
     if not rows:
         _no_data(f"Für {before} und {year} gibt es keinen Budgetplan.")
     if fmt == "json":
-        _dump([{"jobcenter_id": r.jobcenter_id, "key": r.key, "year_before": before,
-                "year": year, "before": _num(r.before), "now": _num(r.now),
-                "delta": _num(r.delta), "delta_percent": r.delta_percent} for r in rows])
+        _dump(engine.comparison_json(rows, before, year))
         return
     console = _console()
     for jc in dict.fromkeys(r.jobcenter_id for r in rows):
@@ -227,7 +225,3 @@ def compare_cmd(year, before, jobcenter_id, store_path, fmt) -> None:
                       i18n.eur(r.delta), i18n.pct(r.delta_percent, signed=True),
                       style="bold" if r.key == "gesamtbudget" else None)
         console.print(t)
-
-
-def _num(x):
-    return None if x is None else float(x)

@@ -308,6 +308,16 @@ def comparison(db, year_before: int, year: int,
     return out
 
 
+def comparison_json(rows: list[ComparisonRow], year_before: int, year: int) -> list[dict]:
+    """``amip budget compare --format json`` (and the API): euros as numbers, null where none."""
+    def num(x):
+        return None if x is None else float(x)
+
+    return [{"jobcenter_id": r.jobcenter_id, "key": r.key, "year_before": year_before,
+             "year": year, "before": num(r.before), "now": num(r.now), "delta": num(r.delta),
+             "delta_percent": r.delta_percent} for r in rows]
+
+
 # -- burn curve and landing (item 42) --------------------------------------------------------------
 
 @dataclass(frozen=True)

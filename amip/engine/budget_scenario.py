@@ -288,7 +288,8 @@ def evaluate(basis: ScenarioBasis, name: str, changes: list[Change],
     if d_int is not None and basis.k2_denominator:
         points = float(d_int * 100 / Decimal(str(basis.k2_denominator)))
     assumptions.append({
-        "instrument": None, "rate": "k2_denominator", "value": basis.k2_denominator,
+        "instrument": None, "title": None, "rate": "k2_denominator",
+        "value": basis.k2_denominator,
         "period_from": format_month(basis.basis_month - 12),
         "period_to": format_month(basis.basis_month - 1),
         "source": "K2-Nenner: durchschnittlicher ELB-Bestand der zwölf Vormonate des "

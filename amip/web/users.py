@@ -95,6 +95,7 @@ class Role:
     targets: str = "read"  # edit | read
     plans: str = "none"  # all | team | none
     agree_plans: bool = False
+    budget: str = "read"  # edit: may enter and change budget scenarios | read
 
 
 @cache
@@ -107,12 +108,14 @@ def load_roles(path: Path = ROLES_FILE) -> dict[str, Role]:
             raise UserError(f"{path.name} [{key}]: persons muss einer von {PERSON_SCOPES} sein")
         if d.get("targets", "read") not in TARGET_RIGHTS:
             raise UserError(f"{path.name} [{key}]: targets muss einer von {TARGET_RIGHTS} sein")
+        if d.get("budget", "read") not in TARGET_RIGHTS:
+            raise UserError(f"{path.name} [{key}]: budget muss einer von {TARGET_RIGHTS} sein")
         if d.get("plans", "none") not in PLAN_RIGHTS:
             raise UserError(f"{path.name} [{key}]: plans muss einer von {PLAN_RIGHTS} sein")
         roles[key] = Role(key, d.get("label", key), d["persons"], bool(d.get("audit")),
                           bool(d.get("manage_users")), bool(d.get("disclosure")),
                           d.get("targets", "read"), d.get("plans", "none"),
-                          bool(d.get("agree_plans")))
+                          bool(d.get("agree_plans")), d.get("budget", "read"))
     return roles
 
 
