@@ -179,3 +179,37 @@ def test_page_renders_and_the_form_saves(setup, as_user):
         "changes": "", "aktion": "zurueckziehen", "reason": "erledigt"}, follow_redirects=False)
     assert r.status_code == 303
     assert app.state.steering.scenario("Seite", 2020, "03504").withdrawn
+
+
+def test_rights_and_audit_name_are_declared():
+    from amip.web.audit import labels
+    from amip.web.users import load_roles
+
+    assert labels()["actions"]["budget.scenario"].startswith("Budget-Szenario")
+    assert {k: r.budget for k, r in load_roles().items()} == {
+        "geschaeftsfuehrung": "edit", "controlling": "edit", "teamleitung": "read",
+        "ifk": "read", "lesezugriff": "read"}
+
+
+@pytest.mark.parametrize("path", ["/api/v1/budget/status", "/api/v1/budget/landing",
+                                  "/api/v1/budget/outcomes", "/api/v1/budget/comparison",
+                                  "/api/v1/budget/scenarios", "/api/v1/budget/scenarios/{year}",
+                                  "/api/v1/budget/scenarios/{year}/{name}"])
+def test_no_server_error(path, setup, as_user):
+    """schemathesis examples of each budget operation (GET and the writes): never a 5xx."""
+    import schemathesis
+    from hypothesis import HealthCheck, given, settings
+
+    api = schemathesis.openapi.from_asgi("/api/v1/openapi.json", setup[0])
+    ops = [o for o in (r.ok() for r in api.get_all_operations()) if o.path == path]
+    cookie = as_user("ctl").cookies.get("amip_session")
+    assert ops
+    for op in ops:
+        @given(case=op.as_strategy())
+        @settings(max_examples=15, deadline=None, derandomize=True,
+                  suppress_health_check=list(HealthCheck))
+        def check(case):
+            response = case.call(cookies={"amip_session": cookie})
+            assert response.status_code < 500, (case.method, case.path, case.query,
+                                                response.text[:500])
+        check()
