@@ -46,7 +46,7 @@ def _no_data(text: str) -> None:
     sys.exit(EXIT_NO_DATA)
 
 
-def _dump(records: list[dict]) -> None:
+def _dump(records: list[dict] | dict) -> None:
     json.dump(records, sys.stdout, indent=1, ensure_ascii=False)
     sys.stdout.write("\n")
 

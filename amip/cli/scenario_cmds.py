@@ -4,8 +4,6 @@
 
 from __future__ import annotations
 
-import json
-import sys
 import tomllib
 from pathlib import Path
 
@@ -36,6 +34,14 @@ basis_option = click.option("--basis", "basis_month", callback=_month,
                                  "stammen, JJJJ-MM (Standard: Dezember des Vorjahres).")
 format_option = click.option("--format", "fmt", type=click.Choice(["json", "table"]),
                              default="table", show_default=True)
+
+
+def computed(command):
+    """The options of the commands that compute results (show, compare)."""
+    for option in reversed((year_option, jobcenter_option, basis_option, store_option,
+                            steering_option, format_option)):
+        command = option(command)
+    return command
 
 
 @click.group("scenario")
@@ -186,12 +192,7 @@ def _basis(store_path, steering_url, year, jobcenter_id, basis_month):
 
 @scenario_group.command("show")
 @click.argument("name")
-@year_option
-@jobcenter_option
-@basis_option
-@store_option
-@steering_option
-@format_option
+@computed
 def show_cmd(name, year, jobcenter_id, basis_month, store_path, steering_url, fmt) -> None:
     """Das Ergebnis eines Szenarios: je Instrument Plan und Szenario, erwartete Teilnehmende,
     Eintritte, Eingliederungen, Integrationen, die Wirkung auf K2 und alle Annahmen."""
@@ -202,20 +203,14 @@ def show_cmd(name, year, jobcenter_id, basis_month, store_path, steering_url, fm
                         "(amip budget scenario list).")
     result = engine.result_of(basis, row).as_json()
     if fmt == "json":
-        json.dump(result, sys.stdout, indent=1, ensure_ascii=False)
-        sys.stdout.write("\n")
-        return
-    _result_table(result)
+        _dump(result)
+    else:
+        _result_table(result)
 
 
 @scenario_group.command("compare")
 @click.argument("names", nargs=-1)
-@year_option
-@jobcenter_option
-@basis_option
-@store_option
-@steering_option
-@format_option
+@computed
 def compare_cmd(names, year, jobcenter_id, basis_month, store_path, steering_url, fmt) -> None:
     """Szenarien nebeneinander mit dem Basisplan (ohne Namen: alle des Jahres)."""
     jc, basis, rows = _basis(store_path, steering_url, year, jobcenter_id, basis_month)
@@ -226,10 +221,9 @@ def compare_cmd(names, year, jobcenter_id, basis_month, store_path, steering_url
                         "es nicht (amip budget scenario list).")
     out = engine.compare_rows(basis, [known[n] for n in names] if names else rows)
     if fmt == "json":
-        json.dump(out, sys.stdout, indent=1, ensure_ascii=False)
-        sys.stdout.write("\n")
-        return
-    _compare_table(out)
+        _dump(out)
+    else:
+        _compare_table(out)
 
 
 # -- tables ------------------------------------------------------------------------------------

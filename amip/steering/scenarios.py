@@ -134,13 +134,10 @@ class Scenarios(VersionedStore):
     def scenario_history(self, year: int | None = None, name: str | None = None,
                          jobcenter_id: str | None = None) -> list[ScenarioRow]:
         """Every version of the scenarios, oldest first."""
-        q = select(BudgetScenarioVersion)
-        if year is not None:
-            q = q.where(BudgetScenarioVersion.year == year)
-        if name is not None:
-            q = q.where(BudgetScenarioVersion.name == name)
-        if jobcenter_id is not None:
-            q = q.where(BudgetScenarioVersion.jobcenter_id == jobcenter_id)
+        model = BudgetScenarioVersion
+        q = select(model).where(*(getattr(model, col) == value for col, value in
+                                  (("year", year), ("name", name), ("jobcenter_id", jobcenter_id))
+                                  if value is not None))
         with self._read() as s:
             return [_row(v) for v in s.scalars(q.order_by(BudgetScenarioVersion.recorded_at,
                                                           BudgetScenarioVersion.id))]

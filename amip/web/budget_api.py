@@ -167,23 +167,28 @@ def result(request: Request, year: int = YEAR_PATH, name: str = Path(max_length=
     return JSONResponse(protect(result_of(b, row).as_json(), user.rights.disclosure))
 
 
+def _write(request: Request, user: User, scope: str, verb: str, work, status: int = 200):
+    """A scenario change: only with ``budget = "edit"`` (else 403, audited), then
+    :func:`_change` (409 when stale, audited)."""
+    if not may_edit_budget(user):
+        _deny(request, user, ACTION, scope, f"Die Rolle {user.rights.label} darf keine "
+                                            f"Szenarien {verb}.")
+    return JSONResponse(_change(request, user, ACTION, scope, work).as_json(),
+                        status_code=status)
+
+
 @router.post("/scenarios", status_code=201, responses=WRITE,
              summary="Szenario speichern / save a scenario (Rolle mit budget = edit)",
              description="Ein neues Szenario; gibt es den Namen schon: 409 (dann PUT mit "
                          "version).")
 def post_scenario(request: Request, body: ScenarioIn, user: User = Depends(current_user)):
-    scope = f"{body.jobcenter_id or '-'}/{body.year}/{body.name}"
-    if not may_edit_budget(user):
-        _deny(request, user, ACTION, scope, f"Die Rolle {user.rights.label} darf keine "
-                                            "Szenarien speichern.")
-    svc, steering = services(request), steering_of(request)
-
     def work():
         changes = parse_changes(body.changes)
-        jc = jobcenter_of(svc, body.year, body.jobcenter_id)
-        return steering.save_scenario(jc, body.year, body.name, body.description, changes,
-                                      user.name, body.reason, 0)
-    return JSONResponse(_change(request, user, ACTION, scope, work).as_json(), status_code=201)
+        jc = jobcenter_of(services(request), body.year, body.jobcenter_id)
+        return steering_of(request).save_scenario(jc, body.year, body.name, body.description,
+                                                  changes, user.name, body.reason, 0)
+    return _write(request, user, f"{body.jobcenter_id or '-'}/{body.year}/{body.name}",
+                  "speichern", work, 201)
 
 
 @router.put("/scenarios/{year}/{name}", responses=WRITE,
@@ -192,22 +197,17 @@ def post_scenario(request: Request, body: ScenarioIn, user: User = Depends(curre
 def put_scenario(request: Request, body: ScenarioChange, year: int = YEAR_PATH,
                  name: str = Path(max_length=100), jobcenter_id: str | None = JOBCENTER,
                  user: User = Depends(current_user)):
-    scope = f"{jobcenter_id or '-'}/{year}/{name}"
-    if not may_edit_budget(user):
-        _deny(request, user, ACTION, scope, f"Die Rolle {user.rights.label} darf keine "
-                                            "Szenarien ändern.")
-    svc, steering = services(request), steering_of(request)
-
     def work():
         changes = parse_changes(body.changes)
-        jc = jobcenter_of(svc, year, jobcenter_id)
+        steering = steering_of(request)
+        jc = jobcenter_of(services(request), year, jobcenter_id)
         current = steering.scenario(name, year, jc)
         if current is None or current.withdrawn:
             raise Problem(404, f"Szenario {name!r} {year} gibt es nicht (POST /budget/scenarios "
                                "zum Speichern).", title="Not Found")
         return steering.save_scenario(jc, year, name, body.description, changes, user.name,
                                       body.reason, body.version)
-    return JSONResponse(_change(request, user, ACTION, scope, work).as_json())
+    return _write(request, user, f"{jobcenter_id or '-'}/{year}/{name}", "ändern", work)
 
 
 @router.post("/scenarios/{year}/{name}/withdraw", responses=WRITE,
@@ -215,16 +215,11 @@ def put_scenario(request: Request, body: ScenarioChange, year: int = YEAR_PATH,
 def withdraw_scenario(request: Request, body: ScenarioWithdrawal, year: int = YEAR_PATH,
                       name: str = Path(max_length=100), jobcenter_id: str | None = JOBCENTER,
                       user: User = Depends(current_user)):
-    scope = f"{jobcenter_id or '-'}/{year}/{name}"
-    if not may_edit_budget(user):
-        _deny(request, user, ACTION, scope, f"Die Rolle {user.rights.label} darf keine "
-                                            "Szenarien zurückziehen.")
-    svc, steering = services(request), steering_of(request)
-
     def work():
-        jc = jobcenter_of(svc, year, jobcenter_id)
-        return steering.withdraw_scenario(name, year, jc, user.name, body.reason, body.version)
-    return JSONResponse(_change(request, user, ACTION, scope, work).as_json())
+        jc = jobcenter_of(services(request), year, jobcenter_id)
+        return steering_of(request).withdraw_scenario(name, year, jc, user.name, body.reason,
+                                                      body.version)
+    return _write(request, user, f"{jobcenter_id or '-'}/{year}/{name}", "zurückziehen", work)
 
 
 __all__ = ["router"]

@@ -66,20 +66,25 @@ def login(client: TestClient, name: str, password: str):
                                        "csrf_token": token}, follow_redirects=False)
 
 
-@pytest.fixture(scope="session")
-def client_as(web_app):
-    """client_as(name) -> a TestClient logged in as that user (one per name and session)."""
+def logged_in(app):
+    """make(name) -> a TestClient of ``app`` logged in as that user (one per name)."""
     clients = {}
 
     def make(name: str) -> TestClient:
         if name not in clients:
-            c = TestClient(web_app)
-            r = login(c, name, web_app.state.passwords[name])
+            c = TestClient(app)
+            r = login(c, name, app.state.passwords[name])
             assert r.status_code == 303, r.text
             clients[name] = c
         return clients[name]
 
     return make
+
+
+@pytest.fixture(scope="session")
+def client_as(web_app):
+    """client_as(name) -> a TestClient logged in as that user (one per name and session)."""
+    return logged_in(web_app)
 
 
 @pytest.fixture(scope="session")

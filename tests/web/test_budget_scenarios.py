@@ -11,11 +11,10 @@ from html import unescape
 
 import pytest
 from click.testing import CliRunner
-from fastapi.testclient import TestClient
 
 from tests.engine import test_budget_scenario
 from tests.engine.test_budget_cli import store_of
-from tests.web.conftest import USERS, form_token, login
+from tests.web.conftest import USERS, form_token, logged_in
 
 CHANGES = test_budget_scenario.CHANGES
 
@@ -43,15 +42,7 @@ def setup(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def as_user(setup):
-    app, clients = setup[0], {}
-
-    def make(name: str) -> TestClient:
-        if name not in clients:
-            c = TestClient(app)
-            assert login(c, name, app.state.passwords[name]).status_code == 303
-            clients[name] = c
-        return clients[name]
-    return make
+    return logged_in(setup[0])
 
 
 def cli(store, url, *args):

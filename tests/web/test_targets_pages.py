@@ -12,10 +12,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from fastapi.testclient import TestClient
 
 from amip import i18n
-from tests.web.conftest import OTHER_TEAM, TEAM, USERS, form_token, login
+from tests.web.conftest import OTHER_TEAM, TEAM, USERS, form_token, logged_in
 
 ROOT = Path(__file__).resolve().parents[2]
 MONTH = "2020-06"
@@ -55,15 +54,7 @@ def app(web_store, steering_url, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def as_user(app):
-    clients = {}
-
-    def make(name: str) -> TestClient:
-        if name not in clients:
-            c = TestClient(app)
-            assert login(c, name, app.state.passwords[name]).status_code == 303
-            clients[name] = c
-        return clients[name]
-    return make
+    return logged_in(app)
 
 
 @pytest.fixture(scope="module")
