@@ -337,6 +337,11 @@ def compare(basis: ScenarioBasis, scenarios: list[tuple[str, str | None, list[Ch
             "scenarios": [evaluate(basis, n, c, d, v).as_json() for n, d, c, v in scenarios]}
 
 
+def plan_years(db) -> list[int]:
+    """The years with a budget plan (of any Jobcenter)."""
+    return sorted({r["year"] for r in budget._plan_lines(db, None)})
+
+
 def plan_jobcenter(db, year: int, jobcenter_id: str | None = None) -> str:
     """The Jobcenter a scenario of ``year`` is about: the named one, or the only one with a
     budget plan for the year; else a German error."""

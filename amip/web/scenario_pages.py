@@ -16,7 +16,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from amip.charts import grouped_bars
-from amip.engine import budget
+from amip.engine import budget_scenario as engine
 from amip.engine.scenario_changes import parse_changes
 from amip.errors import AmipError
 from amip.steering import StaleChange
@@ -29,11 +29,6 @@ from amip.web.targets import OPERATION_LABEL, steering_of
 router = APIRouter(include_in_schema=False)
 ACTION = "budget.scenario"
 PAGE = "/budget/szenarien"
-
-
-def plan_years(view) -> list[int]:
-    """The years with a budget plan."""
-    return sorted({r["year"] for r in budget._plan_lines(view, None)})
 
 
 @router.get(PAGE, response_class=HTMLResponse)
@@ -53,7 +48,7 @@ def scenarios_view(services, steering, user, jahr: int | None) -> dict:
     """What the page shows: per instrument the base plan and each scenario's plan and
     Δ Eingliederungen, the totals and K2 effects, the chart, the assumptions, the scenarios'
     changes and history."""
-    years = services.memoized("budget_plan_years", lambda: services.query(plan_years))
+    years = services.memoized("budget_plan_years", lambda: services.query(engine.plan_years))
     year = jahr or (years[-1] if years else None)
     if year is not None and not 2000 <= year <= 2099:
         raise HTTPException(422, f"Ungültiges Jahr {year} (erwartet 2000 bis 2099).")
