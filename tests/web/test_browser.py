@@ -96,6 +96,17 @@ def chromium():
         b.close()
 
 
+def watched(chromium, height: int = 900):
+    """A new German page and the lists it fills: console errors, requests leaving loopback."""
+    page = chromium.new_page(viewport={"width": 1280, "height": height}, locale="de-DE")
+    errors, outside = [], []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("request", lambda r: None if r.url.startswith("http://127.0.0.1:")
+            or r.url.startswith("data:") else outside.append(r.url))
+    return page, errors, outside
+
+
 def cli_k2(store, month: str) -> float:
     from amip.cli.indicators_cmd import indicators_cmd
 
@@ -109,12 +120,7 @@ def cli_k2(store, month: str) -> float:
 def test_login_overview_drilldown_logout(server, chromium, web_store, latest):
     base, name, password = server
     SHOTS.mkdir(parents=True, exist_ok=True)
-    page = chromium.new_page(viewport={"width": 1280, "height": 900}, locale="de-DE")
-    errors, outside = [], []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on("request", lambda r: None if r.url.startswith("http://127.0.0.1:")
-            or r.url.startswith("data:") else outside.append(r.url))
+    page, errors, outside = watched(chromium)
 
     page.goto(base + "/")  # not logged in: the login page
     assert "/login" in page.url

@@ -9,7 +9,7 @@ import pytest
 
 from tests.engine import test_budget_scenario
 from tests.engine.test_budget_cli import store_of
-from tests.web.test_browser import CHROMIUM, SHOTS, chromium, serving  # noqa: F401
+from tests.web.test_browser import CHROMIUM, SHOTS, chromium, serving, watched  # noqa: F401
 
 pytestmark = pytest.mark.skipif(not __import__("pathlib").Path(CHROMIUM).exists(),
                                 reason="Debian chromium not installed")
@@ -38,12 +38,7 @@ def server(tmp_path_factory):
 def test_scenario_page_in_the_browser(server, chromium):  # noqa: F811
     base, name, password = server
     SHOTS.mkdir(parents=True, exist_ok=True)
-    page = chromium.new_page(viewport={"width": 1280, "height": 1000}, locale="de-DE")
-    errors, outside = [], []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on("request", lambda r: None if r.url.startswith("http://127.0.0.1:")
-            or r.url.startswith("data:") else outside.append(r.url))
+    page, errors, outside = watched(chromium, 1000)
     page.goto(base + "/login")
     page.fill("#username", name)
     page.fill("#password", password)
