@@ -12,6 +12,7 @@ person id): read it only for roles that may see persons.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import String, Text, select
@@ -146,13 +147,20 @@ class QualityFollowups(VersionedStore):
 # -- the list a team works with -----------------------------------------------------------------
 
 def followup_list(flagged: list[dict], followups: list[FollowupRow],
-                  state: str | None = None) -> list[dict]:
+                  state: str | None = None, unit_ids: set[str] | None = None,
+                  still_flagged: Callable[[str, set[str]], set[str]] | None = None
+                  ) -> list[dict]:
     """The follow-up list: every flagged row (:func:`amip.engine.quality_rules.flagged_rows`
     dicts: rule_id, row_key, person_id, jobcenter_id, m, unit_id) with its recorded state
     (none: the default ``offen``, version 0), and every row with a recorded state that is no
-    longer flagged as ``behoben``. ``state`` filters (an id, a label or ``behoben``). Pure: the
-    caller scopes both inputs to what the user may see."""
+    longer flagged as ``behoben``. ``still_flagged(rule_id, row_keys)`` (optional) names those
+    of a rule's remaining keys still flagged outside the list's period: they are left out, not
+    "behoben". ``unit_ids`` keeps the rows and states of these teams only; ``state`` filters
+    (an id, a label or ``behoben``). Pure apart from ``still_flagged``."""
     states = followup_states()
+    if unit_ids is not None:
+        flagged = [r for r in flagged if r.get("unit_id") in unit_ids]
+        followups = [f for f in followups if f.unit_id in unit_ids]
     by_key = {f.key: f for f in followups}
     out = []
     for r in flagged:
@@ -160,6 +168,11 @@ def followup_list(flagged: list[dict], followups: list[FollowupRow],
         out.append(_item(r["rule_id"], r["row_key"], r.get("person_id"), r.get("jobcenter_id"),
                          r.get("unit_id"), r.get("m"), True,
                          f.state if f else states.default, f))
+    if still_flagged is not None:
+        for rule_id in sorted({f.rule_id for f in by_key.values()}):
+            keys = {f.row_key for f in by_key.values() if f.rule_id == rule_id}
+            for key in still_flagged(rule_id, keys):
+                by_key.pop((rule_id, key), None)
     for f in by_key.values():
         out.append(_item(f.rule_id, f.row_key, None, f.jobcenter_id, f.unit_id, None, False,
                          "behoben", f))
