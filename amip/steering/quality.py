@@ -176,14 +176,22 @@ def followup_list(flagged: list[dict], followups: list[FollowupRow],
     for f in by_key.values():
         out.append(_item(f.rule_id, f.row_key, None, f.jobcenter_id, f.unit_id, None, False,
                          "behoben", f))
-    if state is not None:
-        want = "behoben" if state.strip().lower() == states.resolved else states.parse(state)
-        if want is None:
-            raise DataError(f"Status {state!r} gibt es nicht (erlaubt: "
-                            f"{', '.join([*states.states.values(), states.resolved])}).")
-        out = [i for i in out if i["state"] == want]
-    return sorted(out, key=lambda i: (i["rule_id"], -1 if i["m"] is None else i["m"],
-                                      i["row_key"]))
+    out = sorted(out, key=lambda i: (i["rule_id"], -1 if i["m"] is None else i["m"],
+                                     i["row_key"]))
+    return with_state(out, state)
+
+
+def with_state(items: list[dict], state: str | None) -> list[dict]:
+    """The list entries in ``state`` (an id, a German label or ``behoben``; None: all);
+    DataError for a state that does not exist."""
+    if state is None:
+        return items
+    states = followup_states()
+    want = "behoben" if state.strip().lower() == states.resolved else states.parse(state)
+    if want is None:
+        raise DataError(f"Status {state!r} gibt es nicht (erlaubt: "
+                        f"{', '.join([*states.states.values(), states.resolved])}).")
+    return [i for i in items if i["state"] == want]
 
 
 def _item(rule_id, row_key, person_id, jobcenter_id, unit_id, m, flagged, state, f) -> dict:
@@ -209,4 +217,4 @@ def followup_counts(items: list[dict]) -> dict[str, dict[str, int]]:
 
 
 __all__ = ["FollowupRow", "QualityFollowups", "QualityFollowupVersion", "followup_counts",
-           "followup_key", "followup_list"]
+           "followup_key", "followup_list", "with_state"]
