@@ -34,6 +34,23 @@ def _unit_names(view) -> dict[str | None, str]:
     return {r["unit_id"]: r["name"] or r["unit_id"] for r in rows}
 
 
+def _emitted(fmt: str, data, keys: tuple, rows) -> bool:
+    """Write ``data`` as JSON or ``rows`` (dicts) as German CSV with ``keys``; False for the
+    table format (the caller prints it)."""
+    if fmt == "json":
+        json.dump(data, sys.stdout, indent=1, ensure_ascii=False)
+        sys.stdout.write("\n")
+        return True
+    if fmt == "csv":
+        write_csv(keys, ([r[k] for k in keys] for r in rows))
+        return True
+    return False
+
+
+PERSONS_WARNING = ("Hinweis: personenbezogene Zeilen (pseudonyme Personen-ID) – nur für "
+                   "berechtigte Rollen; nicht weitergeben.")
+
+
 def _count(n: int | None) -> str:
     return "nicht prüfbar" if n is None else i18n.num(n)
 
@@ -74,8 +91,7 @@ def quality_cmd(ctx, store_path, month, months, jobcenter_id, rule_id, persons, 
     finally:
         store.close()
     if persons:
-        say(err, "Hinweis: personenbezogene Zeilen (pseudonyme Personen-ID) – nur für "
-                 "berechtigte Rollen; nicht weitergeben.", "yellow")
+        say(err, PERSONS_WARNING, "yellow")
         _emit_rows(rows, fmt, names)
         return
     if fmt == "json":
@@ -147,12 +163,7 @@ ROW_KEYS = ("rule_id", "row_key", "person_id", "jobcenter_id", "month", "unit_id
 def _emit_rows(rows: list[dict], fmt: str, names: dict) -> None:
     out = [{**{k: r[k] for k in ROW_KEYS if k in r}, "month": format_month(r["m"])} for r in rows]
     out = [{k: o[k] for k in ROW_KEYS} for o in out]
-    if fmt == "json":
-        json.dump(out, sys.stdout, indent=1, ensure_ascii=False)
-        sys.stdout.write("\n")
-    elif fmt == "csv":
-        write_csv(ROW_KEYS, ([o[k] for k in ROW_KEYS] for o in out))
-    else:
+    if not _emitted(fmt, out, ROW_KEYS, out):
         t = Table(title=f"Auffällige Zeilen ({i18n.num(len(out))})", title_justify="left")
         for col in ("Monat", "Team", "Person", "Zeilenschlüssel"):
             t.add_column(col)
@@ -224,16 +235,11 @@ def trend_cmd(store_path, month, months, jobcenter_id, fmt) -> None:
     finally:
         store.close()
     records = trend_records(report)
-    if fmt == "json":
-        out = {"from": format_month(report.m_lo), "to": format_month(report.m_hi),
-               "jobcenter_id": report.jobcenter_id, "trend": records,
-               "not_checkable": [{"rule_id": r.rule.id, "reason": r.reason}
-                                 for r in report.results if r.flagged is None]}
-        json.dump(out, sys.stdout, indent=1, ensure_ascii=False)
-        sys.stdout.write("\n")
-        return
-    if fmt == "csv":
-        write_csv(TREND_KEYS, ([r[k] for k in TREND_KEYS] for r in records))
+    out = {"from": format_month(report.m_lo), "to": format_month(report.m_hi),
+           "jobcenter_id": report.jobcenter_id, "trend": records,
+           "not_checkable": [{"rule_id": r.rule.id, "reason": r.reason}
+                             for r in report.results if r.flagged is None]}
+    if _emitted(fmt, out, TREND_KEYS, records):
         return
     months_ = list(range(report.m_lo, report.m_hi + 1))
     t = Table(title=f"Datenqualität: Verlauf {_period(report)}", title_justify="left")
@@ -303,15 +309,9 @@ def followup_list_cmd(store_path, steering_url, month, months, jobcenter_id, uni
         names = _unit_names(view) if fmt == "table" else {}
     finally:
         store.close()
-    say(err, "Hinweis: personenbezogene Zeilen (pseudonyme Personen-ID) – nur für "
-             "berechtigte Rollen; nicht weitergeben.", "yellow")
+    say(err, PERSONS_WARNING, "yellow")
     out = [_followup_json(i) for i in items]
-    if fmt == "json":
-        json.dump(out, sys.stdout, indent=1, ensure_ascii=False)
-        sys.stdout.write("\n")
-        return
-    if fmt == "csv":
-        write_csv(FOLLOWUP_KEYS, ([o[k] for k in FOLLOWUP_KEYS] for o in out))
+    if _emitted(fmt, out, FOLLOWUP_KEYS, out):
         return
     rules = quality_rules()
     t = Table(title=f"Nachverfolgung ({i18n.num(len(items))} Zeilen)", title_justify="left")

@@ -85,14 +85,20 @@ def test_changes_between_two_states():
     assert next(c for c in moved if c.rule_id == "late_elb_spell").resolved == 0
 
 
-def test_cli_trend_json(tmp_path, backend):
-    if backend != "duckdb":
-        pytest.skip("the CLI reads a DuckDB store file")
+def imported(tmp_path) -> str:
+    """The faulty extract imported into a store file (without the import's own check)."""
     ex = faulty()
     write_extract(ex.tables(), tmp_path / "a", description=ex.description)
     store = str(tmp_path / "s.duckdb")
     CliRunner().invoke(cli, ["import", str(tmp_path / "a"), "--store", store, "--no-quality"],
                        catch_exceptions=False)
+    return store
+
+
+def test_cli_trend_json(tmp_path, backend):
+    if backend != "duckdb":
+        pytest.skip("the CLI reads a DuckDB store file")
+    store = imported(tmp_path)
     r = CliRunner().invoke(cli, ["quality", "trend", "--store", store, "--month", "2020-06",
                                  "--months", "6", "--format", "json"], catch_exceptions=False)
     assert r.exit_code == 0, r.output
@@ -111,11 +117,7 @@ def test_cli_trend_json(tmp_path, backend):
 def test_cli_followup_list_and_set(tmp_path, backend):
     if backend != "duckdb":
         pytest.skip("the CLI reads a DuckDB store file")
-    ex = faulty()
-    write_extract(ex.tables(), tmp_path / "a", description=ex.description)
-    store = str(tmp_path / "s.duckdb")
-    CliRunner().invoke(cli, ["import", str(tmp_path / "a"), "--store", store, "--no-quality"],
-                       catch_exceptions=False)
+    store = imported(tmp_path)
     base = ["--store", store, "--month", "2020-06"]
     r = CliRunner().invoke(cli, ["quality", "followup", "list", *base, "--format", "json"],
                            catch_exceptions=False)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.web.conftest import TEAM
-from tests.web.test_browser import ARGS, CHROMIUM, SHOTS, serving
+from tests.web.test_browser import CHROMIUM, SHOTS, chromium, serving  # noqa: F401 (fixture)
 from tests.web.test_browser_targets import _page
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium not installed")
@@ -31,16 +31,6 @@ def server(web_store, tmp_path_factory):
     store.close()
     with serving(str(web_store), str(users_db), f"sqlite:///{tmp / 'steering.sqlite'}") as base:
         yield base, passwords
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        yield b
-        b.close()
 
 
 def test_teamleitung_sets_a_row_in_klaerung(server, chromium):

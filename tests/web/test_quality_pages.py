@@ -11,9 +11,9 @@ from html import unescape
 
 import pytest
 from click.testing import CliRunner
-from fastapi.testclient import TestClient
 
-from tests.web.conftest import TEAM, USERS, form_token, login
+from tests.web.conftest import TEAM, USERS, form_token
+from tests.web.test_targets_pages import as_user  # noqa: F401 (the fixture, on this app)
 
 MONTH = "2020-06"
 
@@ -36,19 +36,6 @@ def app(web_store, tmp_path_factory):
     app.state.services.close()
     app.state.users.close()
     app.state.steering.close()
-
-
-@pytest.fixture(scope="module")
-def as_user(app):
-    clients = {}
-
-    def make(name: str) -> TestClient:
-        if name not in clients:
-            c = TestClient(app)
-            assert login(c, name, app.state.passwords[name]).status_code == 303
-            clients[name] = c
-        return clients[name]
-    return make
 
 
 @pytest.fixture(scope="module")
