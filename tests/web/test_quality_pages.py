@@ -153,3 +153,17 @@ def test_page_form_sets_a_state_and_refuses_stale(as_user, app):
     again = c.post("/datenqualitaet/nachverfolgung", data=data, follow_redirects=False)
     assert again.status_code == 409 and "bitte neu laden" in unescape(again.text)
     assert app.state.steering.followup(fields["rule_id"], fields["row_key"]).state == "erledigt"
+
+
+def test_ifk_sees_only_the_own_caseload(as_user, app):
+    from amip.engine.calendar import parse_month
+    from tests.web.conftest import CASEWORKER
+
+    ifk = as_user("ifk").get(f"/api/v1/quality/followups?month={MONTH}").json()
+    tl = as_user("tl").get(f"/api/v1/quality/followups?month={MONTH}").json()
+    assert ifk["rows"] is not None and CASEWORKER in ifk["scope"]
+    assert {r["row_key"] for r in ifk["rows"]} <= {r["row_key"] for r in tl["rows"]}
+    mine = {p["person_id"] for p in app.state.services.persons(
+        parse_month(MONTH), "03504", None, CASEWORKER)}
+    assert all(r["person_id"] in mine for r in ifk["rows"])
+    assert len(ifk["rows"]) < len(tl["rows"])
