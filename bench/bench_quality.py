@@ -3,8 +3,8 @@
 On the default synthetic Jobcenter (DuckDB): all data-quality rules for one Jobcenter, with
 trend and teams (goal < 10 s), the import summary form (no teams), the trend per rule and month
 (goal < 10 s), the flagged row keys the import keeps, the follow-up list's rows, and the group
-monitor for one month (goal < 1 s). Each is run three times in one process (store opened once); the first
-run is cold, the best of the three is reported too.
+monitor for one month (goal < 1 s). Each is run three times in one process (store opened once);
+the first run is cold, the best of the three is reported too.
 
 Run: .venv/bin/python bench/bench_quality.py [--store FILE] [--month 2020-11]
 """

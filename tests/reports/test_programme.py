@@ -149,4 +149,5 @@ def test_chapter_6_is_run_quality_of_the_reference_year(default_store, figures):
             assert rates[r.rule.name][2] == pytest.approx(r.error_rate())
             assert rates[r.rule.name][3] == 5.0
     texts = render_texts(load_texts(), placeholders(figures))
-    assert "Regeln der Datenqualität meldeten im Jahr 2019" in " ".join(texts["06_qualitaet"].split())
+    chapter = " ".join(texts["06_qualitaet"].split())
+    assert "Regeln der Datenqualität meldeten im Jahr 2019" in chapter

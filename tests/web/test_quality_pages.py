@@ -1,7 +1,7 @@
-"""The page "Datenqualität" and the data-quality API (issue 14 items 3–5) on the default synthetic
-Jobcenter: the rules' figures are the CLI's, person-level follow-up rows only for roles whose
-``persons`` right allows them (Teamleitung: the own team; Lesezugriff: counts only), each read
-and change audited, a stale state change refused with 409."""
+"""The page "Datenqualität" and the data-quality API (issue 14 items 3–5) on the default
+synthetic Jobcenter: the rules' figures are the CLI's, person-level follow-up rows only for
+roles whose ``persons`` right allows them (Teamleitung: the own team; Lesezugriff: counts only),
+each read and change audited, a stale state change refused with 409."""
 
 from __future__ import annotations
 
