@@ -1,9 +1,10 @@
 """Benchmark of the data-quality monitor and the customer-group monitor (issue 14).
 
 On the default synthetic Jobcenter (DuckDB): all data-quality rules for one Jobcenter, with
-trend and teams (goal < 10 s), the import summary form (no teams), and the group monitor for
-one month (goal < 1 s). Each is run three times in one process (store opened once); the first
-run is cold, the best of the three is reported too.
+trend and teams (goal < 10 s), the import summary form (no teams), the trend per rule and month
+(goal < 10 s), the flagged row keys the import keeps, the follow-up list's rows, and the group
+monitor for one month (goal < 1 s). Each is run three times in one process (store opened once);
+the first run is cold, the best of the three is reported too.
 
 Run: .venv/bin/python bench/bench_quality.py [--store FILE] [--month 2020-11]
 """
@@ -21,7 +22,8 @@ sys.path.insert(0, str(Path(__file__).parents[1]))
 
 from amip.engine.calendar import parse_month  # noqa: E402
 from amip.engine.group_monitor import group_monitor  # noqa: E402
-from amip.engine.quality_rules import quality_summary, run_quality  # noqa: E402
+from amip.engine.quality_rules import (flagged_rows, quality_keys, quality_summary,  # noqa: E402
+                                       quality_trend, run_quality)
 from amip.store import Store  # noqa: E402
 
 AMIP = [sys.executable, "-m", "amip.cli"]
@@ -60,6 +62,12 @@ def main() -> None:
             timed("all data-quality rules, one Jobcenter, trend + teams",
                   lambda: run_quality(view, month, jc), 10)
             timed("import summary (all rules, no teams)", lambda: quality_summary(view), None)
+            timed("trend: all rules per month, one Jobcenter, 12 months",
+                  lambda: quality_trend(view, month, jc), 10)
+            timed("import changes: flagged row keys of all rules (12 months)",
+                  lambda: quality_keys(view), None)
+            timed("follow-up list: flagged rows of all rules with teams (12 months)",
+                  lambda: flagged_rows(view, None, month, jc), None)
             timed("group monitor, one month, Jobcenter + Standorte",
                   lambda: group_monitor(view, month, jc), 1)
 

@@ -81,6 +81,33 @@ def quality_rules() -> dict[str, QualityRule]:
     return out
 
 
+@dataclass(frozen=True)
+class FollowupStates:
+    """The follow-up states of ``quality.toml`` ``[followup]``: id → German label, the state of
+    a row with none recorded, and the label of a row no longer flagged (derived)."""
+    states: dict[str, str]
+    default: str
+    resolved: str
+
+    def parse(self, text: str) -> str | None:
+        """A state id from its id or German label (any case, spaces or _), None if unknown."""
+        norm = (text or "").strip().lower().replace(" ", "_")
+        for sid, label in self.states.items():
+            if norm in (sid, label.lower().replace(" ", "_")):
+                return sid
+        return None
+
+
+@cache
+def followup_states() -> FollowupStates:
+    f = _read("quality.toml").get("followup", {})
+    states = dict(f.get("states", {}))
+    if not states or f.get("default") not in states or not f.get("resolved"):
+        raise CatalogueError("quality.toml: [followup]: states, default (einer der states) und "
+                             "resolved sind nötig")
+    return FollowupStates(states, f["default"], f["resolved"])
+
+
 @cache
 def customer_groups() -> dict[str, GroupDef]:
     """The customer groups, in file order."""

@@ -1,10 +1,13 @@
 """`amip quality`: the data-quality monitor (rules, counts, trend, per team) as a German table,
 JSON or CSV; with ``--rule ID --persons`` the flagged row keys of one rule (person-level: an
-operator tool, see docs/quality.md). Also the import summary line of `amip import`."""
+operator tool, see docs/quality.md); `amip quality trend` (per rule and month) and
+`amip quality followup list|set` (the follow-up states of the steering store). Also the import
+summary lines of `amip import`."""
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 
 import click
@@ -12,32 +15,18 @@ from rich.console import Console
 from rich.table import Table
 
 from amip import i18n
-from amip.catalogue.monitors import quality_rules
+from amip.catalogue.monitors import followup_states, quality_rules
 from amip.cli.indicators_cmd import _month, _open, write_csv
+from amip.cli.steering_cmds import steering_option, user_option
 from amip.cli.store_cmds import err, say
 from amip.engine.calendar import format_month, month_start
-from amip.engine.quality_rules import QualityReport, RuleResult, flagged_rows, run_quality
+from amip.engine.quality_rules import (QualityReport, RuleChange, flagged_rows, quality_trend,
+                                       report_json, rule_light, run_quality, still_flagged,
+                                       trend_records)
+from amip.errors import DataError as AmipDataError
 
 console = Console()
-
-
-def rule_json(r: RuleResult) -> dict:
-    d = {**r.rule.as_json(), "flagged": r.flagged, "reason": r.reason,
-         "trend": [{"month": format_month(m), "flagged": n} for m, n in r.trend.items()],
-         "by_team": [{"unit_id": u, "flagged": n} for u, n in
-                     sorted(r.by_team.items(), key=lambda kv: (kv[0] is None, kv[0] or ""))]}
-    if r.rates is not None:
-        d["error_rate"] = r.error_rate()
-        d["target_pct"] = r.rule.params.get("target_pct")
-        d["error_rates"] = [{"month": format_month(m), "errors": e, "items": i,
-                             "rate": r.error_rate(m)} for m, (e, i) in sorted(r.rates.items())]
-    return d
-
-
-def report_json(report: QualityReport) -> dict:
-    return {"from": format_month(report.m_lo), "to": format_month(report.m_hi),
-            "jobcenter_id": report.jobcenter_id, "total": report.total,
-            "rules": [rule_json(r) for r in report.results]}
+LIGHT_DE = {"green": "grün", "yellow": "gelb", "red": "rot", "grey": "grau"}
 
 
 def _unit_names(view) -> dict[str | None, str]:
@@ -45,11 +34,28 @@ def _unit_names(view) -> dict[str | None, str]:
     return {r["unit_id"]: r["name"] or r["unit_id"] for r in rows}
 
 
+def _emitted(fmt: str, data, keys: tuple, rows) -> bool:
+    """Write ``data`` as JSON or ``rows`` (dicts) as German CSV with ``keys``; False for the
+    table format (the caller prints it)."""
+    if fmt == "json":
+        json.dump(data, sys.stdout, indent=1, ensure_ascii=False)
+        sys.stdout.write("\n")
+        return True
+    if fmt == "csv":
+        write_csv(keys, ([r[k] for k in keys] for r in rows))
+        return True
+    return False
+
+
+PERSONS_WARNING = ("Hinweis: personenbezogene Zeilen (pseudonyme Personen-ID) – nur für "
+                   "berechtigte Rollen; nicht weitergeben.")
+
+
 def _count(n: int | None) -> str:
     return "nicht prüfbar" if n is None else i18n.num(n)
 
 
-@click.command("quality")
+@click.group("quality", invoke_without_command=True)
 @click.option("--store", "store_path", type=click.Path(dir_okay=False),
               help="Datenbestand (Standard: $AMIP_STORE oder amip.duckdb).")
 @click.option("--month", "month", callback=_month,
@@ -64,8 +70,12 @@ def _count(n: int | None) -> str:
                    "Rollen, die Personen sehen dürfen.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
               show_default=True, help="csv: deutsches CSV (Semikolon, Dezimalkomma).")
-def quality_cmd(store_path, month, months, jobcenter_id, rule_id, persons, fmt) -> None:
-    """Datenqualität: Prüfregeln mit Auffälligkeiten, Verlauf und Teams."""
+@click.pass_context
+def quality_cmd(ctx, store_path, month, months, jobcenter_id, rule_id, persons, fmt) -> None:
+    """Datenqualität: Prüfregeln mit Auffälligkeiten, Verlauf und Teams; Unterbefehle trend
+    (Verlauf je Regel und Monat) und followup (Nachverfolgung: offen, in Klärung, erledigt)."""
+    if ctx.invoked_subcommand is not None:
+        return
     if persons and not rule_id:
         raise click.UsageError("--persons nur zusammen mit --rule")
     store = _open(None, store_path)
@@ -81,8 +91,7 @@ def quality_cmd(store_path, month, months, jobcenter_id, rule_id, persons, fmt) 
     finally:
         store.close()
     if persons:
-        say(err, "Hinweis: personenbezogene Zeilen (pseudonyme Personen-ID) – nur für "
-                 "berechtigte Rollen; nicht weitergeben.", "yellow")
+        say(err, PERSONS_WARNING, "yellow")
         _emit_rows(rows, fmt, names)
         return
     if fmt == "json":
@@ -109,14 +118,15 @@ def _table(report: QualityReport, names: dict, detail: bool) -> None:
               title_justify="left")
     for col, right in (("Regel", False), ("Schwere", False), ("Auffälligkeiten", True),
                        (i18n.month(month_start(prev)), True), (i18n.month(month_start(last)), True),
-                       ("Fehlerquote (Ziel)", True)):
+                       ("Fehlerquote (Ziel)", True), ("Ampel", False)):
         t.add_column(col, justify="right" if right else "left")
     for r in report.results:
         rate = "" if r.rates is None else \
             f"{i18n.pct(r.error_rate())} (< {i18n.num(r.rule.params['target_pct'])} %)"
         t.add_row(r.rule.name, r.rule.severity, _count(r.flagged),
                   "" if r.flagged is None else i18n.num(r.trend.get(prev, 0)),
-                  "" if r.flagged is None else i18n.num(r.trend.get(last, 0)), rate)
+                  "" if r.flagged is None else i18n.num(r.trend.get(last, 0)), rate,
+                  LIGHT_DE[rule_light(r)[0]])
     console.print(t)
     for r in report.results:
         if r.reason:
@@ -153,12 +163,7 @@ ROW_KEYS = ("rule_id", "row_key", "person_id", "jobcenter_id", "month", "unit_id
 def _emit_rows(rows: list[dict], fmt: str, names: dict) -> None:
     out = [{**{k: r[k] for k in ROW_KEYS if k in r}, "month": format_month(r["m"])} for r in rows]
     out = [{k: o[k] for k in ROW_KEYS} for o in out]
-    if fmt == "json":
-        json.dump(out, sys.stdout, indent=1, ensure_ascii=False)
-        sys.stdout.write("\n")
-    elif fmt == "csv":
-        write_csv(ROW_KEYS, ([o[k] for k in ROW_KEYS] for o in out))
-    else:
+    if not _emitted(fmt, out, ROW_KEYS, out):
         t = Table(title=f"Auffällige Zeilen ({i18n.num(len(out))})", title_justify="left")
         for col in ("Monat", "Team", "Person", "Zeilenschlüssel"):
             t.add_column(col)
@@ -184,3 +189,178 @@ def import_summary_line(now: dict[str, int | None], before: dict[str, int | None
     if changed:
         text += f"; verändert: {', '.join(changed[:3])}" + (" …" if len(changed) > 3 else "")
     return text + ")."
+
+
+def import_change_lines(changes: list[RuleChange] | None) -> list[str]:
+    """German: one line per rule with new or resolved rows since the previous import."""
+    if not changes:
+        return []
+    rules = quality_rules()
+    out = []
+    for c in changes:
+        if c.new or c.resolved:
+            out.append(f"  {rules[c.rule_id].name}: {i18n.num(c.new)} neu, "
+                       f"{i18n.num(c.resolved)} behoben (jetzt {i18n.num(c.now)}).")
+    if not out:
+        out.append("  Keine neuen und keine behobenen Auffälligkeiten.")
+    return out
+
+
+# -- amip quality trend ---------------------------------------------------------------------------
+
+store_opt = click.option("--store", "store_path", type=click.Path(dir_okay=False),
+                         help="Datenbestand (Standard: $AMIP_STORE oder amip.duckdb).")
+month_opt = click.option("--month", "month", callback=_month,
+                         help="Letzter Monat des Zeitraums JJJJ-MM (Standard: der letzte "
+                              "Berichtsmonat).")
+months_opt = click.option("--months", type=click.IntRange(1, 120), default=12,
+                          show_default=True, help="Länge des Zeitraums in Monaten.")
+jc_opt = click.option("--jobcenter", "jobcenter_id", help="Nur dieses Jobcenter.")
+TREND_KEYS = ("rule_id", "month", "flagged", "errors", "items", "rate", "target_pct")
+
+
+@quality_cmd.command("trend")
+@store_opt
+@month_opt
+@months_opt
+@jc_opt
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
+              show_default=True)
+def trend_cmd(store_path, month, months, jobcenter_id, fmt) -> None:
+    """Verlauf je Prüfregel: Auffälligkeiten je Monat, bei den Fallprüfungen die Fehlerquote
+    gegen das Ziel (< 5 %)."""
+    store = _open(None, store_path)
+    try:
+        report = quality_trend(store.view(), month, jobcenter_id, months)
+    finally:
+        store.close()
+    records = trend_records(report)
+    out = {"from": format_month(report.m_lo), "to": format_month(report.m_hi),
+           "jobcenter_id": report.jobcenter_id, "trend": records,
+           "not_checkable": [{"rule_id": r.rule.id, "reason": r.reason}
+                             for r in report.results if r.flagged is None]}
+    if _emitted(fmt, out, TREND_KEYS, records):
+        return
+    months_ = list(range(report.m_lo, report.m_hi + 1))
+    t = Table(title=f"Datenqualität: Verlauf {_period(report)}", title_justify="left")
+    t.add_column("Regel")
+    for m in months_:
+        t.add_column(i18n.month_short(month_start(m)), justify="right")
+    t.add_column("Ampel")
+    for r in report.results:
+        if r.flagged is None:
+            t.add_row(r.rule.name, *["" for _ in months_], "grau")
+            continue
+        cells = [i18n.num(r.trend.get(m, 0)) if r.rates is None else
+                 f"{i18n.num(r.trend.get(m, 0))} ({i18n.pct(r.error_rate(m))})" for m in months_]
+        t.add_row(r.rule.name, *cells, LIGHT_DE[rule_light(r)[0]])
+    console.print(t)
+    say(console, "Fallprüfungen: Prüfungen mit Fehlern (Fehlerquote = Fehler ÷ geprüfte "
+                 "Merkmale; Ziel unter 5 %).")
+
+
+# -- amip quality followup ------------------------------------------------------------------------
+
+@quality_cmd.group("followup")
+def followup_group() -> None:
+    """Nachverfolgung der Auffälligkeiten je Team: offen, in Klärung, erledigt (behoben: nicht
+    mehr auffällig)."""
+
+
+FOLLOWUP_KEYS = ("rule_id", "row_key", "person_id", "jobcenter_id", "unit_id", "month",
+                 "flagged", "state", "version", "recorded_at", "recorded_by", "reason", "note")
+
+
+def _followup_json(i: dict) -> dict:
+    out = {k: i.get(k) for k in FOLLOWUP_KEYS}
+    out["month"] = None if i["m"] is None else format_month(i["m"])
+    out["recorded_at"] = i["recorded_at"].isoformat() if i["recorded_at"] else None
+    return out
+
+
+@followup_group.command("list")
+@store_opt
+@steering_option
+@month_opt
+@months_opt
+@jc_opt
+@click.option("--unit", "unit_id", help="Nur dieses Team (unit_id).")
+@click.option("--state", help="Nur dieser Status: offen, in Klärung, erledigt oder behoben.")
+@click.option("--rule", "rule_id", type=click.Choice(list(quality_rules())),
+              help="Nur diese Regel.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
+              show_default=True)
+def followup_list_cmd(store_path, steering_url, month, months, jobcenter_id, unit_id, state,
+                      rule_id, fmt) -> None:
+    """Die auffälligen Zeilen mit ihrem Status (personenbezogen: nur für berechtigte Rollen)."""
+    from amip.steering import Steering
+    from amip.steering.quality import followup_list
+
+    store = _open(None, store_path)
+    path = store_path or os.environ.get("AMIP_STORE", "amip.duckdb")
+    try:
+        view = store.view()
+        rows = flagged_rows(view, rule_id, month, jobcenter_id, months)
+        with Steering.open(path, steering_url) as st:
+            fus = st.followups(rule_id=rule_id)
+        items = followup_list(
+            rows, fus, state, None if unit_id is None else {unit_id},
+            lambda r, keys: still_flagged(view, r, keys, month))
+        names = _unit_names(view) if fmt == "table" else {}
+    finally:
+        store.close()
+    say(err, PERSONS_WARNING, "yellow")
+    out = [_followup_json(i) for i in items]
+    if _emitted(fmt, out, FOLLOWUP_KEYS, out):
+        return
+    rules = quality_rules()
+    t = Table(title=f"Nachverfolgung ({i18n.num(len(items))} Zeilen)", title_justify="left")
+    for col in ("Regel", "Monat", "Team", "Person", "Zeilenschlüssel", "Status", "Version",
+                "wer / wann", "Begründung"):
+        t.add_column(col)
+    for i in items:
+        t.add_row(rules[i["rule_id"]].name,
+                  "" if i["m"] is None else i18n.month(month_start(i["m"])),
+                  names.get(i["unit_id"], i["unit_id"] or "ohne Team"), i["person_id"] or "",
+                  i["row_key"], i["state_label"], str(i["version"]),
+                  "" if not i["recorded_by"] else
+                  f"{i['recorded_by']}, {i18n.local_time(i['recorded_at'])}", i["reason"] or "")
+    console.print(t)
+
+
+@followup_group.command("set")
+@click.argument("rule_id", metavar="REGEL")
+@click.argument("row_key", metavar="ZEILENSCHLÜSSEL")
+@click.option("--state", required=True, help="offen, in Klärung oder erledigt.")
+@click.option("--reason", help="Begründung (steht in der Version).")
+@click.option("--note", help="Notiz zur Klärung.")
+@click.option("--version", "expected_version", type=int, default=None,
+              help="Die Version, auf der die Änderung beruht (Standard: die aktuelle).")
+@store_opt
+@steering_option
+@user_option
+def followup_set_cmd(rule_id, row_key, state, reason, note, expected_version, store_path,
+                     steering_url, user) -> None:
+    """Den Status einer auffälligen Zeile setzen (eine neue Version mit wer/wann/warum)."""
+    from amip.steering import Steering
+
+    store = _open(None, store_path)
+    path = store_path or os.environ.get("AMIP_STORE", "amip.duckdb")
+    try:
+        rows = [] if rule_id not in quality_rules() else [
+            r for r in flagged_rows(store.view(), rule_id, months=120) if r["row_key"] == row_key]
+    finally:
+        store.close()
+    with Steering.open(path, steering_url) as st:
+        current = st.followup(rule_id, row_key)
+        if not rows and current is None:
+            raise AmipDataError(f"Nichts geändert. Die Regel {rule_id!r} hat keine auffällige "
+                                f"Zeile {row_key!r} (amip quality followup list).")
+        version = expected_version if expected_version is not None else \
+            (current.version if current else 0)
+        row = rows[0] if rows else {}
+        saved = st.set_followup_state(rule_id, row_key, state, user, reason, version,
+                                      row.get("jobcenter_id"), row.get("unit_id"), note)
+    say(console, f"{quality_rules()[rule_id].name}, {row_key}: "
+                 f"{followup_states().states[saved.state]} (Version {saved.version}, "
+                 f"{saved.recorded_by}).")

@@ -91,14 +91,19 @@ def import_cmd(directory: str, store_path: str, all_errors: bool, no_quality: bo
             result = store.import_extract(directory, progress)
             if result.import_id is not None and not no_quality:  # "on every import"
                 progress("quality", 0, 1)
-                from amip.engine.quality_rules import quality_summary
+                from amip.engine.quality_rules import quality_changes, quality_keys
 
                 try:
-                    counts = quality_summary(store.view())
+                    m_lo, _, keys = quality_keys(store.view())
                 except NotFound:  # nothing to check yet (no ELB spells)
                     return result
-                quality.update(now=counts, before=store.logged_quality(result.import_id))
+                counts = {r: None if k is None else len(k) for r, k in keys.items()}
+                before = store.logged_quality_rows(result.import_id)
+                quality.update(now=counts, before=store.logged_quality(result.import_id),
+                               changes=None if before is None else
+                               quality_changes(keys, before, m_lo))
                 store.log_quality(result.import_id, counts)
+                store.log_quality_rows(result.import_id, keys)
             return result
 
         try:
@@ -121,9 +126,11 @@ def import_cmd(directory: str, store_path: str, all_errors: bool, no_quality: bo
                  f"{i18n.num(result.total_added)} neue Zeilen "
                  f"({i18n.num(sum(result.rows_in_files.values()))} Zeilen im Auszug).")
     if quality:
-        from amip.cli.quality_cmds import import_summary_line
+        from amip.cli.quality_cmds import import_change_lines, import_summary_line
 
         say(console, import_summary_line(quality["now"], quality["before"]))
+        for line in import_change_lines(quality["changes"]):
+            say(console, line)
 
 
 @click.command("imports")

@@ -1,5 +1,6 @@
-"""Data quality: what a team can act on (ELB without Integrationsprognose or team, unemployed
-without a recent contact) and the results of the case-file checks."""
+"""Data quality: what a team can act on at a Stichtag (ELB without Integrationsprognose or team,
+unemployed without a recent contact). The declared data-quality rules and the case-file error
+rates are in :mod:`amip.engine.quality_rules`."""
 
 from __future__ import annotations
 
@@ -30,9 +31,3 @@ def data_quality(db, jc: str, day: dt.date) -> dict[str, int]:
     row = elb.cross_join(unemployed).to_pyarrow().to_pylist()[0]  # one query for all five
     return {k: int(v) for k, v in row.items()}
 
-
-def casefile_checks(db, year: int) -> dict[str, tuple[int, int]]:
-    c = db.table("casefile_checks")
-    c = c.filter(c.checked_on.year() == year)
-    rows = c.group_by("area").aggregate(e=c.errors.sum(), i=c["items"].sum()).to_pyarrow().to_pylist()
-    return {r["area"]: (int(r["e"]), int(r["i"])) for r in rows}

@@ -20,6 +20,7 @@ from decimal import Decimal
 import ibis
 import ibis.expr.types as ir
 
+from amip import i18n
 from amip.catalogue.monitors import QualityRule, quality_rules
 from amip.engine.aggregate import team_assignment
 from amip.engine.calendar import calendar, days, end_days, format_month, month_index
@@ -426,20 +427,180 @@ def quality_summary(db, month: int | None = None) -> dict[str, int | None]:
     return {r.rule.id: r.flagged for r in report.results}
 
 
-def flagged_rows(db, rule_id: str, month: int | None = None, jobcenter_id: str | None = None,
-                 months: int = DEFAULT_MONTHS, unit_ids: set[str] | None = None) -> list[dict]:
-    """The flagged rows of one rule (person-level: only for roles that may see persons; never
-    log them), each with its team ``unit_id`` at ST(m), ordered by month and row key."""
-    rule = _select([rule_id])[0]
+def flagged_rows(db, rule_id: str | None = None, month: int | None = None,
+                 jobcenter_id: str | None = None, months: int = DEFAULT_MONTHS,
+                 unit_ids: set[str] | None = None) -> list[dict]:
+    """The flagged rows of one rule (None: of every checkable rule; person-level: only for
+    roles that may see persons; never log them), each with its team ``unit_id`` at ST(m),
+    ordered by rule, month and row key."""
+    rules = _select([rule_id] if rule_id is not None else None)
     m_lo, m_hi = _period(db, month, months)
-    rows = rule_rows(db, rule, m_lo, m_hi, jobcenter_id)
-    if rows is None:
-        return []
-    teams = team_assignment(db, m_lo, m_hi)
-    j = rows.left_join(teams, [rows.person_id == teams.person_id, rows.m == teams.rel_m])
-    j = j.select(*ROW_COLUMNS, unit_id=j.unit_id).order_by("m", "row_key")
-    out = j.to_pyarrow().to_pylist()
+    out = []
+    cached = _Cached(db)
+    try:
+        teams = cached._cache("_teams", team_assignment(db, m_lo, m_hi))
+        for rule in rules:
+            rows = rule_rows(cached, rule, m_lo, m_hi, jobcenter_id)
+            if rows is None:
+                continue
+            j = rows.left_join(teams, [rows.person_id == teams.person_id, rows.m == teams.rel_m])
+            j = j.select(*ROW_COLUMNS, unit_id=j.unit_id).order_by("m", "row_key")
+            out += j.to_pyarrow().to_pylist()
+    finally:
+        cached.close()
     if unit_ids is not None:
         out = [r for r in out if r["unit_id"] in unit_ids]
     return out
 
+
+# -- lights, trend, JSON shapes ----------------------------------------------------------------
+
+LIGHTS = ("green", "yellow", "red", "grey")
+
+
+def rule_light(r: RuleResult) -> tuple[str, str]:
+    """(light, German reason) of a rule over its period. A case-file rule: its error rate of
+    the period against the target (green below, red at or above; grey without checked items).
+    Any other rule: green with no flagged row in the latest month, yellow with flagged rows
+    but not more than the average of the months before, red above that average; grey when
+    the rule is not checkable."""
+    if r.flagged is None:
+        return "grey", r.reason or "nicht prüfbar"
+    if r.rates is not None:
+        rate, target = r.error_rate(), r.rule.params["target_pct"]
+        if rate is None:
+            return "grey", "keine Fallprüfungen im Zeitraum"
+        ok = rate < target
+        return ("green" if ok else "red"), \
+            f"Fehlerquote {i18n.pct(rate)} {'unter' if ok else 'nicht unter'} {target} %"
+    months = sorted(r.trend)
+    if not months:
+        return "grey", "kein Monat im Zeitraum"
+    last, before = r.trend[months[-1]], [r.trend[m] for m in months[:-1]]
+    if last == 0:
+        return "green", "keine Auffälligkeit im letzten Monat"
+    avg = sum(before) / len(before) if before else 0
+    if last <= avg:
+        return "yellow", (f"{i18n.num(last)} im letzten Monat, nicht mehr als der Durchschnitt "
+                          f"der Vormonate ({i18n.num(avg, 1)})")
+    return "red", (f"{i18n.num(last)} im letzten Monat, mehr als der Durchschnitt der "
+                   f"Vormonate ({i18n.num(avg, 1)})")
+
+
+def rule_json(r: RuleResult) -> dict:
+    """One rule's result as the CLI, the API and the reports hand it out (numbers unrounded,
+    null where none)."""
+    light, why = rule_light(r)
+    d = {**r.rule.as_json(), "flagged": r.flagged, "reason": r.reason, "light": light,
+         "light_reason": why,
+         "trend": [{"month": format_month(m), "flagged": n} for m, n in r.trend.items()],
+         "by_team": [{"unit_id": u, "flagged": n} for u, n in
+                     sorted(r.by_team.items(), key=lambda kv: (kv[0] is None, kv[0] or ""))]}
+    if r.rates is not None:
+        d["error_rate"] = r.error_rate()
+        d["target_pct"] = r.rule.params.get("target_pct")
+        d["error_rates"] = [{"month": format_month(m), "errors": e, "items": i,
+                             "rate": r.error_rate(m)} for m, (e, i) in sorted(r.rates.items())]
+    return d
+
+
+def report_json(report: QualityReport) -> dict:
+    return {"from": format_month(report.m_lo), "to": format_month(report.m_hi),
+            "jobcenter_id": report.jobcenter_id, "total": report.total,
+            "rules": [rule_json(r) for r in report.results]}
+
+
+def quality_trend(db, month: int | None = None, jobcenter_id: str | None = None,
+                  months: int = DEFAULT_MONTHS) -> QualityReport:
+    """Every rule's flagged rows per month over the ``months`` months ending with ``month``
+    (one query per rule, plus one per case-file rule for its denominator), no team split."""
+    return run_quality(db, month, jobcenter_id, months, by_team=False)
+
+
+def trend_records(report: QualityReport) -> list[dict]:
+    """One record per rule and month: ``flagged``; where the rule has a denominator (the
+    case-file checks: checked items) also ``errors``, ``items``, ``rate`` (errors ÷ items ×
+    100; null without items) and ``target_pct``. A rule that is not checkable has no record
+    (never a 0)."""
+    out = []
+    for r in report.results:
+        if r.flagged is None:
+            continue
+        for m, n in r.trend.items():
+            rec = {"rule_id": r.rule.id, "month": format_month(m), "flagged": n,
+                   "errors": None, "items": None, "rate": None, "target_pct": None}
+            if r.rates is not None:
+                e, i = r.rates.get(m, (0, 0))
+                rec.update(errors=e, items=i, rate=r.error_rate(m),
+                           target_pct=r.rule.params.get("target_pct"))
+            out.append(rec)
+    return out
+
+
+# -- what changed since the previous data state ------------------------------------------------
+
+def quality_keys(db, month: int | None = None, months: int = DEFAULT_MONTHS
+                 ) -> tuple[int, int, dict[str, dict[str, int] | None]]:
+    """(m_lo, m_hi, rule id → {row key: month} of its flagged rows; None: not checkable) over
+    the ``months`` months ending with ``month`` (default: the latest), all Jobcenter: what the
+    import keeps to say next time what changed (one query per rule)."""
+    m_lo, m_hi = _period(db, month, months)
+    out: dict[str, dict[str, int] | None] = {}
+    cached = _Cached(db)
+    try:
+        for rule in _select(None):
+            rows = rule_rows(cached, rule, m_lo, m_hi)
+            if rows is None:
+                out[rule.id] = None
+                continue
+            t = rows.select("row_key", "m").to_pyarrow()
+            out[rule.id] = dict(zip(t["row_key"].to_pylist(), t["m"].to_pylist()))
+    finally:
+        cached.close()
+    return m_lo, m_hi, out
+
+
+@dataclass(frozen=True)
+class RuleChange:
+    """What changed in one rule since the previous data state: rows flagged now that were not
+    (``new``), rows flagged then, still inside the period, that are not any more
+    (``resolved``); ``before`` None: no previous state of this rule."""
+    rule_id: str
+    now: int | None
+    before: int | None
+    new: int
+    resolved: int
+
+
+def quality_changes(now: dict[str, dict[str, int] | None],
+                    before: dict[str, dict[str, int] | None] | None,
+                    m_lo: int) -> list[RuleChange]:
+    """Compare two :func:`quality_keys` results (the current one's period starts at ``m_lo``;
+    a previous row from before ``m_lo`` left the period and is not counted as resolved)."""
+    out = []
+    for rule_id, keys in now.items():
+        prev = None if before is None else before.get(rule_id)
+        if keys is None or prev is None:
+            out.append(RuleChange(rule_id, None if keys is None else len(keys),
+                                  None if prev is None else len(prev), 0, 0))
+            continue
+        new = sum(1 for k in keys if k not in prev)
+        resolved = sum(1 for k, m in prev.items() if m >= m_lo and k not in keys)
+        out.append(RuleChange(rule_id, len(keys), len(prev), new, resolved))
+    return out
+
+
+def still_flagged(db, rule_id: str, row_keys: set[str], month: int | None = None,
+                  months: int = 120) -> set[str]:
+    """Those of ``row_keys`` the rule flags in any of the ``months`` months ending with
+    ``month`` (default: ten years): a follow-up whose row left the list's period is not
+    "behoben" while its fault is still in the data."""
+    if not row_keys:
+        return set()
+    rule = _select([rule_id])[0]
+    m_lo, m_hi = _period(db, month, months)
+    rows = rule_rows(db, rule, m_lo, m_hi)
+    if rows is None:
+        return set()
+    rows = rows.filter(rows.row_key.isin(sorted(row_keys)))
+    return set(rows.select("row_key").to_pyarrow()["row_key"].to_pylist())

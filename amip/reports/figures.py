@@ -19,7 +19,8 @@ from amip.engine.horizon import NoFigures, horizon
 from amip.engine.indicators import Record, compute
 from amip.engine.overview import jobcenter, latest_complete_month
 from amip.engine.population import jahresdurchschnitte
-from amip.engine.quality import casefile_checks
+from amip.engine.quality_rules import QualityReport, run_quality
+from amip.errors import NotFound
 from amip.reports.targets import TargetFigures, month_of_year, target_figures
 
 
@@ -42,7 +43,8 @@ class Programme:
     egl_by_instrument: dict[str, float]  # planned EGL of the programme year per instrument
     payments: dict[str, float]  # title -> payments in the reference year
     groups: dict[str, dict[str, int]]  # customer group -> {"elb", "unemployed", "elb_before", …}
-    quality: dict[str, tuple[int, int]]  # area -> (errors, items) in the reference year
+    #: the data-quality rules over the reference year's twelve months (None: nothing to check)
+    quality: QualityReport | None
     underemployment: dict[str, int]  # unemployed, measures (not unemployed), total
     #: the targets of the year and their status in its latest month (None: none kept)
     targets: TargetFigures | None = None
@@ -94,11 +96,20 @@ def programme_figures(db, year: int, jobcenter_id: str | None = None,
         egl_by_instrument=instruments.get(year, {}),
         payments=payments(db, jc_id, ref),
         groups=customer_groups(db, jc_id, day),
-        quality=casefile_checks(db, ref),
+        quality=_quality(db, dec, jc_id),
         underemployment=underemployment(db, jc_id, day),
         targets=target_figures(db, targets, jc_id, _status_month(db, year),
                                with_expectation=False),
     )
+
+
+def _quality(db, dec: int, jc_id: str) -> QualityReport | None:
+    """The data-quality rules for January..December of the reference year (the same
+    ``run_quality`` as ``amip quality`` and the page Datenqualität)."""
+    try:
+        return run_quality(db, dec, jc_id, 12, by_team=False)
+    except NotFound:
+        return None
 
 
 def _status_month(db, year: int) -> int | None:

@@ -25,7 +25,8 @@ from amip.engine.forecast import Forecast, forecast_all
 from amip.engine.indicators import compute
 from amip.engine.budget import budget_burn
 from amip.engine.overview import jobcenter, last_benefit_month, latest_complete_month
-from amip.engine.quality import casefile_checks, data_quality
+from amip.engine.quality import data_quality
+from amip.engine.quality_rules import run_quality
 from amip.engine.horizon import horizon
 from amip.extract.schema import INSTRUMENTS
 from amip import charts
@@ -307,7 +308,6 @@ def _budget_section(db, jc: str, month: int, label: str, source: str) -> Section
 def _quality_section(db, jc: str, month: int, label: str, source: str) -> Section:
     day = stichtag(month)
     q = data_quality(db, jc, day)
-    checks = casefile_checks(db, month // 12)
     rows = [Row("ELB ohne Integrationsprognose", [q["no_prognosis"], q["elb"]]),
             Row("ELB ohne Teamzuordnung (caseload)", [q["no_team"], q["elb"]]),
             Row("Arbeitslose ohne Beratungskontakt in den letzten 3 Monaten",
@@ -316,12 +316,22 @@ def _quality_section(db, jc: str, month: int, label: str, source: str) -> Sectio
                          [Column("Anzahl"), Column("von")], rows, stub="Prüfpunkt",
                          source=source, public=False)
     blocks = [counts]
-    if checks:
+    # the declared rules over the twelve months ending with the Berichtsmonat (run_quality:
+    # the same figures as `amip quality` and the page Datenqualität)
+    report = run_quality(db, month, jc, 12, by_team=False)
+    blocks.append(tables.rules_table(report, f"Prüfregeln der Datenqualität, "
+                                      f"{i18n.month(month_start(report.m_lo))} bis {label}",
+                              source))
+    rated = [r for r in report.results if r.rates]
+    if rated:
         blocks.append(ReportTable(
-            "fallpruefungen", f"Fallprüfungen {month // 12} bis {label}",
-            [Column("geprüfte Merkmale"), Column("Fehler"), Column("Fehlerquote in %", "pct")],
-            [Row(area, [items, errors, errors / items * 100 if items else None])
-             for area, (errors, items) in sorted(checks.items())],
+            "fallpruefungen", f"Fallprüfungen {i18n.month(month_start(report.m_lo))} bis {label}",
+            [Column("geprüfte Merkmale"), Column("Fehler"), Column("Fehlerquote in %", "pct"),
+             Column("Ziel: unter … %", "pct"), Column(f"Fehlerquote {label} in %", "pct")],
+            [Row(r.rule.name, [sum(x[1] for x in r.rates.values()),
+                               sum(x[0] for x in r.rates.values()), r.error_rate(),
+                               float(r.rule.params["target_pct"]), r.error_rate(month)])
+             for r in rated],
             stub="Prüfbereich", source=source, public=False))
     return Section("5", "Datenqualität", blocks)
 

@@ -31,9 +31,6 @@ PROGNOSIS_LABELS = {
     "nicht_erforderlich": "davon: Z Zuordnung nicht erforderlich",
     None: "davon: X Fehlende Werte",
 }
-AREA_LABELS = {"kdu": "Kosten der Unterkunft (KdU)", "but": "Bildung und Teilhabe (BuT)",
-               "allegro": "Leistungsgewährung (ALLEGRO)"}
-QUALITY_TARGET = 5.0
 DEFINITIONS = [
     ("ELB", "Erwerbsfähige Leistungsberechtigte: Personen mit Leistungsanspruch nach dem SGB II "
             "am Stichtag (15. des Monats)."),
@@ -74,10 +71,11 @@ def placeholders(p: Programme) -> dict:
         code, amount = egl[i - 1] if i <= len(egl) else (None, None)
         top[f"top{i}"] = INSTRUMENTS.get(code, code) if code else "–"
         top[f"top{i}_share"] = i18n.pct(float(amount / egl_sum * 100)) if code else "–"
-    quality_parts = []
-    for area, (errors, items) in sorted(p.quality.items()):
-        rate = errors / items * 100 if items else None
-        quality_parts.append(f"{AREA_LABELS.get(area, area)}: {i18n.pct(rate)}")
+    rated = [r for r in p.quality.results if r.rates] if p.quality else []
+    quality_parts = [f"{r.rule.name}: {i18n.pct(r.error_rate())}" for r in rated]
+    checked = [r for r in p.quality.results if r.flagged is not None and r.rates is None] \
+        if p.quality else []
+    flagged = sorted((r for r in checked if r.flagged), key=lambda r: -r.flagged)
     change = _change(elb, elb_prev)
     return {
         "jc": {"name": p.jobcenter_name, "id": p.jobcenter_id,
@@ -118,7 +116,11 @@ def placeholders(p: Programme) -> dict:
         "egl": top,
         "groups": {g: {k: i18n.num(v) for k, v in c.items()} for g, c in p.groups.items()},
         "quality": {"summary": "; ".join(quality_parts) + "." if quality_parts
-                    else "für das Jahr liegen noch keine Prüfergebnisse vor."},
+                    else "für das Jahr liegen noch keine Prüfergebnisse vor.",
+                    "rules": i18n.num(len(checked)),
+                    "flagged": i18n.num(sum(r.flagged for r in checked)),
+                    "top": ", ".join(f"{r.rule.name} ({i18n.num(r.flagged)})"
+                                     for r in flagged[:3]) or "keine"},
         "targets": goal_placeholders(p.targets, p.indicators),
     }
 
@@ -305,19 +307,32 @@ def groups_table(p: Programme) -> ReportTable:
 
 
 def quality_table(p: Programme) -> ReportTable | None:
-    if not p.quality:
+    """The case-file error rates of the reference year against their targets (the rules of
+    kind ``casefile_error_rate``)."""
+    rated = [r for r in p.quality.results if r.rates] if p.quality else []
+    if not rated:
         return None
     rows = []
-    for area, (errors, items) in sorted(p.quality.items()):
-        rate = errors / items * 100 if items else None
-        rows.append(Row(AREA_LABELS.get(area, area), [
-            items, errors, rate, QUALITY_TARGET,
-            "–" if rate is None else ("erreicht" if rate < QUALITY_TARGET else "nicht erreicht")]))
+    for r in rated:
+        errors, items = (sum(x[i] for x in r.rates.values()) for i in (0, 1))
+        rate, target = r.error_rate(), float(r.rule.params["target_pct"])
+        rows.append(Row(r.rule.name, [
+            items, errors, rate, target,
+            "–" if rate is None else ("erreicht" if rate < target else "nicht erreicht")]))
     return ReportTable(
         "qualitaet", f"Fehlerquoten der Fallprüfungen {p.ref_year}",
         [Column("geprüfte Merkmale"), Column("Fehler"), Column("Fehlerquote in %", "pct"),
          Column("Ziel: unter … %", "pct"), Column("Ziel", "text")],
         rows, stub="Prüfbereich", source=_source(p), public=False)
+
+
+def quality_rules_table(p: Programme, label: str | None = None,
+                        table_id: str = "pruefregeln") -> ReportTable | None:
+    """The data-quality rules with their flagged rows in the period and in its last month and
+    the light (:func:`amip.engine.quality_rules.rule_light`); not checkable: no number."""
+    return tables.rules_table(p.quality, label or f"Prüfregeln der Datenqualität "
+                                                  f"{p.ref_year}", _source(p), table_id) \
+        if p.quality else None
 
 
 # -- the report ---------------------------------------------------------------------------------
@@ -341,6 +356,7 @@ def build(p: Programme, texts: dict[str, str] | None = None, public: bool = True
                                    public)
     none_of = ("Für {y} sind keine {what} Ziele erfasst.").format
     budget, egl, quality = budget_table(p), egl_chart(p), quality_table(p)
+    rules = quality_rules_table(p)
     sections = [
         Section("", "Vorwort", [text("00_vorwort")]),
         Section("1", "Grundsicherung für Arbeitsuchende im Landkreis",
@@ -386,8 +402,9 @@ def build(p: Programme, texts: dict[str, str] | None = None, public: bool = True
             ]),
         ]),
         Section("6", "Rechtmäßigkeit und Qualität der operativen Umsetzung",
-                maybe(quality and text("06_qualitaet"), quality),
-                placeholder="" if quality else "Für das Bezugsjahr liegen keine Fallprüfungen vor."),
+                maybe((quality or rules) and text("06_qualitaet"), quality, rules),
+                placeholder="" if quality or rules else
+                "Für das Bezugsjahr liegen keine Fallprüfungen und keine Daten zur Prüfung vor."),
         Section("7", "Zusammenarbeit mit den Trägern", [text("07_zusammenarbeit")]),
         Section("8", "Schlussbemerkungen", [text("08_schluss")]),
     ]

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from amip import i18n
 from amip.catalogue import load
+from amip.engine.calendar import month_start
 from amip.engine.comparison import RULE_MARK, incomparable
 from amip.engine.indicators import Record
+from amip.engine.quality_rules import rule_light
 from amip.reports.disclosure import hidden_of
 from amip.reports.model import Column, ReportTable, Row
 
@@ -73,3 +76,28 @@ def by_key(records: list[Record], month: str, unit_id: str | None = None,
            basis: str = "month") -> Records:
     return {(r.code, r.sex): r for r in records
             if r.month == month and r.unit_id == unit_id and r.basis == basis}
+
+
+LIGHT_WORDS = {"green": "grün", "yellow": "gelb", "red": "rot", "grey": "–"}
+
+
+def rules_table(report, title: str, source: str, table_id: str = "pruefregeln") -> ReportTable:
+    """The data-quality rules of a :class:`~amip.engine.quality_rules.QualityReport` (not the
+    case-file checks, which have their own table): severity, flagged rows in the period and in
+    its last month, light; a rule that is not checkable has no number."""
+    rows = []
+    for r in report.results:
+        if r.rates is not None:
+            continue  # the case-file checks have their own table
+        light = LIGHT_WORDS[rule_light(r)[0]]
+        rows.append(Row(r.rule.name, [
+            r.rule.severity, r.flagged, None if r.flagged is None else r.trend.get(report.m_hi, 0),
+            light if r.flagged is not None else "nicht prüfbar"]))
+    return ReportTable(
+        table_id, title,
+        [Column("Schwere", "text"), Column("Auffälligkeiten"),
+         Column(i18n.month(month_start(report.m_hi))), Column("Ampel", "text")],
+        rows, stub="Prüfregel", source=source, public=False,
+        note="Auffälligkeiten: Zeilen des Datenbestands, die eine Regel meldet (amip quality); "
+             "Ampel grün ohne Auffälligkeit im letzten Monat, gelb höchstens so viele wie im "
+             "Durchschnitt der Vormonate, rot mehr.")

@@ -18,6 +18,7 @@ from amip.errors import DataError, NotFound
 from amip.steering import csvin
 from amip.steering.models import MeasureValueVersion, MeasureVersion, TargetVersion
 from amip.steering.planning import Planning, _year
+from amip.steering.quality import QualityFollowups
 from amip.steering.rows import (SEXES, STATUSES, ImportSummary, TargetInput, TargetRow,
                                 UnitInfo)
 from amip.steering.scenarios import Scenarios
@@ -52,7 +53,7 @@ def _fmt(value: Decimal | None) -> str:
     return i18n.num(value, max(0, -value.normalize().as_tuple().exponent))
 
 
-class Steering(Scenarios, Planning):
+class Steering(Scenarios, QualityFollowups, Planning):
     """The steering store (see the module and amip/steering/README.md)."""
 
     # -- measures ------------------------------------------------------------------------------

@@ -35,6 +35,8 @@ STORE_FORMAT = 1
 DESCRIPTIONS = "amip_import_descriptions"
 #: the data-quality counts after each import (amip.engine.quality_rules)
 QUALITY_LOG = "amip_quality_log"
+#: the flagged row keys after each import (what changed: new and resolved rows per rule)
+QUALITY_ROWS = "amip_quality_rows"
 DESCRIPTIONS_DDL = f"CREATE TABLE {DESCRIPTIONS} (import_id INTEGER, text VARCHAR)"
 
 Progress = Callable[[str, int, int], None]  # (step, done, total)
@@ -305,6 +307,44 @@ class Store:
                          "rule_id VARCHAR, flagged BIGINT)")
         self.con.executemany(f"INSERT INTO {QUALITY_LOG} VALUES (?, ?, ?)",
                              [[import_id, rule, n] for rule, n in counts.items()])
+
+    def log_quality_rows(self, import_id: int,
+                         rows: dict[str, dict[str, int] | None]) -> None:
+        """Keep the flagged row keys (rule id → {row key: month}; None: not checkable) found
+        right after import ``import_id``: the next import says which rows are new and which
+        were resolved (person-level keys: in the store, like the rows they point to)."""
+        self.con.execute(f"CREATE TABLE IF NOT EXISTS {QUALITY_ROWS} (import_id INTEGER, "
+                         "rule_id VARCHAR, row_key VARCHAR, m INTEGER)")
+        data = [(import_id, rule, key, m) for rule, keys in rows.items() if keys is not None
+                for key, m in keys.items()]
+        if data:
+            self.con.register("_quality_rows", pa.table(
+                {"import_id": pa.array([d[0] for d in data], pa.int32()),
+                 "rule_id": [d[1] for d in data], "row_key": [d[2] for d in data],
+                 "m": pa.array([d[3] for d in data], pa.int32())}))
+            try:
+                self.con.execute(f"INSERT INTO {QUALITY_ROWS} SELECT * FROM _quality_rows")
+            finally:
+                self.con.unregister("_quality_rows")
+
+    def logged_quality_rows(self, before: int) -> dict[str, dict[str, int] | None] | None:
+        """The row keys logged for the latest import before ``before`` (None: none logged;
+        a rule logged as not checkable then maps to None)."""
+        if not self._has_table(QUALITY_ROWS) or not self._has_table(QUALITY_LOG):
+            return None
+        prev = self.con.execute(f"SELECT max(import_id) FROM {QUALITY_LOG} WHERE import_id < ?",
+                                [before]).fetchone()[0]
+        if prev is None:
+            return None
+        counts = self.con.execute(f"SELECT rule_id, flagged FROM {QUALITY_LOG} WHERE "
+                                  "import_id = ?", [prev]).fetchall()
+        out: dict[str, dict[str, int] | None] = {r: (None if n is None else {})
+                                                 for r, n in counts}
+        for rule, key, m in self.con.execute(f"SELECT rule_id, row_key, m FROM {QUALITY_ROWS} "
+                                             "WHERE import_id = ?", [prev]).fetchall():
+            if out.get(rule) is not None:
+                out[rule][key] = m
+        return out
 
     def logged_quality(self, before: int) -> dict[str, int | None] | None:
         """The counts logged for the latest import before ``before`` (None: none logged)."""

@@ -211,7 +211,7 @@ def test_report_tables_protect_the_rest_of_a_total():
                   unemployed={"now": profile(30, 15, 13), "before": profile(31, 16, 15)},
                   refugees_jdw=0.0, employment={}, prognosis_by_age={}, indicators={},
                   indicators_before={}, budget={}, egl_by_instrument={}, payments={}, groups={},
-                  quality={}, underemployment={})
+                  quality=None, underemployment={})
     t = unemployed_table(p)
     protect_table(t)
     assert hidden(t)[:3] == [[], [], [0, 2, 3]]

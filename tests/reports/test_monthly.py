@@ -47,6 +47,15 @@ def test_jfw_forecast_budget_quality_and_a_page_per_standort(default_store, repo
     assert len(table(report, "k2-prognose").columns) == 6  # with the Jahresfortschrittswert
     assert table(report, "mittelabfluss").rows[0].label.startswith("Eingliederungsleistungen")
     assert table(report, "datenqualitaet").rows[1].values[0] == 0  # everyone has a team
+    # the rules and case-file rates: run_quality of the 12 months ending June 2020
+    from amip.engine.quality_rules import run_quality
+    q = run_quality(default_store.view(), parse_month("2020-06"),
+                    report.jobcenter_id, by_team=False)
+    rules = {r.label: r.values for r in table(report, "pruefregeln").rows}
+    assert {k: v[1] for k, v in rules.items()} == \
+        {r.rule.name: r.flagged for r in q.results if r.rates is None}
+    rates = {r.label: r.values[2] for r in table(report, "fallpruefungen").rows}
+    assert rates == {r.rule.name: r.error_rate() for r in q.results if r.rates}
     titles = [s.title for s in report.sections[-1].sections]
     assert titles == ["Geschäftsstelle Elsterwerda", "Geschäftsstelle Finsterwalde",
                       "Geschäftsstelle Herzberg", "ohne Zuordnung"]

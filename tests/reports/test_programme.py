@@ -128,3 +128,26 @@ def test_a_store_with_little_data_gives_a_programme_with_grey_boxes(extract):
     assert chapter4.sections[0].blocks == [] and chapter4.sections[0].placeholder
     texts = render_texts(load_texts(), placeholders(programme_figures(store.view(), 2020)))
     assert "– (–), – (–) und" in texts["04_eingliederung"]
+
+
+def test_chapter_6_is_run_quality_of_the_reference_year(default_store, figures):
+    """Chapter 6: the case-file error rates and the data-quality rules of January..December
+    2019 are exactly ``run_quality`` (as `amip quality --month 2019-12`), no separate path."""
+    from amip.engine.quality_rules import run_quality
+
+    want = run_quality(default_store.view(), parse_month("2019-12"), figures.jobcenter_id,
+                       by_team=False)
+    report = build(figures)
+    tables_ = {t.id: t for t in report.tables()}
+    rules = {r.label: r.values for r in tables_["pruefregeln"].rows}
+    for r in want.results:
+        if r.rates is None:
+            assert rules[r.rule.name][1] == r.flagged
+    rates = {r.label: r.values for r in tables_["qualitaet"].rows}
+    for r in want.results:
+        if r.rates:
+            assert rates[r.rule.name][2] == pytest.approx(r.error_rate())
+            assert rates[r.rule.name][3] == 5.0
+    texts = render_texts(load_texts(), placeholders(figures))
+    chapter = " ".join(texts["06_qualitaet"].split())
+    assert "Regeln der Datenqualität meldeten im Jahr 2019" in chapter

@@ -16,7 +16,7 @@ from tests.web.conftest import USERS
 
 URL = re.compile(r"https?://", re.I)
 PAGES = ["/", "/kennzahl/K2", "/kennzahl/K1E2?geschlecht=w", "/kundengruppen", "/datenstand",
-         "/kennzahl/K2/einheiten"]
+         "/kennzahl/K2/einheiten", "/datenqualitaet"]
 GERMAN_PCT = re.compile(r"\d,\d\u00a0%")
 GERMAN_THOUSANDS = re.compile(r"\b\d{1,3}\.\d{3}\b")
 
@@ -49,7 +49,7 @@ def test_pages_render_in_german_without_external_urls(client_as, path):
 
 @pytest.mark.parametrize("name", list(USERS))
 def test_every_role_sees_the_pages(client_as, name):
-    for path in ("/", "/kennzahl/K3", "/kundengruppen", "/datenstand"):
+    for path in ("/", "/kennzahl/K3", "/kundengruppen", "/datenstand", "/datenqualitaet"):
         r = client_as(name).get(path)
         assert r.status_code == 200, (name, path, r.text[:300])
         assert not URL.search(r.text)
