@@ -472,15 +472,24 @@ class OutcomeRow:
     eingliederungen: int  # of those, in sv employment on that day
     verbleib: int  # of those, not arbeitslos (or in sv) on that day
     participants: int
-    payments: Decimal
+    payments: Decimal | None  # None by group (no payment names a person)
     eingliederungsquote: float | None
     verbleibsquote: float | None
     cost_per_participant: float | None
     cost_per_eingliederung: float | None
     reason: str | None = None  # why the quotas are null
+    group: str | None = None  # a declared customer group (``by_group``); None: everyone
+    cost_reason: str | None = None  # why the costs are null
 
     def as_json(self) -> dict:
-        return {k: getattr(self, k) for k in OUTCOME_KEYS}
+        out = {k: getattr(self, k) for k in OUTCOME_KEYS}
+        if self.group is not None:
+            out["group"] = self.group
+        return out
+
+
+#: why outcomes by customer group carry no costs
+NO_GROUP_COSTS = "Zahlungen sind keiner Person und damit keiner Kundengruppe zugeordnet"
 
 
 def six_months_later(day: dt.date, months: int | None = None) -> dt.date:
@@ -507,9 +516,19 @@ def _date(n: int | None) -> dt.date | None:
     return None if n is None else EPOCH + dt.timedelta(days=n)
 
 
-def outcomes(db, months: list[int], jobcenter_id: str | None = None) -> list[OutcomeRow]:
+def entry_month(day: dt.date) -> int:
+    """The month whose Stichtag is the last one on or before ``day``."""
+    m = month_index(day)
+    return m if day >= stichtag(m) else m - 1
+
+
+def outcomes(db, months: list[int], jobcenter_id: str | None = None,
+             by_group: bool = False) -> list[OutcomeRow]:
     """Items 43, 55–58 for each month index t of ``months``: per Jobcenter and instrument with
-    a participant in t−11..t. The Jobcenter of a spell is that of the person's elb_spells row
+    a participant in t−11..t; ``by_group``: per Jobcenter, instrument and declared customer
+    group instead (``groups.toml``; a spell counts in the groups its person belongs to at the
+    last Stichtag on or before its first day, see :func:`entry_month`; a person may be in
+    several groups or none; no costs: payments name no person). The Jobcenter of a spell is that of the person's elb_spells row
     (elb or nef) covering its first day (latest valid_from, then the smallest jobcenter_id);
     EQ/VQ count only Austritte whose six-month day is on or before the earlier Datenstand of
     employment_spells and unemployment_spells; payments are by booked_on under the cost titles."""
@@ -558,6 +577,18 @@ def outcomes(db, months: list[int], jobcenter_id: str | None = None) -> list[Out
         if r["kind"] == "payment" and r["title"] in cat.cost_titles and r["instrument"]:
             paid[(r["jobcenter_id"], r["instrument"], r["by"] * 12 + r["bm"] - 1)] += \
                 _money(r["a"])
+    members: dict = {}
+    order = {None: 0}
+    if by_group and rows:
+        from amip.catalogue.monitors import customer_groups
+        from amip.engine.group_monitor import group_members
+
+        order = {g: i for i, g in enumerate(customer_groups())}
+        members = group_members(db, min(entry_month(r[3]) for r in rows), hi_m, jobcenter_id)
+
+    def groups_of(pid: str, start: dt.date):
+        return members.get((pid, entry_month(start)), ()) if by_group else (None,)
+
     # six-month facts per exit, once
     facts = {}
     for jc, pid, instr, start, end in rows:
@@ -574,16 +605,17 @@ def outcomes(db, months: list[int], jobcenter_id: str | None = None) -> list[Out
         for jc, pid, instr, start, end in rows:
             if start > w_hi or (end is not None and end < w_lo):
                 continue
-            a = acc.setdefault((jc, instr), dict(p=set(), n=0, h=0, e=0, v=0))
-            a["p"].add(pid)
-            if end is not None and w_lo <= end <= w_hi:
-                inside, in_sv, stays = facts[(pid, instr, start, end)]
-                a["n"] += 1
-                a["h"] += inside
-                a["e"] += in_sv
-                a["v"] += stays
-        for (jc, instr) in sorted(acc):
-            a = acc[(jc, instr)]
+            for g in groups_of(pid, start):
+                a = acc.setdefault((jc, instr, g), dict(p=set(), n=0, h=0, e=0, v=0))
+                a["p"].add(pid)
+                if end is not None and w_lo <= end <= w_hi:
+                    inside, in_sv, stays = facts[(pid, instr, start, end)]
+                    a["n"] += 1
+                    a["h"] += inside
+                    a["e"] += in_sv
+                    a["v"] += stays
+        for (jc, instr, g) in sorted(acc, key=lambda k: (k[0], k[1], order[k[2]])):
+            a = acc[(jc, instr, g)]
             pay = sum((paid.get((jc, instr, k), ZERO)
                        for k in range(t - cat.window_months + 1, t + 1)), ZERO)
             reason = None
@@ -591,13 +623,15 @@ def outcomes(db, months: list[int], jobcenter_id: str | None = None) -> list[Out
                 reason = ("keine Austritte im Zeitraum" if a["n"] == 0 else
                           f"kein Austritt, dessen Tag sechs Monate später im Datenstand "
                           f"({_day(data_end)}) liegt")
+            costed = g is None
             out.append(OutcomeRow(
                 jc, f"{t // 12:04d}-{t % 12 + 1:02d}", instr, a["n"], a["h"], a["e"], a["v"],
-                len(a["p"]), pay,
+                len(a["p"]), pay if costed else None,
                 None if a["h"] == 0 else round(100 * a["e"] / a["h"], 2),
                 None if a["h"] == 0 else round(100 * a["v"] / a["h"], 2),
-                float((pay / len(a["p"])).quantize(CENT)),
-                None if a["e"] == 0 else float((pay / a["e"]).quantize(CENT)), reason))
+                float((pay / len(a["p"])).quantize(CENT)) if costed else None,
+                None if a["e"] == 0 or not costed else float((pay / a["e"]).quantize(CENT)),
+                reason, g, None if costed else NO_GROUP_COSTS))
     return out
 
 
