@@ -7,7 +7,8 @@ outcomes per instrument (domain reference §12 items 38–43, §12.1 items 52–
 
 Euros are exact :class:`~decimal.Decimal` inside; ``as_json`` gives numbers with cents. Declared
 numbers (KFA 15,2 %, ± 3 %, profiles, six months) come from ``amip/catalogue/budget.toml``.
-The small helpers at the end (``budget_plan``, ``payments``, ``budget_burn``) serve the reports.
+The web page, the programme's chapter 4 and the Monatsbericht show these same records
+(:func:`distribution` gives the shares of a title's plan over its instruments).
 """
 
 from __future__ import annotations
@@ -306,6 +307,27 @@ def comparison(db, year_before: int, year: int,
             pct = None if delta is None or not a else float((delta * 100 / a).quantize(CENT))
             out.append(ComparisonRow(jc, label, key, a, b, delta, pct))
     return out
+
+
+@dataclass(frozen=True)
+class Share:
+    """One instrument's part of a title's plan (with Umschichtungen), in euros and percent."""
+    instrument: str
+    plan: Decimal
+    percent: float | None  # null when the title's plan is 0
+
+
+def distribution(rows: list[StatusRow], title: str = "egl",
+                 jobcenter_id: str | None = None) -> list[Share]:
+    """The plan of ``title`` over its instruments from :func:`status` rows (one Jobcenter:
+    ``jobcenter_id`` or the first one), largest first: the programme's "Verteilung des
+    Eingliederungsbudgets"."""
+    mine = [r for r in rows if r.title == title and
+            r.jobcenter_id == (jobcenter_id or rows[0].jobcenter_id)]
+    total = next((r.plan for r in mine if r.instrument is None), ZERO)
+    parts = sorted((r for r in mine if r.instrument is not None and r.plan),
+                   key=lambda r: (-r.plan, r.instrument))
+    return [Share(r.instrument, r.plan, _quota(r.plan, total)) for r in parts]
 
 
 # -- burn curve and landing (item 42) --------------------------------------------------------------
@@ -656,40 +678,3 @@ def _day(d: dt.date | None) -> str:
     from amip import i18n
 
     return i18n.day(d) if d else "keiner"
-
-
-# -- helpers of the reports ------------------------------------------------------------------------
-
-def budget_plan(db, jc: str) -> tuple[dict[int, dict[str, float]], dict[int, dict[str, float]]]:
-    """Planned euros per year and title, and per year and EGL instrument."""
-    titles: dict = {}
-    instruments: dict = {}
-    for r in _plan_lines(db, jc):
-        titles.setdefault(r["year"], Counter())[r["title"]] += r["a"]
-        if r["title"] == "egl" and r["instrument"]:
-            instruments.setdefault(r["year"], Counter())[r["instrument"]] += r["a"]
-    return {y: dict(c) for y, c in titles.items()}, {y: dict(c) for y, c in instruments.items()}
-
-
-def payments(db, jc: str, year: int) -> dict[str, float]:
-    b = db.table("budget_bookings")
-    b = b.filter((b.jobcenter_id == jc) & (b.kind == "payment") & (b.budget_year == year))
-    rows = b.group_by("title").aggregate(a=b.amount_eur.sum()).to_pyarrow().to_pylist()
-    return {r["title"]: r["a"] for r in rows}
-
-
-def budget_burn(db, jc: str, year: int, last_month: int) -> dict:
-    """Mittelabfluss of ``year`` up to month index ``last_month``: plan per title, and per
-    calendar month the payments and the commitments net of releases (euros)."""
-    plan, _ = budget_plan(db, jc)
-    b = db.table("budget_bookings")
-    b = b.filter((b.jobcenter_id == jc) & (b.budget_year == year)
-                 & (b.booked_on <= ibis.literal(stichtag(last_month).replace(day=1), "date")
-                    + ibis.interval(months=1) - ibis.interval(days=1)))
-    b = b.mutate(mon=b.booked_on.month())
-    rows = b.group_by("title", "kind", "mon").aggregate(a=b.amount_eur.sum()).to_pyarrow() \
-        .to_pylist()
-    monthly: dict = {}
-    for r in rows:
-        monthly.setdefault(r["title"], {}).setdefault(r["mon"], Counter())[r["kind"]] += r["a"]
-    return {"plan": plan.get(year, {}), "monthly": monthly}
