@@ -142,6 +142,13 @@ def _key(r: dict) -> tuple[str, str]:
     return r["title"], r["instrument"] or NO_INSTRUMENT
 
 
+def years(db, jobcenter_id: str | None = None) -> list[int]:
+    """The budget years with a plan line or a booking, ascending."""
+    found = {r["year"] for r in _plan_lines(db, jobcenter_id)}
+    found |= {r["budget_year"] for r in _booking_sums(db, jobcenter_id, None)}
+    return sorted(found)
+
+
 # -- status (items 38–41, 52–54) -------------------------------------------------------------------
 
 STATUS_KEYS = ("jobcenter_id", "year", "title", "instrument", "plan", "payments",
