@@ -557,8 +557,10 @@ def outcomes(db, months: list[int], jobcenter_id: str | None = None,
     a participant in t−11..t; ``by_group``: per Jobcenter, instrument and declared customer
     group instead (``groups.toml``; a spell counts in the groups its person belongs to at the
     last Stichtag on or before its first day, see :func:`entry_month`; a person may be in
-    several groups or none; no costs: payments name no person). The Jobcenter of a spell is that of the person's elb_spells row
-    (elb or nef) covering its first day (latest valid_from, then the smallest jobcenter_id);
+    several groups or none; no costs: payments name no person).
+
+    The Jobcenter of a spell is that of the person's elb_spells row (elb or nef) covering its
+    first day (latest valid_from, then the smallest jobcenter_id);
     EQ/VQ count only Austritte whose six-month day is on or before the earlier Datenstand of
     employment_spells and unemployment_spells; payments are by booked_on under the cost titles."""
     cat = budget_catalogue()
