@@ -157,8 +157,9 @@ def outcomes_cmd(month, to, jobcenter_id, by_group, store_path, fmt) -> None:
         console.print(t)
     say(console, f"Hinweis: {engine.budget_catalogue().caveat}")
     if by_group:
-        say(console, f"Kundengruppe der Person am letzten Stichtag vor dem Eintritt; keine "
-                     f"Kosten: {engine.NO_GROUP_COSTS}.")
+        say(console, f"Kundengruppe der Person am letzten Stichtag vor dem Eintritt (vor Beginn "
+                     f"der zwölf Monate: vor deren Beginn); keine Kosten: "
+                     f"{engine.NO_GROUP_COSTS}.")
     say(console, "Eingliederungsquote: sozialversicherungspflichtig beschäftigt sechs Monate nach "
                  "dem Austritt; Verbleibsquote: dann nicht arbeitslos. Nur Austritte, deren Tag "
                  "sechs Monate später im Datenstand liegt (auswertbar).")

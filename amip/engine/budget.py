@@ -556,8 +556,10 @@ def outcomes(db, months: list[int], jobcenter_id: str | None = None,
     """Items 43, 55–58 for each month index t of ``months``: per Jobcenter and instrument with
     a participant in t−11..t; ``by_group``: per Jobcenter, instrument and declared customer
     group instead (``groups.toml``; a spell counts in the groups its person belongs to at the
-    last Stichtag on or before its first day, see :func:`entry_month`; a person may be in
-    several groups or none; no costs: payments name no person).
+    last Stichtag on or before its first day or, for a spell begun before the window, before
+    the window's first day, see :func:`entry_month`: the figures of one window need the
+    memberships of its own months only; a person may be in several groups or none; no costs:
+    payments name no person).
 
     The Jobcenter of a spell is that of the person's elb_spells row (elb or nef) covering its
     first day (latest valid_from, then the smallest jobcenter_id);
@@ -615,10 +617,10 @@ def outcomes(db, months: list[int], jobcenter_id: str | None = None,
         from amip.engine.group_monitor import group_members
 
         order = {g: i for i, g in enumerate(customer_groups())}
-        members = group_members(db, min(entry_month(r[3]) for r in rows), hi_m, jobcenter_id)
+        members = group_members(db, entry_month(lo), hi_m, jobcenter_id)
 
-    def groups_of(pid: str, start: dt.date):
-        return members.get((pid, entry_month(start)), ()) if by_group else (None,)
+    def groups_of(pid: str, start: dt.date, w_lo: dt.date):
+        return members.get((pid, entry_month(max(start, w_lo))), ()) if by_group else (None,)
 
     # six-month facts per exit, once
     facts = {}
@@ -636,7 +638,7 @@ def outcomes(db, months: list[int], jobcenter_id: str | None = None,
         for jc, pid, instr, start, end in rows:
             if start > w_hi or (end is not None and end < w_lo):
                 continue
-            for g in groups_of(pid, start):
+            for g in groups_of(pid, start, w_lo):
                 a = acc.setdefault((jc, instr, g), dict(p=set(), n=0, h=0, e=0, v=0))
                 a["p"].add(pid)
                 if end is not None and w_lo <= end <= w_hi:

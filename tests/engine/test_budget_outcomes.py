@@ -137,3 +137,19 @@ def test_outcomes_by_customer_group(backend):
     whole = outcomes(ex.view(), [DEC])
     assert len(whole) == 1 and "group" not in whole[0].as_json()
     assert whole[0].cost_per_participant == 3000.0
+
+
+def test_a_spell_begun_before_the_window_takes_the_group_at_its_start():
+    """s enters fbw on 01.02.2019 (ELB since 1.1.2019, head of a single-parent BG until
+    30.06.2019, then of a couple BG) and leaves on 31.03.2020: for the twelve months of 2020 her
+    group is the one at 15.12.2019 (before 1.1.2020), not the one at entry (15.01.2019)."""
+    ex = (Ex().declare("data_as_of = 2021-03-31\n")
+          .elb("s", "2019-01-01", bg="bs").bg("bs", "single_parent", "2019-01-01", "2019-06-30")
+          .bg("bs", "couple", "2019-07-01")
+          .measure("s", "fbw", "2019-02-01", "2020-03-31"))
+    groups = {r.group for r in outcomes(ex.view(), [DEC], by_group=True)}
+    # at 15.12.2019: not single parent, not LZB (349 days), no degree (the builder's "none")
+    assert groups == {"no_vocational_training"}
+    # the window of June 2019 (07/2018–06/2019) began before the spell: its entry counts
+    june = {r.group for r in outcomes(ex.view(), [parse_month("2019-06")], by_group=True)}
+    assert june == {"single_parents", "no_vocational_training"}
