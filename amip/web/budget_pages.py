@@ -108,6 +108,16 @@ def budget_view(services, user, jahr: str | None, stand: str | None, titel: str 
         raise HTTPException(404, f"Unbekannter Titel {titel!r} (erlaubt: "
                                  f"{', '.join(cat.titles)}).")
     hide = _discloses(user)
+    return _cached(services, "budget_page", (jc, year, day, titel, gruppen, hide),
+                   lambda: _page(services, jcs[0], choices, latest, year, day, titel, gruppen,
+                                 hide))
+
+
+def _page(services, jobcenter: dict, choices: list[int], latest: int | None, year: int,
+          day: dt.date, titel: str | None, gruppen: bool, hide: bool) -> dict:
+    """The page's figures and charts (once per data state and arguments)."""
+    cat = engine.budget_catalogue()
+    jc = jobcenter["jobcenter_id"]
 
     def query(key: tuple, fn, *args, **kw):
         """``fn(view, *args, jobcenter_id=jc, **kw)`` once per data state and ``key``."""
@@ -128,7 +138,7 @@ def budget_view(services, user, jahr: str | None, stand: str | None, titel: str 
     shares = engine.distribution(rows, "egl", jc) if rows else []
     groups = customer_groups()
     return dict(
-        year=year, years=choices, day=day, jobcenter=jcs[0], titel=titel,
+        year=year, years=choices, day=day, jobcenter=jobcenter, titel=titel,
         day_choices=_day_choices(year, latest),
         rows=_status_rows(rows, cat), overview=overview, kfa=cat.kfa_kommune * 100,
         landing_month=m, landings=[dict(r=r, label=_label(r, cat)) for r in lands],
