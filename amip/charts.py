@@ -45,6 +45,7 @@ SCENARIOS: dict[str, tuple[str, str, list[int], float]] = {
     "Plan": (PLAN_FILL, INK, [1, 0], 1.0),
     "Ziel": (PLAN_FILL, INK, [1, 0], 1.0),
     "Zielpfad": (PLAN_FILL, INK, [1, 0], 1.0),
+    "Planpfad": (PLAN_FILL, INK, [1, 0], 1.0),
     "Prognose": (HATCH, INK, [5, 3], 1.8),
 }
 
@@ -258,6 +259,30 @@ def line_series(actual: list[dict], plan: list[dict] | None = None,
     if width is None:
         width = WIDTH - (130 if forecast and len(series) > 3 else 70)
     return _configure(alt.layer(*layers), width, height)
+
+
+def burn_rows(row) -> tuple[list[dict], list[dict], list[dict]]:
+    """The rows of :func:`burn_chart` for a landing record (``year``, ``curve``, ``path``,
+    ``landing``, ``landing_low``, ``landing_high``; :class:`amip.engine.budget.LandingRow`):
+    cumulative payments (Ist) by month, the plan path, and the landing in December with its
+    interval (none once the year is complete)."""
+    def day(k):
+        return dt.date(row.year, k + 1, 15)
+
+    actual = [{"monat": day(k), "wert": v} for k, v in enumerate(row.curve)]
+    plan = [{"monat": day(k), "wert": v} for k, v in enumerate(row.path)]
+    landing = [] if len(row.curve) >= 12 else [
+        {"monat": day(11), "wert": row.landing, "untere": row.landing_low,
+         "obere": row.landing_high}]
+    return actual, plan, landing
+
+
+def burn_chart(row, *, width: int | None = None, height: int = HEIGHT):
+    """Mittelabfluss: the burn curve of a title or instrument against its plan path, and the
+    year-end landing (dashed, with its interval as a band)."""
+    actual, plan, landing = burn_rows(row)
+    return line_series(actual, plan, landing or None, kind="eur", zero=True,
+                       plan_label="Planpfad", width=width, height=height)
 
 
 def rule_marks(marks: list[dict], x: str, xenc) -> list:

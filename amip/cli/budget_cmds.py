@@ -18,6 +18,7 @@ from amip import i18n
 from amip.cli.indicators_cmd import _date, _month, write_csv
 from amip.cli.report_cmd import _open
 from amip.cli.store_cmds import say, store_option
+from amip.catalogue.monitors import customer_groups
 from amip.engine import budget as engine
 from amip.engine.calendar import month_start
 
@@ -115,16 +116,18 @@ def _status_table(rows, year, as_of) -> None:
 @click.option("--to", "to", callback=_month,
               help="Eine Reihe: je Monat von --month bis --to (JJJJ-MM) ein Zwölfmonatszeitraum.")
 @click.option("--jobcenter", "jobcenter_id", help="Nur dieses Jobcenter.")
+@click.option("--by-group", "by_group", is_flag=True,
+              help="Je Kundengruppe (groups.toml) zum Eintritt; ohne Kosten.")
 @store_option
 @format_option
-def outcomes_cmd(month, to, jobcenter_id, store_path, fmt) -> None:
+def outcomes_cmd(month, to, jobcenter_id, by_group, store_path, fmt) -> None:
     """Ergebnisse je Instrument über die zwölf Monate t−11..t: Austritte, Eingliederungs- und
     Verbleibsquote, Kosten je Teilnehmer und je Eingliederung (beschreibend, nicht kausal)."""
     months = list(range(month, (to if to is not None else month) + 1))
     if not months:
         raise click.UsageError("--to liegt vor --month")
     with _open(store_path) as store:
-        rows = engine.outcomes(store.view(), months, jobcenter_id)
+        rows = engine.outcomes(store.view(), months, jobcenter_id, by_group=by_group)
     if not rows:
         _no_data(f"Für die zwölf Monate bis {i18n.month(month_start(months[-1]))} gibt es keine "
                  f"Teilnahmen an Maßnahmen.")
@@ -132,21 +135,31 @@ def outcomes_cmd(month, to, jobcenter_id, store_path, fmt) -> None:
         _dump([r.as_json() for r in rows])
         return
     console = _console()
+    groups = customer_groups()
     for jc, mon in dict.fromkeys((r.jobcenter_id, r.month) for r in rows):
         t = Table(title=f"Ergebnisse je Instrument – Jobcenter {jc} – zwölf Monate bis "
                         f"{i18n.month(dt.date.fromisoformat(mon + '-01'))}", title_justify="left")
-        for col in ("Instrument", "Austritte", "davon auswertbar", "Eingliederungsquote",
-                    "Verbleibsquote", "Teilnehmende", "Zahlungen", "Kosten je Teilnehmer",
-                    "Kosten je Eingliederung"):
-            t.add_column(col, justify="left" if col == "Instrument" else "right")
+        costs = ("Teilnehmende",) if by_group else ("Teilnehmende", "Zahlungen",
+                                                     "Kosten je Teilnehmer",
+                                                     "Kosten je Eingliederung")
+        for col in ("Instrument", *(("Kundengruppe",) if by_group else ()), "Austritte",
+                    "davon auswertbar", "Eingliederungsquote", "Verbleibsquote", *costs):
+            t.add_column(col, justify="left" if col in ("Instrument", "Kundengruppe")
+                         else "right")
         for r in (r for r in rows if (r.jobcenter_id, r.month) == (jc, mon)):
-            t.add_row(r.instrument, i18n.num(r.austritte),
-                      i18n.num(r.in_horizon), i18n.pct(r.eingliederungsquote),
-                      i18n.pct(r.verbleibsquote), i18n.num(r.participants),
-                      i18n.eur(r.payments, cents=True), i18n.eur(r.cost_per_participant, True),
-                      i18n.eur(r.cost_per_eingliederung, True))
+            money = () if by_group else (
+                i18n.eur(r.payments, cents=True), i18n.eur(r.cost_per_participant, True),
+                i18n.eur(r.cost_per_eingliederung, True))
+            t.add_row(r.instrument, *((groups[r.group].name,) if by_group else ()),
+                      i18n.num(r.austritte), i18n.num(r.in_horizon),
+                      i18n.pct(r.eingliederungsquote), i18n.pct(r.verbleibsquote),
+                      i18n.num(r.participants), *money)
         console.print(t)
     say(console, f"Hinweis: {engine.budget_catalogue().caveat}")
+    if by_group:
+        say(console, f"Kundengruppe der Person am letzten Stichtag vor dem Eintritt (vor Beginn "
+                     f"der zwölf Monate: vor deren Beginn); keine Kosten: "
+                     f"{engine.NO_GROUP_COSTS}.")
     say(console, "Eingliederungsquote: sozialversicherungspflichtig beschäftigt sechs Monate nach "
                  "dem Austritt; Verbleibsquote: dann nicht arbeitslos. Nur Austritte, deren Tag "
                  "sechs Monate später im Datenstand liegt (auswertbar).")

@@ -7,7 +7,8 @@ outcomes per instrument (domain reference §12 items 38–43, §12.1 items 52–
 
 Euros are exact :class:`~decimal.Decimal` inside; ``as_json`` gives numbers with cents. Declared
 numbers (KFA 15,2 %, ± 3 %, profiles, six months) come from ``amip/catalogue/budget.toml``.
-The small helpers at the end (``budget_plan``, ``payments``, ``budget_burn``) serve the reports.
+The web page, the programme's chapter 4 and the Monatsbericht show these same records
+(:func:`distribution` gives the shares of a title's plan over its instruments).
 """
 
 from __future__ import annotations
@@ -139,6 +140,13 @@ def _query_booking_sums(db, jc: str | None, as_of: dt.date | None) -> list[dict]
 
 def _key(r: dict) -> tuple[str, str]:
     return r["title"], r["instrument"] or NO_INSTRUMENT
+
+
+def years(db, jobcenter_id: str | None = None) -> list[int]:
+    """The budget years with a plan line or a booking, ascending."""
+    found = {r["year"] for r in _plan_lines(db, jobcenter_id)}
+    found |= {r["budget_year"] for r in _booking_sums(db, jobcenter_id, None)}
+    return sorted(found)
 
 
 # -- status (items 38–41, 52–54) -------------------------------------------------------------------
@@ -318,6 +326,27 @@ def comparison_json(rows: list[ComparisonRow], year_before: int, year: int) -> l
              "delta_percent": r.delta_percent} for r in rows]
 
 
+@dataclass(frozen=True)
+class Share:
+    """One instrument's part of a title's plan (with Umschichtungen), in euros and percent."""
+    instrument: str
+    plan: Decimal
+    percent: float | None  # null when the title's plan is 0
+
+
+def distribution(rows: list[StatusRow], title: str = "egl",
+                 jobcenter_id: str | None = None) -> list[Share]:
+    """The plan of ``title`` over its instruments from :func:`status` rows (one Jobcenter:
+    ``jobcenter_id`` or the first one), largest first: the programme's "Verteilung des
+    Eingliederungsbudgets"."""
+    mine = [r for r in rows if r.title == title and
+            r.jobcenter_id == (jobcenter_id or rows[0].jobcenter_id)]
+    total = next((r.plan for r in mine if r.instrument is None), ZERO)
+    parts = sorted((r for r in mine if r.instrument is not None and r.plan),
+                   key=lambda r: (-r.plan, r.instrument))
+    return [Share(r.instrument, r.plan, _quota(r.plan, total)) for r in parts]
+
+
 # -- burn curve and landing (item 42) --------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -482,16 +511,25 @@ class OutcomeRow:
     eingliederungen: int  # of those, in sv employment on that day
     verbleib: int  # of those, not arbeitslos (or in sv) on that day
     participants: int
-    payments: Decimal
+    payments: Decimal | None  # None by group (no payment names a person)
     eingliederungsquote: float | None
     verbleibsquote: float | None
     cost_per_participant: float | None
     cost_per_eingliederung: float | None
     reason: str | None = None  # why the quotas are null
     eintritte: int = 0  # spells of the instrument starting in the window (for the scenarios)
+    group: str | None = None  # a declared customer group (``by_group``); None: everyone
+    cost_reason: str | None = None  # why the costs are null
 
     def as_json(self) -> dict:
-        return {k: getattr(self, k) for k in OUTCOME_KEYS}
+        out = {k: getattr(self, k) for k in OUTCOME_KEYS}
+        if self.group is not None:
+            out["group"] = self.group
+        return out
+
+
+#: why outcomes by customer group carry no costs
+NO_GROUP_COSTS = "Zahlungen sind keiner Person und damit keiner Kundengruppe zugeordnet"
 
 
 def six_months_later(day: dt.date, months: int | None = None) -> dt.date:
@@ -518,10 +556,24 @@ def _date(n: int | None) -> dt.date | None:
     return None if n is None else EPOCH + dt.timedelta(days=n)
 
 
-def outcomes(db, months: list[int], jobcenter_id: str | None = None) -> list[OutcomeRow]:
+def entry_month(day: dt.date) -> int:
+    """The month whose Stichtag is the last one on or before ``day``."""
+    m = month_index(day)
+    return m if day >= stichtag(m) else m - 1
+
+
+def outcomes(db, months: list[int], jobcenter_id: str | None = None,
+             by_group: bool = False) -> list[OutcomeRow]:
     """Items 43, 55–58 for each month index t of ``months``: per Jobcenter and instrument with
-    a participant in t−11..t. The Jobcenter of a spell is that of the person's elb_spells row
-    (elb or nef) covering its first day (latest valid_from, then the smallest jobcenter_id);
+    a participant in t−11..t; ``by_group``: per Jobcenter, instrument and declared customer
+    group instead (``groups.toml``; a spell counts in the groups its person belongs to at the
+    last Stichtag on or before its first day or, for a spell begun before the window, before
+    the window's first day, see :func:`entry_month`: the figures of one window need the
+    memberships of its own months only; a person may be in several groups or none; no costs:
+    payments name no person).
+
+    The Jobcenter of a spell is that of the person's elb_spells row (elb or nef) covering its
+    first day (latest valid_from, then the smallest jobcenter_id);
     EQ/VQ count only Austritte whose six-month day is on or before the earlier Datenstand of
     employment_spells and unemployment_spells; payments are by booked_on under the cost titles."""
     cat = budget_catalogue()
@@ -569,6 +621,18 @@ def outcomes(db, months: list[int], jobcenter_id: str | None = None) -> list[Out
         if r["kind"] == "payment" and r["title"] in cat.cost_titles and r["instrument"]:
             paid[(r["jobcenter_id"], r["instrument"], r["by"] * 12 + r["bm"] - 1)] += \
                 _money(r["a"])
+    members: dict = {}
+    order = {None: 0}
+    if by_group and rows:
+        from amip.catalogue.monitors import customer_groups
+        from amip.engine.group_monitor import group_members
+
+        order = {g: i for i, g in enumerate(customer_groups())}
+        members = group_members(db, entry_month(lo), hi_m, jobcenter_id)
+
+    def groups_of(pid: str, start: dt.date, w_lo: dt.date):
+        return members.get((pid, entry_month(max(start, w_lo))), ()) if by_group else (None,)
+
     # six-month facts per exit, once
     facts = {}
     for jc, pid, instr, start, end in rows:
@@ -585,17 +649,18 @@ def outcomes(db, months: list[int], jobcenter_id: str | None = None) -> list[Out
         for jc, pid, instr, start, end in rows:
             if start > w_hi or (end is not None and end < w_lo):
                 continue
-            a = acc.setdefault((jc, instr), dict(p=set(), n=0, h=0, e=0, v=0, s=0))
-            a["p"].add(pid)
-            a["s"] += w_lo <= start <= w_hi
-            if end is not None and w_lo <= end <= w_hi:
-                inside, in_sv, stays = facts[(pid, instr, start, end)]
-                a["n"] += 1
-                a["h"] += inside
-                a["e"] += in_sv
-                a["v"] += stays
-        for (jc, instr) in sorted(acc):
-            a = acc[(jc, instr)]
+            for g in groups_of(pid, start, w_lo):
+                a = acc.setdefault((jc, instr, g), dict(p=set(), n=0, h=0, e=0, v=0, s=0))
+                a["p"].add(pid)
+                a["s"] += w_lo <= start <= w_hi
+                if end is not None and w_lo <= end <= w_hi:
+                    inside, in_sv, stays = facts[(pid, instr, start, end)]
+                    a["n"] += 1
+                    a["h"] += inside
+                    a["e"] += in_sv
+                    a["v"] += stays
+        for (jc, instr, g) in sorted(acc, key=lambda k: (k[0], k[1], order[k[2]])):
+            a = acc[(jc, instr, g)]
             pay = sum((paid.get((jc, instr, k), ZERO)
                        for k in range(t - cat.window_months + 1, t + 1)), ZERO)
             reason = None
@@ -603,14 +668,15 @@ def outcomes(db, months: list[int], jobcenter_id: str | None = None) -> list[Out
                 reason = ("keine Austritte im Zeitraum" if a["n"] == 0 else
                           f"kein Austritt, dessen Tag sechs Monate später im Datenstand "
                           f"({_day(data_end)}) liegt")
+            costed = g is None
             out.append(OutcomeRow(
                 jc, f"{t // 12:04d}-{t % 12 + 1:02d}", instr, a["n"], a["h"], a["e"], a["v"],
-                len(a["p"]), pay,
+                len(a["p"]), pay if costed else None,
                 None if a["h"] == 0 else round(100 * a["e"] / a["h"], 2),
                 None if a["h"] == 0 else round(100 * a["v"] / a["h"], 2),
-                float((pay / len(a["p"])).quantize(CENT)),
-                None if a["e"] == 0 else float((pay / a["e"]).quantize(CENT)), reason,
-                a["s"]))
+                float((pay / len(a["p"])).quantize(CENT)) if costed else None,
+                None if a["e"] == 0 or not costed else float((pay / a["e"]).quantize(CENT)),
+                reason, a["s"], g, None if costed else NO_GROUP_COSTS))
     return out
 
 
@@ -635,40 +701,3 @@ def _day(d: dt.date | None) -> str:
     from amip import i18n
 
     return i18n.day(d) if d else "keiner"
-
-
-# -- helpers of the reports ------------------------------------------------------------------------
-
-def budget_plan(db, jc: str) -> tuple[dict[int, dict[str, float]], dict[int, dict[str, float]]]:
-    """Planned euros per year and title, and per year and EGL instrument."""
-    titles: dict = {}
-    instruments: dict = {}
-    for r in _plan_lines(db, jc):
-        titles.setdefault(r["year"], Counter())[r["title"]] += r["a"]
-        if r["title"] == "egl" and r["instrument"]:
-            instruments.setdefault(r["year"], Counter())[r["instrument"]] += r["a"]
-    return {y: dict(c) for y, c in titles.items()}, {y: dict(c) for y, c in instruments.items()}
-
-
-def payments(db, jc: str, year: int) -> dict[str, float]:
-    b = db.table("budget_bookings")
-    b = b.filter((b.jobcenter_id == jc) & (b.kind == "payment") & (b.budget_year == year))
-    rows = b.group_by("title").aggregate(a=b.amount_eur.sum()).to_pyarrow().to_pylist()
-    return {r["title"]: r["a"] for r in rows}
-
-
-def budget_burn(db, jc: str, year: int, last_month: int) -> dict:
-    """Mittelabfluss of ``year`` up to month index ``last_month``: plan per title, and per
-    calendar month the payments and the commitments net of releases (euros)."""
-    plan, _ = budget_plan(db, jc)
-    b = db.table("budget_bookings")
-    b = b.filter((b.jobcenter_id == jc) & (b.budget_year == year)
-                 & (b.booked_on <= ibis.literal(stichtag(last_month).replace(day=1), "date")
-                    + ibis.interval(months=1) - ibis.interval(days=1)))
-    b = b.mutate(mon=b.booked_on.month())
-    rows = b.group_by("title", "kind", "mon").aggregate(a=b.amount_eur.sum()).to_pyarrow() \
-        .to_pylist()
-    monthly: dict = {}
-    for r in rows:
-        monthly.setdefault(r["title"], {}).setdefault(r["mon"], Counter())[r["kind"]] += r["a"]
-    return {"plan": plan.get(year, {}), "monthly": monthly}

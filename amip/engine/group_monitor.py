@@ -238,3 +238,22 @@ def group_monitor(db, month: int, jobcenter_id: str | None = None,
                    "figures": block(scope)} for u, scope in children],
         "trend": trend,
     }
+
+
+def group_members(db, m_lo: int, m_hi: int, jobcenter_id: str | None = None
+                  ) -> dict[tuple[str, int], frozenset[str]]:
+    """(person_id, m) → the declared groups (``groups.toml``) the person belongs to at ST(m),
+    for m_lo..m_hi: the monitor's membership, for figures split by group elsewhere (the
+    outcomes per instrument, :func:`amip.engine.budget.outcomes`)."""
+    cat = load()
+    groups = customer_groups()
+    out: dict = defaultdict(set)
+    with Facts(db, cat.rules_for(stichtag(m_hi)), cat.parameters, m_lo, m_hi,
+               jobcenter_id) as facts:
+        base = _Base(facts, groups)
+        mem = ibis.union(*[_members(base, g).select(ibis.literal(gid).name("group"),
+                                                    "person_id", "m")
+                           for gid, g in groups.items()], distinct=True)
+        for r in mem.to_pyarrow().to_pylist():
+            out[(r["person_id"], int(r["m"]))].add(r["group"])
+    return {k: frozenset(v) for k, v in out.items()}

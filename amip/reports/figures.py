@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from amip.engine.budget import budget_plan, payments
+from amip.engine.budget import ComparisonRow, Share, comparison, distribution, status
 from amip.engine.calendar import format_month, month_index, stichtag
 from amip.engine.groups import (customer_groups, employment_classes, prognosis_by_age,
                                 refugees_jdw, underemployment, unemployed_profile)
@@ -39,9 +39,8 @@ class Programme:
     prognosis_by_age: dict[str | None, dict[str, float]]  # prognosis -> age group -> JDW
     indicators: dict[tuple[str, str], Record]  # (code, sex) -> record, December of ref year
     indicators_before: dict[tuple[str, str], Record]
-    budget: dict[int, dict[str, float]]  # year -> title -> planned euros
-    egl_by_instrument: dict[str, float]  # planned EGL of the programme year per instrument
-    payments: dict[str, float]  # title -> payments in the reference year
+    budget: list[ComparisonRow]  # allocations of the reference year and the programme year
+    egl: list[Share]  # the programme year's EGL plan over the instruments
     groups: dict[str, dict[str, int]]  # customer group -> {"elb", "unemployed", "elb_before", …}
     #: the data-quality rules over the reference year's twelve months (None: nothing to check)
     quality: QualityReport | None
@@ -79,7 +78,7 @@ def programme_figures(db, year: int, jobcenter_id: str | None = None,
     first_year = max(ref - 10, elb.first.year + (elb.first > dt.date(elb.first.year, 1, 15))) \
         if elb.first else ref - 10
     records = compute(db, [dec - 12, dec], jobcenter_id=jc_id)
-    titles, instruments = budget_plan(db, jc_id)
+    plan = status(db, year, jobcenter_id=jc_id)
     return Programme(
         year=year, jobcenter_id=jc_id, jobcenter_name=jc["name"],
         data_date=db.latest_recorded_on(("elb_spells",)),
@@ -92,9 +91,8 @@ def programme_figures(db, year: int, jobcenter_id: str | None = None,
         prognosis_by_age=prognosis_by_age(db, jc_id, ref),
         indicators={(r.code, r.sex): r for r in records if r.month == format_month(dec)},
         indicators_before={(r.code, r.sex): r for r in records if r.month == format_month(dec - 12)},
-        budget={y: titles.get(y, {}) for y in (year - 1, year)},
-        egl_by_instrument=instruments.get(year, {}),
-        payments=payments(db, jc_id, ref),
+        budget=comparison(db, ref, year, jc_id),
+        egl=distribution(plan, "egl", jc_id) if plan else [],
         groups=customer_groups(db, jc_id, day),
         quality=_quality(db, dec, jc_id),
         underemployment=underemployment(db, jc_id, day),

@@ -12,24 +12,24 @@ The forecasts are independent of the engine pass: the CLI computes them in a bac
 
 from __future__ import annotations
 
-import datetime as dt
-from decimal import Decimal
 from typing import Callable
 
 from amip import i18n
 from amip.catalogue import load
-from amip.engine.calendar import format_month, month_index, month_start, parse_month, stichtag
+from amip.engine.calendar import (format_month, month_end, month_index, month_start,
+                                  parse_month, stichtag)
 from amip.engine.comparison import incomparable
 from amip.engine.drilldown import unassigned_id
 from amip.engine.forecast import Forecast, forecast_all
 from amip.engine.indicators import compute
-from amip.engine.budget import budget_burn
+from amip.engine.budget import WARNINGS, budget_catalogue, landing, status
 from amip.engine.overview import jobcenter, last_benefit_month, latest_complete_month
 from amip.engine.quality import data_quality
 from amip.engine.quality_rules import run_quality
 from amip.engine.horizon import horizon
 from amip.extract.schema import INSTRUMENTS
 from amip import charts
+from amip.charts import burn_chart, burn_rows
 from amip.reports import disclosure, tables
 from amip.reports.model import Chart, Column, Report, ReportTable, Row, Section, Text
 from amip.reports.targets import (CHART_MEASURES, TargetFigures, attainment_charts,
@@ -38,6 +38,7 @@ from amip.reports.targets import (CHART_MEASURES, TargetFigures, attainment_char
 JFW_CODES = ["K2", "K2E1", "K2E2", "K2E3", "K2E4", "K3E1"]
 TITLE_LABELS = {"egl": "Eingliederungsleistungen (EGL)", "vk": "Verwaltungskosten (VK)",
                 "kommunal": "Kommunale Mittel"}
+TITLES = budget_catalogue().titles
 NO_TARGETS = ("Für dieses Jahr sind noch keine Zielwerte erfasst: die Ampel (Ist gegen "
               "Zielpfad) erscheint, sobald die Zielplanung in amip geführt wird.")
 
@@ -270,39 +271,49 @@ def _forecast_section(results: dict[str, Forecast], history, label: str,
 
 
 def _budget_section(db, jc: str, month: int, label: str, source: str) -> Section:
+    """Budget status at the end of the month, the landing per title and instrument, its
+    warnings, and the EGL burn curve against the plan path (amip.engine.budget, §12)."""
     year = month // 12
-    burn = budget_burn(db, jc, year, month)
-    if not burn["plan"] and not burn["monthly"]:
+    rows = status(db, year, month_end(month), jc)
+    if not rows:
         return Section("4", "Budget", placeholder="Für dieses Jahr liegen noch keine Budgetdaten vor.")
-    rows = []
-    for title, label_t in TITLE_LABELS.items():
-        plan = burn["plan"].get(title, Decimal(0))
-        months = burn["monthly"].get(title, {})
-        paid = sum(m.get("payment", 0) for m in months.values())
-        bound = sum(m.get("commitment", 0) - m.get("release", 0) for m in months.values())
-        if not plan and not paid:
-            continue
-        share = float(paid / plan * 100) if plan else None
-        expected = (month % 12 + 1) / 12 * 100
-        rows.append(Row(label_t, [plan, paid, bound, share, expected]))
-    table = ReportTable("mittelabfluss", f"Mittelabfluss {year} bis {label}",
-                        [Column(f"Plan {year}", "eur"), Column("Zahlungen", "eur"),
-                         Column("Bindungen (netto)", "eur"), Column("Ausschöpfung in %", "pct"),
-                         Column("linearer Soll-Stand in %", "pct")],
-                        rows, stub="Titel", source=source, public=False)
-    egl = burn["monthly"].get("egl", {})
-    plan = float(burn["plan"].get("egl", 0))
-    cumulative, data = 0.0, []
-    for mon in range(1, month % 12 + 2):
-        cumulative += float(egl.get(mon, {}).get("payment", 0))
-        data.append({"monat": dt.date(year, mon, 15).isoformat(), "wert": cumulative})
-    plan_path = [{"monat": dt.date(year, mon, 15).isoformat(), "wert": plan * mon / 12}
-                 for mon in range(1, 13)] if plan else None
-    chart = Chart("egl-abfluss", f"Eingliederungsleistungen {year}: Zahlungen kumuliert gegen "
-                  f"linearen Plan, in Euro", charts.line_series(data, plan=plan_path, kind="eur",
-                                                               zero=True),
-                  data + (plan_path or []), source=source)
-    return Section("4", "Budget", [table, chart])
+    lands = {(r.title, r.instrument): r for r in landing(db, year, month, jc)}
+    out = []
+    for r in sorted(rows, key=lambda r: (TITLES.index(r.title) if r.title in TITLES
+                                         else len(TITLES), r.instrument is not None)):
+        lr = lands.get((r.title, r.instrument))
+        out.append(Row(_budget_label(r), [
+            r.plan, r.payments, r.open_commitments, r.bindungsquote, r.ausgabequote,
+            lr and lr.path[lr.month - 1], lr and lr.landing, lr and lr.deviation_percent],
+            level=0 if r.instrument is None else 1, total=r.instrument is None))
+    table = ReportTable(
+        "mittelabfluss", f"Budget {year}: Stand und Jahresabschluss-Prognose, Ende {label}",
+        [Column("Plan", "eur"), Column("Zahlungen", "eur"), Column("offene Bindungen", "eur"),
+         Column("Bindungsquote in %", "pct"), Column("Ausgabequote in %", "pct"),
+         Column(f"Planpfad Ende {label}", "eur"), Column("Landung", "eur"),
+         Column("Abweichung in %", "change_pct")],
+        out, stub="Titel / Instrument", source=source, public=False,
+        note="Plan mit Umschichtungen. Planpfad: Monatsanteile der Zahlungen der drei Vorjahre "
+             "(oder das erklärte Profil). Landung: Zahlungen + max(offene Bindungen, "
+             "Hochrechnung der letzten drei Monate).")
+    warnings = [f"{_budget_label(r)}: {WARNINGS[r.warning]} – Landung {i18n.eur(r.landing)} "
+                f"(Intervall {i18n.eur(r.landing_low)} bis {i18n.eur(r.landing_high)}) bei einem Plan von "
+                f"{i18n.eur(r.plan)}." for r in lands.values() if r.warning]
+    blocks = [table, Text("**Warnungen:** " + " ".join(warnings) if warnings else
+                          "Keine Warnung: jede Landung liegt innerhalb Plan ± 3 %.")]
+    egl = lands.get(("egl", None))
+    if egl is not None:
+        actual, plan, land = burn_rows(egl)
+        blocks.append(Chart("egl-abfluss", f"Eingliederungsleistungen {year}: Zahlungen "
+                            f"kumuliert gegen den Planpfad und Landung, in Euro",
+                            burn_chart(egl), actual + plan + land, source=source))
+    return Section("4", "Budget", blocks)
+
+
+def _budget_label(r) -> str:
+    """A status or landing row's German name: the title's, or the instrument's."""
+    return TITLE_LABELS.get(r.title, r.title) if r.instrument is None \
+        else INSTRUMENTS.get(r.instrument, r.instrument)
 
 
 def _quality_section(db, jc: str, month: int, label: str, source: str) -> Section:

@@ -8,7 +8,6 @@ narrative is one editable Markdown file per chapter (``texts/programme/``) with 
 
 from __future__ import annotations
 
-from decimal import Decimal
 from pathlib import Path
 
 import jinja2
@@ -61,16 +60,12 @@ def placeholders(p: Programme) -> dict:
     k2, k3 = p.indicators.get(("K2", "all")), p.indicators.get(("K3", "all"))
     lzb_n = p.indicators.get(("K3", "all"))
     elb_n = p.indicators.get(("K1E2", "all"))
-    budget_now, budget_before = p.budget.get(p.year, {}), p.budget.get(p.year - 1, {})
-    total_now = sum(budget_now.get(t, 0) for t in ("egl", "vk"))
-    total_before = sum(budget_before.get(t, 0) for t in ("egl", "vk"))
-    egl = sorted(p.egl_by_instrument.items(), key=lambda kv: -kv[1])
-    egl_sum = sum(p.egl_by_instrument.values()) or 1
+    budget = {r.key: r for r in p.budget}
     top = {}  # every placeholder exists, "–" where the data have fewer than three instruments
     for i in range(1, 4):
-        code, amount = egl[i - 1] if i <= len(egl) else (None, None)
-        top[f"top{i}"] = INSTRUMENTS.get(code, code) if code else "–"
-        top[f"top{i}_share"] = i18n.pct(float(amount / egl_sum * 100)) if code else "–"
+        share = p.egl[i - 1] if i <= len(p.egl) else None
+        top[f"top{i}"] = INSTRUMENTS.get(share.instrument, share.instrument) if share else "–"
+        top[f"top{i}_share"] = i18n.pct(share.percent) if share else "–"
     rated = [r for r in p.quality.results if r.rates] if p.quality else []
     quality_parts = [f"{r.rule.name}: {i18n.pct(r.error_rate())}" for r in rated]
     checked = [r for r in p.quality.results if r.flagged is not None and r.rates is None] \
@@ -110,9 +105,11 @@ def placeholders(p: Programme) -> dict:
         "k3": {"value": i18n.signed_pct(k3.value if k3 else None)},
         "lzb": {"share": i18n.pct(_share(lzb_n.numerator, elb_n.numerator)
                                   if lzb_n and elb_n else None)},
-        "budget": {"egl": i18n.eur(budget_now.get("egl")), "vk": i18n.eur(budget_now.get("vk")),
-                   "total": i18n.eur(total_now),
-                   "change_pct": i18n.signed_pct(_change(total_now, total_before))},
+        "budget": {**{k: i18n.eur(budget[k].now if k in budget else None)
+                      for k in ("egl", "vk", "kfa")},
+                   "total": i18n.eur(budget["gesamtbudget"].now if budget else None),
+                   "change_pct": i18n.signed_pct(budget["gesamtbudget"].delta_percent
+                                                 if budget else None)},
         "egl": top,
         "groups": {g: {k: i18n.num(v) for k, v in c.items()} for g, c in p.groups.items()},
         "quality": {"summary": "; ".join(quality_parts) + "." if quality_parts
@@ -264,34 +261,37 @@ def indicator_table(p: Programme, public: bool = True) -> ReportTable:
                                   hidden=disclosure.hidden_fields(records) if public else None)
 
 
+#: the rows of the seed's table 4 in its order (keys of :func:`amip.engine.budget.comparison`)
+BUDGET_LABELS = {"vk": "Verwaltungskosten (VK)", "egl": "Eingliederungsleistungen (EGL)",
+                 "gesamtbudget": "Gesamtbudget",
+                 "kfa": "Kommunaler Finanzierungsanteil (15,2 % der VK insgesamt)"}
+
+
 def budget_table(p: Programme) -> ReportTable | None:
-    now, before = p.budget.get(p.year, {}), p.budget.get(p.year - 1, {})
-    if not now and not before:
+    """Seed table 4: the rows of :func:`amip.engine.budget.comparison` (allocation of the
+    reference year, estimate of the programme year, delta absolute and in %)."""
+    if not p.budget:
         return None
-    labels = [("vk", "Verwaltungskosten (VK)"), ("egl", "Eingliederungsleistungen (EGL)")]
-    rows = []
-    for key, label in labels:
-        a, b = before.get(key, Decimal(0)), now.get(key, Decimal(0))
-        rows.append(Row(label, [a, b, b - a, _change(b, a)]))
-    ta, tb = sum(before.get(k, 0) for k, _ in labels), sum(now.get(k, 0) for k, _ in labels)
-    rows.append(Row("Gesamtbudget", [ta, tb, tb - ta, _change(tb, ta)], total=True))
-    if now.get("kommunal") or before.get("kommunal"):
-        a, b = before.get("kommunal", Decimal(0)), now.get("kommunal", Decimal(0))
-        rows.append(Row("Kommunale Mittel", [a, b, b - a, _change(b, a)]))
+    order = list(BUDGET_LABELS)
+    rows = [Row(BUDGET_LABELS.get(r.key, r.label), [r.before, r.now, r.delta, r.delta_percent],
+                total=r.key == "gesamtbudget")
+            for r in sorted(p.budget, key=lambda r: order.index(r.key) if r.key in order
+                            else len(order))]
     return ReportTable(
         "budget", f"Budget {p.year - 1} und {p.year} in Euro",
-        [Column(f"Plan {p.year - 1}", "eur"), Column(f"Plan {p.year}", "eur"),
+        [Column(f"Zuteilung {p.year - 1}", "eur"), Column(f"Schätzwerte {p.year}", "eur"),
          Column("Delta absolut", "eur"), Column("Delta in %", "change_pct")],
-        rows, stub="", source=_source(p), public=False)
+        rows, stub="", source=_source(p), public=False,
+        note="Zuteilungen laut Budgetplan (ohne Umschichtungen); kommunaler "
+             "Finanzierungsanteil: 15,2 % der Verwaltungskosten insgesamt (Bundesanteil ÷ 0,848, "
+             "§ 46 Abs. 3 SGB II).")
 
 
 def egl_chart(p: Programme) -> Chart | None:
-    if not p.egl_by_instrument:
+    if not p.egl:
         return None
-    total = sum(p.egl_by_instrument.values())
-    data = [{"Instrument": INSTRUMENTS.get(k, k), "Euro": float(v),
-             "Anteil": float(v / total * 100)}
-            for k, v in sorted(p.egl_by_instrument.items(), key=lambda kv: -kv[1])]
+    data = [{"Instrument": INSTRUMENTS.get(s.instrument, s.instrument), "Euro": s.plan,
+             "Anteil": s.percent} for s in p.egl]
     return Chart("egl-verteilung", f"Verteilung des Eingliederungsbudgets {p.year}",
                  charts.share_bars(data, category="Instrument", value="Anteil"), data,
                  source=_source(p))
@@ -357,6 +357,7 @@ def build(p: Programme, texts: dict[str, str] | None = None, public: bool = True
     none_of = ("Für {y} sind keine {what} Ziele erfasst.").format
     budget, egl, quality = budget_table(p), egl_chart(p), quality_table(p)
     rules = quality_rules_table(p)
+    vk = next((r.now for r in p.budget if r.key == "vk"), None) is not None
     sections = [
         Section("", "Vorwort", [text("00_vorwort")]),
         Section("1", "Grundsicherung für Arbeitsuchende im Landkreis",
@@ -382,7 +383,11 @@ def build(p: Programme, texts: dict[str, str] | None = None, public: bool = True
         ]),
         # a section without data shows its grey box, not a text about figures that are missing
         Section("4", "Ressourcen", maybe(budget and text("04_ressourcen"), budget), sections=[
-            Section("4.1", "Eingliederungsleistungen", maybe(egl and text("04_eingliederung"), egl),
+            Section("4.1", "Personal und Verwaltungskostenhaushalt",
+                    maybe(text("04_verwaltungskosten") if vk else None),
+                    placeholder="" if vk else "Für das Programmjahr sind noch keine "
+                                               "Verwaltungskosten geplant."),
+            Section("4.2", "Eingliederungsleistungen", maybe(egl and text("04_eingliederung"), egl),
                     placeholder="" if egl else "Für das Programmjahr ist noch kein "
                                                 "Eingliederungsbudget geplant."),
         ], placeholder="" if budget else "Für das Programmjahr liegen noch keine Budgetdaten vor."),

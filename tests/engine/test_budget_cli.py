@@ -104,3 +104,17 @@ def test_compare(tmp_path):
         ("gesamtbudget", 280000.0, 350000.0, 25.0), ("kfa", 34056.6, 35849.06, 5.26)]
     table = run("budget", "compare", "--year", "2020", "--store", store)
     assert "Zuteilung 2019" in table and "+66,7\xa0%" in table and "350.000\xa0€" in table
+
+
+def test_outcomes_by_group(tmp_path):
+    store = store_of(tmp_path, test_budget_outcomes.group_case())
+    records = json.loads(run("budget", "outcomes", "--month", "2020-12", "--by-group",
+                             "--store", store, "--format", "json"))
+    # the figures of test_budget_outcomes.test_outcomes_by_customer_group, one key more
+    assert all(list(r) == OUTCOME_KEYS + ["group"] for r in records)
+    assert [(r["group"], r["austritte"], r["eingliederungsquote"], r["cost_per_participant"])
+            for r in records] == [("lzb", 1, 100.0, None), ("single_parents", 1, 0.0, None),
+                                  ("no_vocational_training", 2, 50.0, None)]
+    table = run("budget", "outcomes", "--month", "2020-12", "--by-group", "--store", store)
+    assert "Alleinerziehende" in table
+    assert "keiner Kundengruppe zugeordnet" in " ".join(table.split())

@@ -99,3 +99,57 @@ def test_twelve_month_series_and_horizon(backend):
     (f,) = [r for r in outcomes(view, [DEC]) if r.instrument == "fbw"]
     assert (f.in_horizon, f.eingliederungsquote, f.cost_per_eingliederung) == (0, None, None)
     assert f.reason.startswith("kein Austritt, dessen Tag sechs Monate später im Datenstand")
+
+
+def group_case() -> Ex:
+    return (Ex().declare("data_as_of = 2021-03-31\n")
+          # a: ELB since 2015 (LZB, and like everyone here without a vocational degree, the
+          # builder's education "none"); fbw 10.01.–31.03.2020, entry Stichtag 15.12.2019;
+          # sv job on the six-month day 30.09.2020 → Eingliederung and Verbleib
+          .elb("a", "2015-01-01").measure("a", "fbw", "2020-01-10", "2020-03-31")
+          .job("a", "2020-09-01")
+          # s: ELB since 1.1.2020, head of a single-parent BG (Alleinerziehende), not LZB;
+          # fbw 01.02.–30.04.2020, entry Stichtag 15.01.2020; on 30.10.2020 neither employed
+          # nor unemployed → Verbleib, no Eingliederung
+          .elb("s", "2020-01-01", bg="bs").bg("bs", "single_parent", "2020-01-01")
+          .measure("s", "fbw", "2020-02-01", "2020-04-30")
+          .book("payment", "2020-05-01", "egl", "fbw", "6000.00"))
+
+
+def test_outcomes_by_customer_group(backend):
+    """Item 43 "by customer group where it is shown": a spell counts in the declared groups
+    (groups.toml) of its person at the last Stichtag on or before its first day; no costs."""
+    ex = group_case()
+    got = {r.group: r for r in outcomes(ex.view(), [DEC], by_group=True)}
+    # lzb: a alone → 1 Austritt, EQ 1/1 = 100 %, VQ 100 %; single_parents: s alone → EQ 0 %,
+    # VQ 100 %; no_vocational_training: a and s → 2 Austritte, EQ 1/2 = 50 %, VQ 2/2 = 100 %
+    assert set(got) == {"lzb", "single_parents", "no_vocational_training"}
+    assert [(g, r.austritte, r.participants, r.eingliederungsquote, r.verbleibsquote)
+            for g, r in got.items()] == [
+        ("lzb", 1, 1, 100.0, 100.0), ("single_parents", 1, 1, 0.0, 100.0),
+        ("no_vocational_training", 2, 2, 50.0, 100.0)]  # the order of groups.toml
+    # payments name no person: no costs by group, with the reason
+    r = got["lzb"]
+    assert (r.payments, r.cost_per_participant, r.cost_per_eingliederung) == (None, None, None)
+    assert "keiner Kundengruppe" in r.cost_reason
+    assert r.as_json()["group"] == "lzb"
+    # without the split the contract is unchanged: no "group" key, costs 6.000 / 2
+    whole = outcomes(ex.view(), [DEC])
+    assert len(whole) == 1 and "group" not in whole[0].as_json()
+    assert whole[0].cost_per_participant == 3000.0
+
+
+def test_a_spell_begun_before_the_window_takes_the_group_at_its_start():
+    """s enters fbw on 01.02.2019 (ELB since 1.1.2019, head of a single-parent BG until
+    30.06.2019, then of a couple BG) and leaves on 31.03.2020: for the twelve months of 2020 her
+    group is the one at 15.12.2019 (before 1.1.2020), not the one at entry (15.01.2019)."""
+    ex = (Ex().declare("data_as_of = 2021-03-31\n")
+          .elb("s", "2019-01-01", bg="bs").bg("bs", "single_parent", "2019-01-01", "2019-06-30")
+          .bg("bs", "couple", "2019-07-01")
+          .measure("s", "fbw", "2019-02-01", "2020-03-31"))
+    groups = {r.group for r in outcomes(ex.view(), [DEC], by_group=True)}
+    # at 15.12.2019: not single parent, not LZB (349 days), no degree (the builder's "none")
+    assert groups == {"no_vocational_training"}
+    # the window of June 2019 (07/2018–06/2019) began before the spell: its entry counts
+    june = {r.group for r in outcomes(ex.view(), [parse_month("2019-06")], by_group=True)}
+    assert june == {"single_parents", "no_vocational_training"}

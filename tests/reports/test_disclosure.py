@@ -210,7 +210,7 @@ def test_report_tables_protect_the_rest_of_a_total():
                   data_date=dt.date(2021, 1, 31), jdw={},
                   unemployed={"now": profile(30, 15, 13), "before": profile(31, 16, 15)},
                   refugees_jdw=0.0, employment={}, prognosis_by_age={}, indicators={},
-                  indicators_before={}, budget={}, egl_by_instrument={}, payments={}, groups={},
+                  indicators_before={}, budget=[], egl=[], groups={},
                   quality=None, underemployment={})
     t = unemployed_table(p)
     protect_table(t)

@@ -109,3 +109,28 @@ def test_a_month_without_figures_is_refused(default_store):
 
     with pytest.raises(NoFigures, match="Januar 2009 bis Dezember 2020"):
         monthly(default_store.view(), parse_month("2030-01"), forecasts=lambda: {})
+
+
+def test_budget_chapter_from_status_and_landing(default_store, report):
+    """Chapter 4: amip.engine.budget's status at the end of June 2020 and its landing, the
+    warnings in words, and the EGL burn curve against the plan path."""
+    import datetime as dt
+
+    from amip.engine.budget import landing, status
+
+    view = default_store.view()
+    m = parse_month("2020-06")
+    st = {(r.title, r.instrument): r for r in status(view, 2020, dt.date(2020, 6, 30))}
+    la = {(r.title, r.instrument): r for r in landing(view, 2020, m)}
+    rows = table(report, "mittelabfluss").rows
+    egl, s, lr = rows[0], st[("egl", None)], la[("egl", None)]
+    assert egl.values == [s.plan, s.payments, s.open_commitments, s.bindungsquote,
+                          s.ausgabequote, lr.path[5], lr.landing, lr.deviation_percent]
+    chapter = next(sec for sec in report.sections if sec.number == "4")
+    text = chapter.blocks[1].markdown
+    warned = [r for r in la.values() if r.warning]
+    assert ("Warnungen" in text) == bool(warned)
+    chart = next(b for b in chapter.blocks if getattr(b, "id", None) == "egl-abfluss")
+    # six months of payments, twelve of the plan path, and the landing in December
+    assert len(chart.data) == 6 + 12 + 1
+    assert chart.data[-1]["wert"] == lr.landing

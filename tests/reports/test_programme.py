@@ -151,3 +151,33 @@ def test_chapter_6_is_run_quality_of_the_reference_year(default_store, figures):
     texts = render_texts(load_texts(), placeholders(figures))
     chapter = " ".join(texts["06_qualitaet"].split())
     assert "Regeln der Datenqualität meldeten im Jahr 2019" in chapter
+
+
+def test_chapter_4_is_the_engine_comparison(default_store, figures):
+    """Seed table 4 comes from amip.engine.budget.comparison (one core), in the seed's order,
+    with the seed's figures; the EGL distribution from status and distribution."""
+    from amip.engine.budget import comparison, distribution, status
+    from amip.reports.programme import budget_table, egl_chart
+
+    view = default_store.view()
+    rows = {r.key: r for r in comparison(view, 2019, 2020)}
+    table = budget_table(figures)
+    assert [r.label for r in table.rows] == ["Verwaltungskosten (VK)",
+                                              "Eingliederungsleistungen (EGL)", "Gesamtbudget",
+                                              "Kommunaler Finanzierungsanteil (15,2 % der VK "
+                                              "insgesamt)"]
+    for row, key in zip(table.rows, ("vk", "egl", "gesamtbudget", "kfa")):
+        r = rows[key]
+        assert row.values == [r.before, r.now, r.delta, r.delta_percent]
+    # the seed: VK 9.069.867 → 8.581.009 (−488.858, −5,4 %), EGL 7.129.465 → 7.053.067
+    assert [float(x) for x in table.rows[0].values[:3]] == [9069867.0, 8581009.0, -488858.0]
+    assert round(table.rows[0].values[3], 1) == -5.4
+    assert [float(x) for x in table.rows[1].values[:2]] == [7129465.0, 7053067.0]
+    shares = distribution(status(view, 2020), "egl")
+    chart = egl_chart(figures)
+    assert [d["Anteil"] for d in chart.data] == [s.percent for s in shares]
+    assert sum(float(s.plan) for s in shares) == pytest.approx(
+        float(next(r.plan for r in status(view, 2020) if (r.title, r.instrument) == ("egl", None))))
+    texts = render_texts(load_texts(), placeholders(figures))
+    assert "kommunaler Finanzierungsanteil" in texts["04_verwaltungskosten"]
+    assert i18n.eur(rows["kfa"].now) in texts["04_verwaltungskosten"]

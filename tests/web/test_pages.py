@@ -16,7 +16,7 @@ from tests.web.conftest import USERS
 
 URL = re.compile(r"https?://", re.I)
 PAGES = ["/", "/kennzahl/K2", "/kennzahl/K1E2?geschlecht=w", "/kundengruppen", "/datenstand",
-         "/kennzahl/K2/einheiten", "/datenqualitaet"]
+         "/budget", "/kennzahl/K2/einheiten", "/datenqualitaet"]
 GERMAN_PCT = re.compile(r"\d,\d\u00a0%")
 GERMAN_THOUSANDS = re.compile(r"\b\d{1,3}\.\d{3}\b")
 
