@@ -105,21 +105,17 @@ def filter_candidates(rows: list[dict], caseworker_id: str | None = None,
     return out
 
 
-def caseload_of(db, month: int, caseworker_id: str) -> dict[str, dict]:
-    """The caseworker's caseload at ST(``month``): person_id → {unit_id, is_elb,
-    jobcenter_id} (the checks of an enrolment)."""
+def enrolment_facts(db, month: int, caseworker_id: str, person_id: str) -> dict:
+    """What an enrolment checks at ST(``month``): is_elb (in the ELB stock), jobcenter_id,
+    in_caseload (of ``caseworker_id``) and unit_id (the caseload's team)."""
     day = stichtag(month)
+    es = elb_stock(db, day)
+    es = es.filter(es.person_id == person_id).select("jobcenter_id").to_pyarrow().to_pylist()
     cl = covering(db.table("caseload"), day)
-    cl = cl.filter(cl.caseworker_id == caseworker_id).select("person_id", "unit_id")
-    es = elb_stock(db, day).select("person_id", "jobcenter_id")
-    j = cl.left_join(es, "person_id").select(cl.person_id, cl.unit_id, es.jobcenter_id)
-    out: dict[str, dict] = {}
-    for r in j.to_pyarrow().to_pylist():
-        row = out.setdefault(r["person_id"], {"unit_id": r["unit_id"], "is_elb": False,
-                                              "jobcenter_id": r["jobcenter_id"]})
-        if r["jobcenter_id"] is not None:
-            row.update(is_elb=True, jobcenter_id=r["jobcenter_id"])
-    return out
+    cl = cl.filter((cl.caseworker_id == caseworker_id) & (cl.person_id == person_id))
+    cl = cl.select("unit_id").to_pyarrow().to_pylist()
+    return {"is_elb": bool(es), "jobcenter_id": es[0]["jobcenter_id"] if es else None,
+            "in_caseload": bool(cl), "unit_id": cl[0]["unit_id"] if cl else None}
 
 
 # -- enrolments ------------------------------------------------------------------------------
