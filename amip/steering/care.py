@@ -252,3 +252,38 @@ class Care(VersionedStore):
             rows = [_contact(v) for v in self._current(CareContactVersion, s, where,
                                                        moment(as_of))]
         return sorted(rows, key=lambda r: (r.contact_on, r.person_id))
+
+
+# -- what the shells call: the store's rows joined with the extract ----------------------------
+
+def enrol_checked(view, st: Care, jobcenter_id: str | None, person_id: str, caseworker_id: str,
+                  month: int | str, actor: str, reason: str | None = None) -> EnrolmentRow:
+    """:meth:`Care.enrol` with the person's facts read from the extract ``view`` at the
+    month's Stichtag (ELB, caseload, team, Jobcenter)."""
+    from amip.engine.care import enrolment_facts
+
+    m = _month(month)
+    facts = enrolment_facts(view, m, caseworker_id, person_id)
+    jc = jobcenter_id or facts["jobcenter_id"]
+    if jc is None:  # not ELB anywhere: enrol() says so
+        jc = ""
+    return st.enrol(jc, person_id, caseworker_id, m, actor, reason, facts=facts)
+
+
+def status_of(view, st: Care, month: int, jobcenter_id: str | None = None,
+              caseworker_id: str | None = None, unit_ids=None) -> list[dict]:
+    """:func:`amip.engine.care.care_status` of the stored enrolments (filtered) with the
+    extract's and the recorded contacts."""
+    from amip.engine.care import care_status
+
+    rows = st.enrolments(jobcenter_id=jobcenter_id, caseworker_id=caseworker_id,
+                         unit_ids=unit_ids)
+    contacts = st.contacts(person_ids={e.person_id for e in rows})
+    return care_status(view, rows, contacts, month)
+
+
+def outcomes_of(view, st: Care, month: int, jobcenter_id: str | None = None) -> dict:
+    """:func:`amip.engine.care.care_outcomes` of every stored enrolment."""
+    from amip.engine.care import care_outcomes
+
+    return care_outcomes(view, st.enrolments(jobcenter_id=jobcenter_id), month, jobcenter_id)
