@@ -64,8 +64,9 @@ def test_enrol_quota_contact_end(web_app, client_as, latest):
     assert audit_rows(web_app, actor="tl", action="care.enrol", outcome="denied")
 
     status = {r["person_id"]: r for r in ifk.get("/api/v1/care/enrolments").json()}
-    assert set(status) == {first, second} and status[first]["contact_due_now"]
-    day = status[first]["start_on"][:8] + "20"
+    assert set(status) == {first, second}
+    before = status[first]["contacts"]  # the extract's contacts of the month count too
+    day = status[first]["start_on"][:8] + "29"
     r = ifk.post("/api/v1/care/contact", json={"person_id": first, "contact_on": day,
                                                "kind": "beratung"})
     assert r.status_code == 201, r.text
@@ -73,7 +74,8 @@ def test_enrol_quota_contact_end(web_app, client_as, latest):
                                                "kind": "anruf"})
     assert r.status_code == 422 and "unbekannt" in r.json()["detail"]
     status = {r["person_id"]: r for r in ifk.get("/api/v1/care/enrolments").json()}
-    assert status[first]["contacts_done"] == 1 and not status[first]["contact_due_now"]
+    assert status[first]["contacts"] == before + 1 and status[first]["contacts_done"] == 1
+    assert not status[first]["contact_due_now"] and status[first]["overdue"] == 0
     # the page form ends an enrolment (CSRF token, audited)
     page = ifk.get("/intensivbetreuung")
     assert f'data-person="{first}"' in page.text and "2 von 2 Plätzen belegt" in page.text
