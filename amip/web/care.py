@@ -13,7 +13,7 @@ from amip.engine.calendar import month_end
 from amip.engine.care import (candidate_rows, care_counts, care_outcomes, care_status,
                               enrolment_facts, filter_candidates)
 from amip.errors import AmipError, DataError
-from amip.web.targets import fingerprint, steering_of, the_jobcenter  # noqa: F401
+from amip.web.targets import fingerprint, the_jobcenter
 
 #: the most candidate rows a page shows (the API gives all)
 PAGE_ROWS = 200
@@ -32,6 +32,10 @@ class CareScope:
     caseworker_id: str | None
     persons: bool
     edit: bool
+
+    def whole(self) -> "CareScope":
+        """The whole Jobcenter, counts only."""
+        return CareScope(self.jobcenter_id, None, None, False, False)
 
     def text(self) -> str:
         if self.caseworker_id:
@@ -89,7 +93,7 @@ def status(services, steering, scope: CareScope, month: int) -> list[dict]:
 
 def counts(services, steering, scope: CareScope, month: int) -> dict:
     """Counts only (for roles that see no person): candidates and enrolments of the Jobcenter."""
-    whole = CareScope(scope.jobcenter_id, None, None, False, False)
+    whole = scope.whole()
     rows = status(services, steering, whole, month)
     return {"candidates": len(candidates(services, whole, month)), **care_counts(rows)}
 

@@ -15,8 +15,9 @@ from pydantic import BaseModel, Field
 from amip.errors import AmipError
 from amip.web import care
 from amip.web.api import month_param, services
-from amip.web.auth import client_address, current_user
+from amip.web.auth import current_user
 from amip.web.problems import Problem, problem_responses
+from amip.web.target_pages import _audit
 from amip.web.targets import steering_of
 from amip.web.users import User
 
@@ -47,11 +48,6 @@ class EndIn(BaseModel):
     ended_on: dt.date | None = None
 
 
-def _audit(request: Request, user: User, action: str, scope: str, outcome: str) -> None:
-    request.app.state.users.audit.record(user.name, action, scope, outcome,
-                                         client_address(request))
-
-
 def _month(request: Request, month: str | None) -> int:
     m = month_param("month", month)
     if m is None:
@@ -61,14 +57,16 @@ def _month(request: Request, month: str | None) -> int:
     return m
 
 
-def _scope(request: Request, user: User, month: int) -> care.CareScope:
+def _scope(request: Request, user: User, month: str | None) -> tuple[int, care.CareScope]:
+    """The month asked for and the user's scope; a person-level read is audited."""
+    m = _month(request, month)
     try:
         scope = care.care_scope(services(request), user)
     except AmipError as e:
         raise Problem(e.http_status if 400 <= e.http_status < 500 else 400, str(e)) from None
     if scope.persons:
-        _audit(request, user, "care.read", f"month={month} {scope.text()}", "ok")
-    return scope
+        _audit(request, user, "care.read", f"month={m} {scope.text()}", "ok")
+    return m, scope
 
 
 @router.get("/candidates", responses=problem_responses(400, 401, 404, 500),
@@ -76,11 +74,9 @@ def _scope(request: Request, user: User, month: int) -> care.CareScope:
             description="Wie `amip care candidates --format json`, im Bereich der Rolle; "
                         "Rollen ohne Personenzugriff erhalten nur die Anzahl.")
 def candidates(request: Request, month: str | None = MONTH, user: User = Depends(current_user)):
-    m = _month(request, month)
-    scope = _scope(request, user, m)
+    m, scope = _scope(request, user, month)
     if not scope.persons:
-        whole = care.CareScope(scope.jobcenter_id, None, None, False, False)
-        return JSONResponse({"count": len(care.candidates(services(request), whole, m))})
+        return JSONResponse({"count": len(care.candidates(services(request), scope.whole(), m))})
     return JSONResponse(jsonable_encoder(care.candidates(services(request), scope, m)))
 
 
@@ -89,8 +85,7 @@ def candidates(request: Request, month: str | None = MONTH, user: User = Depends
             description="Wie `amip care list --format json`, im Bereich der Rolle; Rollen ohne "
                         "Personenzugriff erhalten nur Zahlen.")
 def enrolments(request: Request, month: str | None = MONTH, user: User = Depends(current_user)):
-    m = _month(request, month)
-    scope = _scope(request, user, m)
+    m, scope = _scope(request, user, month)
     svc, steering = services(request), steering_of(request)
     if not scope.persons:
         return JSONResponse(care.counts(svc, steering, scope, m))

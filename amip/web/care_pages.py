@@ -21,8 +21,9 @@ from amip.catalogue.care import care_rules
 from amip.engine.calendar import format_month, month_end
 from amip.errors import AmipError
 from amip.web import care
-from amip.web.auth import client_address, page_user, verify_csrf
+from amip.web.auth import page_user, verify_csrf
 from amip.web.pages import _month_arg, _render, _services, month_choices
+from amip.web.target_pages import _audit
 from amip.web.targets import steering_of
 
 router = APIRouter(include_in_schema=False)
@@ -30,11 +31,6 @@ KIND_LABEL = {"beratung": "Beratung", "eingliederungsvereinbarung": "Eingliederu
               "nachbetreuung": "Nachbetreuung", "other": "Sonstiges"}
 PHASE_LABEL = {"laufend": "laufend", "abgelaufen": "abgelaufen", "beendet": "beendet"}
 OUTCOME_LABEL = {"during": "während", "after": "danach", "none": "keine", None: "offen"}
-
-
-def _audit(request: Request, user, action: str, scope: str, outcome: str) -> None:
-    request.app.state.users.audit.record(user.name, action, scope, outcome,
-                                         client_address(request))
 
 
 @router.get("/intensivbetreuung", response_class=HTMLResponse)

@@ -12,18 +12,13 @@ from click.testing import CliRunner
 from amip.cli.main import cli
 from amip.errors import AmipError
 from amip.steering import Steering
-from amip.store import Store
 from tests.engine.test_care import case
+from tests.steering.conftest import store_file
 
 
 @pytest.fixture
 def store(tmp_path):
-    ex = case()
-    path = tmp_path / "amip.duckdb"
-    s = Store.open(path)
-    s.import_tables(ex.tables(), source="test", description=ex.description)
-    s.close()
-    return str(path)
+    return store_file(case(), tmp_path)
 
 
 def run(*args):

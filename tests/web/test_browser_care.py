@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from tests.web.conftest import CASEWORKER, TEAM
-from tests.web.test_browser import ARGS, CHROMIUM, SHOTS, serving
+from tests.web.test_browser import CHROMIUM, SHOTS, serving
+from tests.web.test_browser_targets import _page, chromium  # noqa: F401  (a fixture)
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium not installed")
 
@@ -31,35 +32,11 @@ def server(web_store, tmp_path_factory):
         yield base, passwords
 
 
-@pytest.fixture(scope="module")
-def chromium():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        yield b
-        b.close()
-
-
-def _login(chromium, base, name, password, errors, landing="/"):
-    ctx = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="de-DE")
-    page = ctx.new_page()
-    page.set_default_timeout(90_000)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.goto(base + "/login")
-    page.fill("#username", name)
-    page.fill("#password", password)
-    page.click("button.primary")
-    page.wait_for_url(base + landing)
-    return page
-
-
 def test_ifk_enrols_two_and_records_a_contact_team_and_reader_scopes(server, chromium):
     base, pw = server
     SHOTS.mkdir(parents=True, exist_ok=True)
     errors: list[str] = []
-    ifk = _login(chromium, base, "ifk", pw["ifk"], errors, "/intensivbetreuung")
+    ifk = _page(chromium, base, "ifk", pw["ifk"], errors, "/intensivbetreuung")
     assert ifk.locator("#fachkraft").inner_text() == CASEWORKER
     assert ifk.locator("nav.main [aria-current=page]").inner_text() == "Intensivbetreuung"
     rows = ifk.locator("#kandidaten-liste tbody tr")
@@ -90,7 +67,7 @@ def test_ifk_enrols_two_and_records_a_contact_team_and_reader_scopes(server, chr
     ifk.screenshot(path=str(SHOTS / "intensivbetreuung.png"), full_page=True)
 
     # the Teamleitung: only the own team, the IFK's enrolments among them
-    tl = _login(chromium, base, "tl", pw["tl"], errors)
+    tl = _page(chromium, base, "tl", pw["tl"], errors)
     tl.goto(base + "/intensivbetreuung")
     teams = set(tl.locator("#kandidaten-liste tbody tr td:nth-child(3)").all_inner_texts())
     assert teams == {TEAM}
@@ -98,7 +75,7 @@ def test_ifk_enrols_two_and_records_a_contact_team_and_reader_scopes(server, chr
             for i in range(tl.locator("#betreute tbody tr").count())} == set(chosen)
 
     # Lesezugriff: counts, no person
-    lz = _login(chromium, base, "lz", pw["lz"], errors)
+    lz = _page(chromium, base, "lz", pw["lz"], errors)
     lz.goto(base + "/intensivbetreuung")
     assert lz.locator("#care-counts").count() == 1
     assert lz.locator("#kandidaten-liste, #betreute").count() == 0
