@@ -94,18 +94,19 @@ class Care(VersionedStore):
                    unit_ids=None, person_id: str | None = None) -> list[EnrolmentRow]:
         """The current version of every enrolment (ended ones included), oldest start first;
         ``unit_ids``: only those of these teams."""
-        where = []
-        for col, value in ((CareEnrolmentVersion.jobcenter_id, jobcenter_id),
-                           (CareEnrolmentVersion.caseworker_id, caseworker_id),
-                           (CareEnrolmentVersion.person_id, person_id)):
-            if value is not None:
-                where.append(col == value)
-        if unit_ids is not None:
-            where.append(CareEnrolmentVersion.unit_id.in_(sorted(unit_ids)))
-        with self._read() as s:
-            rows = [_enrolment(v) for v in self._current(CareEnrolmentVersion, s, where,
-                                                         moment(as_of))]
+        m = CareEnrolmentVersion
+        rows = self._rows(m, _enrolment, as_of, (m.jobcenter_id, jobcenter_id),
+                          (m.caseworker_id, caseworker_id), (m.person_id, person_id),
+                          (m.unit_id, None if unit_ids is None else set(unit_ids)))
         return sorted(rows, key=lambda r: (r.start_on, r.person_id))
+
+    def _rows(self, model, make, as_of, *filters) -> list:
+        """The current versions of ``model`` as records (``make``); ``filters``: (column,
+        value) pairs, a value None = any, a set = one of."""
+        where = [col.in_(sorted(value)) if isinstance(value, set) else col == value
+                 for col, value in filters if value is not None]
+        with self._read() as s:
+            return [make(v) for v in self._current(model, s, where, moment(as_of))]
 
     def enrolment_history(self, person_id: str | None = None,
                           jobcenter_id: str | None = None) -> list[EnrolmentRow]:
@@ -243,14 +244,9 @@ class Care(VersionedStore):
     def contacts(self, person_id: str | None = None, as_of=None,
                  person_ids=None) -> list[ContactRow]:
         """Recorded contacts (of a person, or of ``person_ids``), oldest first."""
-        where = []
-        if person_id is not None:
-            where.append(CareContactVersion.person_id == person_id)
-        if person_ids is not None:
-            where.append(CareContactVersion.person_id.in_(sorted(person_ids)))
-        with self._read() as s:
-            rows = [_contact(v) for v in self._current(CareContactVersion, s, where,
-                                                       moment(as_of))]
+        m = CareContactVersion
+        rows = self._rows(m, _contact, as_of, (m.person_id, person_id),
+                          (m.person_id, None if person_ids is None else set(person_ids)))
         return sorted(rows, key=lambda r: (r.contact_on, r.person_id))
 
 
