@@ -60,7 +60,7 @@ def care_view(services, steering, user, monat: str | None) -> dict:
                    scope=scope, rules=rules, kinds=rules.kinds, kind_label=KIND_LABEL,
                    phase_label=PHASE_LABEL, outcome_label=OUTCOME_LABEL,
                    candidates=[], n_candidates=0, rows=[], counts=None, outcomes=None,
-                   quota_used=None, enrolled=set())
+                   quota_used=None, enrolled=set(), history=[])
     if not scope.persons:
         context["counts"] = care.counts(services, steering, scope, m)
         return context
@@ -70,8 +70,11 @@ def care_view(services, steering, user, monat: str | None) -> dict:
     today = dt.date.today()
     for r in rows:  # the contact form's default day: today, within the enrolment and month
         r["default_day"] = max(r["start_on"], min(today, r["planned_end"], month_end(m)))
+    shown = {r["person_id"] for r in rows}
+    history = [h for h in steering.enrolment_history(jobcenter_id=scope.jobcenter_id)
+               if h.person_id in shown]
     context.update(candidates=cands[:care.PAGE_ROWS], n_candidates=len(cands), rows=rows,
-                   enrolled=running)
+                   enrolled=running, history=history[::-1])
     if scope.caseworker_id:
         context["quota_used"] = care.quota_used(steering, scope.caseworker_id, m)
     if scope.units is None and scope.caseworker_id is None:
