@@ -85,6 +85,8 @@ def test_enrol_quota_contact_end(web_app, client_as, latest):
     assert r.status_code == 303
     status = {r["person_id"]: r for r in ifk.get("/api/v1/care/enrolments").json()}
     assert status[second]["phase"] == "beendet" and status[second]["end_reason"] == "Umzug"
+    page = ifk.get("/intensivbetreuung").text  # the history: who ended it, and why
+    assert "Verlauf" in page and "Umzug" in page and "(Version 2)" in page
     for action in ("care.enrol", "care.contact", "care.end"):
         assert audit_rows(web_app, actor="ifk", action=action, outcome="ok")
     # Controlling sees the enrolments of the whole Jobcenter and the outcomes
