@@ -69,7 +69,7 @@ def _scope(request: Request, user: User, month: str | None) -> tuple[int, care.C
     return m, scope
 
 
-@router.get("/candidates", responses=problem_responses(400, 401, 404, 500),
+@router.get("/candidates", responses=problem_responses(400, 401, 404, 422, 500),
             summary="Kandidaten der Intensivbetreuung / candidates near the LZB threshold",
             description="Wie `amip care candidates --format json`, im Bereich der Rolle; "
                         "Rollen ohne Personenzugriff erhalten nur die Anzahl.")
@@ -80,7 +80,7 @@ def candidates(request: Request, month: str | None = MONTH, user: User = Depends
     return JSONResponse(jsonable_encoder(care.candidates(services(request), scope, m)))
 
 
-@router.get("/enrolments", responses=problem_responses(400, 401, 404, 500),
+@router.get("/enrolments", responses=problem_responses(400, 401, 404, 422, 500),
             summary="Intensivbetreuungen mit Kontakten / enrolments with their status",
             description="Wie `amip care list --format json`, im Bereich der Rolle; Rollen ohne "
                         "Personenzugriff erhalten nur Zahlen.")
@@ -107,7 +107,7 @@ def _change(request: Request, user: User, action: str, what: str, work):
                         status_code=201)
 
 
-@router.post("/enrol", status_code=201, responses=problem_responses(400, 401, 403, 404, 500),
+@router.post("/enrol", status_code=201, responses=problem_responses(400, 401, 403, 404, 422, 500),
              summary="In Intensivbetreuung aufnehmen / enrol (Rolle mit care_edit)")
 def enrol(request: Request, body: EnrolIn, user: User = Depends(current_user)):
     m = _month(request, body.month)
@@ -117,7 +117,7 @@ def enrol(request: Request, body: EnrolIn, user: User = Depends(current_user)):
                                             body.caseworker_id, m, body.reason))
 
 
-@router.post("/contact", status_code=201, responses=problem_responses(400, 401, 403, 404, 500),
+@router.post("/contact", status_code=201, responses=problem_responses(400, 401, 403, 404, 422, 500),
              summary="Kontakt erfassen / record a counselling contact")
 def contact(request: Request, body: ContactIn, user: User = Depends(current_user)):
     steering = steering_of(request)
@@ -126,7 +126,7 @@ def contact(request: Request, body: ContactIn, user: User = Depends(current_user
                                                      body.contact_on, body.kind, body.note))
 
 
-@router.post("/end", status_code=201, responses=problem_responses(400, 401, 403, 404, 500),
+@router.post("/end", status_code=201, responses=problem_responses(400, 401, 403, 404, 422, 500),
              summary="Intensivbetreuung beenden / end an enrolment (with a reason)")
 def end(request: Request, body: EndIn, user: User = Depends(current_user)):
     steering = steering_of(request)
