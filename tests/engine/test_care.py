@@ -23,7 +23,7 @@ from amip.engine.calendar import parse_month
 from amip.engine.care import care_candidates, care_counts, care_outcomes, care_status
 from tests.engine.builder import Ex
 
-pytestmark = pytest.mark.duckdb_only
+# every case runs on DuckDB and on PostgreSQL (tests/engine/conftest.py)
 D = dt.date.fromisoformat
 
 
