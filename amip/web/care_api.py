@@ -133,3 +133,17 @@ def end(request: Request, body: EndIn, user: User = Depends(current_user)):
     return _change(request, user, "care.end", f"person={body.person_id}",
                    lambda scope: care.end(steering, scope, user, body.person_id, body.reason,
                                           body.ended_on))
+
+
+@router.get("/outcomes", responses=problem_responses(400, 401, 404, 422, 500),
+            summary="Ergebnisse der Intensivbetreuung / outcomes (descriptive)",
+            description="Wie `amip care outcomes --format json`: Integration während oder nach "
+                        "der Betreuung, verglichen mit ähnlichen nicht betreuten Kandidaten "
+                        "(beschreibend, kein Wirkungsnachweis). Die Zeilen je Person nur für "
+                        "Rollen, die das ganze Jobcenter sehen; sonst nur die Summe.")
+def outcomes(request: Request, month: str | None = MONTH, user: User = Depends(current_user)):
+    m, scope = _scope(request, user, month)
+    data = care.outcomes(services(request), steering_of(request), scope.jobcenter_id, m)
+    if not (scope.persons and scope.units is None and scope.caseworker_id is None):
+        data = {k: v for k, v in data.items() if k != "rows"}
+    return JSONResponse(jsonable_encoder(data))

@@ -93,3 +93,11 @@ def test_enrol_quota_contact_end(web_app, client_as, latest):
     assert {first, second} <= {r["person_id"] for r in
                                client_as("ctl").get("/api/v1/care/enrolments").json()}
     assert "kein Wirkungsnachweis" in client_as("ctl").get("/intensivbetreuung").text
+    data = client_as("ctl").get("/api/v1/care/outcomes").json()
+    assert data["summary"]["enrolments"] >= 2 and {first, second} <= {
+        r["person_id"] for r in data["rows"]}
+    # started in the latest month: six months after the end are not in the data, no comparison
+    assert data["summary"]["matched"] == 0 and data["summary"]["comparison_rate"] is None
+    for name in ("lz", "tl"):  # the sum only
+        assert set(client_as(name).get("/api/v1/care/outcomes").json()) == {
+            "label", "match_on", "summary"}
