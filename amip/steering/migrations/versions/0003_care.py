@@ -6,6 +6,8 @@ Revises: 0001
 Create Date: 2026-12-02
 """
 
+from importlib import import_module
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -14,24 +16,8 @@ down_revision = "0001"
 branch_labels = None
 depends_on = None
 
-UTC = sa.DateTime(timezone=True)
-
-
-def _versioned(name: str, *columns: sa.Column) -> None:
-    op.create_table(
-        name,
-        sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
-        *columns,
-        sa.Column("entity_key", sa.String(200), nullable=False),
-        sa.Column("version", sa.Integer(), nullable=False),
-        sa.Column("recorded_at", UTC, nullable=False),
-        sa.Column("recorded_by", sa.String(100), nullable=False),
-        sa.Column("reason", sa.Text(), nullable=True),
-        sa.Column("operation", sa.String(10), nullable=False),
-        sa.PrimaryKeyConstraint("id", name=f"pk_{name}"),
-        sa.UniqueConstraint("entity_key", "version", name=f"uq_{name}_entity_key"),
-    )
-    op.create_index(f"ix_{name}_entity_key", name, ["entity_key"])
+#: the versioned-table shape of revision 0001 (id, columns, entity_key, version, who/when/why)
+_versioned = import_module("amip.steering.migrations.versions.0001_versioned_entries")._versioned
 
 
 def upgrade() -> None:
