@@ -10,8 +10,9 @@ import datetime as dt
 from dataclasses import dataclass
 
 from amip.engine.calendar import month_end
-from amip.engine.care import (candidate_rows, care_counts, care_outcomes, care_status,
-                              enrolment_facts, filter_candidates)
+from amip.disclosure import suppress
+from amip.engine.care import (PHASES, candidate_rows, care_counts, care_outcomes,
+                              care_status, enrolment_facts, filter_candidates)
 from amip.errors import AmipError, DataError
 from amip.web.targets import fingerprint, the_jobcenter
 
@@ -91,11 +92,17 @@ def status(services, steering, scope: CareScope, month: int) -> list[dict]:
     return services.query(care_status, rows, contacts, month)
 
 
-def counts(services, steering, scope: CareScope, month: int) -> dict:
-    """Counts only (for roles that see no person): candidates and enrolments of the Jobcenter."""
+def counts(services, steering, scope: CareScope, month: int, hide: bool = False) -> dict:
+    """Counts only (for roles that see no person): candidates and enrolments of the Jobcenter.
+    ``hide``: under the disclosure control of published figures (counts of 1–2, and what would
+    reveal them through enrolments = laufend + abgelaufen + beendet, are null and listed in
+    ``suppressed``)."""
     whole = scope.whole()
     rows = status(services, steering, whole, month)
-    return {"candidates": len(candidates(services, whole, month)), **care_counts(rows)}
+    out = {"candidates": len(candidates(services, whole, month)), **care_counts(rows)}
+    hidden = suppress(out, [("enrolments", list(PHASES))]) if hide else set()
+    return {**{k: None if k in hidden else v for k, v in out.items()},
+            "suppressed": sorted(hidden)}
 
 
 def outcomes(services, steering, jobcenter_id: str, month: int) -> dict:

@@ -88,7 +88,7 @@ def enrolments(request: Request, month: str | None = MONTH, user: User = Depends
     m, scope = _scope(request, user, month)
     svc, steering = services(request), steering_of(request)
     if not scope.persons:
-        return JSONResponse(care.counts(svc, steering, scope, m))
+        return JSONResponse(care.counts(svc, steering, scope, m, bool(user.rights.disclosure)))
     return JSONResponse(jsonable_encoder(care.status(svc, steering, scope, m)))
 
 

@@ -22,7 +22,7 @@ from amip.engine.calendar import format_month, month_end
 from amip.errors import AmipError
 from amip.web import care
 from amip.web.auth import page_user, verify_csrf
-from amip.web.pages import _month_arg, _render, _services, month_choices
+from amip.web.pages import _discloses, _month_arg, _render, _services, month_choices
 from amip.web.target_pages import _audit
 from amip.web.targets import steering_of
 
@@ -62,7 +62,7 @@ def care_view(services, steering, user, monat: str | None) -> dict:
                    candidates=[], n_candidates=0, rows=[], counts=None, outcomes=None,
                    quota_used=None, enrolled=set(), history=[])
     if not scope.persons:
-        context["counts"] = care.counts(services, steering, scope, m)
+        context["counts"] = care.counts(services, steering, scope, m, _discloses(user))
         return context
     cands = care.candidates(services, scope, m)
     rows = care.status(services, steering, scope, m)

@@ -89,6 +89,13 @@ def test_enrol_quota_contact_end(web_app, client_as, latest):
     assert "Verlauf" in page and "Umzug" in page and "(Version 2)" in page
     for action in ("care.enrol", "care.contact", "care.end"):
         assert audit_rows(web_app, actor="ifk", action=action, outcome="ok")
+    # Lesezugriff: 2 enrolments (1 laufend, 1 beendet) are small counts, hidden like published
+    # figures; 0 abgelaufen then stays visible (it reveals nothing)
+    lz = client_as("lz").get("/api/v1/care/enrolments").json()
+    assert lz["enrolments"] is None and lz["laufend"] is None and lz["beendet"] is None
+    assert {"enrolments", "laufend", "beendet"} <= set(lz["suppressed"])
+    assert lz["abgelaufen"] == 0 and "Geheimhaltung" in client_as("lz").get(
+        "/intensivbetreuung").text
     # Controlling sees the enrolments of the whole Jobcenter and the outcomes
     assert {first, second} <= {r["person_id"] for r in
                                client_as("ctl").get("/api/v1/care/enrolments").json()}
