@@ -161,10 +161,11 @@ class Facts:
         return s.group_by("person_id", "island").aggregate(a=s.vf.min(), b=s.vt.max())
 
     @cached_property
-    def lzb(self) -> ir.Table:
-        """LZB at ST(m): in the ELB stock, and ≥ threshold (638) net ELB days in the window of
-        730 days ending with the Stichtag, Stichtag included (item 8)."""
-        window, threshold = self.params.lzb_window_days, self.params.lzb_threshold_days
+    def elb_days(self) -> ir.Table:
+        """Net ELB days (any Jobcenter, overlaps once) in the window of 730 days ending with
+        ST(m), Stichtag included, of each person in the ELB stock at ST(m) (item 8):
+        person_id, m, net."""
+        window = self.params.lzb_window_days
         persons = self.elb.select("person_id", "m").distinct()
         p = persons.join(self.cal, "m").select("person_id", "m", "st")
         i = self.islands
@@ -172,8 +173,14 @@ class Facts:
         lo = ibis.greatest(j.a, j.st - (window - 1))
         hi = ibis.least(j.b, j.st)
         j = j.mutate(d=hi - lo + 1)
-        long = j.group_by("person_id", "m").aggregate(net=j.d.sum())
-        long = long.filter(long.net >= threshold).select("person_id", "m")
+        return j.group_by("person_id", "m").aggregate(net=j.d.sum())
+
+    @cached_property
+    def lzb(self) -> ir.Table:
+        """LZB at ST(m): in the ELB stock, and ≥ threshold (638) net ELB days in the window of
+        730 days ending with the Stichtag, Stichtag included (item 8)."""
+        long = self.elb_days
+        long = long.filter(long.net >= self.params.lzb_threshold_days).select("person_id", "m")
         e = self.elb.view()
         return self._materialize(e.join(long, ["person_id", "m"]).select(*KEYS, "rel_m"))
 

@@ -16,6 +16,7 @@ from amip.catalogue.targets import (DIRECTIONS, KINDS, UNITS, MeasureDef, comput
                                     measure_definitions, measure_from_row)
 from amip.errors import DataError, NotFound
 from amip.steering import csvin
+from amip.steering.care import Care
 from amip.steering.models import MeasureValueVersion, MeasureVersion, TargetVersion
 from amip.steering.planning import Planning, _year
 from amip.steering.quality import QualityFollowups
@@ -53,7 +54,7 @@ def _fmt(value: Decimal | None) -> str:
     return i18n.num(value, max(0, -value.normalize().as_tuple().exponent))
 
 
-class Steering(Scenarios, QualityFollowups, Planning):
+class Steering(Care, Scenarios, QualityFollowups, Planning):
     """The steering store (see the module and amip/steering/README.md)."""
 
     # -- measures ------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from amip import __version__
 from amip.errors import AmipError
 from amip.steering import Steering
-from amip.web import api, auth, budget_api, problems, quality_api, target_api
+from amip.web import api, auth, budget_api, care_api, problems, quality_api, target_api
 from amip.web.services import OneGeneration, Services
 from amip.web.settings import Settings
 from amip.web.users import SESSION_MAX_AGE, UserStore
@@ -100,13 +100,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api.router)
     app.include_router(target_api.router)
     app.include_router(quality_api.router)
+    app.include_router(care_api.router)
     app.include_router(budget_api.router, prefix="/api/v1")
     app.include_router(budget_api.router, prefix="/api", include_in_schema=False)
     app.add_api_route("/api/v1/docs", _docs, include_in_schema=False,
                       response_class=HTMLResponse)
     if importlib.util.find_spec("amip.web.pages") is not None:
-        from amip.web import (budget_pages, pages, quality_pages, report_pages, scenario_pages,
-                              target_pages, user_pages)
+        from amip.web import (budget_pages, care_pages, pages, quality_pages, report_pages,
+                              scenario_pages, target_pages, user_pages)
 
         app.include_router(pages.router)
         app.include_router(report_pages.router)
@@ -114,6 +115,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(target_pages.router)
         app.include_router(budget_pages.router)
         app.include_router(scenario_pages.router)
+        app.include_router(care_pages.router)
         app.include_router(quality_pages.router)
     if (HERE / "static").is_dir():
         from fastapi.staticfiles import StaticFiles

@@ -252,6 +252,8 @@ async def login(request: Request):
     request.session["sid"] = store.open_session(user.name)
     csrf_token(request)
     store.audit.record(user.name, "login", f"role={user.role}", "ok", address)
+    if next_url == "/" and user.rights.landing:  # the role's own start page (roles.toml)
+        next_url = safe_next(user.rights.landing)
     response = RedirectResponse(next_url, status_code=303)
     response.set_cookie(DEVICE_COOKIE, _devices(request).dumps(
         {"u": user.name, "d": secrets.token_urlsafe(16)}), max_age=DEVICE_MAX_AGE,

@@ -96,6 +96,9 @@ class Role:
     plans: str = "none"  # all | team | none
     agree_plans: bool = False
     budget: str = "read"  # edit: may enter and change budget scenarios | read
+    care: str = "none"  # all | team | caseload | none (Intensivbetreuung, person by person)
+    care_edit: bool = False
+    landing: str | None = None  # the page a login without a target opens
 
 
 @cache
@@ -112,10 +115,13 @@ def load_roles(path: Path = ROLES_FILE) -> dict[str, Role]:
             raise UserError(f"{path.name} [{key}]: budget muss einer von {TARGET_RIGHTS} sein")
         if d.get("plans", "none") not in PLAN_RIGHTS:
             raise UserError(f"{path.name} [{key}]: plans muss einer von {PLAN_RIGHTS} sein")
+        if d.get("care", "none") not in PERSON_SCOPES:
+            raise UserError(f"{path.name} [{key}]: care muss einer von {PERSON_SCOPES} sein")
         roles[key] = Role(key, d.get("label", key), d["persons"], bool(d.get("audit")),
                           bool(d.get("manage_users")), bool(d.get("disclosure")),
                           d.get("targets", "read"), d.get("plans", "none"),
-                          bool(d.get("agree_plans")), d.get("budget", "read"))
+                          bool(d.get("agree_plans")), d.get("budget", "read"),
+                          d.get("care", "none"), bool(d.get("care_edit")), d.get("landing"))
     return roles
 
 

@@ -52,3 +52,14 @@ def write(tmp_path: Path, text: str, name: str = "targets.csv") -> Path:
     p = tmp_path / name
     p.write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
     return p
+
+
+def store_file(ex, tmp_path: Path) -> str:
+    """A hand-made extract (tests.engine.builder.Ex) imported into a store file."""
+    from amip.store import Store
+
+    path = tmp_path / "amip.duckdb"
+    s = Store.open(path)
+    s.import_tables(ex.tables(), source="test", description=ex.description)
+    s.close()
+    return str(path)

@@ -13,9 +13,8 @@ from click.testing import CliRunner
 from amip.cli.main import cli
 from amip.errors import DataError
 from amip.steering import Steering
-from amip.store import Store
 from tests.engine.builder import Ex
-from tests.steering.conftest import write
+from tests.steering.conftest import store_file, write
 
 TARGETS = """\
     jobcenter_id;unit_id;year;measure;sex;value;status;source;note
@@ -28,11 +27,7 @@ TARGETS = """\
 def store(tmp_path):
     ex = Ex().unit("u0", None, "jobcenter").unit("u1", "u0", "standort") \
         .unit("t1", "u1", "team").elb("p1", "2019-01-01")
-    path = tmp_path / "amip.duckdb"
-    s = Store.open(path)
-    s.import_tables(ex.tables(), source="test", description=ex.description)
-    s.close()
-    return str(path)
+    return store_file(ex, tmp_path)
 
 
 def run(*args):

@@ -47,8 +47,8 @@ def chromium():
         b.close()
 
 
-def _page(chromium, base, name, password, errors):
-    """A fresh browser context logged in as ``name``."""
+def _page(chromium, base, name, password, errors, landing: str = "/"):
+    """A fresh browser context logged in as ``name`` (on its role's ``landing`` page)."""
     ctx = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="de-DE")
     page = ctx.new_page()
     page.set_default_timeout(90_000)  # a first status of the month computes for seconds
@@ -58,7 +58,7 @@ def _page(chromium, base, name, password, errors):
     page.fill("#username", name)
     page.fill("#password", password)
     page.click("button.primary")
-    page.wait_for_url(base + "/")
+    page.wait_for_url(base + landing)
     return page
 
 
