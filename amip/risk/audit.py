@@ -1,0 +1,161 @@
+"""Fairness audit of the early warning: per protected group (sex, citizenship, severe disability,
+age group — never model inputs by default, declared in amip/catalogue/risk.toml ``[audit.*]``)
+the selection rate, false-positive and false-negative rate, the observed rate and the mean
+calibrated probability (calibration per group), each with a bootstrap interval (fairlearn
+``MetricFrame``); the accuracy–equity trade-off across thresholds; the documented choice of the
+threshold (:func:`choose_threshold`). And: how often caseworkers override, by group.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from amip.risk.features import risk_catalogue
+
+THRESHOLDS = [round(0.05 * i, 2) for i in range(1, 20)]
+MAX_EQUALIZED_ODDS_GAP = 0.10
+N_BOOT = 100
+CI = [0.025, 0.975]
+MIN_GROUP = 30  # groups smaller than this get no interval-based statement (shown, marked small)
+THRESHOLD_RULE = (
+    "Schwelle = die mit der höchsten balancierten Genauigkeit ((Trefferquote + Spezifität) / 2) "
+    "unter denen, bei denen sich die Fehlerraten (FPR und FNR) zwischen den Gruppen jedes "
+    f"geschützten Merkmals um höchstens {MAX_EQUALIZED_ODDS_GAP:.2f} ".replace(".", ",")
+    + "unterscheiden "
+    "(equalized-odds-Abstand); gibt es keine solche, die mit der höchsten balancierten "
+    "Genauigkeit (und der Abstand wird ausgewiesen).")
+
+
+def rates(y: np.ndarray, flagged: np.ndarray) -> dict:
+    """Selection rate, FPR, FNR, TPR of one group (null where the denominator is 0)."""
+    y, f = np.asarray(y).astype(bool), np.asarray(flagged).astype(bool)
+    neg, pos = (~y).sum(), y.sum()
+    return {"selection_rate": float(f.mean()) if len(f) else None,
+            "fpr": float((f & ~y).sum() / neg) if neg else None,
+            "fnr": float((~f & y).sum() / pos) if pos else None,
+            "tpr": float((f & y).sum() / pos) if pos else None}
+
+
+def _gap(values: list) -> float | None:
+    values = [v for v in values if v is not None]
+    return max(values) - min(values) if len(values) > 1 else None
+
+
+def tradeoff(y: np.ndarray, p: np.ndarray, groups: pd.DataFrame,
+             thresholds: list[float] = THRESHOLDS) -> list[dict]:
+    """Per threshold: overall accuracy, balanced accuracy, selection rate, and per protected
+    attribute the largest gap between its groups in selection rate and in FPR/FNR
+    (equalized-odds gap = the larger of the two)."""
+    y = np.asarray(y)
+    out = []
+    for t in thresholds:
+        f = np.asarray(p) >= t
+        r = rates(y, f)
+        row = {"threshold": t, "accuracy": float((f == y.astype(bool)).mean()),
+               "balanced_accuracy": None if r["tpr"] is None or r["fpr"] is None
+               else (r["tpr"] + 1 - r["fpr"]) / 2,
+               "selection_rate": r["selection_rate"], "gaps": {}}
+        for attr in groups.columns:
+            per = [rates(y[m], f[m]) for m in _masks(groups[attr])]
+            eo = [_gap([g["fpr"] for g in per]), _gap([g["fnr"] for g in per])]
+            eo = [v for v in eo if v is not None]
+            row["gaps"][attr] = {"selection_rate": _gap([g["selection_rate"] for g in per]),
+                                 "equalized_odds": max(eo) if eo else None}
+        out.append(row)
+    return out
+
+
+def _masks(col: pd.Series) -> list[np.ndarray]:
+    return [(col == v).to_numpy() for v in sorted(col.dropna().unique())]
+
+
+def choose_threshold(rows: list[dict]) -> dict:
+    """The documented choice (:data:`THRESHOLD_RULE`): the row chosen, and whether the
+    equity constraint could be met."""
+    def eo(row):
+        gaps = [g["equalized_odds"] for g in row["gaps"].values() if g["equalized_odds"] is not None]
+        return max(gaps) if gaps else 0.0
+
+    usable = [r for r in rows if r["balanced_accuracy"] is not None]
+    fair = [r for r in usable if eo(r) <= MAX_EQUALIZED_ODDS_GAP]
+    pool = fair or usable
+    best = max(pool, key=lambda r: (r["balanced_accuracy"], -r["threshold"]))
+    return {"threshold": best["threshold"], "constraint_met": bool(fair),
+            "equalized_odds_gap": eo(best), "balanced_accuracy": best["balanced_accuracy"],
+            "rule": THRESHOLD_RULE}
+
+
+def _mean_probability(y_true, y_pred, p):
+    return float(np.mean(p))
+
+
+def _observed(y_true, y_pred):
+    return float(np.mean(y_true))
+
+
+def by_group(y: np.ndarray, p: np.ndarray, attr: pd.Series, threshold: float,
+             n_boot: int = N_BOOT, seed: int = 0) -> list[dict]:
+    """Per group of one attribute: n, selection rate, FPR, FNR, observed rate, mean probability,
+    each with a bootstrap interval [2.5 %, 97.5 %] (fairlearn MetricFrame, ``n_boot`` draws)."""
+    from fairlearn.metrics import (MetricFrame, false_negative_rate, false_positive_rate,
+                                   selection_rate)
+
+    y = np.asarray(y).astype(int)
+    p = np.asarray(p, dtype=float)
+    flagged = (p >= threshold).astype(int)
+    metrics = {"selection_rate": selection_rate, "fpr": false_positive_rate,
+               "fnr": false_negative_rate, "observed": _observed,
+               "mean_probability": _mean_probability}
+    mf = MetricFrame(metrics=metrics, y_true=y, y_pred=flagged,
+                     sensitive_features=attr.astype(str).to_numpy(),
+                     sample_params={"mean_probability": {"p": p}},
+                     n_boot=n_boot or None, ci_quantiles=CI if n_boot else None,
+                     random_state=seed if n_boot else None)
+    values = mf.by_group
+    lo, hi = (mf.by_group_ci if n_boot else (None, None))
+    counts = attr.astype(str).value_counts()
+    out = []
+    for group in values.index:
+        row = {"group": str(group), "n": int(counts[group]), "small": bool(counts[group] < MIN_GROUP)}
+        for m in metrics:
+            v = values.loc[group, m]
+            row[m] = None if pd.isna(v) else float(v)
+            if n_boot:
+                a, b = lo.loc[group, m], hi.loc[group, m]
+                row[m + "_ci"] = None if pd.isna(a) or pd.isna(b) else [float(a), float(b)]
+        out.append(row)
+    return out
+
+
+def audit_target(test: pd.DataFrame, p: np.ndarray, seed: int = 0,
+                 n_boot: int = N_BOOT) -> dict:
+    """The audit of one target on its test slice: the trade-off, the chosen threshold and every
+    protected attribute's groups at that threshold (labels from the catalogue)."""
+    attrs = list(risk_catalogue().audit)
+    y = test.y.to_numpy()
+    groups = test[attrs].reset_index(drop=True)
+    rows = tradeoff(y, p, groups)
+    choice = choose_threshold(rows)
+    return {"tradeoff": rows, "choice": choice,
+            "groups": {a: by_group(y, p, groups[a], choice["threshold"], n_boot, seed)
+                       for a in attrs}}
+
+
+def override_rates(decisions: list[dict], attributes: pd.DataFrame) -> dict:
+    """Per protected attribute and group: decisions, overrides (``abweichen``) and their share
+    (null without decisions). ``decisions``: rows with person_id and decision; ``attributes``:
+    indexed by person_id with the audit columns."""
+    d = pd.DataFrame(decisions, columns=["person_id", "decision"])
+    out = {}
+    for attr in risk_catalogue().audit:
+        col = attributes[attr] if attr in attributes else pd.Series(dtype=str)
+        g = d.person_id.map(col).fillna("unbekannt")
+        rows = []
+        for group in sorted(g.unique()):
+            sel = d[g == group]
+            n, k = len(sel), int((sel.decision == "abweichen").sum())
+            rows.append({"group": group, "decisions": n, "overrides": k,
+                         "override_rate": k / n if n else None})
+        out[attr] = rows
+    return out
