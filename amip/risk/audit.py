@@ -94,36 +94,68 @@ def _observed(y_true, y_pred):
     return float(np.mean(y_true))
 
 
+METRICS = ("selection_rate", "fpr", "fnr", "observed", "mean_probability")
+
+
+def group_sums(y: np.ndarray, flagged: np.ndarray, p: np.ndarray, codes: np.ndarray,
+               n_groups: int) -> dict[str, np.ndarray]:
+    """The five metrics per group from sums (bincount): the arithmetic the bootstrap repeats.
+    ``codes`` may span several draws (group + draw × n_groups); NaN where a denominator is 0."""
+    size = int(n_groups if codes.size == 0 else max(n_groups, codes.max() + 1))
+    n = np.bincount(codes, minlength=size).astype(float)
+    pos = np.bincount(codes, weights=y, minlength=size)
+    neg = n - pos
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return {"selection_rate": np.bincount(codes, weights=flagged, minlength=size) / n,
+                "fpr": np.bincount(codes, weights=flagged * (1 - y), minlength=size) / neg,
+                "fnr": np.bincount(codes, weights=(1 - flagged) * y, minlength=size) / pos,
+                "observed": pos / n,
+                "mean_probability": np.bincount(codes, weights=p, minlength=size) / n}
+
+
 def by_group(y: np.ndarray, p: np.ndarray, attr: pd.Series, threshold: float,
              n_boot: int = N_BOOT, seed: int = 0) -> list[dict]:
-    """Per group of one attribute: n, selection rate, FPR, FNR, observed rate, mean probability,
-    each with a bootstrap interval [2.5 %, 97.5 %] (fairlearn MetricFrame, ``n_boot`` draws)."""
+    """Per group of one attribute: n, selection rate, FPR, FNR, observed rate, mean probability
+    (the values: fairlearn ``MetricFrame``), each with a bootstrap interval [2,5 %, 97,5 %]
+    (``n_boot`` resamples of all persons, percentiles; numpy, since MetricFrame's own bootstrap
+    took a minute per attribute)."""
     from fairlearn.metrics import (MetricFrame, false_negative_rate, false_positive_rate,
                                    selection_rate)
 
-    y = np.asarray(y).astype(int)
+    y = np.asarray(y).astype(float)
     p = np.asarray(p, dtype=float)
-    flagged = (p >= threshold).astype(int)
+    flagged = (p >= threshold).astype(float)
+    labels = attr.astype(str).to_numpy()
     metrics = {"selection_rate": selection_rate, "fpr": false_positive_rate,
                "fnr": false_negative_rate, "observed": _observed,
                "mean_probability": _mean_probability}
-    mf = MetricFrame(metrics=metrics, y_true=y, y_pred=flagged,
-                     sensitive_features=attr.astype(str).to_numpy(),
-                     sample_params={"mean_probability": {"p": p}},
-                     n_boot=n_boot or None, ci_quantiles=CI if n_boot else None,
-                     random_state=seed if n_boot else None)
+    mf = MetricFrame(metrics=metrics, y_true=y.astype(int), y_pred=flagged.astype(int),
+                     sensitive_features=labels, sample_params={"mean_probability": {"p": p}})
     values = mf.by_group
-    lo, hi = (mf.by_group_ci if n_boot else (None, None))
-    counts = attr.astype(str).value_counts()
+    groups = list(values.index)
+    codes = pd.Index(groups).get_indexer(labels)
+    ci = {}
+    if n_boot:
+        rng = np.random.default_rng(seed)
+        idx = rng.integers(0, len(y), (n_boot, len(y)))
+        draw_codes = (codes[idx] + np.arange(n_boot)[:, None] * len(groups)).ravel()
+        sums = group_sums(y[idx].ravel(), flagged[idx].ravel(), p[idx].ravel(), draw_codes,
+                          n_boot * len(groups))
+        for m in METRICS:
+            per = sums[m][:n_boot * len(groups)].reshape(n_boot, len(groups))
+            with np.errstate(invalid="ignore"):
+                ci[m] = np.nanquantile(per, CI, axis=0) if per.size else None
+    counts = pd.Series(labels).value_counts()
     out = []
-    for group in values.index:
-        row = {"group": str(group), "n": int(counts[group]), "small": bool(counts[group] < MIN_GROUP)}
-        for m in metrics:
+    for i, group in enumerate(groups):
+        row = {"group": str(group), "n": int(counts[group]),
+               "small": bool(counts[group] < MIN_GROUP)}
+        for m in METRICS:
             v = values.loc[group, m]
             row[m] = None if pd.isna(v) else float(v)
             if n_boot:
-                a, b = lo.loc[group, m], hi.loc[group, m]
-                row[m + "_ci"] = None if pd.isna(a) or pd.isna(b) else [float(a), float(b)]
+                a, b = ci[m][0][i], ci[m][1][i]
+                row[m + "_ci"] = None if np.isnan(a) or np.isnan(b) else [float(a), float(b)]
         out.append(row)
     return out
 

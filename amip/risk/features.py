@@ -370,6 +370,15 @@ def lza_months(h: History, months: range) -> dict[int, set[str]]:
     return out
 
 
+def lza_population(h: History, f: pd.DataFrame, month: int) -> pd.DataFrame:
+    """The rows of ``f`` (:func:`frame_at` of ``month``) registered unemployed at ST(month) and
+    not yet langzeitarbeitslos (< 364 days), as known at the month's end: the population of the
+    ``lza`` targets."""
+    st = epoch_day(stichtag(month))
+    since = unemployed_since(h.rows("unemployment_spells", epoch_day(month_end(month))), st)
+    return f[(st - since.reindex(h.codes.get_indexer(f.index)).to_numpy()) < LZA_MIN_DAYS]
+
+
 def dataset(h: History, months: list[int], target: str,
             states: dict[int, set[str]] | None = None) -> pd.DataFrame:
     """The population of each scoring month with its features and the label ``y`` of ``target``
@@ -386,9 +395,7 @@ def dataset(h: History, months: list[int], target: str,
     for m in months:
         f = h.frame(m)
         if t.kind == "lza":
-            st = epoch_day(stichtag(m))
-            since = unemployed_since(h.rows("unemployment_spells", epoch_day(month_end(m))), st)
-            f = f[(st - since.reindex(h.codes.get_indexer(f.index)).to_numpy()) < LZA_MIN_DAYS]
+            f = lza_population(h, f, m)
         reached = set().union(*(states.get(k, set()) for k in range(m + 1, m + t.horizon + 1)))
         f = f.assign(y=f.index.isin(h.codes[sorted(reached)]).astype("int64"))
         parts.append(f)

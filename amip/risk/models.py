@@ -34,6 +34,7 @@ SEED = 20261202
 STEP = 3  # months between scoring dates used for training
 SLICE = 4  # scoring dates in the calibration and in the test slice
 FIRST_YEARS = 3  # history (years from the data's start) before the first training month
+MAX_DATES = 24  # at most this many scoring dates (the latest): six years at STEP 3
 MIN_GAIN_AUC = 0.0  # LightGBM must have a higher AUC than the baseline and a Brier no worse
 CALIBRATION_BINS = 10
 
@@ -196,7 +197,7 @@ def training_months(h: History, first_month: int | None = None) -> list[int]:
     if last is None or elb.empty:
         return []
     first = first_month if first_month is not None else _first_month(h) + 12 * FIRST_YEARS
-    return list(range(last, first - 1, -STEP))[::-1]
+    return list(range(last, first - 1, -STEP))[:MAX_DATES][::-1]
 
 
 def _first_month(h: History) -> int:
