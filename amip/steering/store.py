@@ -18,6 +18,7 @@ from amip.errors import DataError, NotFound
 from amip.steering import csvin
 from amip.steering.models import MeasureValueVersion, MeasureVersion, TargetVersion
 from amip.steering.planning import Planning, _year
+from amip.steering.risk import RiskDecisions
 from amip.steering.rows import (SEXES, STATUSES, ImportSummary, TargetInput, TargetRow,
                                 UnitInfo)
 from amip.steering.versions import LABELS, YEARS, _blank, _raise, moment
@@ -51,7 +52,7 @@ def _fmt(value: Decimal | None) -> str:
     return i18n.num(value, max(0, -value.normalize().as_tuple().exponent))
 
 
-class Steering(Planning):
+class Steering(RiskDecisions, Planning):
     """The steering store (see the module and amip/steering/README.md)."""
 
     # -- measures ------------------------------------------------------------------------------
