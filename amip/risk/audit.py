@@ -191,3 +191,31 @@ def override_rates(decisions: list[dict], attributes: pd.DataFrame) -> dict:
                          "override_rate": k / n if n else None})
         out[attr] = rows
     return out
+
+
+def decision_attributes(db, decisions: list) -> pd.DataFrame:
+    """The audit attributes of the persons decided on, at the Stichtag of each decision's
+    scoring month (persons, age group, severe disability: the engine's population queries);
+    indexed by person_id (a person decided on in several months: the latest month's)."""
+    from amip.engine.calendar import parse_month, stichtag
+    from amip.engine.population import age_group, flagged, with_age
+
+    frames = []
+    by_month: dict[str, set[str]] = {}
+    for d in decisions:
+        by_month.setdefault(d.month, set()).add(d.person_id)
+    for month in sorted(by_month):
+        day = stichtag(parse_month(month))
+        ids = sorted(by_month[month])
+        t = db.table("persons").select("person_id")
+        t = age_group(with_age(db, t.filter(t.person_id.isin(ids)), day))
+        sb = flagged(db, day, "severely_disabled").mutate(sb=True)
+        t = t.left_join(sb, "person_id").select("person_id", "sex", "age_group", "sb")
+        df = t.to_pyarrow().to_pandas()
+        cit = db.table("persons").select("person_id", "citizenship")
+        df = df.merge(cit.filter(cit.person_id.isin(ids)).to_pyarrow().to_pandas(), "left")
+        df["severely_disabled"] = np.where(df.sb.eq(True), "ja", "nein")
+        frames.append(df.drop(columns="sb"))
+    if not frames:
+        return pd.DataFrame(columns=["sex", "citizenship", "severely_disabled", "age_group"])
+    return pd.concat(frames).drop_duplicates("person_id", keep="last").set_index("person_id")

@@ -57,6 +57,7 @@ class Feature:
 class Target:
     id: str
     name: str
+    short: str
     horizon: int
     kind: str  # lzb | lza
     source: str

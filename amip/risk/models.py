@@ -79,7 +79,8 @@ class RiskModel:
             "jobcenter_id": self.jobcenter_id, "data_state": self.data_state,
             "trained_at": self.trained_at, "seed": self.seed,
             "with_protected": self.with_protected,
-            "targets": {k: {"name": risk_catalogue().targets[k].name, "chosen": f.chosen,
+            "targets": {k: {"name": risk_catalogue().targets[k].name,
+                            "short": risk_catalogue().targets[k].short, "chosen": f.chosen,
                             "inputs": f.inputs, "months": f.months, "metrics": f.metrics,
                             "audit": f.audit}
                         for k, f in self.targets.items()},
