@@ -8,6 +8,8 @@ threshold (:func:`choose_threshold`). And: how often caseworkers override, by gr
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
@@ -143,7 +145,8 @@ def by_group(y: np.ndarray, p: np.ndarray, attr: pd.Series, threshold: float,
                           n_boot * len(groups))
         for m in METRICS:
             per = sums[m][:n_boot * len(groups)].reshape(n_boot, len(groups))
-            with np.errstate(invalid="ignore"):
+            with warnings.catch_warnings():  # a group absent from every draw: no interval
+                warnings.simplefilter("ignore", RuntimeWarning)
                 ci[m] = np.nanquantile(per, CI, axis=0) if per.size else None
     counts = pd.Series(labels).value_counts()
     out = []
