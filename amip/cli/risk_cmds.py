@@ -54,13 +54,12 @@ def _store_path(store_path: str | None) -> str:
 
 
 def _latest_month(view) -> int:
-    day = view.latest_recorded_on(("elb_spells",))
-    if day is None:
-        raise click.UsageError("Der Datenbestand enthält keine Leistungszeiten.")
-    from amip.engine.calendar import month_index, stichtag
+    from amip.risk.features import latest_month
 
-    m = month_index(day)
-    return m if stichtag(m) <= day else m - 1
+    m = latest_month(view)
+    if m is None:
+        raise click.UsageError("Der Datenbestand enthält keine Leistungszeiten.")
+    return m
 
 
 def _dump(obj) -> None:

@@ -171,10 +171,7 @@ class History:
     @property
     def last_label_month(self) -> int | None:
         """The latest month whose Stichtag the data reach (labels need ST(M+h) ≤ it)."""
-        if self._latest is None:
-            return None
-        m = self._latest.year * 12 + self._latest.month - 1
-        return m if stichtag(m) <= self._latest else m - 1
+        return _month_reached(self._latest)
 
     def frame(self, month: int) -> pd.DataFrame:
         """:func:`frame_at` of ``month``, computed once (the targets share it)."""
@@ -184,6 +181,18 @@ class History:
 
     def rows(self, name: str, as_of: int | None) -> pd.DataFrame:
         return as_of_rows(self.raw[name], name, as_of)
+
+
+def _month_reached(day: dt.date | None) -> int | None:
+    if day is None:
+        return None
+    m = day.year * 12 + day.month - 1
+    return m if stichtag(m) <= day else m - 1
+
+
+def latest_month(db) -> int | None:
+    """The latest month whose Stichtag the benefit spells reach: the default scoring month."""
+    return _month_reached(db.latest_recorded_on(("elb_spells",)))
 
 
 # -- LZB, LZA and benefit islands --------------------------------------------------------------
