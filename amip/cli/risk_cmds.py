@@ -12,9 +12,10 @@ from rich.table import Table
 
 from amip import i18n
 from amip.cli.forecast_cmds import _open
+from amip.cli.indicators_cmd import _month
 from amip.cli.steering_cmds import _default_user, steering_option
 from amip.cli.store_cmds import store_option
-from amip.engine.calendar import format_month, parse_month
+from amip.engine.calendar import format_month
 
 FORMAT = click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
                       show_default=True)
@@ -22,15 +23,6 @@ MODELS = {"lightgbm": "LightGBM", "logistic": "Logistische Regression (Basis)"}
 METRICS = {"selection_rate": "Auswahlquote", "fpr": "Falsch-positiv-Rate",
            "fnr": "Falsch-negativ-Rate", "observed": "beobachtete Quote",
            "mean_probability": "mittlere Wahrscheinlichkeit"}
-
-
-def _month_option(ctx, param, value):
-    if value is None:
-        return None
-    try:
-        return parse_month(value)
-    except ValueError as e:
-        raise click.BadParameter(str(e)) from None
 
 
 def _jobcenter(view, jobcenter_id: str | None) -> str:
@@ -120,7 +112,7 @@ def _span(months: list[str]) -> str:
 
 @risk_group.command("score")
 @store_option
-@click.option("--month", "month", callback=_month_option,
+@click.option("--month", "month", callback=_month,
               help="Bewertungsmonat JJJJ-MM (Standard: der letzte Monat mit Daten).")
 @click.option("--caseworker", help="Nur der Bestand dieser Fachkraft (caseworker_id).")
 @click.option("--limit", type=int, default=30, show_default=True,
@@ -241,7 +233,7 @@ def _with_ci(row: dict, metric: str) -> str:
 @click.option("--decision", type=click.Choice(["folgen", "abweichen"]), required=True,
               help="folgen: der Frühwarnung folgen; abweichen: nicht folgen (Grund nötig).")
 @click.option("--reason", help="Begründung (Pflicht bei abweichen).")
-@click.option("--month", "month", callback=_month_option,
+@click.option("--month", "month", callback=_month,
               help="Bewertungsmonat JJJJ-MM (Standard: der letzte Monat mit Daten).")
 @click.option("--target", default="lzb_12", show_default=True, help="Bewertetes Ziel.")
 @click.option("--caseworker", help="Entscheidende Fachkraft (Standard: --user).")
