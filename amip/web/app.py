@@ -102,12 +102,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_api_route("/api/v1/docs", _docs, include_in_schema=False,
                       response_class=HTMLResponse)
     if importlib.util.find_spec("amip.web.pages") is not None:
-        from amip.web import pages, report_pages, target_pages, user_pages
+        from amip.web import pages, report_pages, risk_pages, target_pages, user_pages
 
         app.include_router(pages.router)
         app.include_router(report_pages.router)
         app.include_router(user_pages.router)
         app.include_router(target_pages.router)
+        app.include_router(risk_pages.router)
     if (HERE / "static").is_dir():
         from fastapi.staticfiles import StaticFiles
 
