@@ -89,3 +89,19 @@ def score(db, model: RiskModel, month: int, caseworker: str | None = None) -> li
             rows[pid]["reasons"][target] = []
     main = MAIN_TARGET if MAIN_TARGET in model.targets else next(iter(model.targets), None)
     return sorted(rows.values(), key=lambda r: (-(r["scores"].get(main) or 0), r["person_id"]))
+
+
+def candidate_scores(db, store, month: int, target: str = MAIN_TARGET) -> dict[str, dict] | None:
+    """For the Intensivbetreuung candidate list (amip/engine/care.py): person_id → {score,
+    flagged, reasons: [German texts]} of one target at ``month``; None without a trained model
+    (the list then shows no score: null with the reason "kein Frühwarnmodell")."""
+    from amip.errors import NotFound
+    from amip.risk.models import load_model
+
+    try:
+        model = load_model(store)
+    except NotFound:
+        return None
+    return {r["person_id"]: {"score": r["scores"].get(target), "flagged": r["flagged"].get(target),
+                             "reasons": [x["text"] for x in r["reasons"].get(target, [])]}
+            for r in score(db, model, month)}

@@ -100,3 +100,15 @@ def test_cli_json(small_store_file):
     assert sum(r["overrides"] for r in audit["overrides"]["sex"]) == 0
     groups = audit["targets"]["lzb_12"]["groups"]["sex"]
     assert all("selection_rate_ci" in g for g in groups)
+
+
+def test_candidate_scores_for_the_care_list(small_store, model, tmp_path):
+    from amip.risk.models import save
+    from amip.risk.reasons import candidate_scores
+
+    store = tmp_path / "amip.duckdb"
+    assert candidate_scores(small_store.view(), store, parse_month("2020-06")) is None
+    save(model, store)
+    got = candidate_scores(small_store.view(), store, parse_month("2020-06"))
+    assert got and all(0 <= v["score"] <= 1 for v in got.values())
+    assert all(isinstance(t, str) for v in got.values() for t in v["reasons"])
