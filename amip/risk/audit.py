@@ -19,10 +19,11 @@ THRESHOLDS = [round(0.05 * i, 2) for i in range(1, 20)]
 MAX_EQUALIZED_ODDS_GAP = 0.10
 N_BOOT = 100
 CI = [0.025, 0.975]
-MIN_GROUP = 30  # groups smaller than this get no interval-based statement (shown, marked small)
+MIN_GROUP = 50  # smaller groups: shown, marked small, left out of the gaps (their rates are noise)
 THRESHOLD_RULE = (
     "Schwelle = die mit der höchsten balancierten Genauigkeit ((Trefferquote + Spezifität) / 2) "
-    "unter denen, bei denen sich die Fehlerraten (FPR und FNR) zwischen den Gruppen jedes "
+    "unter denen, bei denen sich die Fehlerraten (FPR und FNR) zwischen den Gruppen (ab "
+    f"{MIN_GROUP} Personen) jedes "
     f"geschützten Merkmals um höchstens {MAX_EQUALIZED_ODDS_GAP:.2f} ".replace(".", ",")
     + "unterscheiden "
     "(equalized-odds-Abstand); gibt es keine solche, die mit der höchsten balancierten "
@@ -45,10 +46,11 @@ def _gap(values: list) -> float | None:
 
 
 def tradeoff(y: np.ndarray, p: np.ndarray, groups: pd.DataFrame,
-             thresholds: list[float] = THRESHOLDS) -> list[dict]:
+             thresholds: list[float] = THRESHOLDS, min_group: int = MIN_GROUP) -> list[dict]:
     """Per threshold: overall accuracy, balanced accuracy, selection rate, and per protected
     attribute the largest gap between its groups in selection rate and in FPR/FNR
-    (equalized-odds gap = the larger of the two)."""
+    (equalized-odds gap = the larger of the two). Groups under ``min_group`` persons take no
+    part in the gaps (their rates are noise; the group table shows them, marked small)."""
     y = np.asarray(y)
     out = []
     for t in thresholds:
@@ -59,7 +61,7 @@ def tradeoff(y: np.ndarray, p: np.ndarray, groups: pd.DataFrame,
                else (r["tpr"] + 1 - r["fpr"]) / 2,
                "selection_rate": r["selection_rate"], "gaps": {}}
         for attr in groups.columns:
-            per = [rates(y[m], f[m]) for m in _masks(groups[attr])]
+            per = [rates(y[m], f[m]) for m in _masks(groups[attr]) if m.sum() >= min_group]
             eo = [_gap([g["fpr"] for g in per]), _gap([g["fnr"] for g in per])]
             eo = [v for v in eo if v is not None]
             row["gaps"][attr] = {"selection_rate": _gap([g["selection_rate"] for g in per]),

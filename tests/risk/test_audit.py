@@ -57,7 +57,8 @@ def test_group_sums_span_several_draws():
 
 
 def test_tradeoff_and_threshold_choice():
-    rows = {r["threshold"]: r for r in tradeoff(Y, P, pd.DataFrame({"g": G}), [0.5, 0.65])}
+    rows = {r["threshold"]: r for r in tradeoff(Y, P, pd.DataFrame({"g": G}), [0.5, 0.65],
+                                                 min_group=1)}
     r = rows[0.5]
     # overall at 0.5: flagged 5 of 10; positives 3, flagged 2 -> TPR 2/3; negatives 7, flagged
     # 3 -> FPR 3/7; balanced accuracy (2/3 + 4/7) / 2 = 0.619...; accuracy (2 TP + 4 TN) / 10
@@ -97,3 +98,9 @@ def test_override_rates_by_group():
     # women: 2 decisions, 1 override -> 1/2; men: 1 of 1
     assert out["w"]["override_rate"] == 0.5 and out["m"]["override_rate"] == 1.0
     assert override_rates([], attrs)["sex"] == []
+
+
+def test_small_groups_take_no_part_in_the_gaps():
+    # with the default minimum of 30 persons, both groups of five are left out: no gap at all
+    row = tradeoff(Y, P, pd.DataFrame({"g": G}), [0.5])[0]
+    assert row["gaps"]["g"] == {"selection_rate": None, "equalized_odds": None}
