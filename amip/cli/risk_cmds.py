@@ -205,6 +205,7 @@ def audit_cmd(store_path, steering_url, fmt) -> None:
                           + (" (klein)" if r["small"] else ""), i18n.num(r["n"]),
                           *[_with_ci(r, m) for m in METRICS])
         console.print(t)
+        console.print(_tradeoff_table(v["audit"]["tradeoff"], choice["threshold"]))
         console.print(choice["rule"])
         if not choice["constraint_met"]:
             console.print("Die Gleichbehandlungsgrenze war bei keiner Schwelle einzuhalten.")
@@ -218,6 +219,23 @@ def audit_cmd(store_path, steering_url, fmt) -> None:
                       i18n.num(r["decisions"]), i18n.num(r["overrides"]),
                       i18n.pct(None if r["override_rate"] is None else r["override_rate"] * 100))
     console.print(t)
+
+
+def _tradeoff_table(rows: list[dict], chosen: float) -> Table:
+    """Accuracy against equity per threshold (0,10, 0,20 … 0,90 and the chosen one)."""
+    t = Table(title="Abwägung Genauigkeit – Gleichbehandlung je Schwelle", title_justify="left")
+    for c in ("Schwelle", "balancierte Genauigkeit", "Auswahlquote",
+              "größter Abstand der Fehlerraten (FPR/FNR)", "größter Abstand der Auswahlquoten"):
+        t.add_column(c, justify="right")
+    for r in [r for i, r in enumerate(rows) if i % 2 == 1 or r["threshold"] == chosen]:
+        eo = [g["equalized_odds"] for g in r["gaps"].values() if g["equalized_odds"] is not None]
+        sr = [g["selection_rate"] for g in r["gaps"].values() if g["selection_rate"] is not None]
+        mark = " (gewählt)" if r["threshold"] == chosen else ""
+        t.add_row(i18n.num(r["threshold"], 2) + mark,
+                  i18n.pct(None if r["balanced_accuracy"] is None else r["balanced_accuracy"] * 100),
+                  i18n.pct(r["selection_rate"] * 100),
+                  i18n.num(max(eo), 3) if eo else "–", i18n.num(max(sr), 3) if sr else "–")
+    return t
 
 
 def _with_ci(row: dict, metric: str) -> str:

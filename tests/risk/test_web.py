@@ -42,6 +42,6 @@ def test_page_for_controlling_only(app, small_store):
     assert r.status_code == 200
     for text in ("Übergang in den Langzeitleistungsbezug innerhalb von 12 Monaten", "LightGBM",
                  "Logistische Regression (Basis)", "Kalibrierung", "Staatsangehörigkeit",
-                 "Falsch-negativ-Rate", 'href="/fruehwarnung"'):
+                 "Falsch-negativ-Rate", 'href="/fruehwarnung"', "(gewählt)"):
         assert text in r.text
     assert client(app, "g").get("/fruehwarnung").status_code == 403
