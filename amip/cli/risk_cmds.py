@@ -19,10 +19,6 @@ from amip.engine.calendar import format_month
 
 FORMAT = click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
                       show_default=True)
-MODELS = {"lightgbm": "LightGBM", "logistic": "Logistische Regression (Basis)"}
-METRICS = {"selection_rate": "Auswahlquote", "fpr": "Falsch-positiv-Rate",
-           "fnr": "Falsch-negativ-Rate", "observed": "beobachtete Quote",
-           "mean_probability": "mittlere Wahrscheinlichkeit"}
 
 
 def _jobcenter(view, jobcenter_id: str | None) -> str:
@@ -76,6 +72,7 @@ def risk_group() -> None:
 @FORMAT
 def train_cmd(store_path, jobcenter_id, with_protected, fmt) -> None:
     """Modelle trainieren und bewerten (zeitliche Aufteilung), neben dem Datenbestand speichern."""
+    from amip.risk.audit import MODEL_LABELS
     from amip.risk.models import save, train
 
     path = _store_path(store_path)
@@ -94,7 +91,7 @@ def train_cmd(store_path, jobcenter_id, with_protected, fmt) -> None:
         t.add_column(c, justify="left" if c in ("Ziel", "Modell", "Testmonate") else "right")
     for target, f in meta["targets"].items():
         for kind, m in f["metrics"].items():
-            t.add_row(f["short"], MODELS[kind], i18n.num(m["auc"], 3), i18n.num(m["brier"], 3),
+            t.add_row(f["short"], MODEL_LABELS[kind], i18n.num(m["auc"], 3), i18n.num(m["brier"], 3),
                       i18n.num(m["n"]), i18n.num(m["positives"]),
                       "ja" if kind == f["chosen"] else "",
                       i18n.num(f["audit"]["choice"]["threshold"], 2) if kind == f["chosen"] else "",
@@ -166,7 +163,7 @@ def score_cmd(store_path, month, caseworker, limit, fmt) -> None:
 def audit_cmd(store_path, steering_url, fmt) -> None:
     """Fairness-Prüfung: Quoten je geschützter Gruppe mit Intervallen, Abwägung Genauigkeit –
     Gleichbehandlung, gewählte Schwelle, Abweichungen der Fachkräfte je Gruppe."""
-    from amip.risk.audit import decision_attributes, override_rates
+    from amip.risk.audit import METRIC_LABELS, METRICS, decision_attributes, override_rates
     from amip.risk.features import risk_catalogue
     from amip.risk.models import load_model
     from amip.steering import Steering
@@ -196,7 +193,7 @@ def audit_cmd(store_path, steering_url, fmt) -> None:
         t.add_column("Merkmal")
         t.add_column("Gruppe")
         t.add_column("Personen", justify="right")
-        for label in METRICS.values():
+        for label in METRIC_LABELS.values():
             t.add_column(label, justify="right")
         for attr, rows in v["audit"]["groups"].items():
             names = cat.audit[attr]

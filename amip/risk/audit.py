@@ -99,6 +99,12 @@ def _observed(y_true, y_pred):
 
 
 METRICS = ("selection_rate", "fpr", "fnr", "observed", "mean_probability")
+#: the German names of the metrics, wherever a person reads them (CLI, the page Frühwarnung)
+METRIC_LABELS = {"selection_rate": "Auswahlquote", "fpr": "Falsch-positiv-Rate",
+                 "fnr": "Falsch-negativ-Rate", "observed": "beobachtete Quote",
+                 "mean_probability": "mittlere Wahrscheinlichkeit"}
+#: the models' German names
+MODEL_LABELS = {"lightgbm": "LightGBM", "logistic": "Logistische Regression (Basis)"}
 
 
 def group_sums(y: np.ndarray, flagged: np.ndarray, p: np.ndarray, codes: np.ndarray,

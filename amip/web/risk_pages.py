@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse
 
 from amip.errors import NotFound
-from amip.risk.audit import METRICS, THRESHOLD_RULE
+from amip.risk.audit import METRIC_LABELS, METRICS, MODEL_LABELS, THRESHOLD_RULE
 from amip.risk.features import risk_catalogue
 from amip.risk.models import load_model
 from amip.web.auth import page_user
@@ -17,10 +17,6 @@ from amip.web.pages import _render, _services
 from amip.web.targets import steering_of
 
 router = APIRouter(include_in_schema=False)
-MODEL_LABELS = {"lightgbm": "LightGBM", "logistic": "Logistische Regression (Basis)"}
-METRIC_LABELS = {"selection_rate": "Auswahlquote", "fpr": "Falsch-positiv-Rate",
-                 "fnr": "Falsch-negativ-Rate", "observed": "beobachtete Quote",
-                 "mean_probability": "mittlere Wahrscheinlichkeit"}
 
 
 def risk_view(store: str, steering) -> dict:
