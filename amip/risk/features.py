@@ -249,8 +249,8 @@ def _months(days) -> np.ndarray:
 
 
 def _overlap_days(t: pd.DataFrame, lo: int, hi: int, ids: pd.Index) -> pd.Series:
-    """person_id → days of ``t``'s periods inside [lo, hi], overlaps counted once per person is
-    not needed here (spells of one kind rarely overlap; capped at the window)."""
+    """person_id → days of ``t``'s periods inside [lo, hi]; overlapping periods of one person
+    are not merged (rare within one table), the sum is capped at the window's length."""
     a = np.maximum(t.valid_from.to_numpy(), lo)
     b = np.minimum(t.valid_to.to_numpy(), hi)
     d = pd.Series(np.clip(b - a + 1, 0, None), index=t.person_id.to_numpy())
