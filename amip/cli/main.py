@@ -19,6 +19,7 @@ from amip.cli.postgres_cmd import publish_cmd
 from amip.cli.quality_cmds import quality_cmd
 from amip.cli.report_cmd import report_cmd
 from amip.cli.scenario_cmds import scenario_group
+from amip.cli.risk_cmds import risk_group
 from amip.cli.steering_cmds import measures_group, plan_group, targets_group
 from amip.cli.store_cmds import import_cmd, imports_cmd, overview_cmd, validate_cmd
 from amip.cli.synth_cmd import synth
@@ -36,7 +37,7 @@ def cli() -> None:
 for command in (synth, validate_cmd, import_cmd, imports_cmd, overview_cmd, indicators_cmd,
                 publish_cmd, report_cmd, serve_cmd, users_group, targets_group, plan_group,
                 measures_group, forecast_group, budget_group, quality_cmd, groups_cmd,
-                care_group):
+                care_group, risk_group):
     cli.add_command(command)
 register_status(targets_group, plan_group)
 budget_group.add_command(scenario_group)

@@ -20,6 +20,7 @@ from amip.steering.care import Care
 from amip.steering.models import MeasureValueVersion, MeasureVersion, TargetVersion
 from amip.steering.planning import Planning, _year
 from amip.steering.quality import QualityFollowups
+from amip.steering.risk import RiskDecisions
 from amip.steering.rows import (SEXES, STATUSES, ImportSummary, TargetInput, TargetRow,
                                 UnitInfo)
 from amip.steering.scenarios import Scenarios
@@ -54,7 +55,7 @@ def _fmt(value: Decimal | None) -> str:
     return i18n.num(value, max(0, -value.normalize().as_tuple().exponent))
 
 
-class Steering(Care, Scenarios, QualityFollowups, Planning):
+class Steering(Care, RiskDecisions, Scenarios, QualityFollowups, Planning):
     """The steering store (see the module and amip/steering/README.md)."""
 
     # -- measures ------------------------------------------------------------------------------

@@ -309,6 +309,7 @@ class HouseholdSim:
             yf = float(hh["year_factor"].get(str(year), 1.0))
             dur_f = util.step_lookup(hh["duration_factor"], a["dur"][act])
             h = np.array(hh["exit_hazard"])[a["cls"][act]] * dur_f * yf
+            h = h * group_exit_factor(hh, a, act, hi)
             exit_ = (rng.random(len(act)) < h) & ~head_ret & (not first)
             closing = act[head_ret]
             if len(closing):
@@ -413,3 +414,16 @@ def _choice_rows(rng: np.random.Generator, weights: np.ndarray) -> np.ndarray:
     cum = np.cumsum(weights, axis=1)
     u = rng.random(len(weights)) * cum[:, -1]
     return (u[:, None] >= cum).sum(1).astype(np.int8)
+
+
+def group_exit_factor(hh: dict, a: dict, act: np.ndarray, day: int) -> np.ndarray:
+    """Group-dependent paths into LZB (issue 15): a multiplier on the BGs' monthly exit hazard by
+    the head's age (``group_exit.head_age``: [[upper age, factor], ...]) and the BG type
+    (``group_exit.bg_type``: one factor per type of ``types``) — older heads and single parents
+    leave benefit more slowly (IAB findings on Langzeitleistungsbezug). Consumes no random
+    numbers; a profile without ``group_exit`` keeps every factor at 1."""
+    g = hh.get("group_exit")
+    if not g:
+        return np.ones(len(act))
+    age = (day - a["birth"][act, 0]) / 365.25
+    return util.step_lookup(g["head_age"], age) * np.array(g["bg_type"])[a["type"][act]]

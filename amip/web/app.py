@@ -107,7 +107,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                       response_class=HTMLResponse)
     if importlib.util.find_spec("amip.web.pages") is not None:
         from amip.web import (budget_pages, care_pages, pages, quality_pages, report_pages,
-                              scenario_pages, target_pages, user_pages)
+                              risk_pages, scenario_pages, target_pages, user_pages)
 
         app.include_router(pages.router)
         app.include_router(report_pages.router)
@@ -117,6 +117,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(scenario_pages.router)
         app.include_router(care_pages.router)
         app.include_router(quality_pages.router)
+        app.include_router(risk_pages.router)
     if (HERE / "static").is_dir():
         from fastapi.staticfiles import StaticFiles
 

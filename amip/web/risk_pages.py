@@ -1,0 +1,44 @@
+"""The page "Frühwarnung" (``/fruehwarnung``, issue 15): the early warning's evaluation (model
+against baseline, calibration) and fairness audit for Controlling, read from the trained model's
+metadata beside the store (``amip risk train``), and the caseworkers' decisions by outcome. No
+person-level data: who sees persons' scores is the Intensivbetreuung list's business."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import HTMLResponse
+
+from amip.errors import NotFound
+from amip.risk.audit import METRIC_LABELS, METRICS, MODEL_LABELS, THRESHOLD_RULE
+from amip.risk.features import risk_catalogue
+from amip.risk.models import load_model
+from amip.web.auth import page_user
+from amip.web.pages import _render, _services
+from amip.web.targets import steering_of
+
+router = APIRouter(include_in_schema=False)
+
+
+def risk_view(store: str, steering) -> dict:
+    """What the page shows: per target the metrics of both models, the chosen one, the
+    calibration deciles, the threshold and the group audit; the decisions recorded."""
+    try:
+        model = load_model(store)
+    except NotFound as e:
+        return {"model": None, "missing": str(e)}
+    meta = model.metadata()
+    decisions = steering.decisions() if steering is not None else []
+    return {"model": meta, "catalogue": risk_catalogue(), "metric_labels": METRIC_LABELS,
+            "metrics": METRICS, "model_labels": MODEL_LABELS, "rule": THRESHOLD_RULE,
+            "decisions": len(decisions),
+            "overrides": sum(d.decision == "abweichen" for d in decisions)}
+
+
+@router.get("/fruehwarnung", response_class=HTMLResponse)
+def risk_page(request: Request, user=Depends(page_user)):
+    if not user.rights.audit:
+        raise HTTPException(403, f"Die Rolle {user.rights.label} sieht die Prüfung der "
+                                 "Frühwarnung nicht (Controlling).")
+    settings = _services(request).settings
+    context = risk_view(settings.store, steering_of(request))
+    return _render(request, "fruehwarnung.html.j2", user, active="fruehwarnung", **context)

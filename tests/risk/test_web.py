@@ -1,0 +1,47 @@
+"""The page Frühwarnung: evaluation and audit for Controlling, refused to other roles."""
+
+import shutil
+
+import pytest
+from fastapi.testclient import TestClient
+
+from amip.risk.models import save, train
+from tests.web.conftest import login
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def app(small_store_file, tmp_path):
+    from amip.web.app import create_app
+    from amip.web.settings import Settings
+
+    store = tmp_path / "amip.duckdb"
+    shutil.copy(small_store_file, store)
+    app = create_app(Settings(store=str(store), secure_cookies=False,
+                              users_db=str(tmp_path / "users.sqlite")))
+    app.state.passwords = {"c": app.state.users.add_user("c", "controlling", None, None),
+                           "g": app.state.users.add_user("g", "geschaeftsfuehrung", None, None)}
+    yield app
+    app.state.services.close()
+    app.state.users.close()
+
+
+def client(app, name):
+    c = TestClient(app)
+    assert login(c, name, app.state.passwords[name]).status_code == 303
+    return c
+
+
+def test_page_for_controlling_only(app, small_store):
+    c = client(app, "c")
+    r = c.get("/fruehwarnung")
+    assert r.status_code == 200 and "Noch kein Modell" in r.text and "amip risk train" in r.text
+    save(train(small_store.view(), "03504", targets=["lzb_12"]), app.state.services.settings.store)
+    r = c.get("/fruehwarnung")
+    assert r.status_code == 200
+    for text in ("Übergang in den Langzeitleistungsbezug innerhalb von 12 Monaten", "LightGBM",
+                 "Logistische Regression (Basis)", "Kalibrierung", "Staatsangehörigkeit",
+                 "Falsch-negativ-Rate", 'href="/fruehwarnung"', "(gewählt)"):
+        assert text in r.text
+    assert client(app, "g").get("/fruehwarnung").status_code == 403
