@@ -67,8 +67,11 @@ def _view_run(store_path, fn):
 def candidates_cmd(store_path, month, caseworker_id, unit_id, jobcenter_id, fmt) -> None:
     """Kandidaten: ELB, noch nicht LZB, höchstens die erklärte Zahl Tage vor der LZB-Schwelle
     (638 von 730 Tagen), nach verbleibenden Tagen sortiert."""
-    rows = _view_run(store_path, lambda v: care_candidates(v, month, caseworker_id, unit_id,
-                                                           jobcenter_id))
+    from amip.risk.reasons import candidate_scores
+
+    rows = _view_run(store_path, lambda v: care_candidates(
+        v, month, caseworker_id, unit_id, jobcenter_id,
+        candidate_scores(v, _path(store_path), month)))
     if fmt == "json":
         return _json(rows)
     t = Table(title=f"Kandidaten für Intensivbetreuung, Stichtag {i18n.month(_start(month))}",

@@ -6,7 +6,7 @@ the engine does not know the steering store). The declared rules: ``amip/catalog
 - :func:`care_candidates` — ELB in a caseload at the Stichtag, not yet LZB, with at most
   ``max_days_left`` days to the LZB threshold (638 net ELB days of 730, domain §2.4, §8.3,
   §10 item 8), sorted by days left; ``score`` stays null until the early warning exists
-  (issue 15 fills it through :data:`SCORERS`).
+  (the early warning's, passed in by the shells).
 - :func:`care_status` — per enrolment: start, planned end, counselling contacts due, done and
   overdue, Nachbetreuung after a job start during the enrolment, ended.
 - :func:`care_outcomes` — Integration during or after the enrolment, compared with similar
@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Collection, Iterable
 
 import ibis
 
@@ -30,17 +30,19 @@ from amip.engine.stocks import covering, elb_stock
 
 #: the early warning's scorer (issue 15): ``scorer(db, month, person_ids) -> {person_id: score}``;
 #: none registered: ``score`` is null with the reason :data:`NO_SCORE`
-SCORERS: list[Callable] = []
-NO_SCORE = "Frühwarnung noch nicht verfügbar"
+NO_SCORE = "kein Frühwarnmodell (erst `amip risk train`)"
 PHASES = ("laufend", "abgelaufen", "beendet")
 
 
-def candidate_rows(db, month: int, jobcenter_id: str | None = None) -> list[dict]:
+def candidate_rows(db, month: int, jobcenter_id: str | None = None,
+                   scores: dict[str, dict] | None = None) -> list[dict]:
     """Every ELB in stock at ST(``month``) who is not LZB and has at most ``max_days_left``
     days left to the LZB threshold, once per caseload row of a declared role (or once without
     caseload: unit_id and caseworker_id null). Columns: person_id, jobcenter_id, unit_id,
     caseworker_id, role, sex, age_group, bg_type, days_in_window, days_left, score,
-    score_reason; sorted by days left, then person_id."""
+    score_reason, reasons; sorted by days left, then person_id. ``scores``: the early warning's
+    person_id → {score, reasons} (amip.risk.reasons.candidate_scores, which the shells pass);
+    None: no model, the score is null with the reason."""
     rules, cat = care_rules(), load()
     day = stichtag(month)
     threshold = cat.parameters.lzb_threshold_days
@@ -66,29 +68,26 @@ def candidate_rows(db, month: int, jobcenter_id: str | None = None) -> list[dict
     t = age_group(with_age(db, t, day))
     rows = t.select("person_id", "jobcenter_id", "unit_id", "caseworker_id", "role", "sex",
                     "age_group", "bg_type", "days_in_window").to_pyarrow().to_pylist()
-    scores = _scores(db, month, {r["person_id"] for r in rows})
     for r in rows:
         r["days_in_window"] = int(r["days_in_window"])
         r["days_left"] = threshold - r["days_in_window"]
-        r["score"] = scores.get(r["person_id"]) if scores is not None else None
-        r["score_reason"] = NO_SCORE if scores is None else None
+        got = scores.get(r["person_id"], {}) if scores is not None else {}
+        r["score"] = got.get("score")
+        r["reasons"] = got.get("reasons", [])
+        r["score_reason"] = NO_SCORE if scores is None else (
+            None if r["score"] is not None else "nicht bewertet")
     rows.sort(key=lambda r: (r["days_left"], r["person_id"], r["caseworker_id"] or ""))
     return rows
 
 
-def _scores(db, month: int, person_ids: set[str]) -> dict[str, float] | None:
-    """The early warning's scores of ``person_ids`` (None: no scorer registered yet)."""
-    if not SCORERS:
-        return None
-    return SCORERS[-1](db, month, person_ids)
-
-
 def care_candidates(db, month: int, caseworker_id: str | None = None,
                     unit_id: str | Collection[str] | None = None,
-                    jobcenter_id: str | None = None) -> list[dict]:
+                    jobcenter_id: str | None = None,
+                    scores: dict[str, dict] | None = None) -> list[dict]:
     """The candidate list (:func:`candidate_rows`) of one caseworker and/or of a unit (a team's
     unit_id, or a collection of unit_ids, e.g. the teams below a Standort)."""
-    return filter_candidates(candidate_rows(db, month, jobcenter_id), caseworker_id, unit_id)
+    return filter_candidates(candidate_rows(db, month, jobcenter_id, scores), caseworker_id,
+                             unit_id)
 
 
 def filter_candidates(rows: list[dict], caseworker_id: str | None = None,

@@ -14,6 +14,7 @@ from amip.disclosure import suppress
 from amip.engine.care import (PHASES, candidate_rows, care_counts, care_outcomes,
                               care_status, enrolment_facts, filter_candidates)
 from amip.errors import AmipError, DataError
+from amip.risk.reasons import candidate_scores
 from amip.web.targets import fingerprint, the_jobcenter
 
 #: the most candidate rows a page shows (the API gives all)
@@ -69,10 +70,18 @@ def care_scope(services, user) -> CareScope:
     return CareScope(jc, frozenset(), None, False, False)
 
 
+def scored_candidates(db, month: int, jobcenter_id: str | None, store) -> list[dict]:
+    """:func:`candidate_rows` with the early warning's scores and reasons where a model was
+    trained for ``store`` (module level: it runs in a query process)."""
+    scores = candidate_scores(db, store, month) if store else None
+    return candidate_rows(db, month, jobcenter_id, scores)
+
+
 def candidates(services, scope: CareScope, month: int) -> list[dict]:
     """The candidate rows of the scope (each person once unless one caseworker is asked)."""
+    store = services.settings.store
     rows = services.memoized("care_candidates", lambda m, jc: services.query(
-        candidate_rows, m, jc), month, scope.jobcenter_id)
+        scored_candidates, m, jc, store), month, scope.jobcenter_id)
     return filter_candidates(rows, scope.caseworker_id, scope.units)
 
 
