@@ -28,6 +28,7 @@ import copy
 import datetime as dt
 import zlib
 from collections import defaultdict
+from contextlib import ExitStack
 from decimal import Decimal
 from fractions import Fraction
 from functools import cached_property
@@ -78,9 +79,20 @@ class _Facts(Facts):
         t = t.filter(t.role == role)
         return rows.semi_join(t, [rows.person_id == t.person_id, rows.rel_m == t.rel_m])
 
-    @cached_property
+    @property
     def roles(self) -> ir.Table:
-        return team_assignment(self.db, self.m_lo - 1, self.m_hi)
+        return self.teams
+
+    @cached_property
+    def _benefits(self) -> ir.Table:
+        """Not materialised: the one query summing the money facts reads it once (the months
+        held are the months of its sums), and 44 months of benefit rows cost a temporary
+        table as much as the sum itself."""
+        materialize, self.materialize = self.materialize, False
+        try:
+            return Facts._benefits.func(self)
+        finally:
+            self.materialize = materialize
 
 
 def _month_text(k: int) -> str:
@@ -399,16 +411,19 @@ def follow(db, jobcenter_id: str, m: int, measures: list[MeasureDef], reach=None
     start = _data_start(db)
     counts, money_months, checks, first = {}, set(), {}, {}
     rules = cat.rules_for(stichtag(m))
-    for names, lo in ((long, long_lo), (short, short_lo)):
-        if not names:
-            continue
-        with _Facts(db, rules, cat.parameters, lo, m, jobcenter_id) as f:
-            counts.update(count_facts(f, names, by_team=True))
-            money = [x for x in names if x in MONEY_FACTS]
-            if money:
-                b = f.table(money[0])
-                money_months |= set(b.select("m").distinct().m.to_pyarrow().to_pylist())
-        first.update({x: lo + 2 for x in names})
+    with ExitStack() as open_facts:
+        wider = None  # the long range holds the short one: its spells and ELB stock are lent
+        for names, lo in ((long, long_lo), (short, short_lo)):
+            if not names:
+                continue
+            f = open_facts.enter_context(_Facts(db, rules, cat.parameters, lo, m, jobcenter_id,
+                                                within=wider))
+            wider = wider or f
+            counted = count_facts(f, names, by_team=True)
+            counts.update(counted)
+            # the months held: those with benefit rows of the Jobcenter (each has a sum)
+            money_months |= {k[4] for k in counted if k[0] in MONEY_FACTS}
+            first.update({x: lo + 2 for x in names})
     if areas:
         checks = _casefile_checks(db, rules, cat.parameters, jobcenter_id, m, m,
                                   sorted(set(areas)))  # a level of month m: no history
