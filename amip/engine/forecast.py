@@ -99,6 +99,12 @@ def monthly_facts(db, jobcenter_id: str | None, first_month: int | str, last_mon
     return FactSeries(jobcenter_id, unit_id, first, last, m_lo, rules.key, values)
 
 
+def forecast_facts(codes: list[str] | None = None) -> tuple[str, ...]:
+    """The facts :func:`forecast_all` counts for ``codes`` (default: all measures)."""
+    cat = load()
+    return tuple(facts_needed([cat.indicators[c] for c in (codes or cat.indicators)]))
+
+
 def _only_jobcenter(db) -> str:
     jcs = db.table("jobcenters").jobcenter_id.to_pyarrow().to_pylist()
     if len(jcs) != 1:
@@ -453,7 +459,7 @@ def forecast_all(db, month: int | str, codes: list[str] | None = None,
     indicators = [cat.indicators[c] for c in (codes or cat.indicators)]
     rules = cat.rules_for(stichtag(t))
     first = history_start(db, t, history_months)
-    names = facts_needed(indicators)
+    names = list(forecast_facts([i.code for i in indicators]))
     if facts is None:
         fs = monthly_facts(db, jobcenter_id, first, t, names, unit_id, rules)
     else:
