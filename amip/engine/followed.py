@@ -48,7 +48,7 @@ from amip.engine.facts import MONEY_FACTS, Facts
 from amip.engine.forecast import DEFAULT_SEED, fit_and_simulate, single_threaded_blas
 from amip.engine.horizon import horizon
 from amip.engine.lru import LRU, view_key
-from amip.engine.measures import SEXES, measure, roll_up
+from amip.engine.measures import SEXES, measure, measure_paths, roll_up
 
 #: months before k whose Stichtag must lie on or after the data start for the count of k to
 #: exist (item 46: window B searches from ST(t−2); movements compare with ST(t−1))
@@ -341,6 +341,10 @@ class Followed:
         elif md.kind == "stock":
             f = facts[0]
             results = sims[f][-1] if len(sims[f]) else np.full(n_paths, float(get(f, dec)))
+        elif not any(f in MONEY_FACTS for f in facts):  # all paths at once, as one by one
+            def paths_get(fact: str, k: int):
+                return get(fact, k) if k <= cut[fact] else sims[fact][k - cut[fact] - 1]
+            results = measure_paths(ind, paths_get, dec, n_paths, jfw=md.kind == "quota")
         else:
             for p in range(n_paths):
                 def path_get(fact: str, k: int, p=p):
