@@ -75,24 +75,9 @@ class _Facts(Facts):
             return super().table(fact)
         base, role = fact.split("|", 1)
         rows = super().table(base).select("person_id", "jobcenter_id", "m", "rel_m")
-        t = self.roles
+        t = self.teams  # the caseload row of ST(rel_m), with its role
         t = t.filter(t.role == role)
         return rows.semi_join(t, [rows.person_id == t.person_id, rows.rel_m == t.rel_m])
-
-    @property
-    def roles(self) -> ir.Table:
-        return self.teams
-
-    @cached_property
-    def _benefits(self) -> ir.Table:
-        """Not materialised: the one query summing the money facts reads it once (the months
-        held are the months of its sums), and 44 months of benefit rows cost a temporary
-        table as much as the sum itself."""
-        materialize, self.materialize = self.materialize, False
-        try:
-            return Facts._benefits.func(self)
-        finally:
-            self.materialize = materialize
 
 
 def _month_text(k: int) -> str:
