@@ -18,6 +18,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from amip import i18n
+from amip.disclosure import protect_status
 from amip.engine.calendar import format_month, month_start
 from amip.errors import AmipError
 from amip.steering import StaleChange, TargetInput
@@ -27,10 +28,10 @@ from amip.web.templating import templates
 from amip.web.pages import (LEVELS, _discloses, _latest, _month_arg, _render, _services,
                             _unit_arg, _unit_chain, _units, month_choices)
 from amip.web.targets import (KEY_LABEL, LIGHT_CLASS, LIGHT_LABEL, OPERATION_LABEL, PLAN_KEYS,
-                              SEX_LABEL, STATUS_LABEL, input_value, jobcenter_target,
-                              light_title, may_agree, may_edit_targets, may_plan, org,
-                              parse_value, plan_records, statuses, steering_of, target_kind,
-                              the_jobcenter, value_kind)
+                              SEX_LABEL, STATUS_LABEL, counts_persons, input_value,
+                              jobcenter_target, light_title, may_agree, may_edit_targets,
+                              may_plan, org, parse_value, plan_records, statuses, steering_of,
+                              target_kind, the_jobcenter, value_kind)
 
 router = APIRouter(include_in_schema=False)
 
@@ -75,6 +76,8 @@ def targets_view(services, steering, user, monat: str | None, einheit: str | Non
     year = m // 12
     records = statuses(services, steering, m, scope)
     here = [r for r in records if r.unit_id == scope]
+    if hide:  # small counts of persons as the rest of the web hides them
+        here = [protect_status(r, counts_persons(measures.get(r.measure))) for r in here]
     children = [u for u in units.values() if u["parent_unit_id"] == (
         unit["unit_id"] if unit else chain[0]["unit_id"] if chain else None)
         and u["level"] in ("standort", "team")]
