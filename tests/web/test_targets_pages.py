@@ -387,3 +387,18 @@ def test_read_only_role_sees_small_counts_suppressed(as_user, app, tmp_path):
     big = re.search(r'<tr data-measure="integrations" data-sex="all" data-light="[a-z]+">'
                     r'(.*?)</tr>', as_user("lz").get(f"/ziele?monat={MONTH}").text, re.S)
     assert actual(big.group(1)) not in ("*", "–")
+
+    def ist_points(user: str) -> list:
+        """The chart's Ist Jan..Juni: Σ Jan..k = 1, 1, 1, 1, 2, 2 — every one small."""
+        html = as_user(user).get(f"/ziele?monat={MONTH}").text
+        url = unescape(re.search(r'hx-get="(/ziele/verlauf\?[^"]*)"', html).group(1))
+        part = re.search(r'id="verlauf-leistungen_16a-all" class="target-chart" '
+                         r'hx-swap-oob="true">(.*?)</div>', as_user(user).get(url).text, re.S)
+        spec = re.search(r'data-spec="([^"]+)"', part.group(1))
+        if spec is None:
+            return []
+        return [v["wert"] for layer in json.loads(unescape(spec.group(1)))["layer"]
+                for v in layer["data"]["values"] if v.get("reihe") == "Ist"]
+
+    assert ist_points("ctl") == [1, 1, 1, 1, 2, 2]
+    assert ist_points("lz") == []
