@@ -1,7 +1,7 @@
 """measure_paths (all simulated paths at once) gives exactly what measure gives path by path.
 
-The forecasts and the backtest compute K2, K3, … on 100–1,000 simulated paths; measure_paths runs
-the forms once on arrays. Every form is checked against the path-by-path loop, bit for bit, on
+The forecasts and the backtest compute K2, K3, … on 100–1,000 simulated paths; measure_paths
+runs the forms once on arrays. Every form is checked against the path-by-path loop, bit for bit, on
 paths that include a zero denominator (no value: NaN) and a known part shared by all paths.
 """
 
