@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -130,6 +130,24 @@ def shown(value, hide: bool, rule: Rule = DEFAULT_RULE):
     """A count as a role under disclosure control (``hide``) sees it: :data:`SUPPRESSED` when
     it is small, else the count."""
     return SUPPRESSED if hide and rule.hides(value) else value
+
+
+def protect_status(record, counts_persons: bool, rule: Rule = DEFAULT_RULE):
+    """A Zielnachhaltung record (:class:`amip.attainment.records.StatusRecord`) as a role under
+    disclosure control sees it. For a measure that counts persons, a small Ist becomes
+    :data:`SUPPRESSED` and what is derived from it goes with it (gap and gap % None, the light
+    grey with the reason); a small year-end expectation (median or a bound) is left out
+    altogether. Rates, euro sums and the agreed target and Zielpfad are shown as they are."""
+    if not counts_persons:
+        return record
+    changes: dict = {}
+    if rule.hides(record.actual):
+        changes.update(actual=SUPPRESSED, gap=None, gap_percent=None, light="grey",
+                       reason="Ist geheim gehalten (kleine Fallzahl)")
+    if any(rule.hides(x) for x in (record.expected, record.expected_lower,
+                                   record.expected_upper)):
+        changes.update(expected=None, expected_lower=None, expected_upper=None)
+    return replace(record, **changes) if changes else record
 
 
 def protect_changes(rows: list[dict], changes: dict[str, tuple[str, str]], hide: bool,

@@ -8,24 +8,10 @@ from decimal import Decimal
 import ibis
 import ibis.expr.types as ir
 
-from amip.engine.calendar import calendar, days, end_days
-from amip.engine.facts import MONEY_FACTS, Facts
+from amip.engine.facts import MONEY_FACTS, Facts, team_assignment  # noqa: F401 (re-exported)
 
 # (fact, jobcenter_id, unit_id or None, sex, m) -> count or euro sum
 Counts = dict[tuple[str, str, str | None, str, int], int | Decimal]
-
-
-def team_assignment(db, m_lo: int, m_hi: int) -> ir.Table:
-    """The team of each person at ST(m) from ``caseload``: one row per person and month; where
-    several caseload rows cover the Stichtag, the latest ``valid_from`` wins (tie: smallest
-    unit_id). Columns: person_id, rel_m, unit_id and the row's ``role`` (ifk, fm, …)."""
-    c = db.table("caseload")
-    c = c.select("person_id", "unit_id", "role", vf=days(c.valid_from), vt=end_days(c.valid_to))
-    cal = calendar(m_lo, m_hi)
-    j = c.join(cal, (c.vf <= cal.st) & (c.vt >= cal.st))
-    w = ibis.window(group_by=[j.person_id, j.m], order_by=[ibis.desc(j.vf), j.unit_id])
-    j = j.mutate(_n=ibis.row_number().over(w))
-    return j.filter(j._n == 0).select("person_id", rel_m=j.m, unit_id=j.unit_id, role=j.role)
 
 
 def count_facts(facts: Facts, names: list[str], by_team: bool = False) -> Counts:
@@ -33,7 +19,7 @@ def count_facts(facts: Facts, names: list[str], by_team: bool = False) -> Counts
     The facts' rows are stacked first and joined to persons (sex) and teams once: 2 joins
     instead of 2 per fact, a third faster."""
     persons = facts.db.table("persons").select("person_id", "sex")
-    teams = team_assignment(facts.db, facts.m_lo - 1, facts.m_hi) if by_team else None
+    teams = facts.teams if by_team else None
 
     def keyed(t: ir.Table) -> tuple[ir.Table, dict]:
         t = t.join(persons, "person_id")

@@ -4,6 +4,8 @@ chosen per fact series, and the Zielwerterwartung (docs/forecast.md, "Backtest u
 >>> bt = backtest(store.view())                 # origins: the 24 months up to the latest complete
 >>> bt.leaderboard["K2"][0]                     # the best model for K2 (by MAE over horizons 1..12)
 >>> forecast_all(view, "2020-11", choice=bt.choice)    # forecasts with the chosen models
+>>> bt = backtest(view, extra_facts=forecast_facts())   # the same, one facts query for both:
+>>> forecast_all(view, "2020-11", choice=bt.choice, facts=bt.facts)
 >>> proposed_target(view, 2021, "K2")           # median and 80 % interval of K2's JFW Dec 2021
 
 From every origin t the models simulate the fact series (ELB stock, Integrationen, LZB stock) for
@@ -234,10 +236,16 @@ def _leaderboard(series: list[Series], models: tuple[str, ...], scores: tuple[Sc
 def backtest(db, month: int | str | None = None, jobcenter_id: str | None = None,
              origins: int = ORIGINS, n_paths: int = BACKTEST_PATHS, seed: int = DEFAULT_SEED,
              level: float = LEVEL, models: tuple[str, ...] = BACKTEST_MODELS,
-             progress: Callable[[int, int], None] | None = None) -> Backtest:
+             progress: Callable[[int, int], None] | None = None,
+             extra_facts: tuple[str, ...] = ()) -> Backtest:
     """The backtest of a store view from the ``origins`` months up to ``month`` (the last origin,
     default: the latest complete month), on the facts of one :func:`monthly_facts` query under
-    the rule version of the last origin."""
+    the rule version of the last origin.
+
+    ``extra_facts`` are counted in the same query (``Backtest.facts``), for forecasts from the
+    last origin that follow: ``forecast_all(db, month, choice=bt.choice, facts=bt.facts)`` with
+    ``extra_facts=forecast_facts()`` needs no query of its own (the facts share the ELB stock,
+    the LZB and the Integrationen computed once)."""
     reach = horizon(db)
     span = reach.figure_range()
     last = reach.latest_complete() if month is None else _month(month)
@@ -255,7 +263,7 @@ def backtest(db, month: int | str | None = None, jobcenter_id: str | None = None
                         "Jahre Vorgeschichte und einen bekannten Folgemonat: "
                         + reach.covered_text())
     fs = monthly_facts(db, jobcenter_id, fit_start(months[0], start), max(known.values()),
-                       list(FACTS), rules=rules)
+                       list(dict.fromkeys(FACTS + tuple(extra_facts))), rules=rules)
     return run_backtest(fs, months, known, start, models, n_paths, seed, level,
                         progress=progress)
 

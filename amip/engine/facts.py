@@ -44,6 +44,19 @@ FACT_LABELS = {
 }
 
 
+def team_assignment(db, m_lo: int, m_hi: int) -> ir.Table:
+    """The team of each person at ST(m) from ``caseload``: one row per person and month; where
+    several caseload rows cover the Stichtag, the latest ``valid_from`` wins (tie: smallest
+    unit_id). Columns: person_id, rel_m, unit_id and the row's ``role`` (ifk, fm, …)."""
+    c = db.table("caseload")
+    c = c.select("person_id", "unit_id", "role", vf=days(c.valid_from), vt=end_days(c.valid_to))
+    cal = calendar(m_lo, m_hi)
+    j = c.join(cal, (c.vf <= cal.st) & (c.vt >= cal.st))
+    w = ibis.window(group_by=[j.person_id, j.m], order_by=[ibis.desc(j.vf), j.unit_id])
+    j = j.mutate(_n=ibis.row_number().over(w))
+    return j.filter(j._n == 0).select("person_id", rel_m=j.m, unit_id=j.unit_id, role=j.role)
+
+
 class Facts:
     """Facts for months ``m_lo..m_hi`` under one rule version.
 
@@ -51,13 +64,37 @@ class Facts:
     that starts early enough (see :func:`amip.engine.measures.months_needed`).
     """
 
+    #: tables that do not depend on the months asked (or the rule version): a Facts over a wider
+    #: range of the same view and Jobcenter can lend them (``within``)
+    RANGE_FREE = ("elb_spells", "employment", "measures")
+
     def __init__(self, db, rules: RuleVersion, params: Parameters, m_lo: int, m_hi: int,
-                 jobcenter_id: str | None = None, materialize: bool = True) -> None:
+                 jobcenter_id: str | None = None, materialize: bool = True,
+                 within: "Facts | None" = None) -> None:
         self.db, self.rules, self.params = db, rules, params
         self.m_lo, self.m_hi, self.jobcenter_id = m_lo, m_hi, jobcenter_id
         self.materialize = materialize  # False: pure expressions, nothing cached
         self.cal = calendar(m_lo, m_hi)
         self._cached: list[ir.Table] = []
+        if within is not None:
+            self._borrow(within)
+
+    def _borrow(self, wider: "Facts") -> None:
+        """Reuse what an open Facts over a range holding this one (same view and Jobcenter)
+        has computed already: the spell tables, and the ELB stock cut to these months (the
+        stock of a month does not depend on the range). Still owned (and released) by it."""
+        if wider.db is not self.db or wider.jobcenter_id != self.jobcenter_id \
+                or wider.m_lo > self.m_lo or wider.m_hi < self.m_hi:
+            raise ValueError("within: a Facts of the same view and Jobcenter over a wider range")
+        for name in self.RANGE_FREE:
+            if name in wider.__dict__:
+                self.__dict__[name] = wider.__dict__[name]
+        if "elb" in wider.__dict__:
+            e = wider.elb
+            self.__dict__["elb"] = e.filter((e.m >= self.m_lo) & (e.m <= self.m_hi))
+        if "teams" in wider.__dict__:
+            t = wider.teams
+            self.__dict__["teams"] = t.filter((t.rel_m >= self.m_lo - 1) & (t.rel_m <= self.m_hi))
 
     def _materialize(self, expr: ir.Table) -> ir.Table:
         """Compute a shared intermediate table once (the backend adapter caches it): later
@@ -93,6 +130,12 @@ class Facts:
         return getattr(self, fact)
 
     # -- building blocks ----------------------------------------------------------------------
+
+    @cached_property
+    def teams(self) -> ir.Table:
+        """The team of each person at ST(m_lo−1..m_hi) (:func:`team_assignment`), computed once:
+        the counts by team, the money sums and role-restricted facts all join it."""
+        return self._materialize(team_assignment(self.db, self.m_lo - 1, self.m_hi))
 
     @cached_property
     def elb_spells(self) -> ir.Table:

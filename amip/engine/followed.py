@@ -28,6 +28,7 @@ import copy
 import datetime as dt
 import zlib
 from collections import defaultdict
+from contextlib import ExitStack
 from decimal import Decimal
 from fractions import Fraction
 from functools import cached_property
@@ -47,7 +48,7 @@ from amip.engine.facts import MONEY_FACTS, Facts
 from amip.engine.forecast import DEFAULT_SEED, fit_and_simulate, single_threaded_blas
 from amip.engine.horizon import horizon
 from amip.engine.lru import LRU, view_key
-from amip.engine.measures import SEXES, measure, roll_up
+from amip.engine.measures import SEXES, measure, measure_paths, roll_up
 
 #: months before k whose Stichtag must lie on or after the data start for the count of k to
 #: exist (item 46: window B searches from ST(t−2); movements compare with ST(t−1))
@@ -74,13 +75,9 @@ class _Facts(Facts):
             return super().table(fact)
         base, role = fact.split("|", 1)
         rows = super().table(base).select("person_id", "jobcenter_id", "m", "rel_m")
-        t = self.roles
+        t = self.teams  # the caseload row of ST(rel_m), with its role
         t = t.filter(t.role == role)
         return rows.semi_join(t, [rows.person_id == t.person_id, rows.rel_m == t.rel_m])
-
-    @cached_property
-    def roles(self) -> ir.Table:
-        return team_assignment(self.db, self.m_lo - 1, self.m_hi)
 
 
 def _month_text(k: int) -> str:
@@ -329,6 +326,10 @@ class Followed:
         elif md.kind == "stock":
             f = facts[0]
             results = sims[f][-1] if len(sims[f]) else np.full(n_paths, float(get(f, dec)))
+        elif not any(f in MONEY_FACTS for f in facts):  # all paths at once, as one by one
+            def paths_get(fact: str, k: int):
+                return get(fact, k) if k <= cut[fact] else sims[fact][k - cut[fact] - 1]
+            results = measure_paths(ind, paths_get, dec, n_paths, jfw=md.kind == "quota")
         else:
             for p in range(n_paths):
                 def path_get(fact: str, k: int, p=p):
@@ -399,16 +400,19 @@ def follow(db, jobcenter_id: str, m: int, measures: list[MeasureDef], reach=None
     start = _data_start(db)
     counts, money_months, checks, first = {}, set(), {}, {}
     rules = cat.rules_for(stichtag(m))
-    for names, lo in ((long, long_lo), (short, short_lo)):
-        if not names:
-            continue
-        with _Facts(db, rules, cat.parameters, lo, m, jobcenter_id) as f:
-            counts.update(count_facts(f, names, by_team=True))
-            money = [x for x in names if x in MONEY_FACTS]
-            if money:
-                b = f.table(money[0])
-                money_months |= set(b.select("m").distinct().m.to_pyarrow().to_pylist())
-        first.update({x: lo + 2 for x in names})
+    with ExitStack() as open_facts:
+        wider = None  # the long range holds the short one: its spells and ELB stock are lent
+        for names, lo in ((long, long_lo), (short, short_lo)):
+            if not names:
+                continue
+            f = open_facts.enter_context(_Facts(db, rules, cat.parameters, lo, m, jobcenter_id,
+                                                within=wider))
+            wider = wider or f
+            counted = count_facts(f, names, by_team=True)
+            counts.update(counted)
+            # the months held: those with benefit rows of the Jobcenter (each has a sum)
+            money_months |= {k[4] for k in counted if k[0] in MONEY_FACTS}
+            first.update({x: lo + 2 for x in names})
     if areas:
         checks = _casefile_checks(db, rules, cat.parameters, jobcenter_id, m, m,
                                   sorted(set(areas)))  # a level of month m: no history

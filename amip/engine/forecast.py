@@ -35,7 +35,8 @@ from amip.engine.calendar import format_month, month_index, parse_month, stichta
 from amip.engine.facts import FACT_LABELS, MONEY_FACTS, Facts
 from amip.engine.indicators import UnknownUnit, unit_scope
 from amip.engine.horizon import horizon
-from amip.engine.measures import JFW_FORMS, LOOKBACK, SEXES, facts_needed, measure, roll_up
+from amip.engine.measures import (JFW_FORMS, LOOKBACK, SEXES, facts_needed, measure,
+                                  measure_paths, roll_up)
 
 DEFAULT_SEED = 48  # § 48a
 HISTORY_MONTHS = 120  # ten years of monthly data at most
@@ -96,6 +97,12 @@ def monthly_facts(db, jobcenter_id: str | None, first_month: int | str, last_mon
     values = {(name, sex): [totals.get((name, jobcenter_id, sex, m), 0) for m in range(m_lo, last + 1)]
               for name in names for sex in SEXES}
     return FactSeries(jobcenter_id, unit_id, first, last, m_lo, rules.key, values)
+
+
+def forecast_facts(codes: list[str] | None = None) -> tuple[str, ...]:
+    """The facts :func:`forecast_all` counts for ``codes`` (default: all measures)."""
+    cat = load()
+    return tuple(facts_needed([cat.indicators[c] for c in (codes or cat.indicators)]))
 
 
 def _only_jobcenter(db) -> str:
@@ -341,6 +348,22 @@ def path_measures(ind: Indicator, known: dict[str, list], future: dict[str, list
     ``future[fact][p]`` path p's simulated values after them. NaN where a path has no value."""
     values = np.full((len(months), n_paths), np.nan)
     jfws = np.full((len(months), n_paths), np.nan) if jfw else None
+    money = any(isinstance(x, Decimal) for n in known
+                for x in known[n][-1:] + (future[n][0][:1] if future[n] else []))
+    if not money:
+        # counts: all paths at once (:func:`measure_paths`), the same arithmetic per path
+        rows = {n: np.array(future[n], dtype=float).T.reshape(-1, n_paths) for n in known}
+
+        def get_all(fact: str, m: int):
+            i = m - base
+            k = known[fact]
+            return k[i] if 0 <= i < len(k) else rows[fact][i - len(k)] if i >= 0 else 0
+
+        for i, m in enumerate(months):
+            values[i] = measure_paths(ind, get_all, m, n_paths)
+            if jfw:
+                jfws[i] = measure_paths(ind, get_all, m, n_paths, jfw=True)
+        return values, jfws
     for p in range(n_paths):
         full = {n: known[n] + future[n][p] for n in known}
 
@@ -436,7 +459,7 @@ def forecast_all(db, month: int | str, codes: list[str] | None = None,
     indicators = [cat.indicators[c] for c in (codes or cat.indicators)]
     rules = cat.rules_for(stichtag(t))
     first = history_start(db, t, history_months)
-    names = facts_needed(indicators)
+    names = list(forecast_facts([i.code for i in indicators]))
     if facts is None:
         fs = monthly_facts(db, jobcenter_id, first, t, names, unit_id, rules)
     else:

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Callable, Iterable
 
+import numpy as np
+
 from amip.catalogue import Indicator
 from amip.engine.aggregate import Counts
 
@@ -41,14 +43,27 @@ def roll_up(counts: Counts, scope: set[str] | None) -> dict[tuple[str, str, str,
     return out
 
 
+def _paths(*xs) -> bool:
+    """Whether any operand is an array over simulated paths (:func:`measure_paths`)."""
+    return any(isinstance(x, np.ndarray) for x in xs)
+
+
 def _quotient(z, n) -> float | None:
-    """Z / N × 100; no value for a zero denominator (item 14)."""
+    """Z / N × 100; no value for a zero denominator (item 14). Over paths: element-wise, the
+    same float operations, NaN where N is 0."""
+    if _paths(z, n):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(np.equal(n, 0), np.nan, z / n * 100)
     return None if not n else float(Decimal(z) / Decimal(n) * 100) if isinstance(z, Decimal) \
         else z / n * 100
 
 
 def change(ind: Indicator, get: Getter, t: int) -> Value:
     z, n = get(ind.numerator, t), get(ind.denominator, t - 12)
+    if _paths(z, n):  # the decimal arithmetic of each path's pair, as below
+        pairs = zip(*(np.broadcast_to(x, np.broadcast(z, n).shape).tolist() for x in (z, n)))
+        return Value(z, n, np.array([np.nan if not b else float((Decimal(a) / Decimal(b) - 1)
+                                                                * 100) for a, b in pairs]))
     return Value(z, n, None if not n else float((Decimal(z) / Decimal(n) - 1) * 100))
 
 
@@ -80,6 +95,13 @@ def mean_rate(ind: Indicator, get: Getter, t: int) -> Value:
     months = range(t - 11, t + 1)
     zs = [get(ind.numerator, m) for m in months]
     ns = [get(ind.denominator, m - ind.denominator_lag) for m in months]
+    if _paths(*zs, *ns):  # per path: NaN where any N is 0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            value = sum(z / n for z, n in zip(zs, ns)) / 12 * 100
+        zero = np.zeros(np.broadcast(*ns).shape, dtype=bool)
+        for n in ns:
+            zero |= np.equal(n, 0)
+        return Value(sum(zs), sum(ns), np.where(zero, np.nan, value))
     value = None if any(n == 0 for n in ns) else sum(z / n for z, n in zip(zs, ns)) / 12 * 100
     return Value(sum(zs), sum(ns), value)
 
@@ -95,6 +117,19 @@ def measure(ind: Indicator, get: Getter, t: int, jfw: bool = False) -> Value:
     if jfw:
         return FORMS[ind.form](ind, get, t, first=t - t % 12)
     return FORMS[ind.form](ind, get, t)
+
+
+def measure_paths(ind: Indicator, get: Callable[[str, int], object], t: int, n_paths: int,
+                  jfw: bool = False) -> np.ndarray:
+    """:func:`measure` of all simulated paths at once: ``get`` returns a count (a month known
+    to all paths) or an array of the ``n_paths`` simulated values; the forms compute on the
+    arrays element-wise with the same operations as on one path. NaN where a path has no
+    value. Money facts (decimal sums) are not for this: they go path by path."""
+    v = measure(ind, get, t, jfw).value
+    out = np.full(n_paths, np.nan)
+    if v is not None:
+        out[:] = v
+    return out
 
 
 def facts_needed(indicators: Iterable[Indicator]) -> list[str]:

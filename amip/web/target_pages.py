@@ -18,6 +18,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from amip import i18n
+from amip.disclosure import is_number, protect_status
 from amip.engine.calendar import format_month, month_start
 from amip.errors import AmipError
 from amip.steering import StaleChange, TargetInput
@@ -27,10 +28,10 @@ from amip.web.templating import templates
 from amip.web.pages import (LEVELS, _discloses, _latest, _month_arg, _render, _services,
                             _unit_arg, _unit_chain, _units, month_choices)
 from amip.web.targets import (KEY_LABEL, LIGHT_CLASS, LIGHT_LABEL, OPERATION_LABEL, PLAN_KEYS,
-                              SEX_LABEL, STATUS_LABEL, input_value, jobcenter_target,
-                              light_title, may_agree, may_edit_targets, may_plan, org,
-                              parse_value, plan_records, statuses, steering_of, target_kind,
-                              the_jobcenter, value_kind)
+                              SEX_LABEL, STATUS_LABEL, counts_persons, input_value,
+                              jobcenter_target, light_title, may_agree, may_edit_targets,
+                              may_plan, org, parse_value, plan_records, statuses, steering_of,
+                              target_kind, the_jobcenter, value_kind)
 
 router = APIRouter(include_in_schema=False)
 
@@ -75,6 +76,8 @@ def targets_view(services, steering, user, monat: str | None, einheit: str | Non
     year = m // 12
     records = statuses(services, steering, m, scope)
     here = [r for r in records if r.unit_id == scope]
+    if hide:  # small counts of persons as the rest of the web hides them
+        here = [protect_status(r, counts_persons(measures.get(r.measure))) for r in here]
     children = [u for u in units.values() if u["parent_unit_id"] == (
         unit["unit_id"] if unit else chain[0]["unit_id"] if chain else None)
         and u["level"] in ("standort", "team")]
@@ -122,7 +125,8 @@ def target_charts_partial(request: Request, monat: str | None = None,
     if einheit and _discloses(user):
         raise HTTPException(403, f"Die Rolle {user.rights.label} sieht Ziele nur für das "
                                  "Jobcenter (Geheimhaltung kleiner Fallzahlen).")
-    charts = target_charts_view(_services(request), steering_of(request), monat, einheit)
+    charts = target_charts_view(_services(request), steering_of(request), monat, einheit,
+                                _discloses(user))
     parts = []
     for (measure, sex), (chart, lights) in charts.items():
         body = '<p class="muted">Kein Verlauf: weder Ist noch Zielpfad.</p>' if chart is None \
@@ -142,10 +146,12 @@ def _month_lights(lights: list[tuple[int, str, str]]) -> str:
     return f'<p class="month-lights" aria-label="Ampel je Monat">{dots}</p>' if dots else ""
 
 
-def target_charts_view(services, steering, monat, einheit) -> dict[tuple, tuple]:
+def target_charts_view(services, steering, monat, einheit,
+                       hide: bool = False) -> dict[tuple, tuple]:
     """(measure, sex) → (Ist and Zielpfad Jan..month and the year-end expectation of each
     target of the unit as a Vega-Lite spec (JSON) or None, the light of every month Jan..month
-    as (month, light, German title))."""
+    as (month, light, German title)); ``hide``: small counts of persons withheld in every
+    month, as on the page (:func:`amip.disclosure.protect_status`)."""
     m = _month_arg(services, monat)
     units = _units(services)
     unit = _unit_arg(units, einheit)
@@ -161,6 +167,9 @@ def target_charts_view(services, steering, monat, einheit) -> dict[tuple, tuple]
         series = [next((x for x in past[k] if x.unit_id == scope and x.measure == last.measure
                         and x.sex == last.sex), None) for k in months[:-1]] + [last]
         md = measures.get(last.measure)
+        if hide:
+            series = [x and protect_status(x, counts_persons(md)) for x in series]
+            last = series[-1]
         lights = [(k, x.light, f"{i18n.month(month_start(k))}: {LIGHT_LABEL[x.light]} – "
                                 + light_title(x, md))
                   for k, x in zip(months, series) if x is not None]
@@ -176,7 +185,7 @@ def _target_chart(series, months, r, md) -> str | None:
         if x is None:
             continue
         day = month_start(k).isoformat()
-        if x.actual is not None:
+        if is_number(x.actual):  # not a withheld small count
             values.append({"monat": day, "wert": x.actual, "reihe": "Ist",
                            "text": f"Ist {i18n.month(month_start(k))}: {i18n.by_kind(x.actual, vk)}"})
         if x.path is not None:
@@ -187,7 +196,7 @@ def _target_chart(series, months, r, md) -> str | None:
         return None
     band = []
     last = max(months)
-    if r.expected is not None and r.actual is not None:
+    if r.expected is not None and is_number(r.actual):
         dec = month_start(r.year * 12 + 11).isoformat()
         start = month_start(last).isoformat()
         band = [{"monat": start, "u": r.actual, "o": r.actual, "wert": r.actual,

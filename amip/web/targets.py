@@ -146,6 +146,11 @@ def value_kind(md: MeasureDef | None) -> str:
     return {"percent": "pct", "eur": "eur"}.get(md.unit, "number")
 
 
+def counts_persons(md: MeasureDef | None) -> bool:
+    """Whether the Ist of a measure counts persons: disclosure control hides small ones."""
+    return md is not None and md.unit == "persons"
+
+
 def target_kind(md: MeasureDef | None) -> str:
     """The display kind of a target value: a stock's target is a change in %."""
     if md is not None and md.kind == "stock":

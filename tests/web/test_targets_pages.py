@@ -348,3 +348,48 @@ def test_the_form_withdraws_a_target_with_a_reason(as_user, app):
     assert t.withdrawn and t.version == int(f["version"]) + 1
     assert 'data-measure="fehlerquote_but"' not in ctl.get(f"/ziele?monat={MONTH}").text
     assert any(e["outcome"] == "ok" for e in _audit(app, "target.withdraw"))
+
+
+def test_read_only_role_sees_small_counts_suppressed(as_user, app, tmp_path):
+    """Lesezugriff (``disclosure = true``) sees the Ziele page as the rest of the web: a small
+    count of persons as "*", with the gap and light derived from it withheld; Controlling sees
+    the count. The seed's target on § 16a services (entered monthly, in Abstimmung) gets values
+    for January..June 2020: 1 + 0 + 0 + 0 + 1 + 0 = 2 persons by June, a small count (1–2)."""
+    values = tmp_path / "werte.csv"
+    values.write_text("measure;jobcenter_id;unit_id;month;value\n" + "".join(
+        f"leistungen_16a;03504;;2020-0{k};{v}\n" for k, v in zip(range(1, 7), (1, 0, 0, 0, 1, 0))))
+    app.state.steering.import_measure_values(values, "test")
+
+    def row(user: str) -> str:
+        html = as_user(user).get(f"/ziele?monat={MONTH}").text
+        found = re.search(r'<tr data-measure="leistungen_16a" data-sex="all" '
+                          r'data-light="([a-z]+)">(.*?)</tr>', html, re.S)
+        assert found, user
+        return found.group(2)
+
+    def actual(cells: str) -> str:
+        return unescape(re.search(r'class="num actual">([^<]+)<', cells).group(1)).strip()
+
+    assert actual(row("ctl")) == "2"
+    hidden = row("lz")
+    assert actual(hidden) == "*"
+    assert unescape(re.search(r'class="num gap">([^<]+)<', hidden).group(1)).strip() == "–"
+    # a large count stays visible for the role: the Integrationen Jan..Juni of the Jobcenter
+    big = re.search(r'<tr data-measure="integrations" data-sex="all" data-light="[a-z]+">'
+                    r'(.*?)</tr>', as_user("lz").get(f"/ziele?monat={MONTH}").text, re.S)
+    assert actual(big.group(1)) not in ("*", "–")
+
+    def ist_points(user: str) -> list:
+        """The chart's Ist Jan..Juni: Σ Jan..k = 1, 1, 1, 1, 2, 2 — every one small."""
+        html = as_user(user).get(f"/ziele?monat={MONTH}").text
+        url = unescape(re.search(r'hx-get="(/ziele/verlauf\?[^"]*)"', html).group(1))
+        part = re.search(r'id="verlauf-leistungen_16a-all" class="target-chart" '
+                         r'hx-swap-oob="true">(.*?)</div>', as_user(user).get(url).text, re.S)
+        spec = re.search(r'data-spec="([^"]+)"', part.group(1))
+        if spec is None:
+            return []
+        return [v["wert"] for layer in json.loads(unescape(spec.group(1)))["layer"]
+                for v in layer["data"]["values"] if v.get("reihe") == "Ist"]
+
+    assert ist_points("ctl") == [1, 1, 1, 1, 2, 2]
+    assert ist_points("lz") == []
