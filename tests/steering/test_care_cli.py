@@ -43,7 +43,7 @@ def test_candidates_json_and_table(store):
                             "days_left", "score", "score_reason"}
     r = run("candidates", "--store", store, "--month", "2024-06", "--unit", "t2")
     assert r.exit_code == 0 and "Stichtag Juni 2024" in r.output
-    assert "1 Kandidaten; Frühwarnung noch nicht verfügbar." in r.output
+    assert "1 Kandidaten; kein Frühwarnmodell (erst `amip risk train`)." in r.output
 
 
 def test_enrol_contact_list_end_outcomes(store):
