@@ -9,7 +9,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from amip.extract.schema import BG_ROLES, EMPLOYMENT_KINDS, FUNDINGS, TABLES
+from amip.extract.schema import BG_ROLES, EMPLOYMENT_KINDS, FRAMEWORK_CONDITIONS, FUNDINGS, TABLES
 from amip.synth import activity, budget, faults, labour, org, recording, spells, util
 from amip.synth.households import TYPES, HouseholdSim
 from amip.synth.profile import jobcenter_list, load
@@ -117,7 +117,9 @@ def generate(profile: str = "elbe-elster", seed: int = 20200101, scale: float = 
     out["jobcenters"] = make("jobcenters", dict(
         jobcenter_id=[j["id"] for j in jcs], name=[j["name"] for j in jcs],
         kind=[j["kind"] for j in jcs], land=[j["land"] for j in jcs],
-        vergleichstyp=[j["vergleichstyp"] for j in jcs]))
+        vergleichstyp=[j["vergleichstyp"] for j in jcs],
+        **{c: util.decimals(np.array([round(j[c] * 100) for j in jcs], np.int64))
+           for c in FRAMEWORK_CONDITIONS if all(c in j for j in jcs)}))
     out["units"] = make("units", un["rows"])
     pid_all = ids.pids
     out["persons"] = make("persons", dict(
