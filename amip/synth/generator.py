@@ -21,7 +21,7 @@ assert set(ROLE_CODES) <= set(BG_ROLES)
 
 
 def generate(profile: str = "elbe-elster", seed: int = 20200101, scale: float = 1.0,
-             jobcenters: int = 1, start: dt.date = dt.date(2009, 1, 1),
+             jobcenters: int | None = None, start: dt.date = dt.date(2009, 1, 1),
              end: dt.date = dt.date(2020, 12, 31),
              progress: Callable[[str], None] | None = None,
              today: dt.date | None = None) -> dict[str, pa.Table]:
@@ -81,7 +81,9 @@ def generate(profile: str = "elbe-elster", seed: int = 20200101, scale: float = 
     ti = tix.find(per["bg"], per["start"])
     bgtype0 = np.where(ti >= 0, bgt["type"][np.maximum(ti, 0)], 0)
     grp = activity.groups(per, persons, bgtype0, rng)
-    ch = activity.run_chain(prof, per, grp, disabled[per["pid"]], persons, cutoff, rng)
+    factor = np.array([j.get("exit_factor", 1.0) for j in jcs])  # national: built-in effect
+    ch = activity.run_chain(prof, per, grp, disabled[per["pid"]], persons, cutoff, rng,
+                            factor[per["jc"]] if "national" in prof else None)
     emp, extra = labour.employment(rng, prof, per, ch, grp, persons, cutoff)
     meas = labour.measures(rng, prof, per, ch, cutoff, extra)
     flg = labour.flags(rng, prof, per, ch, grp, persons, disabled, cutoff)

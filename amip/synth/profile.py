@@ -46,12 +46,15 @@ def _merge(base: dict, own: dict) -> dict:
     return out
 
 
-def jobcenter_list(prof: dict, n: int) -> list[dict]:
-    """The simulated Jobcenter: the profile's own first, then its variants (cycled, renumbered)."""
+def jobcenter_list(prof: dict, n: int | None = None) -> list[dict]:
+    """The simulated Jobcenter: the profile's own first, then its variants (cycled, renumbered);
+    for the national profile the first ``n`` of its list. ``None``: the profile's default (one
+    Jobcenter; national: all)."""
     if "national" in prof:
         from amip.synth import national
 
         return national.jobcenter_list(prof, n)
+    n = 1 if n is None else n
     if n < 1:
         raise ValueError("--jobcenters muss mindestens 1 sein")
     jc = prof["jobcenter"]
