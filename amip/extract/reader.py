@@ -208,7 +208,7 @@ class _FileUnreadable(Exception):
 
 def read_file(path: Path, name: str) -> RawTable:
     """Read the file of table ``name``; raises :class:`_FileUnreadable` with its errors."""
-    if path.is_dir():
+    if path.is_dir() and not path.suffix:  # NAME/ (a folder NAME.csv is an error below)
         return _read_parts(path, name)
     try:
         opened = open_regular(path)
