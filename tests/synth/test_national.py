@@ -118,3 +118,21 @@ def test_built_in_effect_shows_in_k2(tmp_path):
     y = np.log([k2[t["id"]] for t in truth])
     assert np.corrcoef(x, y)[0, 1] > 0.3
     assert np.polyfit(x, y, 1)[0] > 0.2
+
+
+def test_from_keeps_the_history_lzb_needs(tmp_path):
+    """--from 2018 keeps spells ending up to 730 days before 1.1.2018 and the households are
+    simulated from 2005 either way: the LZB stock of January 2018 (24 months back) is the
+    same as with --from 2016, Jobcenter by Jobcenter."""
+    from amip.engine.population import lzb
+
+    counts = {}
+    for year in (2016, 2018):
+        tables = generate(jobcenters=4, scale=0.005, **{**ARGS, "start": dt.date(year, 1, 1)})
+        store = Store.memory()
+        write_extract(tables, tmp_path / str(year), "parquet", partition=True)
+        store.import_extract(tmp_path / str(year))
+        t = lzb(store.view(None), dt.date(2018, 1, 15)).to_pyarrow().to_pylist()
+        counts[year] = Counter((r["jobcenter_id"], r["is_lzb"]) for r in t)
+    assert counts[2018] == counts[2016]
+    assert sum(n for (_, is_lzb), n in counts[2018].items() if is_lzb) > 100
