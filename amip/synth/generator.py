@@ -81,7 +81,7 @@ def generate(profile: str = "elbe-elster", seed: int = 20200101, scale: float = 
     ti = tix.find(per["bg"], per["start"])
     bgtype0 = np.where(ti >= 0, bgt["type"][np.maximum(ti, 0)], 0)
     grp = activity.groups(per, persons, bgtype0, rng)
-    factor = np.array([j.get("exit_factor", 1.0) for j in jcs])  # national: built-in effect
+    factor = np.array([j.get("job_factor", 1.0) for j in jcs])  # national: built-in effect
     ch = activity.run_chain(prof, per, grp, disabled[per["pid"]], persons, cutoff, rng,
                             factor[per["jc"]] if "national" in prof else None)
     emp, extra = labour.employment(rng, prof, per, ch, grp, persons, cutoff)

@@ -8,7 +8,9 @@
   (%), written to the extract's ``jobcenters`` table;
 - the simulation truth: ``expected`` (log exit-hazard shift from the conditions, by the declared
   ``[national.effects]``), ``performance`` (the Jobcenter's own residual) and
-  ``exit_factor = exp(expected + performance)``, which multiplies the BG exit hazard.
+  ``exit_factor = exp(expected + performance)``, which multiplies the BG exit hazard, and
+  ``job_factor = job_level × exit_factor``, which multiplies the odds that the next activity
+  episode of an ELB is a job (most Integrationen; ``job_level`` calibrates national K2).
 
 The list is drawn from ``[national] seed`` alone, so it is the same for every ``--seed``,
 ``--scale`` and ``--jobcenters``. Order: round robin over the Länder (the first 16 are one per
@@ -97,6 +99,7 @@ def _full_list(prof: dict) -> list[dict]:
             codes=[c for _, c in STANDORTE[:n_st]], weights=[1.0 / n_st] * n_st,
             **{c: float(v) for c, v in zip(CONDITIONS, xi)},
             expected=float(e), performance=float(p), exit_factor=float(np.exp(e + p)),
+            job_factor=float(nat.get("job_level", 1.0) * np.exp(e + p)),
             _order=(r["pos"], r["li"])))
     out.sort(key=lambda j: j.pop("_order"))
     return out
