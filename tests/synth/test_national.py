@@ -136,3 +136,19 @@ def test_from_keeps_the_history_lzb_needs(tmp_path):
         counts[year] = Counter((r["jobcenter_id"], r["is_lzb"]) for r in t)
     assert counts[2018] == counts[2016]
     assert sum(n for (_, is_lzb), n in counts[2018].items() if is_lzb) > 100
+
+
+def test_cli_writes_one_file_per_jobcenter(tmp_path):
+    from click.testing import CliRunner
+
+    from amip.cli.main import cli
+
+    out = tmp_path / "x"
+    res = CliRunner().invoke(cli, ["synth", "--profile", "national", "--jobcenters", "3",
+                                   "--scale", "0.002", "--from", "2019", "--format", "parquet",
+                                   "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    assert sorted(p.stem for p in (out / "bg_spells").iterdir()) == ["01014", "02001", "03036"]
+    res = CliRunner().invoke(cli, ["synth", "--profile", "national", "--partition",
+                                   "--out", str(tmp_path / "y")])
+    assert res.exit_code == 2 and "nur mit --format parquet" in res.output
