@@ -79,7 +79,7 @@ def write_extract_stream(chunks: Iterable[dict[str, pa.Table]], out_dir: str | P
     out = _prepare(out_dir, fmt)
     sinks: dict[str, object] = {}
     rows: dict[str, int] = {}
-    home: dict[str, str] = {}
+    home: pa.Table | None = None
     it: Iterator[dict[str, pa.Table]] = iter(chunks)
     try:
         while True:
@@ -118,31 +118,37 @@ PERSON_COLUMN = "person_id"
 NO_JOBCENTER = "_ohne"
 
 
-def person_home(elb_spells: pa.Table) -> dict[str, str]:
-    """Each person's home Jobcenter: that of the person's latest ELB spell."""
+def person_home(elb_spells: pa.Table) -> pa.Table:
+    """Each person's home Jobcenter (``person_id``, ``jobcenter_id``): that of the person's
+    latest ELB spell."""
     t = elb_spells.select(["person_id", "jobcenter_id", "valid_from"]).sort_by(
         [("person_id", "ascending"), ("valid_from", "ascending")])
-    return dict(zip(t["person_id"].to_pylist(), t["jobcenter_id"].to_pylist()))
+    pid = t["person_id"].combine_chunks()
+    if len(pid) == 0:
+        return t.select(["person_id", "jobcenter_id"])
+    last = pc.not_equal(pid.slice(0, len(pid) - 1), pid.slice(1)).to_numpy(zero_copy_only=False)
+    keep = np.append(last, True)
+    return t.select(["person_id", "jobcenter_id"]).filter(pa.array(keep))
 
 
-def partition_keys(name: str, table: pa.Table, home: dict[str, str]) -> pa.Array:
+def partition_keys(name: str, table: pa.Table, home: pa.Table | None) -> pa.Array:
     """The Jobcenter of each row of ``table``: its ``jobcenter_id``, else the home Jobcenter of
-    its person (:func:`person_home`)."""
+    its person (:func:`person_home`; :data:`NO_JOBCENTER` when the person has none)."""
     if "jobcenter_id" in table.column_names:
         return table["jobcenter_id"].combine_chunks()
-    if PERSON_COLUMN not in table.column_names:
+    if PERSON_COLUMN not in table.column_names or home is None:
         raise ValueError(f"{name}: no jobcenter_id or person_id to partition by")
-    return pa.array([home.get(p, NO_JOBCENTER) for p in table[PERSON_COLUMN].to_pylist()],
-                    pa.string())
+    at = pc.index_in(table[PERSON_COLUMN], value_set=home["person_id"])
+    return pc.fill_null(home["jobcenter_id"].combine_chunks().take(at), NO_JOBCENTER)
 
 
-def _write_partitions(out: Path, name: str, table: pa.Table, home: dict[str, str],
+def _write_partitions(out: Path, name: str, table: pa.Table, home: pa.Table | None,
                       sinks: dict) -> None:
     """Append the rows of ``table`` to ``out/NAME/JOBCENTER.parquet`` (one writer per file)."""
     keys = partition_keys(name, table, home)
     folder = out / name
     folder.mkdir(exist_ok=True)
-    names, code = np.unique(np.asarray(keys.to_pylist(), dtype=object).astype(str),
+    names, code = np.unique(keys.to_numpy(zero_copy_only=False).astype(str),
                             return_inverse=True)
     order = np.argsort(code, kind="stable")
     ordered = table.take(pa.array(order))

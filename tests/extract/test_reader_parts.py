@@ -77,3 +77,20 @@ def test_bad_folders_are_errors_of_their_table(tmp_path, make, message):
     raw = read_extract(folder)
     assert any(message in str(err) for err in raw.errors), [str(x) for x in raw.errors]
     assert "persons" in raw.unreadable
+
+
+def test_rows_go_to_the_home_jobcenter_of_their_person():
+    import datetime as dt
+
+    from amip.extract.writer import NO_JOBCENTER, partition_keys, person_home
+
+    d = dt.date
+    elb = pa.table({"person_id": ["p2", "p1", "p1"], "jobcenter_id": ["A", "B", "A"],
+                    "valid_from": [d(2019, 1, 1), d(2020, 5, 1), d(2018, 1, 1)]})
+    home = person_home(elb)
+    assert dict(zip(home["person_id"].to_pylist(), home["jobcenter_id"].to_pylist())) == \
+        {"p1": "B", "p2": "A"}  # p1: the latest spell (2020) is at B
+    persons = pa.table({"person_id": ["p1", "p2", "p3"]})
+    assert partition_keys("persons", persons, home).to_pylist() == ["B", "A", NO_JOBCENTER]
+    units = pa.table({"unit_id": ["u"], "jobcenter_id": ["C"]})
+    assert partition_keys("units", units, home).to_pylist() == ["C"]
