@@ -123,7 +123,13 @@ def synth(out_dir, profile, seed, scale, jobcenters, year_from, to, fmt, partiti
     args = dict(profile=profile, seed=seed, scale=scale, jobcenters=jobcenters,
                 start=start, end=end)
     # --check needs every table in memory: then one piece, as before
-    n_chunks = 1 if do_check else chunk_count(profile, scale, jobcenters, chunk_scale)
+    try:  # the profile and the number of Jobcenter, checked before anything is generated
+        n_chunks = chunk_count(profile, scale, jobcenters, chunk_scale)
+    except FileNotFoundError as e:
+        raise click.BadParameter(str(e), param_hint="--profile") from None
+    except ValueError as e:
+        raise click.BadParameter(str(e), param_hint="--jobcenters") from None
+    n_chunks = 1 if do_check else n_chunks
     if n_chunks > 1:
         _synth_chunked(console, out_dir, fmt, args, chunk_scale, n_chunks, partition)
         return

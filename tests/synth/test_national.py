@@ -152,3 +152,7 @@ def test_cli_writes_one_file_per_jobcenter(tmp_path):
     res = CliRunner().invoke(cli, ["synth", "--profile", "national", "--partition",
                                    "--out", str(tmp_path / "y")])
     assert res.exit_code == 2 and "nur mit --format parquet" in res.output
+    res = CliRunner().invoke(cli, ["synth", "--profile", "national", "--jobcenters", "405",
+                                   "--out", str(tmp_path / "z")])
+    assert res.exit_code == 2 and "das Profil national hat 404 Jobcenter" in res.output
+    assert not (tmp_path / "z").exists()
