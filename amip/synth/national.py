@@ -24,8 +24,8 @@ import numpy as np
 #: framework conditions, in the order of ``[national.effects]``
 CONDITIONS = ("unemployment_rate", "urbanity", "foreign_share")
 SETTLEMENTS = ("rural", "mixed", "urban")
-STANDORTE = (("Hauptstelle", "hs"), ("Geschäftsstelle Nord", "no"), ("Geschäftsstelle Süd", "su"),
-             ("Geschäftsstelle Ost", "os"), ("Geschäftsstelle West", "we"))
+#: Standorte by size (org.units names them "Geschäftsstelle …")
+STANDORTE = (("Mitte", "mi"), ("Nord", "no"), ("Süd", "su"), ("Ost", "os"), ("West", "we"))
 
 
 def is_national(prof: dict) -> bool:
