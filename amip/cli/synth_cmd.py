@@ -75,19 +75,24 @@ def check_table(rows) -> Table:
 @click.option("--seed", default=20200101, show_default=True, type=int, help="Zufallsstartwert.")
 @click.option("--scale", default=1.0, show_default=True, type=float,
               help="Vervielfacht die Bevölkerung (10 = zehnmal so viele Personen).")
-@click.option("--jobcenters", default=1, show_default=True, type=int,
-              help="Anzahl Jobcenter (das erste ist das des Profils).")
+@click.option("--jobcenters", default=None, type=int,
+              help="Anzahl Jobcenter: die ersten N des Profils [Standard: elbe-elster 1, "
+                   "national alle 404].")
 @click.option("--from", "year_from", default=2009, show_default=True, type=int, help="Erstes Jahr.")
 @click.option("--to", "to", default="2020", show_default=True,
               help="Letztes Jahr (JJJJ) oder letzter Monat (JJJJ-MM), höchstens bis heute: "
                    "später wird nichts erfasst.")
 @click.option("--format", "fmt", default="csv", show_default=True, type=click.Choice(FORMATS))
+@click.option("--partition/--no-partition", default=None,
+              help="Parquet je Jobcenter: jede Tabelle (außer jobcenters) als Ordner mit einer "
+                   "Datei je Jobcenter [Standard: an für --profile national mit --format "
+                   "parquet].")
 @click.option("--check", "do_check", is_flag=True,
               help="Erzeugte Daten mit den veröffentlichten Werten des Profils vergleichen.")
 @click.option("--chunk-scale", default=None, type=float,
               help="Größe eines Teils in Elbe-Elster-Bevölkerungen [Standard: 5]: größere "
                    "Läufe werden in Teilen erzeugt und angehängt (ohne --check).")
-def synth(out_dir, profile, seed, scale, jobcenters, year_from, to, fmt, do_check,
+def synth(out_dir, profile, seed, scale, jobcenters, year_from, to, fmt, partition, do_check,
           chunk_scale):
     """Synthetisches Jobcenter erzeugen und als Extrakt schreiben."""
     from amip.synth import generate
@@ -101,6 +106,10 @@ def synth(out_dir, profile, seed, scale, jobcenters, year_from, to, fmt, do_chec
     p = Path(out_dir) if out_dir is not None else None
     if p is not None and p.exists() and (not p.is_dir() or any(p.iterdir())):
         raise click.ClickException(f"{out_dir} ist nicht leer: kein Befehl überschreibt Daten.")
+    if partition is None:
+        partition = fmt == "parquet" and profile == "national"
+    if partition and fmt != "parquet":
+        raise click.BadParameter("je Jobcenter nur mit --format parquet", param_hint="--partition")
     chunk_scale = CHUNK_SCALE if chunk_scale is None else chunk_scale
     if chunk_scale <= 0:
         raise click.BadParameter("muss positiv sein", param_hint="--chunk-scale")
@@ -114,9 +123,15 @@ def synth(out_dir, profile, seed, scale, jobcenters, year_from, to, fmt, do_chec
     args = dict(profile=profile, seed=seed, scale=scale, jobcenters=jobcenters,
                 start=start, end=end)
     # --check needs every table in memory: then one piece, as before
-    n_chunks = 1 if do_check else chunk_count(profile, scale, jobcenters, chunk_scale)
+    try:  # the profile and the number of Jobcenter, checked before anything is generated
+        n_chunks = chunk_count(profile, scale, jobcenters, chunk_scale)
+    except FileNotFoundError as e:
+        raise click.BadParameter(str(e), param_hint="--profile") from None
+    except ValueError as e:
+        raise click.BadParameter(str(e), param_hint="--jobcenters") from None
+    n_chunks = 1 if do_check else n_chunks
     if n_chunks > 1:
-        _synth_chunked(console, out_dir, fmt, args, chunk_scale, n_chunks)
+        _synth_chunked(console, out_dir, fmt, args, chunk_scale, n_chunks, partition)
         return
     t0 = time.perf_counter()
     with progress_bar(steps=False) as progress:
@@ -125,7 +140,8 @@ def synth(out_dir, profile, seed, scale, jobcenters, year_from, to, fmt, do_chec
         if out_dir is not None:
             progress.update(task, description=f"Schreiben ({fmt})")
             try:
-                write_extract(tables, out_dir, fmt, description(args["start"], args["end"]))
+                write_extract(tables, out_dir, fmt, description(args["start"], args["end"]),
+                              partition=partition)
             except OutputNotEmpty as e:
                 raise click.ClickException(str(e)) from e
     n_rows = sum(t.num_rows for t in tables.values())
@@ -149,7 +165,7 @@ def synth(out_dir, profile, seed, scale, jobcenters, year_from, to, fmt, do_chec
         console.print(f"[green]Alle {len(rows)} Zielwerte innerhalb der Toleranz.[/]")
 
 
-def _synth_chunked(console, out_dir, fmt, args, chunk_scale, n_chunks) -> None:
+def _synth_chunked(console, out_dir, fmt, args, chunk_scale, n_chunks, partition) -> None:
     """Generate in ``n_chunks`` parts and append each to the files (memory of one part)."""
     from amip.synth.chunks import generate_chunks
 
@@ -165,7 +181,7 @@ def _synth_chunked(console, out_dir, fmt, args, chunk_scale, n_chunks) -> None:
 
         try:
             chunks = generate_chunks(**args, chunk_scale=chunk_scale, progress=say)
-            rows = write_extract_stream(chunks, out_dir, fmt)
+            rows = write_extract_stream(chunks, out_dir, fmt, partition=partition)
             write_description(out_dir, description(args["start"], args["end"]))
         except OutputNotEmpty as e:
             raise click.ClickException(str(e)) from e

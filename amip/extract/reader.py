@@ -49,6 +49,22 @@ class ParquetSource:
     file: OpenFile
     rows: int
     types: dict[str, pa.DataType]  # Arrow type of each of the format's columns in the file
+    #: a table delivered as a folder of Parquet files: every part with its rows (``file`` is
+    #: the first); rows are numbered through the parts in name order
+    parts: tuple[tuple[OpenFile, int], ...] = ()
+
+    def scan_sql(self, first_line: int) -> tuple[str, str]:
+        """(``read_parquet(...)`` call, SQL of a row's line number) over the file or parts."""
+        if not self.parts:
+            return (f"read_parquet({literal(self.file.path)}, file_row_number = true)",
+                    f"file_row_number + {first_line}")
+        paths = [literal(f.path) for f, _ in self.parts]
+        offsets, at = [], first_line
+        for (_f, rows), path in zip(self.parts, paths):
+            offsets.append(f"WHEN {path} THEN {at}")
+            at += rows
+        return (f"read_parquet([{', '.join(paths)}], file_row_number = true, filename = true)",
+                f"file_row_number + CASE filename {' '.join(offsets)} END")
 
 
 @dataclass
@@ -99,9 +115,9 @@ class RawTable:
         kinds = {c.name: c.kind for c in TABLES[self.name].columns}
         cols = [f"{parquetfile.text_sql(kinds[c], self.parquet.types[c], ident(c))} AS {ident(c)}"
                 for c in self.read_columns]
+        scan, line = self.parquet.scan_sql(self.first_line)
         con.execute(f"CREATE OR REPLACE TEMP VIEW {ident(view)} AS SELECT "
-                    f"{', '.join([*cols, f'file_row_number + {self.first_line} AS _line'])} "
-                    f"FROM read_parquet({literal(self.parquet.file.path)}, file_row_number = true)")
+                    f"{', '.join([*cols, f'{line} AS _line'])} FROM {scan}")
 
     def unregister(self, con, view: str) -> None:
         if self.parquet is None:
@@ -147,6 +163,8 @@ def read_extract(directory: str | Path) -> RawExtract:
     for path in entries:
         if path.suffix in FORMATS and path.stem in TABLES:
             found.setdefault(path.stem, []).append(path)
+        elif path.name in TABLES and path.is_dir():  # a table as a folder of Parquet parts
+            found.setdefault(path.name, []).append(path)
         elif path.name == DESCRIPTION and os.path.isfile(path):
             _read_description(raw, path)
         elif not path.name.startswith(".") and os.path.isfile(path):
@@ -190,6 +208,8 @@ class _FileUnreadable(Exception):
 
 def read_file(path: Path, name: str) -> RawTable:
     """Read the file of table ``name``; raises :class:`_FileUnreadable` with its errors."""
+    if path.is_dir() and not path.suffix:  # NAME/ (a folder NAME.csv is an error below)
+        return _read_parts(path, name)
     try:
         opened = open_regular(path)
     except FileProblem as e:
@@ -202,6 +222,30 @@ def read_file(path: Path, name: str) -> RawTable:
     except _FileUnreadable:
         opened.close()
         raise
+
+
+def _read_parts(folder: Path, name: str) -> RawTable:
+    """A table delivered as a folder ``NAME/`` of Parquet files (e.g. one per Jobcenter): the
+    parts must have the same columns and types; they are scanned together, in name order."""
+    files = sorted(p for p in folder.iterdir() if not p.name.startswith("."))
+    shown = f"{name}/"
+    other = [p.name for p in files if p.suffix != ".parquet"]
+    if other or not files:
+        why = (f"enthält andere Dateien als Parquet: {', '.join(other[:3])}" if other
+               else "enthält keine Parquet-Datei")
+        raise _FileUnreadable([ExtractError(shown, None, None, None, why)])
+    parts = [read_file(p, name) for p in files]
+    for p, t in zip(files[1:], parts[1:]):
+        if t.columns != parts[0].columns or t.parquet.types != parts[0].parquet.types:
+            raise _FileUnreadable([ExtractError(
+                f"{shown}{p.name}", None, None, None,
+                f"andere Spalten oder Typen als {shown}{files[0].name}")])
+    digest = hashlib.sha256("".join(t.sha256 for t in parts).encode()).hexdigest()
+    first = parts[0].parquet
+    source = ParquetSource(first.file, sum(t.num_rows for t in parts), first.types,
+                           parts=tuple((t.parquet.file, t.num_rows) for t in parts))
+    return RawTable(name, shown, None, first_line=1, sha256=digest, parquet=source,
+                    columns=parts[0].columns)
 
 
 def _read_csv(opened: OpenFile, file: str, name: str) -> RawTable:

@@ -111,6 +111,8 @@ class Table:
 # -- codes ------------------------------------------------------------------------------------
 
 JOBCENTER_KINDS = ("ge", "zkt")
+#: optional columns of ``jobcenters``: framework conditions a Jobcenter cannot influence
+FRAMEWORK_CONDITIONS = ("unemployment_rate", "urbanity", "foreign_share")
 UNIT_LEVELS = ("jobcenter", "standort", "team")
 #: The org tree is layered: a unit's parent has the level just above its own; the top level
 #: has no parent. So no walk up the tree takes more than len(UNIT_LEVELS) steps.
@@ -180,9 +182,19 @@ TABLES: dict[str, Table] = {
                 _c("kind", "code", *JOBCENTER_KINDS),
                 _c("land", "text", nullable=True),
                 _c("vergleichstyp", "text", nullable=True),
+                _c("unemployment_rate", "amount", nullable=True, amip=True,
+                   doc="Arbeitslosenquote of the Jobcenter's region in percent (optional; "
+                       "framework condition)"),
+                _c("urbanity", "amount", nullable=True, amip=True,
+                   doc="urbanity of the region, 0.00 rural … 1.00 big city (optional; "
+                       "framework condition)"),
+                _c("foreign_share", "amount", nullable=True, amip=True,
+                   doc="share of foreigners in the region's population in percent (optional; "
+                       "framework condition)"),
             ),
             key=("jobcenter_id",),
             required=True,
+            optional_columns=FRAMEWORK_CONDITIONS,
             description="one row per Jobcenter",
         ),
         Table(

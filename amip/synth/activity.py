@@ -47,7 +47,10 @@ def groups(per: dict, persons: dict, bgtype_at_start: np.ndarray, rng) -> np.nda
 
 
 def run_chain(prof: dict, per: dict, grp: np.ndarray, disabled: np.ndarray, persons: dict,
-              cutoff: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
+              cutoff: int, rng: np.random.Generator,
+              job_factor: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """The activity episodes of all benefit periods. ``job_factor`` (per period, optional)
+    multiplies the odds of the next episode being a job (S, F): a Jobcenter's built-in effect."""
     a = prof["simulation"]["activity"]
     ms = prof["simulation"]["measures"]
     names = list(ms["instruments"])
@@ -88,6 +91,9 @@ def run_chain(prof: dict, per: dict, grp: np.ndarray, disabled: np.ndarray, pers
         w[g == G_CARER, I] *= 2.0
         w[g == G_YOUNG, U] *= a["young_unemployment_factor"]
         w[disabled[live], U] *= a["disabled_unemployment_factor"]
+        if job_factor is not None:
+            w[:, S] *= job_factor[live]
+            w[:, F] *= job_factor[live]
         w[np.arange(len(live)), st] = 0.0
         state[live] = _draw(rng, w)
         live = live[cur[live] <= end[live]]

@@ -58,8 +58,14 @@ def build(rng, prof, jcs, meas, meas_jc, years, scale, cutoff) -> tuple[dict, di
     codes = sorted(set(meas["code"]))
     plan = dict(jc=[], year=[], title=[], instr=[], cents=[])
     util_share = rng.uniform(*b["utilisation"], size=(len(jcs), len(years)))
+    # the measures of each Jobcenter (and per instrument) as index lists: the same rows in the
+    # same order as boolean masks over all measures, without a pass over all per Jobcenter
+    by_jc = util.group_indices(meas_jc, len(jcs))
+    code_of = np.searchsorted(np.array(codes, dtype=str), meas["code"].astype(str))
     for j in range(len(jcs)):
-        mine = (meas_jc == j) & ~kommunal
+        mine = by_jc[j][~kommunal[by_jc[j]]]
+        mine_k = by_jc[j][kommunal[by_jc[j]]]
+        per_code = [mine[code_of[mine] == ci] for ci in range(len(codes))]
         for yi, y in enumerate(years):
             egl_c, vk_c = totals[(j, int(y))]
             cost = act[mine, yi].sum()
@@ -68,7 +74,7 @@ def build(rng, prof, jcs, meas, meas_jc, years, scale, cutoff) -> tuple[dict, di
                 act[mine, yi] *= f
                 pl[mine, yi] *= f
             # plan per instrument: this year's spending shares with some planning noise
-            shares = np.array([act[mine & (meas["code"] == c), yi].sum() for c in codes])
+            shares = np.array([act[rows, yi].sum() for rows in per_code])
             shares = shares * rng.uniform(0.9, 1.1, len(codes))
             shares = shares / shares.sum() if shares.sum() > 0 else np.ones(len(codes)) / len(codes)
             cents = np.floor(shares * egl_c).astype(np.int64)
@@ -79,7 +85,7 @@ def build(rng, prof, jcs, meas, meas_jc, years, scale, cutoff) -> tuple[dict, di
             _row(plan, j, y, "vk", None, vk_c)
             kfa = round(vk_c / (1 - b["kfa_share"]) * b["kfa_share"])
             _row(plan, j, y, "kommunal", None, kfa)
-            k16a = round(act[(meas_jc == j) & kommunal, yi].sum() * 100 * 1.05)
+            k16a = round(act[mine_k, yi].sum() * 100 * 1.05)
             if k16a:
                 _row(plan, j, y, "kommunal", TITLE_KOMMUNAL_INSTR, k16a)
     act_c = np.round(act * 100).astype(np.int64)
@@ -136,10 +142,11 @@ def _bookings(rng, meas, meas_jc, years, act_c, pl_c, act_days, act_end, cutoff)
 
 def _admin_payments(rng, book, plan, jcs, years, util_share, cutoff) -> None:
     plan_rows = list(zip(plan["jc"], plan["year"], plan["title"], plan["instr"], plan["cents"]))
+    year_index = {int(y): i for i, y in enumerate(years)}
     for j, y, title, instr, cents in plan_rows:
         if instr is not None:
             continue
-        yi = list(years).index(y)
+        yi = year_index[y]
         total = round(cents * util_share[j, yi])
         monthly = np.full(12, total // 12)
         monthly[-1] += total - monthly.sum()

@@ -57,12 +57,13 @@ TAGGED_COLUMNS: dict[str, tuple[str, ...]] = {
 
 
 def population_weight(profile: str = "elbe-elster", scale: float = 1.0,
-                      jobcenters: int = 1) -> float:
+                      jobcenters: int | None = None) -> float:
     """Population in Elbe-Elster units: scale × the summed size factors of the Jobcenter."""
     return scale * sum(j["size"] for j in jobcenter_list(load(profile), jobcenters))
 
 
-def chunk_count(profile: str = "elbe-elster", scale: float = 1.0, jobcenters: int = 1,
+def chunk_count(profile: str = "elbe-elster", scale: float = 1.0,
+                jobcenters: int | None = None,
                 chunk_scale: float = CHUNK_SCALE) -> int:
     """Number of chunks so that each is at most ``chunk_scale`` populations."""
     if chunk_scale <= 0:
@@ -80,7 +81,7 @@ def chunk_tag(k: int, n: int) -> str:
 
 
 def generate_chunks(profile: str = "elbe-elster", seed: int = 20200101, scale: float = 1.0,
-                    jobcenters: int = 1, start: dt.date = dt.date(2009, 1, 1),
+                    jobcenters: int | None = None, start: dt.date = dt.date(2009, 1, 1),
                     end: dt.date = dt.date(2020, 12, 31), chunk_scale: float = CHUNK_SCALE,
                     progress: Callable[[int, int, str], None] | None = None
                     ) -> Iterator[dict[str, pa.Table]]:

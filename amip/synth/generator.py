@@ -9,7 +9,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from amip.extract.schema import BG_ROLES, EMPLOYMENT_KINDS, FUNDINGS, TABLES
+from amip.extract.schema import BG_ROLES, EMPLOYMENT_KINDS, FRAMEWORK_CONDITIONS, FUNDINGS, TABLES
 from amip.synth import activity, budget, faults, labour, org, recording, spells, util
 from amip.synth.households import TYPES, HouseholdSim
 from amip.synth.profile import jobcenter_list, load
@@ -21,7 +21,7 @@ assert set(ROLE_CODES) <= set(BG_ROLES)
 
 
 def generate(profile: str = "elbe-elster", seed: int = 20200101, scale: float = 1.0,
-             jobcenters: int = 1, start: dt.date = dt.date(2009, 1, 1),
+             jobcenters: int | None = None, start: dt.date = dt.date(2009, 1, 1),
              end: dt.date = dt.date(2020, 12, 31),
              progress: Callable[[str], None] | None = None,
              today: dt.date | None = None) -> dict[str, pa.Table]:
@@ -81,7 +81,9 @@ def generate(profile: str = "elbe-elster", seed: int = 20200101, scale: float = 
     ti = tix.find(per["bg"], per["start"])
     bgtype0 = np.where(ti >= 0, bgt["type"][np.maximum(ti, 0)], 0)
     grp = activity.groups(per, persons, bgtype0, rng)
-    ch = activity.run_chain(prof, per, grp, disabled[per["pid"]], persons, cutoff, rng)
+    factor = np.array([j.get("job_factor", 1.0) for j in jcs])  # national: built-in effect
+    ch = activity.run_chain(prof, per, grp, disabled[per["pid"]], persons, cutoff, rng,
+                            factor[per["jc"]] if "national" in prof else None)
     emp, extra = labour.employment(rng, prof, per, ch, grp, persons, cutoff)
     meas = labour.measures(rng, prof, per, ch, cutoff, extra)
     flg = labour.flags(rng, prof, per, ch, grp, persons, disabled, cutoff)
@@ -117,7 +119,9 @@ def generate(profile: str = "elbe-elster", seed: int = 20200101, scale: float = 
     out["jobcenters"] = make("jobcenters", dict(
         jobcenter_id=[j["id"] for j in jcs], name=[j["name"] for j in jcs],
         kind=[j["kind"] for j in jcs], land=[j["land"] for j in jcs],
-        vergleichstyp=[j["vergleichstyp"] for j in jcs]))
+        vergleichstyp=[j["vergleichstyp"] for j in jcs],
+        **{c: util.decimals(np.array([round(j[c] * 100) for j in jcs], np.int64))
+           for c in FRAMEWORK_CONDITIONS if all(c in j for j in jcs)}))
     out["units"] = make("units", un["rows"])
     pid_all = ids.pids
     out["persons"] = make("persons", dict(

@@ -83,6 +83,9 @@ class HouseholdSim:
         traj = util.interpolate_anchors(self.p["stock"]["anchors"], months)
         sizes = np.array([j["size"] for j in jobcenters])
         self.target = np.outer(traj, sizes) * scale  # month x jc
+        # a Jobcenter's BG exit hazard factor (national profile: from its framework conditions)
+        self.exit_factor = np.array([j.get("exit_factor", 1.0) for j in jobcenters])
+        self.batch_inflow = bool(self.p["stock"].get("batch_inflow", False))
         self.persons = Grow(dict(sex=(np.int8, 0, ()), birth=(np.int64, 0, ()),
                                  nef=(bool, False, ()), refugee=(bool, False, ())))
         self.bg = Grow(dict(
@@ -310,6 +313,7 @@ class HouseholdSim:
             dur_f = util.step_lookup(hh["duration_factor"], a["dur"][act])
             h = np.array(hh["exit_hazard"])[a["cls"][act]] * dur_f * yf
             h = h * group_exit_factor(hh, a, act, hi)
+            h = h * self.exit_factor[a["jc"][act]]  # 1.0 outside the national profile: exact
             exit_ = (rng.random(len(act)) < h) & ~head_ret & (not first)
             closing = act[head_ret]
             if len(closing):
@@ -371,6 +375,10 @@ class HouseholdSim:
         stock = np.bincount(a["jc"][act], weights=elb, minlength=len(self.jcs))
         need = self.target[m - self.first] - stock
         share = float(self.p["refugees"]["inflow_share"].get(str(year), 0.0))
+        if self.batch_inflow:
+            self._inflow_batch(need, share, lo, hi, first)
+            a["dur"][a["active"][: self.bg.n].nonzero()[0]] += 1
+            return
         for j in range(len(self.jcs)):
             if need[j] <= 0:
                 continue
@@ -383,6 +391,21 @@ class HouseholdSim:
             got = ((a["pid"][rows] >= 0) & ~a["nef"][rows] & (a["b15"][rows] <= hi)).sum()
             self.elb_per_new = 0.9 * self.elb_per_new + 0.1 * max(got / k, 0.5)
         a["dur"][a["active"][: self.bg.n].nonzero()[0]] += 1
+
+    def _inflow_batch(self, need: np.ndarray, share: float, lo: int, hi: int,
+                      first: bool) -> None:
+        """The month's new BGs of all Jobcenter in one draw (many Jobcenter: no loop over them)."""
+        mean = np.maximum(need, 0) / self.elb_per_new
+        k = np.round(mean).astype(np.int64) if first else self.rng.poisson(mean)
+        total = int(k.sum())
+        if total == 0:
+            return
+        jc = np.repeat(np.arange(len(self.jcs), dtype=np.int16), k)
+        refugee = self.rng.random(total) < share
+        rows = self._create(total, jc, refugee, lo, hi, first)
+        a = self.bg.a
+        got = ((a["pid"][rows] >= 0) & ~a["nef"][rows] & (a["b15"][rows] <= hi)).sum()
+        self.elb_per_new = 0.9 * self.elb_per_new + 0.1 * max(got / total, 0.5)
 
     def run(self, progress=None) -> HouseholdResult:
         for m in range(self.first, self.last + 1):

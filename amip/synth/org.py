@@ -120,10 +120,13 @@ def casefile_checks(rng, prof, jcs, seg, scale, first_month, last_month, cutoff)
     s, e, jc = seg["start"][elb], seg["end"][elb], seg["jc"][elb]
     out = dict(pid=[], area=[], day=[], errors=[], items=[])
     lo_i, hi_i = o["check_items"]
+    by_jc = util.group_indices(jc, len(jcs))
+    mine = [(elb[g], s[g], e[g]) for g in by_jc]
     for m in range(first_month, last_month + 1):
         d0 = int(util.month_first_day(m))
         for j, jcd in enumerate(jcs):
-            pool = elb[(s <= d0) & (e >= d0) & (jc == j)]
+            elb_j, s_j, e_j = mine[j]
+            pool = elb_j[(s_j <= d0) & (e_j >= d0)]
             if not len(pool):
                 continue
             for area, per_month in o["checks_per_month"].items():

@@ -21,12 +21,40 @@ def load(profile: str | Path = "elbe-elster") -> dict:
         raise FileNotFoundError(f"Simulationsprofil {profile!r} gibt es nicht; vorhanden: {', '.join(available())}")
     with open(path, "rb") as f:
         data = tomllib.load(f)
+    base = data.get("profile", {}).get("base")
+    if base:  # a profile building on another: its tables override the base's key by key
+        own = data
+        data = _merge(load(base), own)
+        for key in NOT_INHERITED:
+            data[key] = own.get(key, [])
     data["_path"] = str(path)
+    if "national" in data:
+        from amip.synth import national
+
+        national.prepare(data)
     return data
 
 
-def jobcenter_list(prof: dict, n: int) -> list[dict]:
-    """The simulated Jobcenter: the profile's own first, then its variants (cycled, renumbered)."""
+#: what a profile never takes from its base (it describes the base's own Jobcenter)
+NOT_INHERITED = ("targets", "jobcenter_variants")
+
+
+def _merge(base: dict, own: dict) -> dict:
+    out = dict(base)
+    for k, v in own.items():
+        out[k] = _merge(base[k], v) if isinstance(v, dict) and isinstance(base.get(k), dict) else v
+    return out
+
+
+def jobcenter_list(prof: dict, n: int | None = None) -> list[dict]:
+    """The simulated Jobcenter: the profile's own first, then its variants (cycled, renumbered);
+    for the national profile the first ``n`` of its list. ``None``: the profile's default (one
+    Jobcenter; national: all)."""
+    if "national" in prof:
+        from amip.synth import national
+
+        return national.jobcenter_list(prof, n)
+    n = 1 if n is None else n
     if n < 1:
         raise ValueError("--jobcenters muss mindestens 1 sein")
     jc = prof["jobcenter"]

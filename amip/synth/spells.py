@@ -50,7 +50,7 @@ def periods(seg: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     s = {k: v[seg["status"] == 1] for k, v in seg.items()}
     o = np.lexsort((s["start"], s["pid"]))
     pid, start, end = s["pid"][o], s["start"][o], s["end"][o]
-    reason, role, bg = s["reason"][o], s["role"][o], s["bg"][o]
+    reason, role, bg, jc = s["reason"][o], s["role"][o], s["bg"][o], s["jc"][o]
     new = np.ones(len(pid), bool)
     if len(pid):
         prev_end = np.empty_like(end)
@@ -70,7 +70,7 @@ def periods(seg: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     p_reason = reason[last]
     first_idx = np.flatnonzero(new)
     return dict(pid=pid[first_idx], start=p_start, end=p_end, reason=p_reason,
-                role=role[first_idx], bg=bg[first_idx])
+                role=role[first_idx], bg=bg[first_idx], jc=jc[first_idx])
 
 
 def _group_cummax(x: np.ndarray, grp: np.ndarray) -> np.ndarray:
