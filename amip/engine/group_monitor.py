@@ -46,7 +46,9 @@ class _Base:
         persons = persons.select(p_person="person_id", born=days(persons.birth_date),
                                  education=persons.education)
         j = elb.join(persons, elb.person_id == persons.p_person)
-        self.elb = j.select("person_id", "jobcenter_id", "m", "born", "education")
+        # read by three kinds: joined to persons (and its correction) once
+        self.elb = facts._materialize(j.select("person_id", "jobcenter_id", "m", "born",
+                                               "education"))
         flags = sorted({f for g in groups.values() if g.kind == "flags" for f in g.params["flags"]})
         # flag is a key column: select the flags before the correction (exact, and fast)
         f = db.table("person_flags", key_filter=lambda t: t.flag.isin(flags or [""]))
@@ -55,48 +57,76 @@ class _Base:
         self.flags = at_stichtage(f, facts.cal).select("f_person", "flag", fm="m")
 
 
-def _members(base: _Base, g: GroupDef) -> ir.Table:
-    """person_id, jobcenter_id, m of the group's members in the ELB stock at ST(m)."""
-    facts, elb, p = base.facts, base.elb, g.params
+def _tagged(pairs: list[tuple[str, object]], name: str, dtype: str) -> ir.Table:
+    """A small table ``group, <name>`` of (group id, parameter) pairs."""
+    return ibis.memtable({"t_group": [g for g, _ in pairs], name: [v for _, v in pairs]},
+                         schema={"t_group": "string", name: dtype})
+
+
+def _members(base: _Base, groups: dict[str, GroupDef]) -> ir.Table:
+    """group, person_id, jobcenter_id, m of every group's members in the ELB stock at ST(m):
+    one query per ``kind`` for all groups of that kind (a parameter table joined once)."""
+    facts, elb = base.facts, base.elb
     keys = ("person_id", "jobcenter_id", "m")
-    if g.kind == "lzb":
-        return facts.lzb.select(*keys)
-    if g.kind == "single_parent":
-        return facts.single_parents.select(*keys)
-    if g.kind == "age_below":
-        ms = list(range(facts.m_lo, facts.m_hi + 1))
-        limits = ibis.memtable({"lm": ms, "lim": [
-            epoch_day(_years_before(stichtag(m), p["years"])) for m in ms]},
-            schema={"lm": "int64", "lim": "int64"})
-        j = elb.join(limits, elb.m == limits.lm)
-        return j.filter(j.born > j.lim).select(*keys)
-    if g.kind == "education":
-        return elb.filter(elb.education.isin(p["values"])).select(*keys)
-    if g.kind == "flags":
-        f = base.flags.filter(base.flags.flag.isin(p["flags"]))
-        return elb.semi_join(f, [elb.person_id == f.f_person, elb.m == f.fm]).select(*keys)
-    if g.kind == "lza":
-        u = facts.db.table("unemployment_spells")
-        u = u.select(u_person="person_id", vf=days(u.valid_from), vt=end_days(u.valid_to))
-        u = at_stichtage(u, facts.cal)
-        u = u.group_by("u_person", "m", "st").aggregate(since=u.vf.min())
-        u = u.filter(u.st - u.since >= p["days"]).select("u_person", um="m")
-        return elb.semi_join(u, [elb.person_id == u.u_person, elb.m == u.um]).select(*keys)
-    raise ValueError(f"unknown group kind {g.kind!r}")
+    by_kind: dict[str, list[GroupDef]] = defaultdict(list)
+    for g in groups.values():
+        by_kind[g.kind].append(g)
+    parts = []
+
+    def tag(t: ir.Table, group) -> None:
+        parts.append(t.select(group=group, person_id=t.person_id, jobcenter_id=t.jobcenter_id,
+                              m=t.m))
+
+    for kind, gs in by_kind.items():
+        if kind == "lzb":
+            for g in gs:
+                tag(facts.lzb, ibis.literal(g.id))
+        elif kind == "single_parent":
+            for g in gs:
+                tag(facts.single_parents, ibis.literal(g.id))
+        elif kind == "age_below":
+            ms = range(facts.m_lo, facts.m_hi + 1)
+            rows = [(g.id, m, epoch_day(_years_before(stichtag(m), g.params["years"])))
+                    for g in gs for m in ms]
+            limits = ibis.memtable({"t_group": [r[0] for r in rows], "lm": [r[1] for r in rows],
+                                    "lim": [r[2] for r in rows]},
+                                   schema={"t_group": "string", "lm": "int64", "lim": "int64"})
+            j = elb.join(limits, (elb.m == limits.lm) & (elb.born > limits.lim))
+            tag(j, j.t_group)
+        elif kind == "education":
+            v = _tagged([(g.id, x) for g in gs for x in g.params["values"]], "value", "string")
+            j = elb.join(v, elb.education == v.value)
+            tag(j, j.t_group)
+        elif kind == "flags":
+            v = _tagged([(g.id, x) for g in gs for x in g.params["flags"]], "t_flag", "string")
+            f = base.flags.join(v, base.flags.flag == v.t_flag)
+            f = f.select("t_group", "f_person", "fm").distinct()
+            j = elb.join(f, [elb.person_id == f.f_person, elb.m == f.fm])
+            tag(j, j.t_group)
+        elif kind == "lza":
+            u = facts.db.table("unemployment_spells")
+            u = u.select(u_person="person_id", vf=days(u.valid_from), vt=end_days(u.valid_to))
+            u = at_stichtage(u, facts.cal)
+            u = u.group_by("u_person", "m", "st").aggregate(since=u.vf.min())
+            d = _tagged([(g.id, g.params["days"]) for g in gs], "t_days", "int64")
+            u = u.join(d, u.st - u.since >= d.t_days).select("t_group", "u_person", um="m")
+            j = elb.join(u, [elb.person_id == u.u_person, elb.m == u.um])
+            tag(j, j.t_group)
+        else:
+            raise ValueError(f"unknown group kind {kind!r}")
+    return ibis.union(*parts, distinct=True)
 
 
 def _rows(facts: Facts, groups: dict[str, GroupDef]) -> ir.Table:
     """measure, group, person_id, jobcenter_id, m, rel_m for every measure of every group: the
     members of all groups are computed once (one cached table), the measures over it."""
     base = _Base(facts, groups)
-    mem = ibis.union(*[_members(base, g).select(ibis.literal(gid).name("group"), "person_id",
-                                                "jobcenter_id", "m")
-                       for gid, g in groups.items()], distinct=True)
-    mem = facts._materialize(mem)
+    mem = facts._materialize(_members(base, groups))
     lzb = facts.lzb.select("person_id", "jobcenter_id", "m")
-    ms = facts.measures
+    ms = facts.db.table("measure_spells")
     ms = ms.filter(ms.instrument.isin(facts.rules.activation_instruments))
-    active = at_stichtage(ms.select("person_id", "vf", "vt"), facts.cal)
+    ms = ms.select("person_id", vf=days(ms.valid_from), vt=end_days(ms.valid_to))
+    active = at_stichtage(ms, facts.cal)
     active = active.select(a_person="person_id", am="m").distinct()
     integ = facts.integrations.select("person_id", "jobcenter_id", "m", "rel_m")
     cols = ("group", "person_id", "jobcenter_id", "m")
@@ -131,7 +161,9 @@ def _rows(facts: Facts, groups: dict[str, GroupDef]) -> ir.Table:
 def _counts(db, jobcenter_id: str, month: int, groups: dict[str, GroupDef]) -> dict:
     """(measure, group, unit_id, m) → persons, months month−14..month."""
     cat = load()
-    m_lo = month - TREND_MONTHS - 2
+    # the trend's first month m−11 compares with ST(m−12); its Integrationen search window B
+    # from ST(m−13) (item 4)
+    m_lo = month - TREND_MONTHS - 1
     out: dict = defaultdict(int)
     with Facts(db, cat.rules_for(stichtag(month)), cat.parameters, m_lo, month,
                jobcenter_id) as facts:
@@ -140,9 +172,10 @@ def _counts(db, jobcenter_id: str, month: int, groups: dict[str, GroupDef]) -> d
         j = rows.left_join(teams, [rows.person_id == teams.person_id,
                                    rows.rel_m == teams.rel_m])
         j = j.select("measure", "group", "m", unit_id=j.unit_id)
-        for r in j.group_by("measure", "group", "unit_id", "m").aggregate(n=j.count()) \
-                .to_pyarrow().to_pylist():
-            out[(r["measure"], r["group"], r["unit_id"], r["m"])] += int(r["n"])
+        t = j.group_by("measure", "group", "unit_id", "m").aggregate(n=j.count()).to_pyarrow()
+        for *key, n in zip(*(t[c].to_pylist() for c in ("measure", "group", "unit_id", "m",
+                                                         "n"))):
+            out[tuple(key)] += int(n)
     return out
 
 
