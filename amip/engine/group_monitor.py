@@ -14,7 +14,9 @@ is taken from (stock, Zugang: ST(m); Abgang, Integration: ST(m−1)).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
+from typing import Callable
 
 import ibis
 import ibis.expr.types as ir
@@ -27,12 +29,14 @@ from amip.engine.drilldown import descendants, unassigned_scope, unassigned_unit
 from amip.engine.facts import Facts
 from amip.engine.groups import _years_before
 from amip.engine.indicators import UnknownUnit
+from amip.engine.lru import LRU, view_key
 from amip.engine.stocks import at_stichtage
 
 TREND_MONTHS = 12
 MEASURES = ("stock", "inflows", "outflows", "integrations", "lzb", "active")
 NO_STOCK = "kein Bestand der Gruppe am Stichtag"
 NO_MEAN = "kein Bestand der Gruppe in den zwölf Vormonaten"
+_CACHE = LRU(8)
 
 
 class _Base:
@@ -158,12 +162,19 @@ def _rows(facts: Facts, groups: dict[str, GroupDef]) -> ir.Table:
                       out(a, "active", lambda t: t.m), distinct=False)
 
 
-def _counts(db, jobcenter_id: str, month: int, groups: dict[str, GroupDef]) -> dict:
-    """(measure, group, unit_id, m) → persons, months month−14..month."""
+def _counts(db, jobcenter_id: str, first: int, month: int,
+            groups: dict[str, GroupDef]) -> dict:
+    """(measure, group, unit_id, m) → persons for the months first−1..month (stock from
+    first−1, every measure from ``first``), under the rule version of ``month``; kept per data
+    state (:data:`_CACHE`): the page, the API, the reports and the targets ask again."""
+    key = view_key(db, "group_counts", jobcenter_id, first, month, tuple(groups))
+    hit = _CACHE.get(key) if key is not None else None
+    if hit is not None:
+        return hit
     cat = load()
-    # the trend's first month m−11 compares with ST(m−12); its Integrationen search window B
-    # from ST(m−13) (item 4)
-    m_lo = month - TREND_MONTHS - 1
+    # Zugänge of ``first`` compare with ST(first−1); its Integrationen search window B from
+    # ST(first−2) (item 4)
+    m_lo = first - 2
     out: dict = defaultdict(int)
     with Facts(db, cat.rules_for(stichtag(month)), cat.parameters, m_lo, month,
                jobcenter_id) as facts:
@@ -173,10 +184,22 @@ def _counts(db, jobcenter_id: str, month: int, groups: dict[str, GroupDef]) -> d
                                    rows.rel_m == teams.rel_m])
         j = j.select("measure", "group", "m", unit_id=j.unit_id)
         t = j.group_by("measure", "group", "unit_id", "m").aggregate(n=j.count()).to_pyarrow()
-        for *key, n in zip(*(t[c].to_pylist() for c in ("measure", "group", "unit_id", "m",
-                                                         "n"))):
-            out[tuple(key)] += int(n)
+        for *k, n in zip(*(t[c].to_pylist() for c in ("measure", "group", "unit_id", "m",
+                                                       "n"))):
+            out[tuple(k)] += int(n)
+    out = dict(out)
+    if key is not None:
+        _CACHE.put(key, out)
     return out
+
+
+def _scoped(counts: dict, scope) -> Callable[[str], Callable[[str, int], int]]:
+    """group id → get(measure, m) summed over the teams in ``scope`` (None: all)."""
+    sums: dict = defaultdict(int)
+    for (me, g, u, mm), v in counts.items():
+        if scope is None or u in scope:
+            sums[(me, g, mm)] += v
+    return lambda gid: (lambda measure, m: sums.get((measure, gid, m), 0))
 
 
 def _figures(get, month: int, with_rate: bool) -> dict:
@@ -230,18 +253,10 @@ def group_monitor(db, month: int, jobcenter_id: str | None = None,
     if jobcenter_id not in jcs:
         raise UnknownUnit(f"Unbekanntes Jobcenter {jobcenter_id!r}")
     groups = customer_groups()
-    counts = _counts(db, jobcenter_id, month, groups)
+    counts = _counts(db, jobcenter_id, month - TREND_MONTHS + 1, month, groups)
     own = [u for u in units if u["jobcenter_id"] == jobcenter_id]
     top = by_id.get(unit_id) if unit_id else next(
         (u for u in own if u["level"] == "jobcenter"), None)
-
-    def scoped(scope):
-        """group id → get(measure, m) summed over the teams in ``scope`` (None: all)."""
-        sums: dict = defaultdict(int)
-        for (me, g, u, mm), v in counts.items():
-            if scope is None or u in scope:
-                sums[(me, g, mm)] += v
-        return lambda gid: (lambda measure, m: sums.get((measure, gid, m), 0))
 
     if top is None:  # no org tree: the whole Jobcenter only
         top_scope, children = None, []
@@ -254,10 +269,10 @@ def group_monitor(db, month: int, jobcenter_id: str | None = None,
             children.append((unassigned_unit(top), unassigned_scope(own, top)))
 
     def block(scope) -> dict:
-        get_for = scoped(scope)
+        get_for = _scoped(counts, scope)
         return {gid: _figures(get_for(gid), month, True) for gid in groups}
 
-    trend_get = scoped(top_scope)
+    trend_get = _scoped(counts, top_scope)
     trend = {gid: [dict(month=format_month(m), **{k: v for k, v in
                                                    _figures(trend_get(gid), m, False).items()})
                    for m in range(month - TREND_MONTHS + 1, month + 1)] for gid in groups}
@@ -271,3 +286,65 @@ def group_monitor(db, month: int, jobcenter_id: str | None = None,
                    "figures": block(scope)} for u, scope in children],
         "trend": trend,
     }
+
+
+#: months before m whose Stichtag the figure of month m reads (item 46: none before the data
+#: start); the LZB share reads the 730-day window (item 47)
+READS_BACK = {"stock": 0, "activation_rate": 0, "inflows": 1, "outflows": 1, "integrations": 2,
+              "integration_rate": 13}
+
+
+def _data_start(db) -> dt.date | None:
+    """The earliest valid_from in elb_spells (the data start of item 46)."""
+    v = db.table("elb_spells").valid_from.min().to_pyarrow().as_py()
+    if isinstance(v, str):
+        return dt.date.fromisoformat(v)
+    return v.date() if isinstance(v, dt.datetime) else v
+
+
+def _exists(figure: str, m: int, start: dt.date | None) -> bool:
+    if start is None:
+        return False
+    if figure == "lzb_share":
+        days_back = load().parameters.lzb_window_days - 1
+        return stichtag(m) - dt.timedelta(days=days_back) >= start
+    return stichtag(m - READS_BACK[figure]) >= start
+
+
+#: the figures a target can follow (catalogue.targets: ``<figure>@<group>``)
+SERIES_FIGURES = ("stock", "inflows", "outflows", "integrations", "integration_rate",
+                  "lzb_share", "activation_rate")
+
+
+def group_series(db, jobcenter_id: str, first: int, month: int,
+                 wanted: list[tuple[str, str]]) -> dict[tuple[str, str], dict[tuple, float | None]]:
+    """(group, figure) → {(unit_id, "YYYY-MM"): value} for the months first..month, for the
+    Jobcenter (unit_id None) and each of its units (a Standort: its teams; "ohne Zuordnung" is
+    not a unit here): the figures of :func:`group_monitor`, from the same counts (one query,
+    kept per data state). None where a rate has no denominator or the figure reads a Stichtag
+    before the data start (:data:`READS_BACK`)."""
+    groups = customer_groups()
+    unknown = sorted({g for g, _ in wanted if g not in groups}
+                     | {f for _, f in wanted if f not in SERIES_FIGURES})
+    if unknown:
+        raise ValueError(f"unknown groups or figures {unknown}")
+    counts = _counts(db, jobcenter_id, first - 11, month, groups)
+    units = db.table("units").select("unit_id", "jobcenter_id", "parent_unit_id", "level") \
+        .to_pyarrow().to_pylist()
+    own = [u for u in units if u["jobcenter_id"] == jobcenter_id]
+    scopes = [(None, None)] + [(u["unit_id"], descendants(own, u["unit_id"])) for u in own
+                               if u["level"] != "jobcenter"]
+    start = _data_start(db)
+    out: dict = {w: {} for w in wanted}
+    rate = any(f == "integration_rate" for _, f in wanted)
+    for uid, scope in scopes:
+        get_for = _scoped(counts, scope)
+        for gid in dict.fromkeys(g for g, _ in wanted):
+            get = get_for(gid)
+            for m in range(first, month + 1):
+                f = _figures(get, m, rate)
+                for g, fig in wanted:
+                    if g == gid:
+                        out[(g, fig)][(uid, format_month(m))] = \
+                            f[fig] if _exists(fig, m, start) else None
+    return out
