@@ -17,7 +17,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from amip import __version__
 from amip.errors import AmipError
 from amip.steering import Steering
-from amip.web import api, auth, problems, target_api
+from amip.web import api, auth, group_api, problems, target_api
 from amip.web.services import OneGeneration, Services
 from amip.web.settings import Settings
 from amip.web.users import SESSION_MAX_AGE, UserStore
@@ -99,6 +99,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(auth.router)
     app.include_router(api.router)
     app.include_router(target_api.router)
+    app.include_router(group_api.router)
     app.add_api_route("/api/v1/docs", _docs, include_in_schema=False,
                       response_class=HTMLResponse)
     if importlib.util.find_spec("amip.web.pages") is not None:
