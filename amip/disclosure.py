@@ -132,22 +132,6 @@ def shown(value, hide: bool, rule: Rule = DEFAULT_RULE):
     return SUPPRESSED if hide and rule.hides(value) else value
 
 
-def protect_changes(rows: list[dict], changes: dict[str, tuple[str, str]], hide: bool,
-                    rule: Rule = DEFAULT_RULE) -> list[dict]:
-    """Copies of ``rows`` as a role under disclosure control sees them (``hide``): each count
-    named in ``changes`` (change field → (count now, count before)) that is small becomes
-    :data:`SUPPRESSED`, and a change derived from a small count becomes None."""
-    out = []
-    for row in rows:
-        r = dict(row)
-        for change, (now, before) in changes.items():
-            if hide and (rule.hides(row[now]) or rule.hides(row[before])):
-                r[change] = None
-            r[now], r[before] = shown(row[now], hide, rule), shown(row[before], hide, rule)
-        out.append(r)
-    return out
-
-
 def is_number(x) -> bool:
     return isinstance(x, (int, float)) and not isinstance(x, bool)
 

@@ -47,7 +47,8 @@ def test_jfw_forecast_budget_quality_and_a_page_per_standort(default_store, repo
     assert len(table(report, "k2-prognose").columns) == 6  # with the Jahresfortschrittswert
     assert table(report, "mittelabfluss").rows[0].label.startswith("Eingliederungsleistungen")
     assert table(report, "datenqualitaet").rows[1].values[0] == 0  # everyone has a team
-    titles = [s.title for s in report.sections[-1].sections]
+    standorte = next(s for s in report.sections if s.title == "Standorte")
+    titles = [s.title for s in standorte.sections]
     assert titles == ["Geschäftsstelle Elsterwerda", "Geschäftsstelle Finsterwalde",
                       "Geschäftsstelle Herzberg", "ohne Zuordnung"]
     # the Standorte add up to the Jobcenter (ELB stock, K1E2 numerator)
@@ -100,3 +101,17 @@ def test_a_month_without_figures_is_refused(default_store):
 
     with pytest.raises(NoFigures, match="Januar 2009 bis Dezember 2020"):
         monthly(default_store.view(), parse_month("2030-01"), forecasts=lambda: {})
+
+
+def test_the_customer_groups_are_the_monitors(default_store, report):
+    from amip.engine.group_monitor import group_monitor
+
+    data = group_monitor(default_store.view(), parse_month("2020-06"))
+    rows = {r.label: r for r in table(report, "kundengruppen").rows}
+    assert len(rows) == 8
+    lzb = rows["Langzeitleistungsbeziehende (LZB)"]
+    f = data["figures"]["lzb"]
+    assert lzb.values == [f["stock"], f["inflows"], f["outflows"], f["integrations"],
+                          f["integrations_12m"], f["integration_rate"], f["lzb_share"],
+                          f["activation_rate"]]
+    assert f["lzb_share"] == 100.0  # the LZB group is all LZB

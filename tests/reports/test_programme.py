@@ -128,3 +128,25 @@ def test_a_store_with_little_data_gives_a_programme_with_grey_boxes(extract):
     assert chapter4.sections[0].blocks == [] and chapter4.sections[0].placeholder
     texts = render_texts(load_texts(), placeholders(programme_figures(store.view(), 2020)))
     assert "– (–), – (–) und" in texts["04_eingliederung"]
+
+
+def test_chapter_5_draws_from_the_group_monitor(figures):
+    """The reference year's figures of every group (December 2019, the trend Jan..Dec 2019) and
+    a table per group with its twelve months in its section."""
+
+    report = build(figures, public=False)
+    data = figures.group_monitor
+    assert data["month"] == "2019-12"
+    overview = next(t for t in report.tables() if t.id == "kundengruppen")
+    u25 = next(r for r in overview.rows if r.label.startswith("Junge Menschen"))
+    trend = data["trend"]["u25"]
+    assert u25.values[0] == data["figures"]["u25"]["stock"]
+    assert u25.values[1] == sum(t["inflows"] for t in trend)        # Zugänge Jan..Dec 2019
+    assert u25.values[3] == sum(t["integrations"] for t in trend)   # Integrationen im Jahr
+    assert u25.values[3] == u25.values[4]  # the year's = the twelve months to December
+    months = next(t for t in report.tables() if t.id == "gruppe-u25")
+    assert [r.label for r in months][0] == "01.2019" and len(months.rows) == 12
+    sections = {s.number: s for s in report.sections}
+    lzb = [b for s in sections["5"].sections if s.number == "5.2" for b in s.blocks
+           if getattr(b, "id", "").startswith("gruppe-")]
+    assert [b.id for b in lzb] == ["gruppe-lza", "gruppe-lzb"]
