@@ -145,7 +145,7 @@ def test_chapter_5_draws_from_the_group_monitor(figures):
     assert u25.values[3] == sum(t["integrations"] for t in trend)   # Integrationen im Jahr
     assert u25.values[3] == u25.values[4]  # the year's = the twelve months to December
     months = next(t for t in report.tables() if t.id == "gruppe-u25")
-    assert [r.label for r in months][0] == "01.2019" and len(months.rows) == 12
+    assert months.rows[0].label == "01.2019" and len(months.rows) == 12
     sections = {s.number: s for s in report.sections}
     lzb = [b for s in sections["5"].sections if s.number == "5.2" for b in s.blocks
            if getattr(b, "id", "").startswith("gruppe-")]
