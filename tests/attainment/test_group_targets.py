@@ -80,3 +80,35 @@ def test_group_target_curve_matches_the_status():
     june = next(p for p in points if p.month == "2020-06")
     assert (june.actual, june.path) == (10.0, 10.0)
     assert [p.actual for p in points[:3]] == [2.0, 4.0, 6.0]  # Jan 2, Feb +2, Mar +2
+
+
+def test_targets_import_and_status_accept_group_measures(tmp_path, backend):
+    """`amip targets import` takes a group measure; `amip targets status` shows it with path,
+    gap and light (the figures of test_group_count_target_path_gap_light)."""
+    import json
+
+    from click.testing import CliRunner
+
+    from amip.cli.main import cli
+    from amip.store import Store
+
+    if backend != "duckdb":
+        pytest.skip("the CLI reads a DuckDB store file")
+    ex = case()
+    store = tmp_path / "amip.duckdb"
+    with Store.open(store) as s:
+        s.import_tables(ex.tables(), source="t", description=ex.description)
+    csv = tmp_path / "targets.csv"
+    csv.write_text("jobcenter_id;unit_id;year;measure;sex;value;status;source;note\n"
+                   f"{JC};;2020;integrations@{NVT};all;16;vereinbart;Programm 5.3.4;\n",
+                   encoding="utf-8")
+    r = CliRunner().invoke(cli, ["targets", "import", str(csv), "--store", str(store)],
+                           catch_exceptions=False)
+    assert r.exit_code == 0 and "1 neu" in r.output, r.output
+    r = CliRunner().invoke(cli, ["targets", "status", "--month", "2020-06", "--store",
+                                 str(store), "--format", "json"], catch_exceptions=False)
+    assert r.exit_code == 0, r.output
+    rec = next(x for x in json.loads(r.stdout)
+               if x["measure"] == f"integrations@{NVT}" and x["unit_id"] is None)
+    assert (rec["target"], rec["actual"], rec["path"], rec["gap"], rec["light"]) == \
+        (16.0, 10.0, 10.0, 0.0, "green")

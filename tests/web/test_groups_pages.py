@@ -1,7 +1,8 @@
 """The page Kundengruppen, its Excel download and the API /api/v1/groups (issue 14) on the default
-synthetic Jobcenter, with group targets imported into a steering store: the page shows the
-figures of :func:`group_monitor` (the CLI's JSON), drills down by Standort and team, shows a group
-target's light, and hides small counts from Lesezugriff."""
+synthetic Jobcenter, with two group targets imported into the steering store of the Ziele tests
+(beside the seed's): the page shows the figures of :func:`group_monitor` (the CLI's JSON), drills
+down by Standort and team, shows a group target's light, and hides small counts from
+Lesezugriff."""
 
 from __future__ import annotations
 
@@ -9,59 +10,29 @@ import re
 from html import unescape
 
 import pytest
-from fastapi.testclient import TestClient
 
 from amip import i18n
-from tests.web.conftest import TEAM, USERS, login
+from tests.web.conftest import TEAM
+from tests.web.test_targets_pages import app, as_user, steering_url  # noqa: F401
 
 MONTH = "2020-06"
 STANDORT = "03504-fi"
 
 
-@pytest.fixture(scope="module")
-def app(web_store, tmp_path_factory):
-    """An app with its own users and a steering store holding two group targets for 2020."""
+@pytest.fixture(scope="module", autouse=True)
+def group_targets(app, web_store, tmp_path_factory):
+    """Two group targets for 2020 beside the seed's (``amip targets import``)."""
     from amip.steering import known_jobcenters, known_units
     from amip.store import Store
-    from amip.web.app import create_app
-    from amip.web.settings import Settings
 
-    tmp = tmp_path_factory.mktemp("groups")
-    settings = Settings(store=str(web_store), secure_cookies=False,
-                        steering_url=f"sqlite:///{tmp / 'steering.sqlite'}",
-                        users_db=str(tmp / "users.sqlite"))
-    app = create_app(settings)
-    app.state.close_on_shutdown = False
-    app.state.passwords = {name: app.state.users.add_user(name, role, unit, cw)
-                           for name, (role, unit, cw) in USERS.items()}
-    csv = tmp / "targets.csv"
+    csv = tmp_path_factory.mktemp("groups") / "targets.csv"
     csv.write_text("jobcenter_id;unit_id;year;measure;sex;value;status;source;note\n"
                    "03504;;2020;integrations@lzb;all;300;vereinbart;Test;\n"
                    "03504;;2020;activation_rate@u25;all;50;vereinbart;Test;\n", encoding="utf-8")
-    store = Store.open(web_store, read_only=True)
-    try:
+    with Store.open(web_store, read_only=True) as store:
         view = store.view()
         app.state.steering.import_targets(csv, "test", None, known_units(view),
                                           known_jobcenters(view))
-    finally:
-        store.close()
-    yield app
-    app.state.services.close()
-    app.state.users.close()
-    app.state.steering.close()
-
-
-@pytest.fixture(scope="module")
-def as_user(app):
-    clients = {}
-
-    def make(name: str) -> TestClient:
-        if name not in clients:
-            c = TestClient(app)
-            assert login(c, name, app.state.passwords[name]).status_code == 303
-            clients[name] = c
-        return clients[name]
-    return make
 
 
 @pytest.fixture(scope="module")
