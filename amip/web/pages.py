@@ -526,14 +526,14 @@ def groups_view(services, user, monat: str | None, einheit: str | None = None,
     stock = [{"monat": f"{t['month']}-01", "wert": t["stock"]} for t in trend
              if isinstance(t["stock"], (int, float))]
     chart = _cached(services, "group_chart", (m, unit_id, gid, hide), lambda: chart_json(
-        line_series(stock, kind="count", width=460, height=200))) if stock else None
-    flows = [{"monat": f"{SHORT_MONTHS[int(t['month'][5:]) - 1]} {t['month'][:4]}",
+        line_series(stock, kind="count", width=380, height=200))) if stock else None
+    flows = [{"monat": f"{SHORT_MONTHS[int(t['month'][5:]) - 1]} {t['month'][2:4]}",
               "reihe": label, "Personen": t[key]}
              for t in trend for key, label in (("inflows", "Zugänge"), ("outflows", "Abgänge"),
                                               ("integrations", "Integrationen"))
              if isinstance(t[key], (int, float))]
     flow_chart = _cached(services, "group_flow_chart", (m, unit_id, gid, hide), lambda: chart_json(
-        grouped_bars(flows, "monat", "Personen", "reihe", labels=False, width=460,
+        grouped_bars(flows, "monat", "Personen", "reihe", labels=False, width=620,
                      height=200))) if flows else None
     return dict(month=m, day=stichtag(m), latest=_latest(services),
                 month_choices=month_choices(services), unit=unit, chain=chain,
