@@ -122,44 +122,45 @@ def _members(base: _Base, groups: dict[str, GroupDef]) -> ir.Table:
 
 
 def _rows(facts: Facts, groups: dict[str, GroupDef]) -> ir.Table:
-    """measure, group, person_id, jobcenter_id, m, rel_m for every measure of every group: the
-    members of all groups are computed once (one cached table), the measures over it."""
+    """measure, group, m, unit_id for every measure of every group: the members of all groups,
+    each with the team at ST(m), are computed once (one cached table), the measures over it.
+    Every measure's team is that of a member row: stock, Zugang, LZB and activation of month m
+    the row of m; Abgang and Integration (rel_m = m−1 in both search windows) the row of m−1."""
     base = _Base(facts, groups)
-    mem = facts._materialize(_members(base, groups))
+    mem = _members(base, groups)
+    teams = team_assignment(facts.db, facts.m_lo, facts.m_hi)
+    mem = mem.left_join(teams, [mem.person_id == teams.person_id, mem.m == teams.rel_m])
+    mem = facts._materialize(mem.select("group", "person_id", "jobcenter_id", "m",
+                                        unit_id=mem.unit_id))
     lzb = facts.lzb.select("person_id", "jobcenter_id", "m")
     ms = facts.db.table("measure_spells")
     ms = ms.filter(ms.instrument.isin(facts.rules.activation_instruments))
     ms = ms.select("person_id", vf=days(ms.valid_from), vt=end_days(ms.valid_to))
     active = at_stichtage(ms, facts.cal)
     active = active.select(a_person="person_id", am="m").distinct()
-    integ = facts.integrations.select("person_id", "jobcenter_id", "m", "rel_m")
-    cols = ("group", "person_id", "jobcenter_id", "m")
+    integ = facts.integrations.select("person_id", "jobcenter_id", "m")
 
-    def out(t: ir.Table, measure: str, rel) -> ir.Table:
-        return t.select(measure=ibis.literal(measure), group=t.group, person_id=t.person_id,
-                        jobcenter_id=t.jobcenter_id, m=t.m, rel_m=rel(t))
+    def out(t: ir.Table, measure: str) -> ir.Table:
+        return t.select(measure=ibis.literal(measure), group=t.group, m=t.m, unit_id=t.unit_id)
 
     prev = mem.view()
     prev = prev.select(p_group="group", p_person="person_id", p_jc="jobcenter_id",
-                       pm=prev.m + 1)
+                       pm=prev.m + 1, p_unit="unit_id")
     cur = mem.filter(mem.m > facts.m_lo)
     arr = cur.anti_join(prev, [cur.group == prev.p_group, cur.person_id == prev.p_person,
                                cur.jobcenter_id == prev.p_jc, cur.m == prev.pm])
     before = mem.filter(mem.m < facts.m_hi)
-    before = before.select("group", "person_id", "jobcenter_id", m=before.m + 1, was=before.m)
+    before = before.select("group", "person_id", "jobcenter_id", "unit_id", m=before.m + 1)
     now = mem.view().select(n_group="group", n_person="person_id", n_jc="jobcenter_id", nm="m")
     dep = before.anti_join(now, [before.group == now.n_group, before.person_id == now.n_person,
                                  before.jobcenter_id == now.n_jc, before.m == now.nm])
     i = integ.join(prev, [integ.person_id == prev.p_person, integ.jobcenter_id == prev.p_jc,
                           integ.m == prev.pm])
-    i = i.select(group=i.p_group, person_id=i.person_id, jobcenter_id=i.jobcenter_id, m=i.m,
-                 rel_m=i.rel_m)
+    i = i.select(group=i.p_group, m=i.m, unit_id=i.p_unit)
     z = mem.semi_join(lzb, ["person_id", "jobcenter_id", "m"])
     a = mem.semi_join(active, [mem.person_id == active.a_person, mem.m == active.am])
-    return ibis.union(out(mem.select(*cols), "stock", lambda t: t.m),
-                      out(arr, "inflows", lambda t: t.m), out(dep, "outflows", lambda t: t.was),
-                      out(i, "integrations", lambda t: t.rel_m), out(z, "lzb", lambda t: t.m),
-                      out(a, "active", lambda t: t.m), distinct=False)
+    return ibis.union(out(mem, "stock"), out(arr, "inflows"), out(dep, "outflows"),
+                      out(i, "integrations"), out(z, "lzb"), out(a, "active"), distinct=False)
 
 
 def _counts(db, jobcenter_id: str, first: int, month: int,
@@ -178,11 +179,7 @@ def _counts(db, jobcenter_id: str, first: int, month: int,
     out: dict = defaultdict(int)
     with Facts(db, cat.rules_for(stichtag(month)), cat.parameters, m_lo, month,
                jobcenter_id) as facts:
-        rows = _rows(facts, groups)
-        teams = team_assignment(db, m_lo - 1, month)
-        j = rows.left_join(teams, [rows.person_id == teams.person_id,
-                                   rows.rel_m == teams.rel_m])
-        j = j.select("measure", "group", "m", unit_id=j.unit_id)
+        j = _rows(facts, groups)
         t = j.group_by("measure", "group", "unit_id", "m").aggregate(n=j.count()).to_pyarrow()
         for *k, n in zip(*(t[c].to_pylist() for c in ("measure", "group", "unit_id", "m",
                                                        "n"))):
