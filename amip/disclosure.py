@@ -270,7 +270,8 @@ def protect_groups(data: dict, rule: Rule = DEFAULT_RULE) -> dict:
     would reveal one are None (listed in the block's ``suppressed``, reason in ``reasons``).
     The equations: the scope = Σ the units below it (the "ohne Zuordnung" row included), the
     trend's stock(m) + Abgänge(m) = stock(m−1) + Zugänge(m), the scope's twelve-month
-    Integrationen = Σ the trend's; a share or rate is hidden with its numerator or the stock.
+    Integrationen = Σ the trend's; a share is hidden with its numerator or the stock, the
+    integration rate with the twelve-month Integrationen.
     The mean stock of the rate's denominator is not shown (it would give a stock a year ago)."""
     import copy
 
@@ -312,8 +313,8 @@ def protect_groups(data: dict, rule: Rule = DEFAULT_RULE) -> dict:
         hidden = suppress(values, equations, rests, rule)
         for b, f in blocks:
             gone = [c for c in GROUP_COUNTS if (b, c) in hidden]
-            gone += [r for r, c in GROUP_RATES.items() if r in f and
-                     ((b, c) in hidden or (b, "stock") in hidden)]
+            gone += [r for r, c in GROUP_RATES.items() if r in f and ((b, c) in hidden or (
+                r != "integration_rate" and (b, "stock") in hidden))]
             f.pop("mean_stock_12m", None)
             for c in gone:
                 if c in f:
