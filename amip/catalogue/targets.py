@@ -5,8 +5,8 @@
 
 A measure a target can name is a § 48a code (followed by its form), ``integrations``, a declared
 local/municipal measure or a customer-group figure ``<figure>@<group>`` (``integrations@u25``:
-[group_figures] × groups.toml, source ``group``); user-defined measures from the steering store come in through
-:func:`measure_from_row`. The light thresholds are parameters (:func:`light_thresholds`).
+[group_figures] × groups.toml, source ``group``); user-defined measures from the steering store
+come in through :func:`measure_from_row`. The light thresholds are parameters (:func:`light_thresholds`).
 """
 
 from __future__ import annotations
