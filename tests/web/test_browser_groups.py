@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.web.test_browser import CHROMIUM, SHOTS, chromium, serving  # noqa: F401
+from tests.web.test_browser_targets import _page
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium not installed")
 
@@ -31,15 +32,8 @@ def server(web_store, tmp_path_factory):
 
 
 def logged_in(chromium, base: str, name: str, password: str, errors: list):  # noqa: F811
-    page = chromium.new_page(viewport={"width": 1280, "height": 900}, locale="de-DE")
+    page = _page(chromium, base, name, password, errors)
     page.set_default_timeout(120_000)  # the landing page computes the overview first
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(base + "/login")
-    page.fill("#username", name)
-    page.fill("#password", password)
-    page.click("button.primary")
-    page.wait_for_url(base + "/")
     return page
 
 
