@@ -527,7 +527,7 @@ def groups_view(services, user, monat: str | None, einheit: str | None = None,
              if isinstance(t["stock"], (int, float))]
     chart = _cached(services, "group_chart", (m, unit_id, gid, hide), lambda: chart_json(
         line_series(stock, kind="count", width=380, height=200))) if stock else None
-    flows = [{"monat": f"{SHORT_MONTHS[int(t['month'][5:]) - 1]} {t['month'][2:4]}",
+    flows = [{"monat": SHORT_MONTHS[int(t["month"][5:]) - 1],  # the caption gives the years
               "reihe": label, "Personen": t[key]}
              for t in trend for key, label in (("inflows", "Zugänge"), ("outflows", "Abgänge"),
                                               ("integrations", "Integrationen"))
