@@ -285,3 +285,83 @@ def hidden_of(hidden: dict[tuple, set[str]] | None, record) -> set[str]:
         return set()
     return hidden.get((record.code, record.month, record.unit_id, record.sex, record.basis),
                       set())
+
+
+# -- the customer-group monitor -----------------------------------------------------------------
+
+#: the counts of a group monitor block (``lzb`` and ``active`` are the numerators of the LZB share
+#: and the activation rate: the share and the stock give them)
+GROUP_COUNTS = ("stock", "inflows", "outflows", "integrations", "integrations_12m", "lzb",
+                "active")
+GROUP_RATES = {"lzb_share": "lzb", "activation_rate": "active",
+               "integration_rate": "integrations_12m"}
+HIDDEN = "Geheimhaltung: kleine Fallzahl"
+
+
+def protect_groups(data: dict, rule: Rule = DEFAULT_RULE) -> dict:
+    """A copy of :func:`amip.engine.group_monitor.group_monitor`'s answer as a role under
+    disclosure control sees it: per group, counts from ``low`` to ``high`` and every count that
+    would reveal one are None (listed in the block's ``suppressed``, reason in ``reasons``).
+    The equations: the scope = Σ the units below it (the "ohne Zuordnung" row included), the
+    trend's stock(m) + Abgänge(m) = stock(m−1) + Zugänge(m), the scope's twelve-month
+    Integrationen = Σ the trend's; a share is hidden with its numerator or the stock, the
+    integration rate with the twelve-month Integrationen.
+    The mean stock of the rate's denominator is not shown (it would give a stock a year ago)."""
+    import copy
+
+    out = copy.deepcopy(data)
+    trend_months = {gid: [t["month"] for t in series] for gid, series in out["trend"].items()}
+    for gid in out["figures"]:
+        months = trend_months.get(gid, [])
+
+        def key(month):  # the Berichtsmonat's trend point is the scope's figures
+            return ("f", "scope") if month == out["month"] else ("t", month)
+
+        blocks = [(("f", "scope"), out["figures"][gid])]
+        blocks += [(("f", u["unit_id"]), u["figures"][gid]) for u in out["units"]]
+        blocks += [(key(t["month"]), t) for t in out["trend"].get(gid, [])]
+        values, equations, rests = {}, [], set()
+        for b, f in blocks:
+            for c in GROUP_COUNTS:
+                v = _group_count(f, c)
+                if v is not None:
+                    values[(b, c)] = v
+        units = [("f", u["unit_id"]) for u in out["units"]]
+        for c in GROUP_COUNTS:
+            cells = [((b, c)) for b in units]
+            if units and all(x in values for x in [(("f", "scope"), c), *cells]):
+                equations.append(((("f", "scope"), c), cells))
+        for i in range(1, len(months)):
+            now, before = key(months[i]), key(months[i - 1])
+            x = (("x", months[i]), "flow")
+            need = [(now, "stock"), (now, "outflows"), (before, "stock"), (now, "inflows")]
+            if all(n in values for n in need):
+                values[x] = values[(now, "stock")] + values[(now, "outflows")]
+                rests.add(x)
+                equations += [(x, [(now, "stock"), (now, "outflows")]),
+                              (x, [(before, "stock"), (now, "inflows")])]
+        parts = [(key(mo), "integrations") for mo in months[-12:]]
+        total = (("f", "scope"), "integrations_12m")
+        if len(parts) == 12 and all(x in values for x in [total, *parts]):
+            equations.append((total, parts))
+        hidden = suppress(values, equations, rests, rule)
+        for b, f in blocks:
+            gone = [c for c in GROUP_COUNTS if (b, c) in hidden]
+            gone += [r for r, c in GROUP_RATES.items() if r in f and ((b, c) in hidden or (
+                r != "integration_rate" and (b, "stock") in hidden))]
+            f.pop("mean_stock_12m", None)
+            for c in gone:
+                if c in f:
+                    f[c] = None
+                    f.setdefault("reasons", {})[c] = HIDDEN
+            f["suppressed"] = sorted(c for c in gone if c in f)
+    return out
+
+
+def _group_count(f: dict, c: str):
+    """A count of a monitor block; the LZB and activated persons from share × stock."""
+    if c in ("lzb", "active"):
+        share = f.get("lzb_share" if c == "lzb" else "activation_rate")
+        return None if share is None or f.get("stock") is None else round(share * f["stock"] / 100)
+    v = f.get(c)
+    return v if is_number(v) else None

@@ -3,8 +3,9 @@
 On the default synthetic Jobcenter (DuckDB): all data-quality rules for one Jobcenter, with
 trend and teams (goal < 10 s), the import summary form (no teams), the trend per rule and month
 (goal < 10 s), the flagged row keys the import keeps, the follow-up list's rows, and the group
-monitor for one month (goal < 1 s). Each is run three times in one process (store opened once);
-the first run is cold, the best of the three is reported too.
+monitor for one month (goal < 1 s): computed, kept per data state, and ``amip groups`` as typed.
+Each is run three times in one process (store opened once); the first run is cold, the best of the
+three is reported too.
 
 Run: .venv/bin/python bench/bench_quality.py [--store FILE] [--month 2020-11]
 """
@@ -21,7 +22,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parents[1]))
 
 from amip.engine.calendar import parse_month  # noqa: E402
+from amip.engine import group_monitor as gm  # noqa: E402
 from amip.engine.group_monitor import group_monitor  # noqa: E402
+from amip.engine.lru import LRU  # noqa: E402
 from amip.engine.quality_rules import (flagged_rows, quality_keys, quality_summary,  # noqa: E402
                                        quality_trend, run_quality)
 from amip.store import Store  # noqa: E402
@@ -68,8 +71,16 @@ def main() -> None:
                   lambda: quality_keys(view), None)
             timed("follow-up list: flagged rows of all rules with teams (12 months)",
                   lambda: flagged_rows(view, None, month, jc), None)
-            timed("group monitor, one month, Jobcenter + Standorte",
+
+            def computed():  # the counts are kept per data state: empty the cache first
+                gm._CACHE = LRU(8)
+                group_monitor(view, month, jc)
+            timed("group monitor, one month, Jobcenter + Standorte (computed)", computed, 1)
+            timed("group monitor, one month (kept per data state)",
                   lambda: group_monitor(view, month, jc), 1)
+        cli = AMIP + ["groups", "--store", str(path), "--month", args.month, "--format", "json"]
+        timed("amip groups --format json (as typed, fresh process)",
+              lambda: subprocess.run(cli, check=True, stdout=subprocess.DEVNULL), None)
 
 
 if __name__ == "__main__":

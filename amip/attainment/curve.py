@@ -11,6 +11,7 @@ from typing import Iterable, Mapping
 from amip.attainment import TargetLike
 from amip.attainment.arithmetic import seasonal_share, zielpfad
 from amip.attainment.records import as_float
+from amip.attainment.status import HANDED_IN, followed_def, group_values
 from amip.catalogue.targets import MeasureDef, measure_definitions
 from amip.engine.calendar import format_month, parse_month
 from amip.engine.followed import follow_cached
@@ -37,10 +38,13 @@ def target_curve(db, target: TargetLike, month: str | int,
     defs = {**measure_definitions(), **(measures or {})}
     md = defs[target.measure]
     u, sex, value = target.unit_id, target.sex, target.value
-    mds = list({x: defs[x] for x in [*followed, target.measure]}.values())
+    mds = list({x: followed_def(defs[x]) for x in [*followed, target.measure]}.values())
     f = follow_cached(db, target.jobcenter_id, m, mds)
+    if md.source == "group":
+        measure_values = {**group_values(db, [target], defs, [m]), **(measure_values or {})}
     entered = {k[2]: v for k, v in (measure_values or {}).get(md.id, {}).items()
-               if k[0] == target.jobcenter_id and k[1] == u} if md.source == "entered" else None
+               if k[0] == target.jobcenter_id and k[1] == u} if md.source in HANDED_IN else None
+    md = followed_def(md)
     counts = f.yearly_counts(md, u, sex, entered) if md.kind in ("quota", "count") else None
     prev = f.stock_prev_dec(md, u, sex, entered)[0] if md.kind == "stock" else None
     first = m - m % 12

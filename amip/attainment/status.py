@@ -17,12 +17,15 @@ A unit's own target wins over both. ``target_origin`` of a record says which app
 **Targets in Abstimmung** without a value (item 44): target, path, gap, gap % null, light grey,
 the Ist shown. **Entered measures** take their monthly values from ``measure_values``
 (measure → {(jobcenter_id, unit_id, "YYYY-MM"): value}, as the steering store hands them out);
-entered values exist for all persons only.
+entered values exist for all persons only. **Group measures** (``<figure>@<group>``, source
+``group``) are followed like entered values whose monthly values come from the group monitor
+(:func:`group_values`), for every unit; no year-end expectation.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 from decimal import Decimal
 from typing import Iterable, Mapping
 
@@ -38,6 +41,8 @@ from amip.engine.indicators import UnknownUnit
 from amip.errors import DataError, NotFound
 
 NO_VALUE = "Zielwert derzeit in Abstimmung"
+#: sources whose monthly values are handed in (``measure_values``) rather than counted
+HANDED_IN = ("entered", "group")
 
 
 def target_status(db, targets: Iterable[TargetLike], month: str | int,
@@ -78,6 +83,7 @@ def target_status_months(db, targets: Iterable[TargetLike], months: list[str | i
             raise NotFound(f"Ziel auf unbekannte Messgröße {t.measure!r} (Jobcenter "
                            f"{t.jobcenter_id}, {t.year})")
     plans = list(plans or [])
+    measure_values = {**group_values(db, targets, defs, ms), **(measure_values or {})}
     keep_jc, keep_units = _unit_filter(db, unit_id)
     followed: dict[tuple[str, int], Followed] = {}
     records: list[StatusRecord] = []
@@ -89,7 +95,7 @@ def target_status_months(db, targets: Iterable[TargetLike], months: list[str | i
                 by_jc[t.jobcenter_id].append(t)
         for jc, ts in by_jc.items():
             if (jc, year) not in followed:
-                mds = list({t.measure: defs[t.measure] for t in targets
+                mds = list({t.measure: followed_def(defs[t.measure]) for t in targets
                             if t.jobcenter_id == jc and int(t.year) == year}.values())
                 last = max(k for k in ms if k // 12 == year)
                 followed[(jc, year)] = follow_cached(db, jc, last, mds, reach)
@@ -122,13 +128,45 @@ def _records(f: Followed, ts: list, defs: dict, unit_id, keep_units, measure_val
             if keep_units is not None and u not in keep_units:
                 continue
             target, origin = _target_for(f, own, base, md, u, measure, sex, team_plans)
-            entered = _entered(measure_values, measure, jc, u) if md.source == "entered" \
+            entered = _entered(measure_values, measure, jc, u) if md.source in HANDED_IN \
                 else None
             expect = with_expectation and (expectation_units == "all" or u is None
                                            or u == unit_id)
             records.append(_record(f, md, u, sex, target, origin, entered, expect,
                                    with_expectation))
     return records
+
+
+def followed_def(md: MeasureDef) -> MeasureDef:
+    """What :mod:`amip.engine.followed` follows: a group measure as an entered one."""
+    return replace(md, source="entered") if md.source == "group" else md
+
+
+def group_values(db, targets: Iterable[TargetLike], defs: Mapping[str, MeasureDef],
+                 months: list[int]) -> dict[str, dict[tuple, Decimal | None]]:
+    """measure → {(jobcenter_id, unit_id, "YYYY-MM"): value} of the group measures the targets
+    name, from the group monitor (:func:`amip.engine.group_monitor.group_series`): the months
+    of each target year up to the latest asked, from January y−3 for the seasonal share of a
+    count and December y−1 for a stock's base."""
+    from amip.engine.group_monitor import group_series
+
+    wanted: dict = defaultdict(set)
+    for t in targets:
+        md = defs.get(t.measure)
+        if md is not None and md.source == "group":
+            wanted[(t.jobcenter_id, int(t.year))].add(md)
+    out: dict = defaultdict(dict)
+    for (jc, year), mds in sorted(wanted.items()):
+        asked = [k for k in months if k // 12 == year]
+        if not asked:
+            continue
+        back = 3 * 12 if any(md.kind == "count" for md in mds) else 1
+        series = group_series(db, jc, year * 12 - back, max(asked),
+                              sorted({(md.group, md.fact) for md in mds}))
+        for md in mds:
+            for (u, month), v in series[(md.group, md.fact)].items():
+                out[md.id][(jc, u, month)] = None if v is None else Decimal(str(v))
+    return dict(out)
 
 
 def _parse(month: str) -> int:
@@ -220,8 +258,12 @@ def _record(f: Followed, md: MeasureDef, u: str | None, sex: str, target, origin
         value = target.value
         if value is None:
             reasons.append(NO_VALUE)
-    if md.source == "entered" and sex != "all":
-        actual, why = None, "eingegebene Werte gibt es nur für alle Personen"
+    handed_in = md.source in HANDED_IN and sex != "all"
+    label, md = md, followed_def(md)
+    if handed_in:
+        actual, why = None, ("eingegebene Werte gibt es nur für alle Personen"
+                             if label.source == "entered"
+                             else "Kundengruppen gibt es nur für alle Personen")
     else:
         actual, why = f.actual(md, u, sex, entered)
     if why:
@@ -238,7 +280,10 @@ def _record(f: Followed, md: MeasureDef, u: str | None, sex: str, target, origin
                 reasons.append(f"Zielpfad: Dezember des Vorjahres: {pwhy}")
         path = zielpfad(md, value, moy, share, prev)
     expected = (None, None, None, None)
-    if with_expectation and not (md.source == "entered" and sex != "all"):
+    if label.source == "group":
+        if with_expectation and asked:
+            reasons.append("Erwartung: keine Jahresendprognose für Kundengruppen")
+    elif with_expectation and not handed_in:
         expected = f.expectation(md, u, sex)
         if expected[3]:
             reasons.append(f"Erwartung: {expected[3]}")

@@ -56,6 +56,22 @@ class GroupDef:
     note: str | None = None
     params: dict = field(default_factory=dict, hash=False, compare=False)
 
+    @property
+    def definition(self) -> str:
+        """The definition in German, from the kind and its parameters."""
+        p = self.params
+        return {
+            "age_below": lambda: f"ELB, die am Stichtag jünger als {p['years']} Jahre sind",
+            "lza": lambda: f"ELB, die am Stichtag seit mindestens {p['days']} Tagen arbeitslos "
+                           "sind",
+            "lzb": lambda: "ELB, die am Stichtag Langzeitleistungsbeziehende sind",
+            "flags": lambda: "ELB mit einem der Merkmale " + ", ".join(p["flags"])
+                             + " am Stichtag",
+            "single_parent": lambda: "ELB, die am Stichtag Hauptperson einer "
+                                     "Alleinerziehenden-BG sind",
+            "education": lambda: "ELB mit Ausbildung " + ", ".join(p["values"]),
+        }[self.kind]()
+
 
 def _split(file: str, key: str, entry: dict, common: tuple, kinds: dict) -> tuple[dict, dict]:
     kind = entry.get("kind")

@@ -3,9 +3,10 @@
 >>> m = measure_definitions()["K2"]          # MeasureDef(kind="quota", direction="higher", …)
 >>> m = measure_definitions()["kdu_ausgaben"]  # a built-in municipal measure
 
-A measure a target can name is a § 48a code (followed by its form), ``integrations`` or a declared
-local/municipal measure; user-defined measures from the steering store come in through
-:func:`measure_from_row`. The light thresholds are parameters (:func:`light_thresholds`).
+A measure a target can name is a § 48a code (followed by its form), ``integrations``, a declared
+local/municipal measure or a customer-group figure ``<figure>@<group>`` (``integrations@u25``:
+[group_figures] × groups.toml, source ``group``); user-defined measures from the steering store
+come in through :func:`measure_from_row`. The light thresholds are parameters (:func:`light_thresholds`).
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from amip.catalogue import CatalogueError, _read, load
 KINDS = ("quota", "count", "stock", "level")
 DIRECTIONS = ("higher", "lower")
 UNITS = ("percent", "persons", "eur")
-SOURCES_BUILTIN = ("catalogue", "entered")
+SOURCES_BUILTIN = ("catalogue", "entered", "group")
+GROUP_SEP = "@"
 
 
 @dataclass(frozen=True)
@@ -32,7 +34,9 @@ class MeasureDef:
     direction: str  # higher | lower
     source: str     # catalogue | entered | a key of [computed]
     scope: str = "gesetzlich"  # gesetzlich | lokal | kommunal
-    fact: str | None = None    # the engine fact of a count from the catalogue (integrations)
+    fact: str | None = None    # the engine fact of a count from the catalogue (integrations);
+    #                            the group monitor's figure of a group measure
+    group: str | None = None   # the customer group (groups.toml) of a group measure
 
     @property
     def lower_is_better(self) -> bool:
@@ -91,11 +95,31 @@ def measure_definitions() -> dict[str, MeasureDef]:
         out[code] = MeasureDef(code, ind.name, kind, unit, "lower" if code in lower else "higher",
                                "catalogue")
     comp = computations()
+    out.update(group_measures())
     for key, entry in raw.get("measures", {}).items():
         try:
             out[key] = _check(MeasureDef(id=key, **entry), comp)
         except TypeError as e:
             raise CatalogueError(f"targets.toml [measures.{key}]: {e}") from e
+    return out
+
+
+def group_measures() -> dict[str, MeasureDef]:
+    """``<figure>@<group>`` for every figure of [group_figures] and every customer group."""
+    from amip.catalogue.monitors import customer_groups
+
+    out = {}
+    for figure, entry in _read("targets.toml").get("group_figures", {}).items():
+        for g in customer_groups().values():
+            key = f"{figure}{GROUP_SEP}{g.id}"
+            try:
+                out[key] = _check(MeasureDef(id=key, name=f"{entry['name']} – {g.name}",
+                                             kind=entry["kind"], unit=entry["unit"],
+                                             direction=entry["direction"], source="group",
+                                             scope="lokal", fact=figure, group=g.id), {})
+            except KeyError as e:
+                raise CatalogueError(f"targets.toml [group_figures.{figure}]: es fehlt {e}") \
+                    from None
     return out
 
 

@@ -13,23 +13,15 @@ from amip.catalogue import load
 from amip.engine import population as pop
 from amip.engine.calendar import days, end_days, epoch_day, stichtag
 from amip.engine.facts import Facts
-from amip.engine.overview import change_rate
 from amip.engine.stocks import count, covering
 
 AGE_GROUPS = ("15-24", "25-54", "55+")
 PROGNOSES = ("marktnah", "nicht_marktnah", "integriert", "nicht_erforderlich", None)
-#: the customer groups of :func:`customer_groups`, with their German names
-GROUP_LABELS = {
-    "u25": "Junge Menschen unter 25 Jahren", "lza": "Langzeitarbeitslose",
-    "lzb": "Langzeitleistungsbeziehende", "severely_disabled": "Schwerbehinderte Menschen",
-    "rehabilitant": "Rehabilitandinnen und Rehabilitanden", "single_parents": "Alleinerziehende",
-    "returner": "Berufsrückkehrende", "no_vocational_training": "ohne Berufsabschluss",
-    "refugees": "Geflüchtete",
-}
 
 
 def customer_groups(db, jc: str, day: dt.date) -> dict[str, dict[str, int]]:
-    """Stocks of the programme's customer groups among ELB and among Arbeitslose at ``day``."""
+    """Stocks of the programme's customer groups among ELB and among Arbeitslose at ``day``
+    (the programme's texts; the groups' figures come from :mod:`amip.engine.group_monitor`)."""
     stock = pop.with_age(db, pop.elb_stock(db, day, jc), day)
     persons = db.table("persons").select("person_id", "education")
     stock = stock.join(persons, "person_id")
@@ -66,25 +58,6 @@ def customer_groups(db, jc: str, day: dt.date) -> dict[str, dict[str, int]]:
     for r in rows:
         out[r["group"]] = {"elb": int(r["elb"]), "unemployed": int(r["unemployed"])}
     return out
-
-
-def group_changes(now: dict[str, dict[str, int]], before: dict[str, dict[str, int]]
-                  ) -> list[dict]:
-    """Per customer group of :func:`customer_groups` at a Stichtag (``now``) and a year before:
-    ELB (``elb``, ``elb_prev``, ``elb_change`` in percent) and Arbeitslose (``al``, ``al_prev``,
-    ``al_change``), in the order of :data:`GROUP_LABELS`."""
-    rows = []
-    for g in GROUP_LABELS:
-        if g in now:
-            e, e0 = now[g]["elb"], before[g]["elb"]
-            a, a0 = now[g]["unemployed"], before[g]["unemployed"]
-            rows.append({"key": g, "elb_prev": e0, "elb": e, "elb_change": change_rate(e, e0),
-                         "al_prev": a0, "al": a, "al_change": change_rate(a, a0)})
-    return rows
-
-
-#: the change fields of :func:`group_changes` and the counts each is derived from
-GROUP_CHANGES = {"elb_change": ("elb", "elb_prev"), "al_change": ("al", "al_prev")}
 
 
 def unemployed_profile(db, jc: str, day: dt.date) -> dict[str, int]:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from amip.engine.budget import ComparisonRow, Share, comparison, distribution, status
 from amip.engine.calendar import format_month, month_index, stichtag
+from amip.engine.group_monitor import group_monitor
 from amip.engine.groups import (customer_groups, employment_classes, prognosis_by_age,
                                 refugees_jdw, underemployment, unemployed_profile)
 from amip.engine.horizon import NoFigures, horizon
@@ -47,6 +48,8 @@ class Programme:
     underemployment: dict[str, int]  # unemployed, measures (not unemployed), total
     #: the targets of the year and their status in its latest month (None: none kept)
     targets: TargetFigures | None = None
+    #: the customer-group monitor of December of the reference year (chapter 5)
+    group_monitor: dict | None = None
 
     @property
     def ref_year(self) -> int:
@@ -98,6 +101,7 @@ def programme_figures(db, year: int, jobcenter_id: str | None = None,
         underemployment=underemployment(db, jc_id, day),
         targets=target_figures(db, targets, jc_id, _status_month(db, year),
                                with_expectation=False),
+        group_monitor=group_monitor(db, dec, jc_id),
     )
 
 

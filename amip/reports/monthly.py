@@ -21,6 +21,7 @@ from amip.engine.calendar import (format_month, month_end, month_index, month_st
 from amip.engine.comparison import incomparable
 from amip.engine.drilldown import unassigned_id
 from amip.engine.forecast import Forecast, forecast_all
+from amip.engine.group_monitor import group_monitor
 from amip.engine.indicators import compute
 from amip.engine.budget import WARNINGS, budget_catalogue, landing, status
 from amip.engine.overview import jobcenter, last_benefit_month, latest_complete_month
@@ -30,7 +31,9 @@ from amip.engine.horizon import horizon
 from amip.extract.schema import INSTRUMENTS
 from amip import charts
 from amip.charts import burn_chart, burn_rows
+from amip.disclosure import protect_groups
 from amip.reports import disclosure, tables
+from amip.reports.group_tables import groups_table
 from amip.reports.model import Chart, Column, Report, ReportTable, Row, Section, Text
 from amip.reports.targets import (CHART_MEASURES, TargetFigures, attainment_charts,
                                   attainment_table, jfw_columns, standort_table, target_figures)
@@ -156,6 +159,7 @@ def monthly(db, month: int | None, jobcenter_id: str | None = None, public: bool
                      "das Jobcenter.", warning=warning, hidden=hidden)])
             for r in rest],
             placeholder="" if standorte else "Im Datenbestand sind keine Standorte angelegt."),
+        _groups_section(db, jc_id, month, label, source, public),
     ]
     if public:  # as on the dashboard: roles under disclosure control see no forecasts
         sections[2] = Section("3", "Prognose", placeholder=NO_PUBLIC_FORECASTS)
@@ -163,8 +167,17 @@ def monthly(db, month: int | None, jobcenter_id: str | None = None, public: bool
         results = forecasts() if forecasts else kennzahl_forecasts(db, month, jc_id)
         sections[2] = _forecast_section(results, history, label, source)
     return Report("monthly", f"Monatsbericht {label}",
-                  "Kennzahlen, Jahresfortschritt, Budget und Datenqualität", jc_id, name,
+                  "Kennzahlen, Jahresfortschritt, Budget, Datenqualität und Kundengruppen", jc_id, name,
                   t, data_date, sections, public=public, definitions=_definitions(cat))
+
+
+def _groups_section(db, jc: str, month: int, label: str, source: str, public: bool) -> Section:
+    """The customer groups of the month (:func:`group_monitor`, as the page Kundengruppen)."""
+    data = group_monitor(db, month, jc)
+    if public:
+        data = protect_groups(data)
+    return Section("7", "Kundengruppen", [groups_table(
+        "kundengruppen", f"Kundengruppen, {label}", data, source)])
 
 
 def _k2_chart(history, source: str) -> Chart:

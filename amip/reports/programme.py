@@ -15,9 +15,10 @@ import jinja2
 from amip import i18n
 from amip.extract.schema import INSTRUMENTS
 from amip import charts
-from amip.reports import disclosure, tables
+from amip.reports import disclosure, group_tables, tables
 from amip.reports.targets import goal_placeholders, goals_table, scope_table
-from amip.engine.groups import AGE_GROUPS, GROUP_LABELS
+from amip.disclosure import protect_groups
+from amip.engine.groups import AGE_GROUPS
 from amip.reports.figures import Programme, programme_figures
 from amip.reports.model import Chart, Column, Report, ReportTable, Row, Section, Text
 
@@ -297,13 +298,35 @@ def egl_chart(p: Programme) -> Chart | None:
                  source=_source(p))
 
 
-def groups_table(p: Programme) -> ReportTable:
-    rows = [Row(label, [p.groups[k]["elb"], p.groups[k]["unemployed"]])
-            for k, label in GROUP_LABELS.items() if k in p.groups]
-    return ReportTable(
-        "kundengruppen", f"Kundengruppen, Dezember {p.ref_year}",
-        [Column("ELB"), Column("darunter arbeitslos")], rows, stub="Kundengruppe",
-        source=_source(p), note="Eine Person kann mehreren Gruppen angehören.")
+#: the customer groups (groups.toml) each section of chapter 5 is about
+SECTION_GROUPS = {"5.1": ("u25",), "5.2": ("lza", "lzb"), "5.3.1": ("health",),
+                  "5.3.2": ("single_parents",), "5.3.3": ("returners",),
+                  "5.3.4": ("no_vocational_training",), "5.3.5": ("refugees",)}
+
+
+def _groups(p: Programme, public: bool) -> dict | None:
+    if p.group_monitor is None:
+        return None
+    return protect_groups(p.group_monitor) if public else p.group_monitor
+
+
+def groups_table(p: Programme, public: bool = True) -> ReportTable | None:
+    """The reference year's figures of every customer group (the group monitor of December)."""
+    data = _groups(p, public)
+    return data and group_tables.groups_table(
+        "kundengruppen", f"Kundengruppen im Jahr {p.ref_year}", data, _source(p), year=True)
+
+
+def group_tables_of(p: Programme, section: str, public: bool = True) -> list:
+    """One table per group of a section of chapter 5: its twelve months of the reference year."""
+    data = _groups(p, public)
+    if data is None:
+        return []
+    names = {g["id"]: g["name"] for g in data["groups"]}
+    return [group_tables.group_months_table(f"gruppe-{gid}"[:31],
+                                            f"{names[gid]} im Jahr {p.ref_year}", data, gid,
+                                            _source(p))
+            for gid in SECTION_GROUPS[section] if gid in names]
 
 
 def quality_table(p: Programme) -> ReportTable | None:
@@ -392,18 +415,18 @@ def build(p: Programme, texts: dict[str, str] | None = None, public: bool = True
                                                 "Eingliederungsbudget geplant."),
         ], placeholder="" if budget else "Für das Programmjahr liegen noch keine Budgetdaten vor."),
         Section("5", "Operative Schwerpunkte und geschäftspolitische Handlungsfelder",
-                [text("05_schwerpunkte"), groups_table(p)], sections=[
-            Section("5.1", "Übergang Schule–Beruf: junge Menschen unter 25", [text("05_u25")]),
+                [text("05_schwerpunkte"), groups_table(p, public)], sections=[
+            Section("5.1", "Übergang Schule–Beruf: junge Menschen unter 25", [text("05_u25"), *group_tables_of(p, "5.1", public)]),
             Section("5.2", "Reduzierung der Langzeitarbeitslosigkeit und des Langzeitleistungsbezuges",
-                    [text("05_lzb")]),
+                    [text("05_lzb"), *group_tables_of(p, "5.2", public)]),
             Section("5.3", "Arbeits- und Fachkräftesicherung", sections=[
-                Section("5.3.1", "Schwerbehinderte Menschen und Rehabilitanden", [text("05_sb")]),
-                Section("5.3.2", "Alleinerziehende", [text("05_ae")]),
-                Section("5.3.3", "Berufsrückkehrende", [text("05_rueckkehr")]),
+                Section("5.3.1", "Schwerbehinderte Menschen und Rehabilitanden", [text("05_sb"), *group_tables_of(p, "5.3.1", public)]),
+                Section("5.3.2", "Alleinerziehende", [text("05_ae"), *group_tables_of(p, "5.3.2", public)]),
+                Section("5.3.3", "Berufsrückkehrende", [text("05_rueckkehr"), *group_tables_of(p, "5.3.3", public)]),
                 Section("5.3.4", "Kunden ohne Abschluss zu Fachkräften ausbilden",
-                        [text("05_abschluss")]),
+                        [text("05_abschluss"), *group_tables_of(p, "5.3.4", public)]),
                 Section("5.3.5", "Geflüchtete Menschen in Ausbildung und Arbeit integrieren",
-                        [text("05_gefluechtete")]),
+                        [text("05_gefluechtete"), *group_tables_of(p, "5.3.5", public)]),
             ]),
         ]),
         Section("6", "Rechtmäßigkeit und Qualität der operativen Umsetzung",

@@ -21,9 +21,8 @@ from amip.engine.calendar import format_month, month_end, month_start, parse_mon
 from amip.engine.comparison import RULE_MARK, incomparable, rule_marks
 from amip.engine.drilldown import UNASSIGNED_LEVEL, child_rows
 from amip.charts import grouped_bars, line_series, spec_of
-from amip.disclosure import SUPPRESSED, protect_changes
+from amip.disclosure import SUPPRESSED
 from amip.engine.facts import FACT_LABELS
-from amip.engine.groups import GROUP_CHANGES, GROUP_LABELS, customer_groups, group_changes
 from amip.engine.horizon import NoFigures
 from amip.engine.indicators import compute, published_as_of
 from amip.engine.measures import JFW_FORMS
@@ -31,17 +30,12 @@ from amip.engine.overview import point_change
 from amip.errors import AmipError
 from amip.web.audit import labels as audit_labels
 from amip.web.auth import client_address, csrf_token, page_user
+from amip.web.group_api import group_data
 from amip.web.templating import templates
 
 router = APIRouter(include_in_schema=False)
 
 SEXES = {"all": "Insgesamt", "m": "Männer", "w": "Frauen"}
-SHORT_GROUP_LABELS = {  # chart axis labels (the table gives the full names)
-    "u25": "unter 25 J.", "lza": "Langzeitarbeitslose", "lzb": "Langzeitleistungsbez.",
-    "severely_disabled": "Schwerbehinderte", "rehabilitant": "Rehabilitanden",
-    "single_parents": "Alleinerziehende", "returner": "Berufsrückkehrende",
-    "no_vocational_training": "ohne Berufsabschluss", "refugees": "Geflüchtete",
-}
 SHORT_MONTHS = ("Jan", "Feb", "Mär", "Apr", "Mai", "Jun", "Jul", "Aug", "Sep", "Okt", "Nov", "Dez")
 LEVELS = {"jobcenter": "Jobcenter", "standort": "Standort", "team": "Team",
           UNASSIGNED_LEVEL: "ohne Zuordnung"}
@@ -462,51 +456,92 @@ def units_view(services, user, code: str, monat: str | None, einheit: str | None
 
 
 @router.get("/kundengruppen", response_class=HTMLResponse)
-def customer_groups_page(request: Request, monat: str | None = None, user=Depends(page_user)):
+def customer_groups_page(request: Request, monat: str | None = None,
+                         einheit: str | None = None, gruppe: str | None = None,
+                         user=Depends(page_user)):
+    """The customer-group monitor for a Berichtsmonat and unit (``einheit``; default the
+    Jobcenter), the units one level below for one group (``gruppe``), its trend and targets."""
+    services = _services(request)
     return _render(request, "groups.html.j2", user, active="kundengruppen",
-                   **groups_view(_services(request), user, monat))
+                   **groups_view(services, user, monat, einheit, gruppe,
+                                 getattr(request.app.state, "steering", None)))
 
 
-def groups_view(services, user, monat: str | None) -> dict:
+#: the columns of the monitor's tables: figure key → (German heading, display kind)
+GROUP_FIGURES = {
+    "stock": ("Bestand", "count"), "inflows": ("Zugänge", "count"),
+    "outflows": ("Abgänge", "count"), "integrations": ("Integrationen", "count"),
+    "integration_rate": ("Integrationsquote (12 Monate)", "pct"),
+    "lzb_share": ("LZB-Anteil", "pct"), "activation_rate": ("Aktivierungsquote", "pct"),
+}
+
+
+def group_targets(services, steering, month: int, unit_id: str | None) -> dict[str, list]:
+    """group id → the status records of its targets (``<figure>@<group>``, all persons) for
+    the unit in the month, with the measure's German figure name."""
+    from amip.web.targets import LIGHT_CLASS, LIGHT_LABEL, light_title, statuses
+
+    if steering is None:
+        return {}
+    try:
+        records = statuses(services, steering, month, unit_id, expectation=False)
+    except AmipError:
+        return {}
+    measures = steering.measures()
+    out: dict[str, list] = {}
+    for r in records:
+        md = measures.get(r.measure)
+        if md is None or md.source != "group" or r.unit_id != unit_id or r.sex != "all":
+            continue
+        out.setdefault(md.group, []).append({
+            "figure": GROUP_FIGURES.get(md.fact, (md.fact,))[0], "record": r, "md": md,
+            "cls": LIGHT_CLASS[r.light], "label": LIGHT_LABEL[r.light],
+            "title": light_title(r, md)})
+    return out
+
+
+def groups_view(services, user, monat: str | None, einheit: str | None = None,
+                gruppe: str | None = None, steering=None) -> dict:
     """What the page Kundengruppen shows (also its Excel download)."""
-    from amip.engine.forecast import monthly_facts
-
     m = _month_arg(services, monat)
-    latest = _latest(services)
-    jc = services.table("jobcenters")[0]
-    jc_id = jc["jobcenter_id"]
-
-    def groups_at(k):
-        return _cached(services, "groups", (jc_id, k),
-                       lambda: services.query(customer_groups, jc_id, stichtag(k)))
-
-    now, before = groups_at(m), groups_at(m - 12)
+    units = _units(services)
+    unit = _unit_arg(units, einheit)
+    unit_id = None if unit is None or unit["level"] == "jobcenter" else unit["unit_id"]
+    chain = _unit_chain(units, unit["unit_id"] if unit else None) or \
+        [u for u in units.values() if u["level"] == "jobcenter"][:1]
     hide = _discloses(user)
-
-    rows = [{**r, "label": GROUP_LABELS[r["key"]]}
-            for r in protect_changes(group_changes(now, before), GROUP_CHANGES, hide)]
-    bars = []
-    for r in rows:
-        short = SHORT_GROUP_LABELS.get(r["key"], r["label"])
-        if not hide:
-            bars += [{"gruppe": short, "reihe": "Vorjahr", "elb": r["elb_prev"]},
-                     {"gruppe": short, "reihe": "Ist", "elb": r["elb"]}]
-    chart = chart_json(grouped_bars(bars, "gruppe", "elb", "reihe", width=1040, height=200)) \
-        if bars else None
-
-    fs = _cached(services, "flows", (jc_id, m), lambda: services.query(
-        monthly_facts, jc_id, m - 12, m, ["elb", "elb_in", "elb_out"]))
-    flows = [{"month": k, "stock": fs.get("elb", k), "inflow": fs.get("elb_in", k),
-              "outflow": fs.get("elb_out", k)} for k in range(m, m - 13, -1)]
-    flow_rows = [{"monat": f"{SHORT_MONTHS[f['month'] % 12]} {f['month'] // 12}", "reihe": name,
-                  "Personen": f[key]}
-                 for f in reversed(flows) for key, name in (("inflow", "Zugänge"),
-                                                            ("outflow", "Abgänge"))]
-    flow_chart = chart_json(grouped_bars(flow_rows, "monat", "Personen", "reihe", labels=False,
-                                         width=1040, height=170))
-    return dict(rows=rows, month=m, day=stichtag(m), day_prev=stichtag(m - 12), chart=chart,
-                flows=flows, flow_chart=flow_chart, hide=hide, latest=latest,
-                month_choices=month_choices(services), jobcenter=jc)
+    data = group_data(services, m, unit_id, hide)  # the API's answer (amip.web.group_api)
+    groups = data["groups"]
+    ids = [g["id"] for g in groups]
+    if gruppe is not None and gruppe not in ids:
+        raise HTTPException(404, f"Unbekannte Kundengruppe {gruppe!r}.")
+    gid = gruppe or ids[0]
+    group = next(g for g in groups if g["id"] == gid)
+    children = {u["parent_unit_id"] for u in units.values()}
+    unit_rows = [{"unit": u, "level": LEVELS.get(u["level"], u["level"]),
+                  "unassigned": u["level"] == UNASSIGNED_LEVEL,
+                  "has_children": u["unit_id"] in children, "f": u["figures"][gid]}
+                 for u in data["units"]]
+    trend = data["trend"][gid]
+    stock = [{"monat": f"{t['month']}-01", "wert": t["stock"]} for t in trend
+             if isinstance(t["stock"], (int, float))]
+    chart = _cached(services, "group_chart", (m, unit_id, gid, hide), lambda: chart_json(
+        line_series(stock, kind="count", width=380, height=200))) if stock else None
+    flows = [{"monat": SHORT_MONTHS[int(t["month"][5:]) - 1],  # the caption gives the years
+              "reihe": label, "Personen": t[key]}
+             for t in trend for key, label in (("inflows", "Zugänge"), ("outflows", "Abgänge"),
+                                              ("integrations", "Integrationen"))
+             if isinstance(t[key], (int, float))]
+    flow_chart = _cached(services, "group_flow_chart", (m, unit_id, gid, hide), lambda: chart_json(
+        grouped_bars(flows, "monat", "Personen", "reihe", labels=False, width=620,
+                     height=200))) if flows else None
+    return dict(month=m, day=stichtag(m), latest=_latest(services),
+                month_choices=month_choices(services), unit=unit, chain=chain,
+                level_label=LEVELS, hide=hide, data=data, groups=groups, gid=gid, group=group,
+                unit_rows=unit_rows, trend=trend, chart=chart, flow_chart=flow_chart,
+                figures=GROUP_FIGURES, targets=group_targets(services, steering, m, unit_id),
+                child_level=unit_rows[0]["level"] if unit_rows else None,
+                jobcenter=(services.table("jobcenters") or [{}])[0])
 
 
 # -- Datenstand --------------------------------------------------------------------------------

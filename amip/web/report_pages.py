@@ -165,37 +165,40 @@ def indicator_xlsx(request: Request, code: str, monat: str | None = None,
 
 
 @router.get("/excel/kundengruppen.xlsx")
-def groups_xlsx(request: Request, monat: str | None = None, user=Depends(page_user)):
-    """The page Kundengruppen as a workbook: groups at the Stichtag and a year before, monthly
-    Zugänge and Abgänge."""
+def groups_xlsx(request: Request, monat: str | None = None, einheit: str | None = None,
+                gruppe: str | None = None, user=Depends(page_user)):
+    """The page Kundengruppen as a workbook: the groups of the unit, the selected group's trend
+    and its units."""
     services = request.app.state.services
-    v = groups_view(services, user, monat)
-    m, day, before = v["month"], i18n.day(v["day"]), i18n.day(v["day_prev"])
+    v = groups_view(services, user, monat, einheit, gruppe)
+    m, figures, scope = v["month"], v["figures"], v["chain"][-1]["name"] if v["chain"] else ""
+    cols = [Column(label, kind) for label, kind in figures.values()]
+
+    def values(f: dict) -> list:
+        return [SUPPRESSED if k in (f.get("suppressed") or []) else f.get(k) for k in figures]
+
     groups = ReportTable(
-        "kundengruppen", f"Bestände nach Kundengruppe am {day} und {before}",
-        [Column(f"ELB {before}"), Column(f"ELB {day}"), Column("ELB Veränderung in %",
-                                                                 "change_pct"),
-         Column(f"Arbeitslose {before}"), Column(f"Arbeitslose {day}"),
-         Column("Arbeitslose Veränderung in %", "change_pct")],
-        [_row(r["label"], [r["elb_prev"], r["elb"], r["elb_change"], r["al_prev"], r["al"],
-                           r["al_change"]]) for r in v["rows"]],
+        "kundengruppen", f"Kundengruppen – {scope}, {_label(m)}", cols,
+        [_row(g["name"], values(v["data"]["figures"][g["id"]])) for g in v["groups"]],
         stub="Kundengruppe", source=SOURCE,
         note="Die Gruppen überschneiden sich; eine Summe ist daher nicht sinnvoll.")
-    flows = ReportTable(
-        "bewegungen", f"Zugänge und Abgänge erwerbsfähiger Leistungsberechtigter bis {_label(m)}",
-        [Column("Bestand am Stichtag"), Column("Zugänge"), Column("Abgänge"), Column("Saldo")],
-        [_row(_label(f["month"]), [f["stock"], f["inflow"], f["outflow"],
-                                   _balance(f)]) for f in v["flows"]],
+    trend_keys = [k for k in figures if k != "integration_rate"]
+    trend = ReportTable(
+        "verlauf", f"{v['group']['name']}: Verlauf bis {_label(m)}",
+        [Column(figures[k][0], figures[k][1]) for k in trend_keys],
+        [_row(t["month"], [SUPPRESSED if k in (t.get("suppressed") or []) else t.get(k)
+                           for k in trend_keys]) for t in v["trend"]],
         stub="Monat", source=SOURCE)
-    return _workbook(services, f"kundengruppen-{format_month(m)}.xlsx", "Kundengruppen", m,
-                     v["hide"], [groups, flows], v["jobcenter"])
-
-
-def _balance(flow: dict):
-    """Zugänge minus Abgänge, as on the page (None when either is missing)."""
-    if flow["inflow"] is None or flow["outflow"] is None:
-        return None
-    return flow["inflow"] - flow["outflow"]
+    tables = [groups, trend]
+    if v["unit_rows"]:
+        tables.append(ReportTable(
+            "einheiten", f"{v['group']['name']} nach {v['child_level']}", cols,
+            [_row(r["unit"]["name"], values(r["f"])) for r in v["unit_rows"]],
+            stub=v["child_level"], source=SOURCE,
+            note="Werte je Einheit nach der Zuordnung der Personen zum Team am Stichtag."))
+    unit = f"-{v['unit']['unit_id']}" if v["unit"] else ""
+    return _workbook(services, f"kundengruppen-{format_month(m)}{unit}.xlsx", "Kundengruppen",
+                     m, v["hide"], tables, v["jobcenter"])
 
 
 def report_bytes(services, kind: str, period: int, fmt: str, public: bool,

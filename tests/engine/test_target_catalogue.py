@@ -11,8 +11,9 @@ from amip.catalogue.targets import MeasureDef, _check, computations, light_thres
 
 def test_every_catalogue_code_and_the_seed_measures_are_followable():
     defs = measure_definitions()
-    # 15 § 48a codes + integrations + 7 local/municipal measures of the seed's chapter 3
-    assert len(defs) == 15 + 1 + 7
+    # 15 § 48a codes + integrations + 7 local/municipal measures of the seed's chapter 3 + five
+    # figures of each of the 8 customer groups (<figure>@<group>)
+    assert len(defs) == 15 + 1 + 7 + 5 * 8
     assert (defs["K2"].kind, defs["K2"].direction, defs["K2"].unit) == ("quota", "higher", "percent")
     # item 34: lower is better for the LZB stock, K1E2, K1 and K1E1 (sums in euros)
     assert (defs["K3"].kind, defs["K3"].direction) == ("stock", "lower")

@@ -56,7 +56,8 @@ def test_jfw_forecast_budget_quality_and_a_page_per_standort(default_store, repo
         {r.rule.name: r.flagged for r in q.results if r.rates is None}
     rates = {r.label: r.values[2] for r in table(report, "fallpruefungen").rows}
     assert rates == {r.rule.name: r.error_rate() for r in q.results if r.rates}
-    titles = [s.title for s in report.sections[-1].sections]
+    standorte = next(s for s in report.sections if s.title == "Standorte")
+    titles = [s.title for s in standorte.sections]
     assert titles == ["Geschäftsstelle Elsterwerda", "Geschäftsstelle Finsterwalde",
                       "Geschäftsstelle Herzberg", "ohne Zuordnung"]
     # the Standorte add up to the Jobcenter (ELB stock, K1E2 numerator)
@@ -134,3 +135,17 @@ def test_budget_chapter_from_status_and_landing(default_store, report):
     # six months of payments, twelve of the plan path, and the landing in December
     assert len(chart.data) == 6 + 12 + 1
     assert chart.data[-1]["wert"] == lr.landing
+
+
+def test_the_customer_groups_are_the_monitors(default_store, report):
+    from amip.engine.group_monitor import group_monitor
+
+    data = group_monitor(default_store.view(), parse_month("2020-06"))
+    rows = {r.label: r for r in table(report, "kundengruppen").rows}
+    assert len(rows) == 8
+    lzb = rows["Langzeitleistungsbeziehende (LZB)"]
+    f = data["figures"]["lzb"]
+    assert lzb.values == [f["stock"], f["inflows"], f["outflows"], f["integrations"],
+                          f["integrations_12m"], f["integration_rate"], f["lzb_share"],
+                          f["activation_rate"]]
+    assert f["lzb_share"] == 100.0  # the LZB group is all LZB

@@ -181,3 +181,25 @@ def test_chapter_4_is_the_engine_comparison(default_store, figures):
     texts = render_texts(load_texts(), placeholders(figures))
     assert "kommunaler Finanzierungsanteil" in texts["04_verwaltungskosten"]
     assert i18n.eur(rows["kfa"].now) in texts["04_verwaltungskosten"]
+
+
+def test_chapter_5_draws_from_the_group_monitor(figures):
+    """The reference year's figures of every group (December 2019, the trend Jan..Dec 2019) and
+    a table per group with its twelve months in its section."""
+
+    report = build(figures, public=False)
+    data = figures.group_monitor
+    assert data["month"] == "2019-12"
+    overview = next(t for t in report.tables() if t.id == "kundengruppen")
+    u25 = next(r for r in overview.rows if r.label.startswith("Junge Menschen"))
+    trend = data["trend"]["u25"]
+    assert u25.values[0] == data["figures"]["u25"]["stock"]
+    assert u25.values[1] == sum(t["inflows"] for t in trend)        # Zugänge Jan..Dec 2019
+    assert u25.values[3] == sum(t["integrations"] for t in trend)   # Integrationen im Jahr
+    assert u25.values[3] == u25.values[4]  # the year's = the twelve months to December
+    months = next(t for t in report.tables() if t.id == "gruppe-u25")
+    assert months.rows[0].label == "01.2019" and len(months.rows) == 12
+    sections = {s.number: s for s in report.sections}
+    lzb = [b for s in sections["5"].sections if s.number == "5.2" for b in s.blocks
+           if getattr(b, "id", "").startswith("gruppe-")]
+    assert [b.id for b in lzb] == ["gruppe-lza", "gruppe-lzb"]

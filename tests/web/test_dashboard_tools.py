@@ -186,15 +186,12 @@ def test_kundengruppen_as_excel(client_as, latest):
     r = client_as("ctl").get(f"/excel/kundengruppen.xlsx?monat={latest}")
     assert r.status_code == 200
     sheets = workbook(r.content)
-    groups = sheets["kundengruppen"]
     page = client_as("ctl").get(f"/kundengruppen?monat={latest}").text
-    lzb = re.search(r'<tr data-group="lzb"><th>[^<]*</th>\s*<td class="num">[^<]*</td>'
-                    r'<td class="num">([^<]*)</td>', page).group(1)
-    elb = next(v for k, v in column(groups, next(v for ref, v in groups.items()
-                                                 if ref[1:] == "3" and ref[0] == "C")).items()
-               if k == "Langzeitleistungsbeziehende")
-    assert i18n.num(elb) == lzb
-    assert len(column(sheets["bewegungen"], "Zugänge")) == 13
+    lzb = re.search(r'<tr data-group="lzb"[^>]*>.*?<td class="num" data-figure="stock">'
+                    r'([^<]*)</td>', page, re.S).group(1)
+    stock = column(sheets["kundengruppen"], "Bestand")["Langzeitleistungsbeziehende (LZB)"]
+    assert i18n.num(stock) == lzb
+    assert len(column(sheets["verlauf"], "Zugänge")) == 12
     assert 'href="/excel/kundengruppen.xlsx?monat=' in page
 
 

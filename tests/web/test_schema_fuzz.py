@@ -12,7 +12,8 @@ from tests.web.conftest import TEAM
 OPERATIONS = ["/api/v1/indicators", "/api/v1/catalogue", "/api/v1/units", "/api/v1/imports",
               "/api/v1/persons", "/api/v1/audit", "/api/v1/health", "/api/v1/targets",
               "/api/v1/targets/status", "/api/v1/plans/status", "/api/v1/quality/trend",
-              "/api/v1/quality/followups", "/api/v1/care/candidates", "/api/v1/care/enrolments"]
+              "/api/v1/quality/followups", "/api/v1/care/candidates", "/api/v1/care/enrolments",
+              "/api/v1/groups", "/api/v1/groups/{group_id}/trend"]
 
 
 @pytest.mark.parametrize("path", OPERATIONS)
