@@ -112,3 +112,27 @@ def test_candidate_scores_for_the_care_list(small_store, model, tmp_path):
     got = candidate_scores(small_store.view(), store, parse_month("2020-06"))
     assert got and all(0 <= v["score"] <= 1 for v in got.values())
     assert all(isinstance(t, str) for v in got.values() for t in v["reasons"])
+
+
+def test_the_care_candidate_list_carries_the_score_and_reasons(small_store, model, tmp_path):
+    """The Intensivbetreuung list (amip.engine.care) shows the early warning's score and reasons
+    of exactly the persons the model scored; without a model the score is null with a reason."""
+    from amip.engine.care import NO_SCORE, candidate_rows
+    from amip.risk.models import save
+    from amip.risk.reasons import candidate_scores
+
+    view, month = small_store.view(), parse_month("2020-06")
+    bare = candidate_rows(view, month)
+    assert bare and all(r["score"] is None and r["score_reason"] == NO_SCORE for r in bare)
+    store = tmp_path / "amip.duckdb"
+    save(model, store)
+    scores = candidate_scores(view, store, month)
+    rows = candidate_rows(view, month, scores=scores)
+    assert [r["person_id"] for r in rows] == [r["person_id"] for r in bare]
+    for r in rows:
+        want = scores.get(r["person_id"])
+        assert r["score"] == (want["score"] if want else None)
+        assert r["reasons"] == (want["reasons"] if want else [])
+        assert r["score_reason"] == (None if want and want["score"] is not None
+                                     else "nicht bewertet")
+    assert any(r["score"] is not None for r in rows)
