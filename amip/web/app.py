@@ -17,7 +17,8 @@ from starlette.middleware.sessions import SessionMiddleware
 from amip import __version__
 from amip.errors import AmipError
 from amip.steering import Steering
-from amip.web import api, auth, budget_api, care_api, group_api, problems, quality_api, target_api
+from amip.web import (api, auth, budget_api, care_api, group_api, problems, quality_api,
+                      risk_api, target_api)
 from amip.web.services import OneGeneration, Services
 from amip.web.settings import Settings
 from amip.web.users import SESSION_MAX_AGE, UserStore
@@ -101,6 +102,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(target_api.router)
     app.include_router(quality_api.router)
     app.include_router(care_api.router)
+    app.include_router(risk_api.router)
     app.include_router(group_api.router)
     app.include_router(budget_api.router, prefix="/api/v1")
     app.include_router(budget_api.router, prefix="/api", include_in_schema=False)

@@ -9,12 +9,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from amip.engine.calendar import month_end
+from amip.engine.calendar import format_month, month_end
 from amip.disclosure import suppress
 from amip.engine.care import (PHASES, candidate_rows, care_counts, care_outcomes,
                               care_status, enrolment_facts, filter_candidates)
 from amip.errors import AmipError, DataError
-from amip.risk.reasons import candidate_scores
+from amip.risk.reasons import MAIN_TARGET, candidate_scores
 from amip.web.targets import fingerprint, the_jobcenter
 
 #: the most candidate rows a page shows (the API gives all)
@@ -176,3 +176,30 @@ def end(steering, scope: CareScope, user, person_id: str, reason: str,
     _check_edit(scope, user)
     _own_enrolment(steering, scope, user, person_id)
     return steering.end_enrolment(person_id, user.name, reason, ended_on)
+
+
+# -- the caseworker's decision on the early warning (issue 15) -----------------------------------
+
+def decisions(steering, month: int) -> dict[str, object]:
+    """person_id → the decision in force on the main target's score of ``month``."""
+    return {d.person_id: d for d in steering.decisions(format_month(month))
+            if d.target == MAIN_TARGET}
+
+
+def decide(services, steering, scope: CareScope, user, person_id: str, month: int,
+           decision: str, reason: str | None):
+    """Record whether ``user`` follows the score shown for ``person_id`` (``folgen``) or not
+    (``abweichen``, a reason required), on a scored candidate of the own caseload or team only;
+    the score shown is stored with the decision (:meth:`amip.steering.Steering.decide`)."""
+    _check_edit(scope, user)
+    mine = [c for c in candidates(services, scope, month) if c["person_id"] == person_id]
+    if not mine:
+        raise CareDenied(f"Person {person_id} steht nicht auf der Kandidatenliste, die die "
+                         f"Rolle {user.rights.label} sieht.")
+    if mine[0]["score"] is None:
+        raise DataError(f"Person {person_id} hat {format_month(month)} keine Frühwarnung "
+                        f"({mine[0]['score_reason'] or 'nicht bewertet'}).")
+    before = decisions(steering, month).get(person_id)
+    return steering.decide(person_id, format_month(month), decision, user.name,
+                           reason.strip() if reason else None, mine[0]["score"], MAIN_TARGET,
+                           scope.caseworker_id, before.version if before else 0)

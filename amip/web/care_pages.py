@@ -6,7 +6,9 @@ enrolment; it is that role's landing page (``landing`` in roles.toml). The Teaml
 own team, Controlling the whole Jobcenter with the outcomes, Lesezugriff only counts. Who sees
 and changes what is read from roles.toml (``care``, ``care_edit``) and checked here on the
 server (:mod:`amip.web.care`); every person-level view is audited (``care.read``), every change
-(and every refused one) too (``care.enrol``, ``care.contact``, ``care.end``).
+(and every refused one) too (``care.enrol``, ``care.contact``, ``care.end``). Where the early
+warning scored a candidate, the IFK or Teamleitung records whether they follow it (``folgen``)
+or not (``abweichen``, with a reason), audited as ``risk.decide``; enrolling is a separate act.
 """
 
 from __future__ import annotations
@@ -60,7 +62,7 @@ def care_view(services, steering, user, monat: str | None) -> dict:
                    scope=scope, rules=rules, kinds=rules.kinds, kind_label=KIND_LABEL,
                    phase_label=PHASE_LABEL, outcome_label=OUTCOME_LABEL,
                    candidates=[], n_candidates=0, rows=[], counts=None, outcomes=None,
-                   quota_used=None, enrolled=set(), history=[])
+                   quota_used=None, enrolled=set(), history=[], decisions={})
     if not scope.persons:
         context["counts"] = care.counts(services, steering, scope, m, _discloses(user))
         return context
@@ -74,7 +76,7 @@ def care_view(services, steering, user, monat: str | None) -> dict:
     history = [h for h in steering.enrolment_history(jobcenter_id=scope.jobcenter_id)
                if h.person_id in shown]
     context.update(candidates=cands[:care.PAGE_ROWS], n_candidates=len(cands), rows=rows,
-                   enrolled=running, history=history[::-1])
+                   enrolled=running, history=history[::-1], decisions=care.decisions(steering, m))
     if scope.caseworker_id:
         context["quota_used"] = care.quota_used(steering, scope.caseworker_id, m)
     if scope.units is None and scope.caseworker_id is None:
@@ -82,7 +84,8 @@ def care_view(services, steering, user, monat: str | None) -> dict:
     return context
 
 
-def _change(request: Request, user, action: str, what: str, monat: str, work):
+def _change(request: Request, user, action: str, what: str, monat: str, work,
+            anchor: str = "betreuung"):
     """Run a change, audit it, and go back to the page (or show it with the German error)."""
     services = _services(request)
     try:
@@ -97,7 +100,7 @@ def _change(request: Request, user, action: str, what: str, monat: str, work):
                          status=e.http_status if e.http_status < 500 else 400, error=str(e))
     _audit(request, user, action, what, "ok")
     query = urlencode({"monat": monat}) if monat else ""
-    return RedirectResponse("/intensivbetreuung" + (f"?{query}" if query else "") + "#betreuung",
+    return RedirectResponse("/intensivbetreuung" + (f"?{query}" if query else "") + f"#{anchor}",
                             status_code=303)
 
 
@@ -134,6 +137,19 @@ def post_end(request: Request, user=Depends(page_user), person_id: str = Form(..
              reason: str = Form(""), monat: str = Form("")):
     return _change(request, user, "care.end", f"person={person_id}", monat,
                    lambda svc, st, scope: care.end(st, scope, user, person_id, reason))
+
+
+@router.post("/intensivbetreuung/entscheiden", response_class=HTMLResponse,
+             dependencies=[Depends(verify_csrf)])
+def post_decide(request: Request, user=Depends(page_user), person_id: str = Form(...),
+                decision: str = Form(...), reason: str = Form(""), monat: str = Form("")):
+    """The caseworker's decision on a scored candidate: folgen / abweichen (with a reason)."""
+    m = _month_arg(_services(request), monat or None)
+    return _change(request, user, "risk.decide",
+                   f"person={person_id} month={format_month(m)} decision={decision}", monat,
+                   lambda svc, st, scope: care.decide(svc, st, scope, user, person_id, m,
+                                                      decision, reason.strip() or None),
+                   anchor="kandidaten")
 
 
 __all__ = ["router", "care_view"]
