@@ -16,26 +16,45 @@ from tests.web.conftest import form_token, login
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def app(small_store, small_store_file, tmp_path_factory):
-    """The small Jobcenter with a trained model; an IFK and a Teamleitung of the team of a
-    scored candidate, an IFK of another caseworker, Controlling."""
-    from amip.web.app import create_app
-    from amip.web.care import scored_candidates
-    from amip.web.settings import Settings
-
-    tmp = tmp_path_factory.mktemp("risk-decisions")
+def trained_store(small_store, small_store_file, tmp):
+    """A copy of the small Jobcenter's store with a trained model (lzb_12) beside it."""
     store = tmp / "amip.duckdb"
     shutil.copy(small_store_file, store)
     save(train(small_store.view(), "03504", targets=["lzb_12"]), store)
-    app = create_app(Settings(store=str(store), secure_cookies=False,
-                              users_db=str(tmp / "users.sqlite")))
-    month = app.state.services.latest_month()
+    return store
+
+
+def latest_month(small_store) -> int:
+    """The month the pages open with (the latest complete one)."""
+    from amip.engine.calendar import month_index
+    from amip.engine.overview import latest_complete_month
+
+    return month_index(latest_complete_month(small_store.view()))
+
+
+def scored_pair(small_store, store, month: int) -> tuple[dict, dict]:
+    """Two scored candidates of different caseworkers (each in a team) at ``month``."""
+    from amip.web.care import scored_candidates
+
     rows = scored_candidates(small_store.view(), month, None, store)
     scored = [r for r in rows if r["score"] is not None and r["caseworker_id"] and r["unit_id"]]
     assert scored, "the small Jobcenter has no scored candidate with a caseworker"
-    mine = scored[0]
-    other = next(r for r in scored if r["caseworker_id"] != mine["caseworker_id"])
+    return scored[0], next(r for r in scored if r["caseworker_id"] != scored[0]["caseworker_id"])
+
+
+@pytest.fixture(scope="module")
+def app(small_store, small_store_file, tmp_path_factory):
+    """The small Jobcenter with a trained model; an IFK and a Teamleitung of the team of a
+    scored candidate, an IFK of another caseworker, Controlling, Lesezugriff."""
+    from amip.web.app import create_app
+    from amip.web.settings import Settings
+
+    tmp = tmp_path_factory.mktemp("risk-decisions")
+    store = trained_store(small_store, small_store_file, tmp)
+    app = create_app(Settings(store=str(store), secure_cookies=False,
+                              users_db=str(tmp / "users.sqlite")))
+    mine, other = scored_pair(small_store, store, latest_month(small_store))
+    assert latest_month(small_store) == app.state.services.latest_month()
     users = app.state.users
     app.state.passwords = {
         "ifk": users.add_user("ifk", "ifk", mine["unit_id"], mine["caseworker_id"]),
