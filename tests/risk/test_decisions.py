@@ -131,21 +131,23 @@ def test_api_and_page_show_overrides_by_group(app):
     assert client(app, "ifk").get("/api/v1/risk/decisions").status_code == 403
     got = client(app, "c").get("/api/v1/risk/decisions").json()
     decided = app.state.steering.decisions()
-    n, k = len(decided), sum(d.decision == "abweichen" for d in decided)
-    # Controlling follows the disclosure control: totals of 1–2 are hidden
-    assert got["decisions"] == (None if n <= 2 else n)
-    for attr, rows in got["groups"].items():
-        assert sum(r["decisions"] or 0 for r in rows) <= n
-        for r in rows:  # every group here has 1–2 decisions: hidden, and its rate with it
-            assert r["decisions"] is None and r["override_rate"] is None
-            assert "decisions" in r["suppressed"]
+    # test 1 left the Teamleitung's "folgen" for one person, here "abweichen" for another
+    assert sorted(d.decision for d in decided) == ["abweichen", "folgen"]
+    # Controlling (no disclosure control): exact counts; every person in exactly one group
+    assert (got["decisions"], got["overrides"]) == (2, 1)
     assert set(got["groups"]) == {"sex", "citizenship", "severely_disabled", "age_group"}
-    # unhidden (hide=False) the same function gives the audit's counts
+    for attr, rows in got["groups"].items():
+        assert sum(r["decisions"] for r in rows) == 2 and sum(r["overrides"] for r in rows) == 1
+        for r in rows:
+            assert r["override_rate"] == r["overrides"] / r["decisions"] and not r["suppressed"]
+    # under disclosure control every count here is 1 or 2: all hidden, the rates with them
     from amip.web.risk import overrides
-    raw = overrides(app.state.services, app.state.steering, hide=False)
-    assert (raw["decisions"], raw["overrides"]) == (n, k)
-    assert sum(r["decisions"] for r in raw["groups"]["sex"]) == n
-    assert sum(r["overrides"] for r in raw["groups"]["sex"]) == k
+    hidden = overrides(app.state.services, app.state.steering, hide=True)
+    assert (hidden["decisions"], hidden["overrides"]) == (None, None)
+    for rows in hidden["groups"].values():
+        for r in rows:
+            assert r["override_rate"] is None and "decisions" in r["suppressed"]
+            assert r["decisions"] is None
     page = client(app, "c").get("/fruehwarnung")
     assert page.status_code == 200 and 'id="abweichungen-gruppen"' in page.text
     assert "Entscheidungen der Fachkräfte je Gruppe" in page.text and "Geschlecht" in page.text
