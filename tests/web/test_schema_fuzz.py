@@ -13,7 +13,7 @@ OPERATIONS = ["/api/v1/indicators", "/api/v1/catalogue", "/api/v1/units", "/api/
               "/api/v1/persons", "/api/v1/audit", "/api/v1/health", "/api/v1/targets",
               "/api/v1/targets/status", "/api/v1/plans/status", "/api/v1/quality/trend",
               "/api/v1/quality/followups", "/api/v1/care/candidates", "/api/v1/care/enrolments",
-              "/api/v1/groups", "/api/v1/groups/{group_id}/trend"]
+              "/api/v1/groups", "/api/v1/groups/{group_id}/trend", "/api/v1/risk/decisions"]
 
 
 @pytest.mark.parametrize("path", OPERATIONS)
