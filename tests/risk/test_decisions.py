@@ -8,10 +8,10 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from fastapi.testclient import TestClient
 
 from amip.risk.models import save, train
-from tests.web.conftest import form_token, login
+from tests.risk.test_web import client
+from tests.web.conftest import form_token
 
 pytestmark = pytest.mark.slow
 
@@ -68,12 +68,6 @@ def app(small_store, small_store_file, tmp_path_factory):
     app.state.users.close()
 
 
-def client(app, name):
-    c = TestClient(app)
-    assert login(c, name, app.state.passwords[name]).status_code == 303
-    return c
-
-
 def audit(app, **kw):
     return app.state.users.audit.entries(limit=1000, **kw)
 
@@ -109,7 +103,8 @@ def test_decision_form_on_the_candidate_list(app):
     r = client(app, "tl").post("/api/v1/risk/decisions", json={
         "person_id": pid, "month": d.month, "decision": "folgen"})
     assert r.status_code == 201, r.text
-    assert (r.json()["decision"], r.json()["version"], r.json()["caseworker"]) == ("folgen", 2, "tl")
+    got = r.json()
+    assert (got["decision"], got["version"], got["caseworker"]) == ("folgen", 2, "tl")
     r = client(app, "ifk2").post("/api/v1/risk/decisions", json={
         "person_id": pid, "month": d.month, "decision": "folgen"})
     assert r.status_code == 403 and "Kandidatenliste" in r.json()["detail"]
