@@ -1,6 +1,6 @@
 """The page "Frühwarnung" (``/fruehwarnung``, issue 15): the early warning's evaluation (model
 against baseline, calibration) and fairness audit for Controlling, read from the trained model's
-metadata beside the store (``amip risk train``), and the caseworkers' decisions by outcome. No
+metadata beside the store (``amip risk train``), and the caseworkers' overrides by group. No
 person-level data: who sees persons' scores is the Intensivbetreuung list's business."""
 
 from __future__ import annotations
