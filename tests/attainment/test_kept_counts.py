@@ -1,0 +1,93 @@
+"""The Zielnachhaltung's counts kept by the import (amip.engine.kept, issue 12 "cold status"):
+read back they give the same StatusRecords as counted; another data state never reads them."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from amip.attainment.status import follow_jobs, target_status
+from amip.engine import followed
+from amip.engine.calendar import parse_month
+from amip.engine.kept import KEPT, keep, kept
+from tests.attainment.test_status import T, case
+from tests.engine.builder import JC
+
+pytestmark = pytest.mark.duckdb_only  # the import writes into a DuckDB store
+
+TARGETS = [T(JC, None, 2020, "integrations", "all", Decimal(16)),
+           T(JC, None, 2020, "K2", "all", Decimal("20.5")),
+           T(JC, None, 2020, "K3", "all", Decimal(-2)),
+           T(JC, None, 2020, "fehlerquote_kdu", "all", Decimal(5)),
+           T(JC, None, 2020, "integrationen_fm", "all", Decimal(2))]
+M = parse_month("2020-06")
+
+
+def forget() -> None:
+    """Empty the process's LRU (the stores of one case share their data state)."""
+    followed._CACHE._items.clear()
+
+
+def status(view):
+    forget()
+    return [dataclasses.asdict(r) for r in target_status(view, TARGETS, M)]
+
+
+def test_kept_counts_give_the_same_records_as_counted():
+    counted = status(case().store().view())
+    store = case().store()
+    assert keep(store, follow_jobs(TARGETS, M)) == 1
+    view = store.view()
+    f = kept(view, JC, M, followed_measures())
+    assert f is not None and f.counts  # read from amip_follow_counts, not counted
+    assert status(view) == counted
+    # the expectation too (it reads `first`, the months counted)
+    assert len(counted) >= 5 and any(r["expected"] is not None for r in counted)
+
+
+def followed_measures():
+    from amip.attainment.status import followed_measures as fm
+    from amip.catalogue.targets import measure_definitions
+    return fm(TARGETS, measure_definitions(), JC, 2020)
+
+
+def test_the_kept_counts_are_read_only_for_their_exact_key():
+    store = case().store()
+    keep(store, follow_jobs(TARGETS, M))
+    view = store.view()
+    mds = followed_measures()
+    assert kept(view, JC, M, mds) is not None
+    assert kept(view, JC, M - 1, mds) is None           # another month: counted
+    assert kept(view, JC, M, mds[:1]) is None           # other measures: counted
+    assert kept(view, "99999", M, mds) is None          # another Jobcenter
+    assert kept(store.view(dt.date(2020, 7, 1)),
+                JC, M, mds) is None                     # a view as of a date
+
+
+def test_a_new_import_does_not_read_the_old_counts():
+    store = case().store()
+    keep(store, follow_jobs(TARGETS, M))
+    # a second import: q01's Integration in May 2020 (t1) — a new data state
+    later = case().job("q01", "2020-05-10", "2020-05-10")
+    store.import_tables(later.tables(), source="later")
+    view = store.view()
+    assert kept(view, JC, M, followed_measures()) is None
+    records = status(view)
+    # counted afresh: 10 + q01 = 11 Integrationen Jan–Jun
+    assert next(r for r in records if r["measure"] == "integrations"
+                and r["unit_id"] is None and r["sex"] == "all")["actual"] == 11.0
+    # the next keep drops the rows of the old data state
+    keep(store, follow_jobs(TARGETS, M))
+    assert store.con.sql(f"SELECT count(*), count(DISTINCT data_state) FROM {KEPT}") \
+        .fetchone() == (1, 1)
+
+
+def test_status_without_kept_counts_still_works():
+    view = case().store().view()
+    assert kept(view, JC, M, followed_measures()) is None  # no amip_follow_counts table
+    r = next(x for x in status(view) if x["measure"] == "integrations" and x["unit_id"] is None
+             and x["sex"] == "all")
+    assert r["actual"] == 10.0
