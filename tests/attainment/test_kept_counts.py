@@ -4,6 +4,7 @@ read back they give the same StatusRecords as counted; another data state never 
 from __future__ import annotations
 
 import dataclasses
+import json
 import datetime as dt
 from decimal import Decimal
 
@@ -91,3 +92,56 @@ def test_status_without_kept_counts_still_works():
     r = next(x for x in status(view) if x["measure"] == "integrations" and x["unit_id"] is None
              and x["sex"] == "all")
     assert r["actual"] == 10.0
+
+
+def test_the_status_reads_the_kept_counts():
+    """Emptied on purpose, the kept counts show in the status: it read them and counted nothing
+    (a test that fails when the kept counts are not used)."""
+    store = case().store()
+    keep(store, follow_jobs(TARGETS, M))
+    payload = json.loads(store.con.sql(f"SELECT payload FROM {KEPT}").fetchone()[0])
+    payload["counts"] = [c for c in payload["counts"] if c[0] != "integrations"]
+    store.con.execute(f"UPDATE {KEPT} SET payload = ?", [json.dumps(payload)])
+    r = next(x for x in status(store.view()) if x["measure"] == "integrations"
+             and x["unit_id"] is None and x["sex"] == "all")
+    assert r["actual"] == 0.0  # counted: 10
+
+
+def test_the_import_step_keeps_the_counts_of_the_steering_stores_targets(tmp_path):
+    """`amip import` ends with keep_target_counts: the targets of the steering store beside the
+    store, for the latest complete month; `amip targets status` then gives the same JSON."""
+    from click.testing import CliRunner
+
+    from amip.cli.main import cli
+    from amip.cli.store_cmds import keep_target_counts
+    from amip.engine.calendar import format_month, month_index
+    from amip.engine.overview import latest_complete_month
+    from amip.store import Store
+
+    path = tmp_path / "amip.duckdb"
+    with Store.open(path) as s:
+        ex = case()
+        s.import_tables(ex.tables(), source="t", description=ex.description)
+        assert keep_target_counts(s, str(path)) == 0  # no steering store: nothing (none made)
+        assert not (tmp_path / "amip.steering.sqlite").exists()
+        month = format_month(month_index(latest_complete_month(s.view())))
+    csv = tmp_path / "targets.csv"
+    csv.write_text("jobcenter_id;unit_id;year;measure;sex;value;status;source;note\n"
+                   f"{JC};;{month[:4]};integrations;all;16;vereinbart;Programm;\n"
+                   f"{JC};;{month[:4]};K3;all;-10;vereinbart;Programm;\n", encoding="utf-8")
+    r = CliRunner().invoke(cli, ["targets", "import", str(csv), "--store", str(path)],
+                           catch_exceptions=False)
+    assert r.exit_code == 0, r.output
+
+    def status_json():
+        forget()
+        r = CliRunner().invoke(cli, ["targets", "status", "--month", month, "--store", str(path),
+                                     "--format", "json"], catch_exceptions=False)
+        assert r.exit_code == 0, r.output
+        return json.loads(r.stdout)
+
+    counted = status_json()
+    with Store.open(path) as s:
+        assert keep_target_counts(s, str(path)) == 1
+        assert s.con.sql(f"SELECT count(*) FROM {KEPT}").fetchone() == (1,)
+    assert status_json() == counted and len(counted) >= 2
