@@ -47,6 +47,7 @@ from amip.engine.drilldown import descendants
 from amip.engine.facts import MONEY_FACTS, Facts
 from amip.engine.forecast import DEFAULT_SEED, fit_and_simulate, single_threaded_blas
 from amip.engine.horizon import horizon
+from amip.engine.kept import kept  # the counts the import kept for a data state
 from amip.engine.lru import LRU, view_key
 from amip.engine.measures import SEXES, measure, measure_paths, roll_up
 
@@ -437,8 +438,6 @@ def follow_cached(db, jobcenter_id: str, m: int, measures: list[MeasureDef],
     hit = _CACHE.get(key)
     if hit is not None and hit.m >= m:
         return hit if hit.m == m else hit.at(m)
-    from amip.engine.kept import kept  # counts the import kept for this data state
-
     result = kept(db, jobcenter_id, m, measures, reach) or follow(db, jobcenter_id, m, measures,
                                                                   reach)
     _CACHE.put(key, result, replace=lambda old: old.m < m)

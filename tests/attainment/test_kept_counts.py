@@ -11,6 +11,8 @@ from decimal import Decimal
 import pytest
 
 from amip.attainment.status import follow_jobs, target_status
+from amip.attainment.status import followed_measures as fm
+from amip.catalogue.targets import measure_definitions
 from amip.engine import followed
 from amip.engine.calendar import parse_month
 from amip.engine.kept import KEPT, keep, kept
@@ -25,6 +27,11 @@ TARGETS = [T(JC, None, 2020, "integrations", "all", Decimal(16)),
            T(JC, None, 2020, "fehlerquote_kdu", "all", Decimal(5)),
            T(JC, None, 2020, "integrationen_fm", "all", Decimal(2))]
 M = parse_month("2020-06")
+
+
+def followed_measures():
+    """The measures the status follows for TARGETS (the key of the kept counts)."""
+    return fm(TARGETS, measure_definitions(), JC, 2020)
 
 
 def forget() -> None:
@@ -47,12 +54,6 @@ def test_kept_counts_give_the_same_records_as_counted():
     assert status(view) == counted
     # the expectation too (it reads `first`, the months counted)
     assert len(counted) >= 5 and any(r["expected"] is not None for r in counted)
-
-
-def followed_measures():
-    from amip.attainment.status import followed_measures as fm
-    from amip.catalogue.targets import measure_definitions
-    return fm(TARGETS, measure_definitions(), JC, 2020)
 
 
 def test_the_kept_counts_are_read_only_for_their_exact_key():
