@@ -95,8 +95,7 @@ def target_status_months(db, targets: Iterable[TargetLike], months: list[str | i
                 by_jc[t.jobcenter_id].append(t)
         for jc, ts in by_jc.items():
             if (jc, year) not in followed:
-                mds = list({t.measure: followed_def(defs[t.measure]) for t in targets
-                            if t.jobcenter_id == jc and int(t.year) == year}.values())
+                mds = followed_measures(targets, defs, jc, year)
                 last = max(k for k in ms if k // 12 == year)
                 followed[(jc, year)] = follow_cached(db, jc, last, mds, reach)
             f = followed[(jc, year)].at(m)
@@ -135,6 +134,27 @@ def _records(f: Followed, ts: list, defs: dict, unit_id, keep_units, measure_val
             records.append(_record(f, md, u, sex, target, origin, entered, expect,
                                    with_expectation))
     return records
+
+
+def followed_measures(targets: list, defs: Mapping[str, MeasureDef], jc: str,
+                      year: int) -> list[MeasureDef]:
+    """The measures followed for the targets of Jobcenter ``jc`` in ``year`` (the key of the
+    counts, :func:`amip.engine.followed.follow_cached`)."""
+    return list({t.measure: followed_def(defs[t.measure]) for t in targets
+                 if t.jobcenter_id == jc and int(t.year) == year}.values())
+
+
+def follow_jobs(targets: Iterable[TargetLike], month: int,
+                measures: Mapping[str, MeasureDef] | None = None) -> list[tuple]:
+    """[(jobcenter_id, month, measures)]: what :func:`target_status` counts for ``month``, for
+    the import to keep (:func:`amip.engine.kept.keep`)."""
+    defs = dict(measure_definitions())
+    defs.update(measures or {})
+    year = month // 12
+    targets = [t for t in targets if not getattr(t, "withdrawn", False)
+               and int(t.year) == year and t.measure in defs]
+    return [(jc, month, followed_measures(targets, defs, jc, year))
+            for jc in sorted({t.jobcenter_id for t in targets})]
 
 
 def followed_def(md: MeasureDef) -> MeasureDef:

@@ -31,7 +31,8 @@ def bar(counted: bool = False, steps: bool = True) -> Progress:
 STEPS = {"read": "Lesen", "validate": "Prüfen", "prepare": "Vorbereiten", "import": "Importieren",
          "commit": "Festschreiben", "copy": "Kopieren", "swap": "Austauschen",
          "connect": "Verbinden", "up": "Abgleichen", "index": "Indizieren",
-         "analyze": "Statistik", "quality": "Datenqualität prüfen"}
+         "analyze": "Statistik", "quality": "Datenqualität prüfen",
+         "targets": "Zielnachhaltung vorzählen"}
 
 
 def step_label(step: str) -> str:

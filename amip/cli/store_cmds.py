@@ -104,6 +104,9 @@ def import_cmd(directory: str, store_path: str, all_errors: bool, no_quality: bo
                                quality_changes(keys, before, m_lo))
                 store.log_quality(result.import_id, counts)
                 store.log_quality_rows(result.import_id, keys)
+            if result.import_id is not None:
+                progress("targets", 0, 1)
+                keep_target_counts(store, store_path)
             return result
 
         try:
@@ -131,6 +134,31 @@ def import_cmd(directory: str, store_path: str, all_errors: bool, no_quality: bo
         say(console, import_summary_line(quality["now"], quality["before"]))
         for line in import_change_lines(quality["changes"]):
             say(console, line)
+
+
+def keep_target_counts(store: Store, store_path: str) -> int:
+    """Right after an import: count what the target status of the latest complete month needs
+    for the targets of its year in the steering store (if there is one; none is created) and
+    keep it in the store under the new data state (:mod:`amip.engine.kept`), so that the first
+    `amip targets status` or Ziele page of a process does not count 44 months of facts."""
+    from amip.steering.db import ENV_URL, default_path
+
+    if not (os.environ.get(ENV_URL) or default_path(store_path).exists()):
+        return 0
+    from amip.attainment.status import follow_jobs
+    from amip.engine.calendar import month_index
+    from amip.engine.kept import keep
+    from amip.engine.overview import latest_complete_month
+    from amip.steering import Steering
+    from amip.steering.inputs import status_inputs
+
+    latest = latest_complete_month(store.view())
+    if latest is None:
+        return 0
+    m = month_index(latest)
+    with Steering.open(store_path) as steering:
+        i = status_inputs(steering, m // 12)
+    return keep(store, follow_jobs(i.targets, m, i.measures))
 
 
 @click.command("imports")

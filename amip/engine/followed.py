@@ -47,6 +47,7 @@ from amip.engine.drilldown import descendants
 from amip.engine.facts import MONEY_FACTS, Facts
 from amip.engine.forecast import DEFAULT_SEED, fit_and_simulate, single_threaded_blas
 from amip.engine.horizon import horizon
+from amip.engine.kept import kept  # the counts the import kept for a data state
 from amip.engine.lru import LRU, view_key
 from amip.engine.measures import SEXES, measure, measure_paths, roll_up
 
@@ -429,14 +430,16 @@ def follow_cached(db, jobcenter_id: str, m: int, measures: list[MeasureDef],
     16 kept): the dashboard, the API and the reports ask for the same months again and again.
     The counts of a later month of the year hold those of every earlier one, so an earlier
     month is read from them (:meth:`Followed.at`); a new import changes the data state. A view
-    without a data state is not cached."""
+    without a data state is not cached. Before counting, the counts the import kept for exactly
+    this data state, month and measures are looked up (:mod:`amip.engine.kept`)."""
     key = view_key(db, jobcenter_id, m // 12, tuple(sorted(set(measures), key=lambda md: md.id)))
     if key is None:
         return follow(db, jobcenter_id, m, measures, reach)
     hit = _CACHE.get(key)
     if hit is not None and hit.m >= m:
         return hit if hit.m == m else hit.at(m)
-    result = follow(db, jobcenter_id, m, measures, reach)
+    result = kept(db, jobcenter_id, m, measures, reach) or follow(db, jobcenter_id, m, measures,
+                                                                  reach)
     _CACHE.put(key, result, replace=lambda old: old.m < m)
     return result
 
