@@ -90,7 +90,7 @@ def test_synth_check_runs_without_out(default_tables, calibration_rows, monkeypa
 
     monkeypatch.setattr(amip.synth.calibration, "check", check)
 
-    defaults = dict(profile="elbe-elster", seed=20200101, scale=1.0, jobcenters=1,
+    defaults = dict(profile="elbe-elster", seed=20200101, scale=1.0, jobcenters=None,
                     start=dt.date(2009, 1, 1), end=dt.date(2020, 12, 31))
 
     def generate(progress=None, **args):
