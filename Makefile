@@ -21,6 +21,7 @@ demo: venv
 	$(AMIP) synth --out $(DEMO)/extract
 	$(AMIP) import $(DEMO)/extract --store $(DEMO)/amip.duckdb
 	$(AMIP) targets import examples/targets.csv --store $(DEMO)/amip.duckdb
+	$(AMIP) risk train --store $(DEMO)/amip.duckdb
 	$(AMIP) overview --store $(DEMO)/amip.duckdb
 	$(AMIP) report programme --year 2020 --store $(DEMO)/amip.duckdb --out $(DEMO)/berichte
 	@# November: the latest month whose benefit payments are in the extract (those of December
