@@ -296,10 +296,7 @@ def group_members(db, m_lo: int, m_hi: int, jobcenter_id: str | None = None
     out: dict = defaultdict(set)
     with Facts(db, cat.rules_for(stichtag(m_hi)), cat.parameters, m_lo, m_hi,
                jobcenter_id) as facts:
-        base = _Base(facts, groups)
-        mem = ibis.union(*[_members(base, g).select(ibis.literal(gid).name("group"),
-                                                    "person_id", "m")
-                           for gid, g in groups.items()], distinct=True)
+        mem = _members(_Base(facts, groups), groups).select("group", "person_id", "m")
         for r in mem.to_pyarrow().to_pylist():
             out[(r["person_id"], int(r["m"]))].add(r["group"])
     return {k: frozenset(v) for k, v in out.items()}

@@ -94,17 +94,20 @@ def test_deterministic_with_the_seed(db, k2, k2_facts):
 def test_backtest_k2_december_2019(db, k2, k2_facts):
     """From June 2019 to December 2019's Jahresfortschrittswert on the default synthetic
     Jobcenter. Honest outcome: the 80 % interval misses (integrations stopped falling in 2019,
-    after three years of decline the damped trend carries on); the 95 % interval holds it."""
+    after three years of decline the damped trend carries on): actual 20,35 %, forecast 18,28 %
+    [17,38; 19,31], a miss of about one point, and even the 95 % interval [16,72; 19,87] misses
+    it by half a point. (Before the group-dependent exits of issue 15 the synthetic K2 of 2019
+    was 21,73 % and the 95 % interval held it: such misses are what the backtest reports.)"""
     actual = next(r.value for r in compute(db, [parse_month("2019-12")], codes=["K2"], jfw=True)
                   if r.sex == "all")
     p = k2.point("2019-12")
     print(f"\nK2 JFW 12/2019: actual {actual:.2f}, forecast {p.jfw:.2f} "
           f"[{p.jfw_lower:.2f}, {p.jfw_upper:.2f}] (80 %), width {p.jfw_upper - p.jfw_lower:.2f}")
-    assert abs(actual - 21.7275) < 0.001
-    assert p.jfw_lower < p.jfw < p.jfw_upper < actual < p.jfw_upper + 1  # a near miss
+    assert abs(actual - 20.3466) < 0.001
+    assert p.jfw_lower < p.jfw < p.jfw_upper < actual < p.jfw_upper + 1.1  # a near miss
     wide = forecast(db, "K2", T, level=0.95, facts=k2_facts["vo2019"])
     w = wide.point("2019-12")
-    assert w.jfw_lower <= actual <= w.jfw_upper
+    assert w.jfw_lower < p.jfw_lower and p.jfw_upper < w.jfw_upper < actual < w.jfw_upper + 0.6
 
 
 def test_backtest_coverage_over_many_months(db, k2_facts):
