@@ -5,6 +5,8 @@ Revises: 0001
 Create Date: 2026-12-02
 """
 
+from importlib import import_module
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -13,29 +15,18 @@ down_revision = "0001"
 branch_labels = None
 depends_on = None
 
-UTC = sa.DateTime(timezone=True)
+#: the versioned-table shape of revision 0001 (id, columns, entity_key, version, who/when/why)
+_versioned = import_module("amip.steering.migrations.versions.0001_versioned_entries")._versioned
 NAME = "budget_scenario_versions"
 
 
 def upgrade() -> None:
-    op.create_table(
-        NAME,
-        sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
-        sa.Column("jobcenter_id", sa.String(20), nullable=False),
-        sa.Column("year", sa.Integer(), nullable=False),
-        sa.Column("name", sa.String(100), nullable=False),
-        sa.Column("description", sa.Text(), nullable=True),
-        sa.Column("changes", sa.Text(), nullable=False),
-        sa.Column("entity_key", sa.String(200), nullable=False),
-        sa.Column("version", sa.Integer(), nullable=False),
-        sa.Column("recorded_at", UTC, nullable=False),
-        sa.Column("recorded_by", sa.String(100), nullable=False),
-        sa.Column("reason", sa.Text(), nullable=True),
-        sa.Column("operation", sa.String(10), nullable=False),
-        sa.PrimaryKeyConstraint("id", name=f"pk_{NAME}"),
-        sa.UniqueConstraint("entity_key", "version", name=f"uq_{NAME}_entity_key"),
-    )
-    op.create_index(f"ix_{NAME}_entity_key", NAME, ["entity_key"])
+    _versioned(NAME,
+               sa.Column("jobcenter_id", sa.String(20), nullable=False),
+               sa.Column("year", sa.Integer(), nullable=False),
+               sa.Column("name", sa.String(100), nullable=False),
+               sa.Column("description", sa.Text(), nullable=True),
+               sa.Column("changes", sa.Text(), nullable=False))
 
 
 def downgrade() -> None:
