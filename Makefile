@@ -10,7 +10,7 @@ BIN := $(VENV)/bin
 AMIP := $(BIN)/amip
 DEMO ?= out/demo
 PORT ?= 8000
-DEB_PACKAGES := python3-venv python3-dev postgresql libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils chromium
+DEB_PACKAGES := python3-venv python3-dev postgresql libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils chromium openjdk-17-jre-headless
 STAMP_SYS := $(VENV)/.system-packages
 STAMP_PY := $(VENV)/.installed
 
