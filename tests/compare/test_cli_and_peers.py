@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from amip.cli.compare_cmd import EXPECTED_KEYS, FIGURE_KEYS
+from amip.compare.records import EXPECTED_KEYS, FIGURE_KEYS
 from amip.cli.main import cli
 from amip.compare import figures, peers, rankings
 
