@@ -45,15 +45,14 @@ NO_CONDITIONS = "Rahmenbedingungen fehlen ({names})"
 ZERO = "Nenner 0: kein Wert"
 TOO_FEW = ("zu wenige Jobcenter mit Wert und Rahmenbedingungen ({n}; nötig sind {need}) für eine "
            "Regression")
-NOT_IN_FIT = "nicht in der Regression des Monats"
 BETTER, WORSE, INSIDE = "besser als erwartet", "schlechter als erwartet", "im Rahmen"
 
 
 def expected(view, months: Iterable[int | str], measure: str,
              records: list[Record] | None = None) -> Benchmark:
     """Benchmark of ``measure`` (a code of compare.toml [benchmark]) for ``months`` (indices or
-    YYYY-MM): per month a quasi-Poisson rate regression on the framework conditions, each
-    Jobcenter's expected value with prediction interval, residual, verdict; stability over
+    YYYY-MM): per month a count regression (compare.toml ``model``) on the framework conditions,
+    each Jobcenter's expected value with prediction interval, residual, verdict; stability over
     consecutive months. ``records``: the engine's records if the caller has them (sex ``all``
     of each month is used)."""
     cfg = config()
