@@ -1,0 +1,24 @@
+"""All Jobcenter compared: figures with aggregates, rankings, expected vs actual, peers (issue 16).
+
+>>> c = figures(view, parse_month("2020-06"))                 # Comparison: rows + aggregates
+>>> ranks = rankings(c, by="vergleichstyp")                   # list[Rank]
+>>> b = expected(view, [parse_month("2020-06")], "K2")        # Benchmark: fits, rows, stability
+>>> p = peers(view, parse_month("2020-06"), "03504")          # PeerPosition
+
+The engine computes (one :func:`amip.engine.indicators.compute` call for all Jobcenter); this
+package arranges, aggregates from counts, ranks and benchmarks. Which framework conditions and
+measures the benchmark uses is declared in ``amip/catalogue/compare.toml``. Shapes:
+:mod:`amip.compare.shapes`.
+"""
+
+from amip.compare.shapes import (BY, LEVELS, VERDICTS, Aggregate, Benchmark, Coefficient,
+                                 Comparison, Expectation, Figure, Fit, JobcenterFigures,
+                                 PeerMeasure, PeerPosition, Rank, Stability)
+from amip.compare.figures import figures
+from amip.compare.ranking import rankings
+from amip.compare.expected import expected
+from amip.compare.peers import peers
+
+__all__ = ["figures", "rankings", "expected", "peers", "BY", "LEVELS", "VERDICTS", "Aggregate",
+           "Benchmark", "Coefficient", "Comparison", "Expectation", "Figure", "Fit",
+           "JobcenterFigures", "PeerMeasure", "PeerPosition", "Rank", "Stability"]
