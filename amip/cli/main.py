@@ -12,6 +12,7 @@ from amip import __version__
 from amip.cli.attainment_cmds import register as register_status
 from amip.cli.budget_cmds import budget_group
 from amip.cli.care_cmds import care_group
+from amip.cli.compare_cmd import compare_cmd
 from amip.cli.forecast_cmds import forecast_group
 from amip.cli.groups_cmds import groups_cmd
 from amip.cli.indicators_cmd import indicators_cmd
@@ -37,7 +38,7 @@ def cli() -> None:
 for command in (synth, validate_cmd, import_cmd, imports_cmd, overview_cmd, indicators_cmd,
                 publish_cmd, report_cmd, serve_cmd, users_group, targets_group, plan_group,
                 measures_group, forecast_group, budget_group, quality_cmd, groups_cmd,
-                care_group, risk_group):
+                care_group, risk_group, compare_cmd):
     cli.add_command(command)
 register_status(targets_group, plan_group)
 budget_group.add_command(scenario_group)
