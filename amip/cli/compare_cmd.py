@@ -16,22 +16,15 @@ from amip import i18n
 from amip.catalogue import load
 from amip.cli.indicators_cmd import _date, _month, format_count, format_value, write_csv
 from amip.cli.store_cmds import err, print_errors, say, wide_console
-from amip.compare import BY, expected, figures, peers, rankings
+from amip.compare import BY, expected, figures, peers
 from amip.compare.config import config
-from amip.engine.calendar import format_month, month_start, parse_month
+from amip.compare.records import EXPECTED_KEYS, FIGURE_KEYS, figure_records
+from amip.engine.calendar import month_start, parse_month
 from amip.engine.horizon import NoFigures, horizon
 from amip.engine.indicators import UnknownUnit, compute
 from amip.extract.errors import ExtractInvalid
-from amip.extract.schema import FRAMEWORK_CONDITIONS
 from amip.store.sources import BACKENDS, Source, SourceError, open_source
 
-#: the keys of one record of `amip compare --format json|csv` (figures mode)
-FIGURE_KEYS = ("month", "level", "key", "jobcenter_id", "name", "land", "kind", "vergleichstyp",
-               *FRAMEWORK_CONDITIONS, "code", "value", "numerator", "denominator", "by", "group",
-               "rank", "of", "reason")
-#: the keys of one record of `amip compare --expected --format json|csv` (rows)
-EXPECTED_KEYS = ("measure", "jobcenter_id", "month", "actual", "expected", "lower", "upper",
-                 "residual", "log_ratio", "verdict", "reason")
 BY_LABEL = {"vergleichstyp": "Vergleichstyp", "land": "Land"}
 
 
@@ -132,35 +125,8 @@ def compare_cmd(source, month, to, measures, by, jobcenter_id, with_expected, as
 
 # -- figures ---------------------------------------------------------------------------------
 
-def figure_records(comps, by: str) -> list[dict]:
-    """Flat records: each Jobcenter × measure with its rank ``by``, then the aggregates
-    (national and per ``by``)."""
-    out = []
-    for c in comps:
-        ranks = {(r.code, r.jobcenter_id): r for r in rankings(c, by)}
-        for row in c.rows:
-            for code, f in row.figures.items():
-                rk = ranks[(code, row.jobcenter_id)]
-                out.append(dict(month=c.month, level="jobcenter", key=row.jobcenter_id,
-                                jobcenter_id=row.jobcenter_id, name=row.name, land=row.land,
-                                kind=row.kind, vergleichstyp=row.vergleichstyp,
-                                **row.conditions, code=code, value=f.value,
-                                numerator=f.numerator, denominator=f.denominator, by=by,
-                                group=rk.group, rank=rk.rank, of=rk.of,
-                                reason=f.reason or rk.reason))
-        for a in c.aggregates:
-            if a.level not in ("national", by):
-                continue
-            for code, f in a.figures.items():
-                out.append(dict.fromkeys(FIGURE_KEYS) | dict(
-                    month=c.month, level=a.level, key=a.key, code=code, value=f.value,
-                    numerator=f.numerator, denominator=f.denominator, by=by, of=a.jobcenters,
-                    reason=f.reason))
-    return out
-
-
 def _emit_figures(comps, by: str, fmt: str) -> None:
-    recs = figure_records(comps, by)
+    recs = [r for c in comps for r in figure_records(c, by)]
     if fmt == "json":
         _json(recs)
     elif fmt == "csv":

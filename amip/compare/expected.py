@@ -119,7 +119,7 @@ def fit_month(code: str, ym: str, recs: list[Record], attrs: dict[str, dict]
     better_high = direction(code) == "higher"
 
     def value(count: float, denom: float) -> float:
-        return (count / denom - 1) * 100 if change else count / denom * 100
+        return float((count / denom - 1) * 100 if change else count / denom * 100)
 
     for i, r in enumerate(used):
         actual = r.value
@@ -133,7 +133,7 @@ def fit_month(code: str, ym: str, recs: list[Record], attrs: dict[str, dict]
             verdict = INSIDE
         out[r.jobcenter_id] = Expectation(
             r.jobcenter_id, ym, actual, exp_v, lo, hi, actual - exp_v,
-            math.log(max(y[i], 0.5) / mu[i]), verdict)
+            float(math.log(max(y[i], 0.5) / mu[i])), verdict)
     return (Fit(ym, len(used), None if r2 is None else float(r2), phi, coefs),
             [out[k] for k in sorted(out)])
 

@@ -103,7 +103,7 @@ class Fit:
     """The regression of one measure for one month over all Jobcenter with a value."""
     month: str
     n: int                                     # Jobcenter in the fit
-    r2: float | None                           # share of deviance explained (McFadden-like)
+    r2: float | None                           # share of deviance explained: 1 − D / D_null
     dispersion: float                          # quasi-Poisson scale (Pearson χ² / df)
     coefficients: list[Coefficient]
     reason: str | None = None                  # why there is no fit (too few Jobcenter)
