@@ -24,11 +24,11 @@ from dataclasses import asdict, replace
 from amip.catalogue import load
 from amip.compare import (Benchmark, Comparison, Expectation, Figure, PeerPosition, Rank,
                           expected, figures, peers, rankings)
+from amip.compare import records
 from amip.compare.config import config
 from amip.disclosure import DEFAULT_RULE, suppress
 from amip.engine.calendar import format_month
 from amip.errors import AmipError
-from amip.extract.schema import FRAMEWORK_CONDITIONS
 from amip.web.auth import client_address
 
 HIDDEN = "geheim gehalten (kleine Fallzahl)"
@@ -43,9 +43,20 @@ class Forbidden(AmipError):
 
 def comparison(services, month: int) -> Comparison:
     """All Jobcenter and measures of ``month`` with the aggregates (the warmed records)."""
-    def make(m: int) -> Comparison:
-        return services.query(figures, m, records=services.indicators((m,)))
-    return services.memoized("compare_figures", make, month)
+    return comparisons(services, (month,))[month]
+
+
+def comparisons(services, months: tuple[int, ...]) -> dict[int, Comparison]:
+    """:func:`comparison` of each of ``months`` from one computation of their records."""
+    def make(ms: tuple[int, ...]) -> dict[int, Comparison]:
+        return services.query(figures_over, ms, services.indicators(ms))
+    return services.memoized("compare_figures", make, tuple(months))
+
+
+def figures_over(view, months: tuple[int, ...], recs) -> dict[int, Comparison]:
+    """:func:`amip.compare.figures` of each month from the given records (module level: runs
+    in a query process)."""
+    return {m: figures(view, m, records=recs) for m in months}
 
 
 def ranks(services, month: int, by: str) -> dict[tuple[str, str], Rank]:
@@ -251,17 +262,12 @@ def benchmark_view(services, user, months: tuple[int, ...], measure: str) -> Ben
     hide = bool(user.rights.disclosure)
     hidden = set()
     if hide:
-        for m in sorted({e.month for e in b.rows}):
-            _, h = protect(comparison(services, _index(m)), True)
-            hidden |= {(jc, m) for jc, code in h if code == measure}
+        for m, c in comparisons(services, tuple(months)).items():
+            _, h = protect(c, True)
+            hidden |= {(jc, format_month(m)) for jc, code in h if code == measure}
     rows = [hidden_expectation(e) if (e.jobcenter_id, e.month) in hidden else e
             for e in b.rows if seen is None or e.jobcenter_id in seen]
     return replace(b, rows=rows)
-
-
-def _index(ym: str) -> int:
-    from amip.engine.calendar import parse_month
-    return parse_month(ym)
 
 
 def as_json(obj) -> dict:
@@ -269,35 +275,8 @@ def as_json(obj) -> dict:
     return asdict(obj)
 
 
-#: the keys of one record of ``/api/v1/compare`` = ``amip compare --format json`` (figures)
-FIGURE_KEYS = ("month", "level", "key", "jobcenter_id", "name", "land", "kind", "vergleichstyp",
-               *FRAMEWORK_CONDITIONS, "code", "value", "numerator", "denominator", "by", "group",
-               "rank", "of", "reason")
-
-
 def figure_records(v: dict, by: str) -> list[dict]:
-    """Flat records of :func:`view_of`'s result, as ``amip compare --format json``: each
-    Jobcenter × measure with its rank ``by``, then the aggregates (national and per ``by``)."""
-    c, codes, out = v["comparison"], v["codes"], []
-    ranks_by = v["ranks"][by]
-    for row in c.rows:
-        for code, f in row.figures.items():
-            if code not in codes:
-                continue
-            rk = ranks_by[(row.jobcenter_id, code)]
-            out.append(dict(month=c.month, level="jobcenter", key=row.jobcenter_id,
-                            jobcenter_id=row.jobcenter_id, name=row.name, land=row.land,
-                            kind=row.kind, vergleichstyp=row.vergleichstyp, **row.conditions,
-                            code=code, value=f.value, numerator=f.numerator,
-                            denominator=f.denominator, by=by, group=rk.group, rank=rk.rank,
-                            of=rk.of, reason=f.reason or rk.reason))
-    for a in c.aggregates:
-        if a.level not in ("national", by):
-            continue
-        for code, f in a.figures.items():
-            if code in codes:
-                out.append(dict.fromkeys(FIGURE_KEYS) | dict(
-                    month=c.month, level=a.level, key=a.key, code=code, value=f.value,
-                    numerator=f.numerator, denominator=f.denominator, by=by, of=a.jobcenters,
-                    reason=f.reason))
-    return out
+    """Flat records of :func:`view_of`'s result, as ``amip compare --format json``
+    (:func:`amip.compare.records.figure_records`, with the ranks as the role sees them)."""
+    return records.figure_records(v["comparison"], by, list(v["ranks"][by].values()),
+                                  v["codes"])

@@ -178,7 +178,7 @@ def test_api_equals_the_engine(as_user, engine):
     nat = next(x for x in recs if x["level"] == "national" and x["code"] == "K2")
     assert nat["value"] == c.aggregate("national").figures["K2"].value and nat["of"] == 24
     # the same keys as `amip compare --format json`
-    from amip.web.compare import FIGURE_KEYS
+    from amip.compare.records import FIGURE_KEYS
     assert all(tuple(x) == FIGURE_KEYS for x in recs)
 
 
