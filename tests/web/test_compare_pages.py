@@ -177,9 +177,13 @@ def test_api_equals_the_engine(as_user, engine):
             assert x["rank"] == engine["ranks"][(x["jobcenter_id"], "K2")].rank
     nat = next(x for x in recs if x["level"] == "national" and x["code"] == "K2")
     assert nat["value"] == c.aggregate("national").figures["K2"].value and nat["of"] == 24
-    # the same keys as `amip compare --format json`
-    from amip.compare.records import FIGURE_KEYS
+    # exactly the records of `amip compare --format json` (amip.compare.records)
+    from amip.compare.records import FIGURE_KEYS, figure_records
     assert all(tuple(x) == FIGURE_KEYS for x in recs)
+    assert recs == json.loads(json.dumps(figure_records(c, "vergleichstyp",
+                                                        codes=("K2", "K3"))))
+    by_land = as_user("ctl").get(f"/api/v1/compare?month={MONTH}&measures=K2&by=land").json()
+    assert by_land == json.loads(json.dumps(figure_records(c, "land", codes=("K2",))))
 
 
 def test_api_expected_and_peers_equal_the_engine(as_user, engine):
