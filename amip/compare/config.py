@@ -10,6 +10,7 @@ from amip.catalogue import CatalogueError, _read, load
 from amip.extract.schema import TABLES
 
 COUNT_FORMS = ("change", "rolling_quota", "rolling_ratio", "month_quota")
+MODELS = ("negbin", "quasipoisson")
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,7 @@ class CompareConfig:
     level: float
     min_per_parameter: int
     aggregate_forms: tuple[str, ...]
+    model: str = "negbin"
 
 
 @cache
@@ -44,9 +46,13 @@ def config() -> CompareConfig:
     level = float(bench["level"])
     if not 0 < level < 1:
         raise CatalogueError(f"{where} [benchmark] level: {level} liegt nicht zwischen 0 und 1")
+    model = bench.get("model", "negbin")
+    if model not in MODELS:
+        raise CatalogueError(f"{where} [benchmark] model: {model!r} ist keins von "
+                             f"{', '.join(MODELS)}")
     forms = tuple(raw["aggregate"]["forms"])
     if set(forms) - set(COUNT_FORMS):
         raise CatalogueError(f"{where} [aggregate] forms: nur {', '.join(COUNT_FORMS)}")
     return CompareConfig(tuple(r["name"] for r in regs), {r["name"]: r["label"] for r in regs},
                          tuple(bench["measures"]), level,
-                         int(bench.get("min_jobcenters_per_parameter", 5)), forms)
+                         int(bench.get("min_jobcenters_per_parameter", 5)), forms, model)

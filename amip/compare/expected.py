@@ -1,24 +1,28 @@
 """Expected vs actual: what a Jobcenter's framework conditions lead one to expect, and whether
 its value is better, worse or within the range (issue 16, item 4).
 
-The model, per measure and month, over all Jobcenter with a value: a **quasi-Poisson rate
-regression** (GLM, log link) of the measure's numerator on the declared conditions with the log
-denominator as offset,
+The model, per measure and month, over all Jobcenter with a value: a **count regression with
+log link** of the measure's numerator on the declared conditions, the log denominator as offset,
 
-    log E[Z_j] = log N_j + β0 + Σ_k β_k x_jk,     Var Z_j = φ · E[Z_j],
+    log E[Z_j] = log N_j + β0 + Σ_k β_k x_jk
 
-so the expected value is 100 · E[Z_j] / N_j (a change rate: 100 · (E[Z_j] / N_j − 1)). Why this
-and not WLS on the quotas: the numerators are counts (Integrationen, LZB), small Jobcenter have
-zeros that a log-linear WLS must drop, the Poisson fit on counts weights each Jobcenter by its
-size by itself (equivalent to WLS of the rate with weights ∝ E[Z]), the coefficients are
-effects on the log rate (comparable with multiplicative effects such as the synthetic
-``exit_factor``), and φ (Pearson χ² / df) takes in the overdispersion instead of trusting
-the binomial variance of a quota whose numerator may exceed its mean-stock denominator.
+so the expected value is 100 · E[Z_j] / N_j (a change rate: 100 · (E[Z_j] / N_j − 1)).
+compare.toml ``model`` chooses the variance: ``negbin`` (default; negative binomial NB2,
+Var Z = μ + α μ², α by maximum likelihood: the Jobcenter's own performance varies
+multiplicatively, so its spread grows with μ², while chance grows with μ) or ``quasipoisson``
+(Var Z = φ μ, φ = Pearson χ² / df). Why a count model and not WLS on the quotas: small
+Jobcenter have zero counts that a log-linear WLS must drop; the fit weights each Jobcenter by
+its size by itself; a K2 numerator may exceed its mean-stock denominator, so the quota is no
+binomial share; the coefficients are effects on the log rate (comparable with multiplicative
+effects such as the synthetic ``exit_factor``). The README has the measurements.
 
-Interval: the prediction interval of the Jobcenter's value at the declared level, on the log
-scale ``η̂_j ± z · sqrt(se(η̂_j)² + φ / μ̂_j)`` — the uncertainty of the fitted expectation plus
-the count's own variation under the model. A verdict ("besser/schlechter als erwartet", by the
-measure's direction) only when the actual lies outside; else "im Rahmen".
+Interval: the prediction interval of the Jobcenter's count at the declared level — quantiles
+of a negative binomial with mean μ̂_j and shape α + se(η̂_j)² (:func:`count_interval`): where a
+Jobcenter with these conditions and typical performance lies with that probability, chance
+included (counts, not a normal approximation, so small Jobcenter with a handful of
+Integrationen are not called worse for a count of 2 where 5 were expected). A verdict
+("besser/schlechter als erwartet", by the measure's direction) only when the actual count lies
+outside; else "im Rahmen".
 """
 
 from __future__ import annotations
@@ -41,15 +45,14 @@ NO_CONDITIONS = "Rahmenbedingungen fehlen ({names})"
 ZERO = "Nenner 0: kein Wert"
 TOO_FEW = ("zu wenige Jobcenter mit Wert und Rahmenbedingungen ({n}; nötig sind {need}) für eine "
            "Regression")
-NOT_IN_FIT = "nicht in der Regression des Monats"
 BETTER, WORSE, INSIDE = "besser als erwartet", "schlechter als erwartet", "im Rahmen"
 
 
 def expected(view, months: Iterable[int | str], measure: str,
              records: list[Record] | None = None) -> Benchmark:
     """Benchmark of ``measure`` (a code of compare.toml [benchmark]) for ``months`` (indices or
-    YYYY-MM): per month a quasi-Poisson rate regression on the framework conditions, each
-    Jobcenter's expected value with prediction interval, residual, verdict; stability over
+    YYYY-MM): per month a count regression (compare.toml ``model``) on the framework conditions,
+    each Jobcenter's expected value with prediction interval, residual, verdict; stability over
     consecutive months. ``records``: the engine's records if the caller has them (sex ``all``
     of each month is used)."""
     cfg = config()
@@ -77,7 +80,6 @@ def fit_month(code: str, ym: str, recs: list[Record], attrs: dict[str, dict]
               ) -> tuple[Fit, list[Expectation]]:
     """The regression of one month and every Jobcenter's expectation."""
     import statsmodels.api as sm
-    from scipy.stats import norm
 
     cfg = config()
     regs = cfg.regressors
@@ -97,14 +99,14 @@ def fit_month(code: str, ym: str, recs: list[Record], attrs: dict[str, dict]
         why = TOO_FEW.format(n=len(used), need=need)
         for r in used:
             out[r.jobcenter_id] = _none(r, why)
-        return Fit(ym, len(used), None, math.nan, [], why), [out[k] for k in sorted(out)]
+        return (Fit(ym, len(used), None, math.nan, [], why, model=cfg.model),
+                [out[k] for k in sorted(out)])
 
     y = np.array([float(r.numerator) for r in used])
     n = np.array([float(r.denominator) for r in used])
     x = sm.add_constant(np.array([[attrs[r.jobcenter_id][k] for k in regs] for r in used]),
                         has_constant="add")
-    res = sm.GLM(y, x, family=sm.families.Poisson(), offset=np.log(n)).fit(scale="X2")
-    phi = float(res.scale)
+    res, model, spread = _fit(y, n, x, cfg.model)
     ci = res.conf_int(alpha=1 - cfg.level)
     names = ("const", *regs)
     labels = {"const": "Konstante", **cfg.labels}
@@ -115,7 +117,7 @@ def fit_month(code: str, ym: str, recs: list[Record], attrs: dict[str, dict]
     eta = x @ res.params + np.log(n)
     mu = np.exp(eta)
     se_lin2 = np.einsum("ij,jk,ik->i", x, res.cov_params(), x)
-    half = norm.ppf(0.5 + cfg.level / 2) * np.sqrt(se_lin2 + phi / mu)
+    lo_count, hi_count = count_interval(mu, se_lin2, spread, model, cfg.level)
     better_high = direction(code) == "higher"
 
     def value(count: float, denom: float) -> float:
@@ -124,18 +126,63 @@ def fit_month(code: str, ym: str, recs: list[Record], attrs: dict[str, dict]
     for i, r in enumerate(used):
         actual = r.value
         exp_v = value(mu[i], n[i])
-        lo, hi = value(mu[i] * math.exp(-half[i]), n[i]), value(mu[i] * math.exp(half[i]), n[i])
-        if actual > hi:
+        lo, hi = value(lo_count[i], n[i]), value(hi_count[i], n[i])
+        if y[i] > hi_count[i]:
             verdict = BETTER if better_high else WORSE
-        elif actual < lo:
+        elif y[i] < lo_count[i]:
             verdict = WORSE if better_high else BETTER
         else:
             verdict = INSIDE
         out[r.jobcenter_id] = Expectation(
             r.jobcenter_id, ym, actual, exp_v, lo, hi, actual - exp_v,
             float(math.log(max(y[i], 0.5) / mu[i])), verdict)
-    return (Fit(ym, len(used), None if r2 is None else float(r2), phi, coefs),
+    return (Fit(ym, len(used), None if r2 is None else float(r2), spread, coefs, model=model),
             [out[k] for k in sorted(out)])
+
+
+def count_interval(mu, se_lin2, spread: float, model: str, level: float):
+    """The central ``level`` interval of each Jobcenter's count: quantiles of a negative
+    binomial with mean μ̂ and shape a = α + se(η̂)² (negbin) or max(φ − 1, 0) / μ̂ + se(η̂)²
+    (quasipoisson; φ < 1 is treated as Poisson, the wider). se(η̂)² adds the uncertainty of
+    the expectation as a log-scale spread of the mean, as α adds the Jobcenter's own."""
+    from scipy.stats import nbinom
+
+    a = (spread if model == "negbin" else np.maximum(spread - 1, 0) / mu) + se_lin2
+    size = 1 / a
+    p = size / (size + mu)
+    return nbinom.ppf((1 - level) / 2, size, p), nbinom.ppf((1 + level) / 2, size, p)
+
+
+def _fit(y, n, x, model: str):
+    """The GLM of the counts and its spread: (result, model fitted, α or φ). ``negbin``
+    estimates α by maximum likelihood (statsmodels NegativeBinomial, NB2) and refits the GLM
+    with that α (same β; its deviance gives the share explained); where that does not
+    converge or α is not positive, the quasi-Poisson fit stands in (``model`` says so)."""
+    import warnings
+
+    import statsmodels.api as sm
+    from statsmodels.tools.sm_exceptions import ConvergenceWarning, HessianInversionWarning
+
+    offset = np.log(n)
+    if model == "negbin":
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            warnings.simplefilter("ignore", HessianInversionWarning)
+            warnings.simplefilter("ignore", RuntimeWarning)
+            try:
+                nb = sm.NegativeBinomial(y, x, offset=offset, loglike_method="nb2") \
+                    .fit(disp=0, maxiter=200)
+                alpha = float(nb.params[-1])
+                ok = bool(nb.mle_retvals.get("converged")) and math.isfinite(alpha) \
+                    and alpha > 1e-6
+            except (np.linalg.LinAlgError, ValueError):
+                ok = False
+        if ok:
+            res = sm.GLM(y, x, family=sm.families.NegativeBinomial(alpha=alpha),
+                         offset=offset).fit()
+            return res, "negbin", alpha
+    res = sm.GLM(y, x, family=sm.families.Poisson(), offset=offset).fit(scale="X2")
+    return res, "quasipoisson", float(res.scale)
 
 
 def _none(r: Record, why: str) -> Expectation:

@@ -104,9 +104,10 @@ class Fit:
     month: str
     n: int                                     # Jobcenter in the fit
     r2: float | None                           # share of deviance explained: 1 − D / D_null
-    dispersion: float                          # quasi-Poisson scale (Pearson χ² / df)
+    dispersion: float                          # negbin: α (Var Z = μ + α μ²); quasipoisson: φ
     coefficients: list[Coefficient]
     reason: str | None = None                  # why there is no fit (too few Jobcenter)
+    model: str = "negbin"                      # negbin | quasipoisson (the one fitted)
 
 
 @dataclass(frozen=True)

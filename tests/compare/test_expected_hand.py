@@ -8,7 +8,10 @@ import math
 import pytest
 
 from amip.compare.config import config
-from amip.compare.expected import BETTER, INSIDE, NO_CONDITIONS, WORSE, ZERO, fit_month
+import numpy as np
+
+from amip.compare.expected import (BETTER, INSIDE, NO_CONDITIONS, WORSE, ZERO, count_interval,
+                                  fit_month)
 from amip.engine.indicators import Record
 
 NOISE = (0.97, 1.02, 1.0, 0.99, 1.03, 0.98)  # a fixed ±3 % wobble
@@ -71,3 +74,16 @@ def test_lower_is_better_turns_the_verdict():
     assert by["j07"].verdict == WORSE
     assert by["j07"].expected == pytest.approx((math.exp(-1.775) - 1) * 100, rel=0.05)
     assert by["j07"].residual > 0 and by["j07"].actual > by["j07"].upper
+
+
+def test_the_interval_is_one_of_counts():
+    """Without spread (φ ≤ 1, a negligible se) the 90 % interval of a count with mean 5 is
+    Poisson's: P(Z ≤ 1) = 0,040 < 0,05 ≤ P(Z ≤ 2) = 0,125, P(Z ≤ 8) = 0,932 < 0,95 ≤
+    P(Z ≤ 9) = 0,968, so 2 to 9 — a Jobcenter with 2 where 5 are expected is "im Rahmen".
+    With α = 0,25 (negative binomial of shape 1/α = 4, p = 4 / (4 + 5) = 4/9): P(Z = 0) =
+    (4/9)⁴ = 0,039 < 0,05 ≤ P(Z ≤ 1) = 0,126 and P(Z ≤ 10) = 0,931 < 0,95 ≤ P(Z ≤ 11) = 0,954,
+    so 1 to 11."""
+    lo, hi = count_interval(np.array([5.0]), np.array([1e-9]), 0.8, "quasipoisson", 0.9)
+    assert (lo[0], hi[0]) == (2, 9)
+    lo, hi = count_interval(np.array([5.0]), np.array([1e-9]), 0.25, "negbin", 0.9)
+    assert (lo[0], hi[0]) == (1, 11)
