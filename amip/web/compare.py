@@ -28,6 +28,7 @@ from amip.compare import records
 from amip.compare.config import config
 from amip.disclosure import DEFAULT_RULE, suppress
 from amip.engine.calendar import format_month
+from amip.engine.indicators import compute
 from amip.errors import AmipError
 from amip.web.auth import client_address
 
@@ -43,20 +44,32 @@ class Forbidden(AmipError):
 
 def comparison(services, month: int) -> Comparison:
     """All Jobcenter and measures of ``month`` with the aggregates (the warmed records)."""
-    return comparisons(services, (month,))[month]
+    def make(m: int) -> Comparison:
+        return services.query(figures_over, (m,), services.indicators((m,)))[m]
+    return services.memoized("compare_figures", make, month)
 
 
-def comparisons(services, months: tuple[int, ...]) -> dict[int, Comparison]:
-    """:func:`comparison` of each of ``months`` from one computation of their records."""
-    def make(ms: tuple[int, ...]) -> dict[int, Comparison]:
-        return services.query(figures_over, ms, services.indicators(ms))
-    return services.memoized("compare_figures", make, tuple(months))
+def comparisons(services, months: tuple[int, ...], code: str) -> dict[int, Comparison]:
+    """The comparison of ``code`` alone in each of ``months`` (one engine call for the span)."""
+    def make(ms: tuple[int, ...], c: str) -> dict[int, Comparison]:
+        return services.query(figures_over, ms, None, (c,))
+    return services.memoized("compare_figures_span", make, tuple(months), code)
 
 
-def figures_over(view, months: tuple[int, ...], recs) -> dict[int, Comparison]:
-    """:func:`amip.compare.figures` of each month from the given records (module level: runs
-    in a query process)."""
-    return {m: figures(view, m, records=recs) for m in months}
+def figures_over(view, months: tuple[int, ...], recs=None, codes=None) -> dict[int, Comparison]:
+    """:func:`amip.compare.figures` of each month, from ``recs`` or one engine call for the
+    months and ``codes`` (module level: runs in a query process)."""
+    if recs is None:
+        recs = compute(view, list(months), codes=list(codes) if codes else None)
+    return {m: figures(view, m, codes, records=recs) for m in months}
+
+
+def protected(services, month: int, hide: bool) -> tuple[Comparison, set[tuple[str, str]]]:
+    """:func:`protect` of the month's comparison, once per data state."""
+    if not hide:
+        return comparison(services, month), set()
+    return services.memoized("compare_protected",
+                             lambda m: protect(comparison(services, m), True), month)
 
 
 def ranks(services, month: int, by: str) -> dict[tuple[str, str], Rank]:
@@ -73,7 +86,8 @@ def benchmark(services, months: tuple[int, ...], measure: str) -> Benchmark | No
         return None
 
     def make(ms: tuple[int, ...], code: str) -> Benchmark:
-        return services.query(expected, list(ms), code, records=services.indicators(ms))
+        recs = services.indicators(ms) if len(ms) == 1 else None  # one month: warmed
+        return services.query(expected, list(ms), code, records=recs)
     return services.memoized("compare_expected", make, tuple(months), measure)
 
 
@@ -204,7 +218,7 @@ def view_of(services, user, month: int, measures: tuple[str, ...] | None = None)
     {code: {jc: Expectation}} of the benchmarked measures, ``fits`` {code: Fit}, ``hidden``
     pairs, ``visible`` (None: all)."""
     full = comparison(services, month)
-    c, hidden = protect(full, bool(user.rights.disclosure))
+    c, hidden = protected(services, month, bool(user.rights.disclosure))
     seen = visible(services, user)
     codes = tuple(m for m in (measures or c.measures) if m in c.measures)
     rows = [r for r in c.rows if seen is None or r.jobcenter_id in seen]
@@ -235,7 +249,7 @@ def peer_view(services, user, month: int, jobcenter_id: str) -> PeerPosition:
     """One Jobcenter among its peers as ``user`` sees it (hidden counts hide its figure, ranks
     and expectation; the quartiles stay: they are over many Jobcenter)."""
     p = peer_position(services, month, jobcenter_id)
-    _, hidden = protect(comparison(services, month), bool(user.rights.disclosure))
+    _, hidden = protected(services, month, bool(user.rights.disclosure))
     if not hidden:
         return p
     ms = []
@@ -262,9 +276,13 @@ def benchmark_view(services, user, months: tuple[int, ...], measure: str) -> Ben
     hide = bool(user.rights.disclosure)
     hidden = set()
     if hide:
-        for m, c in comparisons(services, tuple(months)).items():
-            _, h = protect(c, True)
-            hidden |= {(jc, format_month(m)) for jc, code in h if code == measure}
+        def make(ms: tuple[int, ...], code: str) -> set[tuple[str, str]]:
+            if len(ms) == 1:  # the month's whole comparison (warmed) already says
+                return {(jc, format_month(ms[0])) for jc, k in
+                        protected(services, ms[0], True)[1] if k == code}
+            return {(jc, format_month(m)) for m, c in comparisons(services, ms, code).items()
+                    for jc, _ in protect(c, True)[1]}
+        hidden = services.memoized("compare_hidden_span", make, tuple(months), measure)
     rows = [hidden_expectation(e) if (e.jobcenter_id, e.month) in hidden else e
             for e in b.rows if seen is None or e.jobcenter_id in seen]
     return replace(b, rows=rows)
