@@ -37,6 +37,7 @@ COLUMNS = {
     "erwartet": ("Erwartet", lambda r: r["expected"]),
     "abweichung": ("Abweichung", lambda r: r["residual"]),
 }
+MAX_PLOT = 60  # Jobcenter at most in the dot plot (more: choose one group)
 DESCRIPTIVE = ("Erwartet: was die Rahmenbedingungen (Arbeitslosenquote, Verstädterung, "
                "Ausländeranteil), auf die das Jobcenter keinen Einfluss hat, über alle Jobcenter "
                "hinweg erwarten lassen (Regression). Die Abweichung beschreibt, sie erklärt "
@@ -59,7 +60,7 @@ def _kind(code: str) -> str:
 @router.get("/vergleich", response_class=HTMLResponse)
 def compare_page(request: Request, monat: str | None = None, kennzahl: str | None = None,
                  gruppe: str = "vergleichstyp", sortierung: str = "rang",
-                 richtung: str = "auf", user=Depends(page_user)):
+                 richtung: str = "auf", nur: str | None = None, user=Depends(page_user)):
     services = _services(request)
     m = _month_arg(services, monat)
     code = _measure(kennzahl)
@@ -67,17 +68,20 @@ def compare_page(request: Request, monat: str | None = None, kennzahl: str | Non
         raise HTTPException(422, f"Unbekannte Gruppierung {gruppe!r} (Vergleichstyp oder Land).")
     if sortierung not in COLUMNS or richtung not in ("auf", "ab"):
         raise HTTPException(422, f"Unbekannte Sortierung {sortierung!r} {richtung!r}.")
-    context = compare_view(services, user, m, code, gruppe, sortierung, richtung)
+    context = compare_view(services, user, m, code, gruppe, sortierung, richtung, nur or None)
     return _render(request, "vergleich.html.j2", user, active="vergleich", **context)
 
 
-def compare_view(services, user, m: int, code: str, by: str, sort: str, order: str) -> dict:
-    """What the page shows (see the module docstring)."""
+def compare_view(services, user, m: int, code: str, by: str, sort: str, order: str,
+                 only: str | None = None) -> dict:
+    """What the page shows (see the module docstring); ``only``: the Jobcenter of one group
+    (a Vergleichstyp or Land) in the table and the dot plot."""
     cat = load()
     jcs = services.table("jobcenters")
     base = dict(month=m, code=code, by=by, groupings=GROUPINGS, sort=sort, order=order,
                 indicators=cat.indicators, month_choices=month_choices(services),
                 kind=_kind(code), ind=cat.indicators[code], descriptive=DESCRIPTIVE,
+                benchmarked_codes=", ".join(cmp.benchmarked()),
                 jobcenter_list=jcs, scope=cmp.scope_label(services, user))
     if len(jcs) < 2:
         return {**base, "single": True}
@@ -102,13 +106,19 @@ def compare_view(services, user, m: int, code: str, by: str, sort: str, order: s
                      "residual": None if e is None else e.residual,
                      "verdict": None if e is None else e.verdict,
                      "exp_reason": None if e is None else e.reason})
+    keys = sorted({r["group"] for r in rows if r["group"]})
+    only = only if only in keys else None  # a key of the other grouping: all
+    if only is not None:
+        rows = [r for r in rows if r["group"] == only]
     rows = sort_rows(rows, sort, order, by)
     aggs = [a for a in c.aggregates if a.level in ("national", by)]
+    plotted = rows if len(rows) <= MAX_PLOT else []
     return {**base, "single": False, "rows": rows, "aggregates": aggs, "comparison": c,
             "benchmarked": exp is not None, "fit": v["fits"].get(code),
             "labels": config().labels, "level": config().level,
-            "jobcenters": v["jobcenters"], "sort_links": sort_links(m, code, by, sort, order),
-            "chart": dot_plot(rows, code, exp is not None,
+            "jobcenters": v["jobcenters"], "group_keys": keys, "only": only,
+            "max_plot": MAX_PLOT, "sort_links": sort_links(m, code, by, sort, order, only),
+            "chart": dot_plot(plotted, code, exp is not None,
                               next((a.figures[code].value for a in aggs
                                     if a.level == "national" and code in a.figures), None))}
 
@@ -126,14 +136,15 @@ def sort_rows(rows: list[dict], sort: str, order: str, by: str) -> list[dict]:
     return have + rest
 
 
-def sort_links(m: int, code: str, by: str, sort: str, order: str) -> dict[str, dict]:
+def sort_links(m: int, code: str, by: str, sort: str, order: str,
+               only: str | None = None) -> dict[str, dict]:
     """Per column: its header, the URL that sorts by it (again: the other way) and aria-sort."""
     out = {}
     for col, (label, _) in COLUMNS.items():
         now = col == sort
         nxt = ("ab" if order == "auf" else "auf") if now else "auf"
         q = urlencode({"monat": format_month(m), "kennzahl": code, "gruppe": by,
-                       "sortierung": col, "richtung": nxt})
+                       **({"nur": only} if only else {}), "sortierung": col, "richtung": nxt})
         out[col] = {"label": label, "url": f"/vergleich?{q}#tabelle",
                     "aria": ("ascending" if order == "auf" else "descending") if now else None}
     return out

@@ -129,6 +129,20 @@ def test_sorting_by_value_on_the_server(as_user, engine):
     assert 'aria-sort="descending"' in html
 
 
+def test_one_group_and_a_dot_plot_of_at_most_so_many(as_user, monkeypatch):
+    from amip.web import compare_pages
+
+    monkeypatch.setattr(compare_pages, "MAX_PLOT", 10)
+    html = as_user("ctl").get(f"/vergleich?monat={MONTH}&kennzahl=K2").text
+    assert 'id="zu-viele"' in html and 'id="punktdiagramm"' not in html
+    html = as_user("ctl").get(f"/vergleich?monat={MONTH}&kennzahl=K2&nur=IIIb").text
+    assert len(re.findall(r'<tr data-jobcenter="', html)) == 3
+    assert 'id="punktdiagramm"' in html and 'id="zu-viele"' not in html
+    assert "nur=IIIb&amp;sortierung=wert" in html  # sorting keeps the group
+    html = as_user("ctl").get(f"/vergleich?monat={MONTH}&kennzahl=K2&gruppe=land&nur=IIIb").text
+    assert len(re.findall(r'<tr data-jobcenter="', html)) == 24  # not a Land: all
+
+
 def test_grouping_by_land_shows_the_laender(as_user, engine):
     html = as_user("ctl").get(f"/vergleich?monat={MONTH}&kennzahl=K2&gruppe=land").text
     assert 'data-level="land" data-key="SH"' in html
