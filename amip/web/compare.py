@@ -7,8 +7,10 @@ results (:mod:`amip.compare`, cached per data state), whose Jobcenter a role see
 Whose Jobcenter: ``all`` every Jobcenter of the store; ``land`` those whose ``land`` is the
 user's unit field (the Land role); ``own`` the Jobcenter of the user's unit, without a unit the
 store's first. Aggregates (Bund, Länder, Vergleichstypen, the peers' quartiles) are shown to
-every role: they are sums over many Jobcenter. Ranks are places among all Jobcenter of the
-group, also those the role does not see by name.
+every role. ``compare`` is a matter of relevance, not of secrecy: the § 48a figures of every
+Jobcenter are published (sgb2.info), and a Land or Vergleichstyp of one Jobcenter has that
+Jobcenter's figures as its aggregate; what is secret, small counts, disclosure control hides.
+Ranks are places among all Jobcenter of the group, also those the role does not see by name.
 
 Disclosure: per measure that counts persons, the numerators (and the denominators) of the
 Jobcenter and of the aggregates form totals and parts (Bund = Σ Jobcenter, a Land = Σ its
@@ -19,7 +21,7 @@ verdict too (the reason says so).
 
 from __future__ import annotations
 
-from dataclasses import asdict, replace
+from dataclasses import replace
 
 from amip.catalogue import load
 from amip.compare import (Benchmark, Comparison, Expectation, Figure, PeerPosition, Rank,
@@ -286,11 +288,6 @@ def benchmark_view(services, user, months: tuple[int, ...], measure: str) -> Ben
     rows = [hidden_expectation(e) if (e.jobcenter_id, e.month) in hidden else e
             for e in b.rows if seen is None or e.jobcenter_id in seen]
     return replace(b, rows=rows)
-
-
-def as_json(obj) -> dict:
-    """A result of :mod:`amip.compare` as JSON (its dataclass fields)."""
-    return asdict(obj)
 
 
 def figure_records(v: dict, by: str) -> list[dict]:
