@@ -111,6 +111,8 @@ def _may_open(request: Request, user: User) -> User:
     """``user`` if the role may open the request's path (roles.toml ``pages``), else 403."""
     rights = user.rights
     if not rights.may_open(request.url.path):
+        users(request).audit.record(user.name, "access", f"path={request.url.path[:200]}",
+                                    "denied", client_address(request))
         raise Problem(403, f"Die Rolle {rights.label} darf {request.url.path} nicht öffnen; "
                            f"sie sieht nur {', '.join(rights.pages)}", title="Forbidden")
     return user

@@ -253,9 +253,13 @@ def test_land_role_has_no_person_level_pages(as_user, national_app):
         assert r.status_code == 403, path
         assert r.headers["content-type"] == "application/problem+json"
         assert "nicht öffnen" in r.json()["detail"]
+    denied = national_app.state.users.audit.entries(limit=50, actor="rd", action="access")
+    assert "path=/intensivbetreuung" in {e["scope"] for e in denied}  # (then flood control)
+    assert all(e["outcome"] == "denied" for e in denied)
     html = rd.get("/vergleich").text  # the navigation offers only what the role may open
     nav = re.search(r'<nav class="main".*?</nav>', html, re.S).group(0)
     assert re.findall(r'href="([^"]+)"', nav) == ["/vergleich", "/glossar"]
+    assert '<div class="brand"><a href="/vergleich">' in html
     assert rd.get("/glossar").status_code == 200
 
 
