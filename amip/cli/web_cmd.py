@@ -103,9 +103,10 @@ def _actor() -> str:
 @users_group.command("add")
 @click.argument("name")
 @click.option("--role", required=True, help="geschaeftsfuehrung, controlling, teamleitung, ifk, "
-                                            "lesezugriff (roles.toml).")
+                                            "lesezugriff, land (roles.toml).")
 @click.option("--unit", "unit_id", help="Das Team (Teamleitung; das Team einer IFK): eine "
-                                          "Einheit der Ebene team im Datenbestand.")
+                                          "Einheit der Ebene team im Datenbestand; für die "
+                                          "Rolle land das Land (z. B. BB).")
 @click.option("--caseworker", "caseworker_id",
               help="Die Fallmanager-Kennung (Integrationsfachkraft), wie im Datenbestand.")
 @click.option("--password-stdin", is_flag=True, help="Das Passwort von stdin lesen, statt eines "

@@ -17,8 +17,8 @@ from starlette.middleware.sessions import SessionMiddleware
 from amip import __version__
 from amip.errors import AmipError
 from amip.steering import Steering
-from amip.web import (api, auth, budget_api, care_api, group_api, problems, quality_api,
-                      risk_api, target_api)
+from amip.web import (api, auth, budget_api, care_api, compare_api, group_api, problems,
+                      quality_api, risk_api, target_api)
 from amip.web.services import OneGeneration, Services
 from amip.web.settings import Settings
 from amip.web.users import SESSION_MAX_AGE, UserStore
@@ -104,6 +104,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(care_api.router)
     app.include_router(risk_api.router)
     app.include_router(group_api.router)
+    app.include_router(compare_api.router)
     app.include_router(budget_api.router, prefix="/api/v1")
     app.include_router(budget_api.router, prefix="/api", include_in_schema=False)
     app.add_api_route("/api/v1/docs", _docs, include_in_schema=False,
@@ -121,6 +122,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(care_pages.router)
         app.include_router(quality_pages.router)
         app.include_router(risk_pages.router)
+        from amip.web import compare_pages
+
+        app.include_router(compare_pages.router)
     if (HERE / "static").is_dir():
         from fastapi.staticfiles import StaticFiles
 

@@ -98,11 +98,23 @@ def _session_user(request: Request) -> User | None:
 
 
 def current_user(request: Request) -> User:
-    """Dependency for the API: the logged-in user, else 401 problem details."""
+    """Dependency for the API: the logged-in user, else 401 problem details (403 for a path
+    outside the role's ``pages``)."""
     user = _session_user(request)
     if user is None:
         raise Problem(401, "Nicht angemeldet: zuerst mit Benutzername und Passwort anmelden (POST /login)",
                       title="Unauthorized")
+    return _may_open(request, user)
+
+
+def _may_open(request: Request, user: User) -> User:
+    """``user`` if the role may open the request's path (roles.toml ``pages``), else 403."""
+    rights = user.rights
+    if not rights.may_open(request.url.path):
+        users(request).audit.record(user.name, "access", f"path={request.url.path[:200]}",
+                                    "denied", client_address(request))
+        raise Problem(403, f"Die Rolle {rights.label} darf {request.url.path} nicht öffnen; "
+                           f"sie sieht nur {', '.join(rights.pages)}", title="Forbidden")
     return user
 
 
@@ -112,7 +124,7 @@ def page_user(request: Request) -> User:
     if user is None:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         raise LoginRequired(target)
-    return user
+    return _may_open(request, user)
 
 
 def optional_user(request: Request) -> User | None:

@@ -40,6 +40,7 @@ SCOPE_NEEDS = {"all": (None, False), "team": ("team", False), "caseload": ("team
 PERSON_SCOPES = tuple(SCOPE_NEEDS)
 TARGET_RIGHTS = ("edit", "read")
 PLAN_RIGHTS = ("all", "team", "none")
+COMPARE_SCOPES = ("all", "land", "own")
 SESSION_MAX_AGE = 8 * 3600  # seconds of inactivity after which a session ends
 MAX_NAME = 100  # characters of a user name
 
@@ -99,6 +100,13 @@ class Role:
     care: str = "none"  # all | team | caseload | none (Intensivbetreuung, person by person)
     care_edit: bool = False
     landing: str | None = None  # the page a login without a target opens
+    compare: str = "own"  # all | land | own: whose Jobcenter the Vergleich names (roles.toml)
+    pages: tuple[str, ...] | None = None  # the only paths the role may open (None: any)
+
+    def may_open(self, path: str) -> bool:
+        """Whether the role may open ``path`` (its ``pages`` list: a listed path or below it)."""
+        return self.pages is None or any(path == p or path.startswith(p.rstrip("/") + "/")
+                                         for p in self.pages)
 
 
 @cache
@@ -117,11 +125,21 @@ def load_roles(path: Path = ROLES_FILE) -> dict[str, Role]:
             raise UserError(f"{path.name} [{key}]: plans muss einer von {PLAN_RIGHTS} sein")
         if d.get("care", "none") not in PERSON_SCOPES:
             raise UserError(f"{path.name} [{key}]: care muss einer von {PERSON_SCOPES} sein")
+        if d.get("compare", "own") not in COMPARE_SCOPES:
+            raise UserError(f"{path.name} [{key}]: compare muss einer von {COMPARE_SCOPES} sein")
+        if d.get("compare") == "land" and d["persons"] != "none":
+            raise UserError(f"{path.name} [{key}]: compare = \"land\" nur mit persons = \"none\" "
+                            "(die Einheit des Benutzers nennt das Land)")
+        pages = d.get("pages")
+        if pages is not None and (not isinstance(pages, list) or not all(
+                isinstance(p, str) and p.startswith("/") for p in pages)):
+            raise UserError(f"{path.name} [{key}]: pages muss eine Liste von Pfaden sein")
         roles[key] = Role(key, d.get("label", key), d["persons"], bool(d.get("audit")),
                           bool(d.get("manage_users")), bool(d.get("disclosure")),
                           d.get("targets", "read"), d.get("plans", "none"),
                           bool(d.get("agree_plans")), d.get("budget", "read"),
-                          d.get("care", "none"), bool(d.get("care_edit")), d.get("landing"))
+                          d.get("care", "none"), bool(d.get("care_edit")), d.get("landing"),
+                          d.get("compare", "own"), None if pages is None else tuple(pages))
     return roles
 
 
@@ -154,6 +172,19 @@ def store_units(path: str) -> dict[str, str]:
         raise UserError(f"Datenbestand {path} nicht gefunden: die Einheiten werden daraus "
                         "gelesen; zuerst ein Extrakt importieren (--store angeben).") from None
     return dict(zip(rows["unit_id"].to_pylist(), rows["level"].to_pylist()))
+
+
+def store_lands(path: str) -> set[str]:
+    """The Länder (``jobcenters.land``) of the store file at ``path`` (opened read-only)."""
+    from amip.store import Store
+
+    try:
+        with Store.open(path, read_only=True) as store:
+            rows = store.view().table("jobcenters").select("land").to_pyarrow()
+    except FileNotFoundError:
+        raise UserError(f"Datenbestand {path} nicht gefunden: die Länder werden daraus "
+                        "gelesen; zuerst ein Extrakt importieren (--store angeben).") from None
+    return {x for x in rows["land"].to_pylist() if x}
 
 
 def caseworker_units(view) -> dict[str, frozenset[str]]:
@@ -233,7 +264,12 @@ class UserStore:
             raise UserError(f"Unbekannte Rolle {role!r} (eine von: {', '.join(roles)}).")
         r = roles[role]
         level, needs_caseworker = SCOPE_NEEDS[r.persons]
-        if level is None and unit_id:
+        if r.compare == "land":  # the unit field names the user's Land (roles.toml)
+            lands = sorted(store_lands(self.settings.store))
+            if unit_id not in lands:
+                raise UserError(f"Die Rolle {r.label} braucht ein Land des Datenbestands "
+                                f"(--unit, eines von: {', '.join(lands) or 'keines'}).")
+        elif level is None and unit_id:
             raise UserError(f"Die Rolle {r.label} hat keine Einheit (--unit weglassen).")
         if level is not None:
             if not unit_id:

@@ -179,7 +179,7 @@ def test_rights_and_audit_name_are_declared():
     assert labels()["actions"]["budget.scenario"].startswith("Budget-Szenario")
     assert {k: r.budget for k, r in load_roles().items()} == {
         "geschaeftsfuehrung": "edit", "controlling": "edit", "teamleitung": "read",
-        "ifk": "read", "lesezugriff": "read"}
+        "ifk": "read", "lesezugriff": "read", "land": "read"}
 
 
 @pytest.mark.parametrize("path", ["/api/v1/budget/status", "/api/v1/budget/landing",
