@@ -25,11 +25,14 @@ def quartiles(values: list[float]) -> tuple[float | None, float | None, float | 
 
 
 def peers(view, month: int | str, jobcenter_id: str,
-          measures: Iterable[str] | None = None) -> PeerPosition:
+          measures: Iterable[str] | None = None, records=None) -> PeerPosition:
     """``jobcenter_id`` in ``month``: each measure's figure, rank in Vergleichstyp and Land, the
-    Vergleichstyp's median and quartiles, and expected vs actual for the benchmarked measures."""
+    Vergleichstyp's median and quartiles, and expected vs actual for the benchmarked measures.
+    ``records`` (optional): the engine's records of that month for all Jobcenter, when the
+    caller has them already (the web keeps them per data state)."""
     m = month_index(month)
-    records = compute(view, [m], codes=list(measures) if measures else None)
+    if records is None:
+        records = compute(view, [m], codes=list(measures) if measures else None)
     comp = figures(view, m, measures, records=records)
     try:
         me = comp.row(jobcenter_id)
