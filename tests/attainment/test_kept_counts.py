@@ -141,11 +141,25 @@ def test_the_import_step_keeps_the_counts_of_the_steering_stores_targets(tmp_pat
         assert r.exit_code == 0, r.output
         return json.loads(r.stdout)
 
+    # `amip targets import` kept them (make demo imports the targets after the extract)
+    with Store.open(path, read_only=True) as s:
+        assert s.con.sql(f"SELECT count(*) FROM {KEPT}").fetchone() == (1,)
+    kept_json = status_json()
+    with Store.open(path) as s:
+        s.con.execute(f"DROP TABLE {KEPT}")
     counted = status_json()
+    assert kept_json == counted and len(counted) >= 2
+    assert any(r["expected"] is not None for r in counted)
     with Store.open(path) as s:
         assert keep_target_counts(s, str(path)) == 1
         assert s.con.sql(f"SELECT count(*) FROM {KEPT}").fetchone() == (1,)
-    assert status_json() == counted and len(counted) >= 2
+    assert status_json() == counted
+    # the same targets again: nothing new, nothing kept again (the store file is not swapped)
+    before = path.stat().st_ino
+    r = CliRunner().invoke(cli, ["targets", "import", str(csv), "--store", str(path)],
+                           catch_exceptions=False)
+    assert r.exit_code == 0 and "0 neu, 0 geändert" in r.output
+    assert path.stat().st_ino == before
 
 
 def test_the_kept_expectation_paths_give_the_same_records_and_are_read():
