@@ -231,7 +231,7 @@ def overview_view(services, user, monat: str | None, steering=None) -> dict:
     hide = _discloses(user)
     rows = services.memoized("overview_rows", _overview_rows, services, m, hide)
     return dict(rows=rows, month=m, latest=latest, month_choices=month_choices(services),
-                lights=overview_lights(services, steering, m),
+                lights=overview_lights(services, steering, m, hide),
                 final=_is_final(m, services.data_date()), signed_pp=signed_pp, hide=hide,
                 jobcenter=(services.table("jobcenters") or [{}])[0])
 
@@ -311,7 +311,7 @@ def indicator(request: Request, code: str, monat: str | None = None, einheit: st
     context["target_light"] = unit_light(
         services, getattr(request.app.state, "steering", None), context["month"],
         context["code"], None if unit is None or unit["level"] == "jobcenter"
-        else unit["unit_id"], geschlecht)
+        else unit["unit_id"], geschlecht, _discloses(user))
     return _render(request, "indicator.html.j2", user, active="uebersicht", **context)
 
 
