@@ -99,6 +99,7 @@ class Role:
     care: str = "none"  # all | team | caseload | none (Intensivbetreuung, person by person)
     care_edit: bool = False
     landing: str | None = None  # the page a login without a target opens
+    risk_audit: bool = False  # the early warning's evaluation and audit (page Frühwarnung)
 
 
 @cache
@@ -121,7 +122,8 @@ def load_roles(path: Path = ROLES_FILE) -> dict[str, Role]:
                           bool(d.get("manage_users")), bool(d.get("disclosure")),
                           d.get("targets", "read"), d.get("plans", "none"),
                           bool(d.get("agree_plans")), d.get("budget", "read"),
-                          d.get("care", "none"), bool(d.get("care_edit")), d.get("landing"))
+                          d.get("care", "none"), bool(d.get("care_edit")), d.get("landing"),
+                          bool(d.get("risk_audit")))
     return roles
 
 
