@@ -76,7 +76,7 @@ def _backtest_table(bt) -> None:
 
     names = {**{k: v[0] for k, v in MODELS.items()}, CHOSEN: "gewählte je Reihe"}
 
-    console = Console(width=max(Console().width, 100))
+    console = Console(width=max(Console().width, 120))
     labels = {s.key: s.label for s in SERIES}
     t = Table(title=f"Backtest der Prognosen – Jobcenter {bt.jobcenter_id} – Ursprünge "
                     f"{_m(bt.first_origin)} bis {_m(bt.last_origin)} ({bt.n_origins}), "
@@ -136,7 +136,7 @@ def proposal_cmd(year, store_path, fmt) -> None:
                   ensure_ascii=False)
         sys.stdout.write("\n")
         return
-    console = Console(width=max(Console().width, 100))
+    console = Console(width=max(Console().width, 120))
     t = Table(title=f"Zielwerterwartung {year} – aus den Daten bis {_m(out[0].month)}",
               title_justify="left")
     for col in ("Größe", "Erwartung", "80-%-Intervall", "Abdeckung im Backtest", "Modell"):
