@@ -4,7 +4,8 @@ light and in ``/api/v1/targets/status`` as on the Ziele page; Controlling sees i
 
 The case: a Jobcenter whose LZB stock (K3) in June 2020 is 2 persons — p01 and p02, ELB since
 2015 (21 of 24 months and more) — beside ten persons ELB since December 2019 (7 months: no LZB);
-its 2020 target on K3 is −10 %."""
+its 2020 targets: K3 −10 %, and the LZB customer group's stock (``stock@lzb``, the same two
+persons) −10 %."""
 
 from __future__ import annotations
 
@@ -43,7 +44,8 @@ def clients(tmp_path_factory):
                               users_db=str(folder / "users.sqlite")))
     csv = folder / "targets.csv"
     csv.write_text("jobcenter_id;unit_id;year;measure;sex;value;status;source;note\n"
-                   f"{JC};;2020;K3;all;-10;vereinbart;Programm;\n", encoding="utf-8")
+                   f"{JC};;2020;K3;all;-10;vereinbart;Programm;\n"
+                   f"{JC};;2020;stock@lzb;all;-10;vereinbart;Programm;\n", encoding="utf-8")
     with Store.open(path, read_only=True) as s:
         view = s.view()
         app.state.steering.import_targets(csv, "test", None, known_units(view),
@@ -91,3 +93,18 @@ def test_lesezugriff_sees_it_suppressed_in_the_overview_and_the_api(clients):
     assert rec["target"] == -10 and rec["path"] == pytest.approx(1.9)  # agreed figures stay
     light, title = k3_light(clients["lz"])
     assert light == "none" and "geheim" in title and "Ist 2" not in title
+
+
+def group_light(client) -> tuple[str, str]:
+    html = client.get(f"/kundengruppen?monat={MONTH}&gruppe=lzb").text
+    cell = re.search(r'<span class="light ([a-z]+)" data-measure="stock@lzb" title="([^"]+)"',
+                     html)
+    assert cell, html[:500]
+    return cell.group(1), unescape(cell.group(2))
+
+
+def test_the_customer_groups_target_light_too(clients):
+    cls, title = group_light(clients["ctl"])
+    assert cls != "none" and "Ist 2" in title
+    cls, title = group_light(clients["lz"])
+    assert cls == "none" and "geheim" in title and "Ist 2" not in title
