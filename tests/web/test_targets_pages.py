@@ -290,6 +290,9 @@ def test_zielwerterwartung_partial(as_user, app):
     p = services.query(proposed_target, year, "K2", jobcenter_id="03504")
     assert f'id="zielwerterwartung">{i18n.pct(p.value)}<' in html.replace("&nbsp;", "\u00a0")
     assert i18n.pct(p.lower) in html and i18n.pct(p.upper) in html
+    # the models of K2's own first row in the backtest, with its measured coverage
+    assert p.coverage is not None
+    assert f"trafen solche Intervalle {round(p.coverage * 100)}&nbsp;% der Istwerte" in html
     html = as_user("ctl").get(f"/planung/erwartung?jahr={year}&kennzahl=kdu_ausgaben").text
     assert "keine Zielwerterwartung" in html
 
