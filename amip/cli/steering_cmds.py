@@ -16,6 +16,7 @@ from rich.table import Table
 
 from amip import i18n
 from amip.catalogue.targets import DIRECTIONS, KINDS, UNITS
+from amip.errors import AmipError
 from amip.cli.indicators_cmd import write_csv
 from amip.cli.store_cmds import say, store_option
 from amip.steering import Steering, known_jobcenters, known_units
@@ -180,6 +181,9 @@ def _keep_counts(store_path: str, steering_url: str | None) -> None:
     except StoreLocked:
         say(err_console, "Hinweis: der Datenbestand ist gerade gesperrt (ein Import läuft); die "
                          "Zählungen für den ersten Zielstatus hält der Import vor.", "yellow")
+    except (AmipError, ValueError) as e:  # the targets are in; the status will count them
+        say(err_console, f"Hinweis: Zählungen für den ersten Zielstatus nicht vorgehalten: {e}",
+            "yellow")
 
 
 @targets_group.command("list")
