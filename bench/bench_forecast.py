@@ -45,7 +45,7 @@ t = time.perf_counter(); fa = forecast_all(view, month, choice=bt.choice, facts=
 out["forecast_all"] = time.perf_counter() - t
 out["forecast_all_cpu"], c = time.process_time() - c, time.process_time()
 t = time.perf_counter()
-props = [proposed_target(view, month // 12 + 1, m, choice=bt.choice, facts=bt.facts)
+props = [proposed_target(view, month // 12 + 1, m, backtest=bt)
          for m in PROPOSAL_MEASURES]
 out["proposals"] = time.perf_counter() - t
 out["proposals_cpu"] = time.process_time() - c

@@ -146,15 +146,23 @@ def followed_measures(targets: list, defs: Mapping[str, MeasureDef], jc: str,
 
 def follow_jobs(targets: Iterable[TargetLike], month: int,
                 measures: Mapping[str, MeasureDef] | None = None) -> list[tuple]:
-    """[(jobcenter_id, month, measures)]: what :func:`target_status` counts for ``month``, for
-    the import to keep (:func:`amip.engine.kept.keep`)."""
+    """[(jobcenter_id, month, measures, expected)]: what :func:`target_status` counts for
+    ``month`` and the (measure, sex) whose year-end expectation it simulates for the Jobcenter
+    (the targets of the Jobcenter itself; group measures have none), for the import to keep
+    (:func:`amip.engine.kept.keep`)."""
     defs = dict(measure_definitions())
     defs.update(measures or {})
     year = month // 12
     targets = [t for t in targets if not getattr(t, "withdrawn", False)
                and int(t.year) == year and t.measure in defs]
-    return [(jc, month, followed_measures(targets, defs, jc, year))
-            for jc in sorted({t.jobcenter_id for t in targets})]
+    jobs = []
+    for jc in sorted({t.jobcenter_id for t in targets}):
+        expected = list(dict.fromkeys(
+            (followed_def(defs[t.measure]), t.sex) for t in targets
+            if t.jobcenter_id == jc and t.unit_id is None and defs[t.measure].source != "group"
+            and (defs[t.measure].source not in HANDED_IN or t.sex == "all")))
+        jobs.append((jc, month, followed_measures(targets, defs, jc, year), expected))
+    return jobs
 
 
 def followed_def(md: MeasureDef) -> MeasureDef:

@@ -18,9 +18,10 @@ from amip.cli.store_cmds import say
 from amip.engine.calendar import month_start, parse_month
 
 #: English JSON keys of a leaderboard row
-BACKTEST_KEYS = ("series", "model", "rank", "chosen", "n", "mae", "mape", "coverage")
+BACKTEST_KEYS = ("series", "model", "rank", "chosen", "n", "mae", "mape", "coverage",
+                 "interval_score")
 PROPOSAL_KEYS = ("measure", "year", "month", "value", "lower", "upper", "level", "unit", "basis",
-                 "model")
+                 "model", "coverage")
 
 
 def _open(store_path: str | None):
@@ -70,28 +71,36 @@ def backtest_cmd(store_path, month, fmt) -> None:
 
 
 def _backtest_table(bt) -> None:
-    from amip.engine.backtest import SERIES
+    from amip.engine.backtest import CHOSEN, SERIES
     from amip.engine.forecast import MODELS
 
-    console = Console(width=max(Console().width, 100))
+    names = {**{k: v[0] for k, v in MODELS.items()}, CHOSEN: "gewählte je Reihe"}
+
+    console = Console(width=max(Console().width, 120))
     labels = {s.key: s.label for s in SERIES}
     t = Table(title=f"Backtest der Prognosen – Jobcenter {bt.jobcenter_id} – Ursprünge "
                     f"{_m(bt.first_origin)} bis {_m(bt.last_origin)} ({bt.n_origins}), "
                     f"Horizont 1–12 Monate", title_justify="left")
-    for col in ("Reihe", "Modell", "MAE", "MAPE", "Abdeckung 80 %", "Rang", "gewählt"):
+    for col in ("Reihe", "Modell", "Intervall-Score", "MAE", "MAPE", "Abdeckung 80 %", "Rang",
+                "gewählt"):
         t.add_column(col, justify="left" if col in ("Reihe", "Modell") else "right")
     for key, ranks in bt.leaderboard.items():
         digits = 2 if key in ("K2", "K3") else 1
         for r in ranks:
-            t.add_row(labels[key] if r.rank == 1 else "", MODELS[r.model][0],
+            t.add_row(labels[key] if r.rank == 1 else "", names[r.model],
+                      i18n.num(r.interval_score, digits) if r.interval_score is not None
+                      else "–",
                       i18n.num(r.mae, digits) if r.mae is not None else "–",
                       i18n.pct(r.mape, 1) if r.mape is not None else "–",
                       i18n.pct(r.coverage * 100, 0) if r.coverage is not None else "–",
                       str(r.rank), "✓" if r.chosen else "")
         t.add_section()
     console.print(t)
-    say(console, "MAE bei K2 und K3 in Prozentpunkten, sonst in Personen; MAPE nur über Monate "
-                 "mit Istwert ≠ 0. K2 und K3 nutzen die für ihre Reihen gewählten Modelle.")
+    say(console, "Rang nach dem Intervall-Score des 80-%-Intervalls (Breite plus Strafe je "
+                 "Verfehlung, kleiner ist besser). Intervall-Score und MAE bei K2 und K3 in "
+                 "Prozentpunkten, sonst in Personen; MAPE nur über Monate mit Istwert ≠ 0. K2 und "
+                 "K3 nutzen die für ihre Reihen gewählten Modelle („gewählte je Reihe“, wenn "
+                 "diese verschieden sind).")
     for note in bt.notes:
         say(console, f"Hinweis: {note}.", "yellow")
 
@@ -120,21 +129,25 @@ def proposal_cmd(year, store_path, fmt) -> None:
         task = progress.add_task("Zielwerterwartung", total=len(PROPOSAL_MEASURES))
         out = []
         for m in PROPOSAL_MEASURES:
-            out.append(proposed_target(view, year, m, choice=bt.choice, facts=bt.facts))
+            out.append(proposed_target(view, year, m, backtest=bt))
             progress.advance(task)
     if fmt == "json":
         json.dump([{k: getattr(p, k) for k in PROPOSAL_KEYS} for p in out], sys.stdout, indent=1,
                   ensure_ascii=False)
         sys.stdout.write("\n")
         return
-    console = Console(width=max(Console().width, 100))
+    console = Console(width=max(Console().width, 120))
     t = Table(title=f"Zielwerterwartung {year} – aus den Daten bis {_m(out[0].month)}",
               title_justify="left")
-    for col in ("Größe", "Erwartung", "80-%-Intervall", "Modell"):
+    for col in ("Größe", "Erwartung", "80-%-Intervall", "Abdeckung im Backtest", "Modell"):
         t.add_column(col, justify="right" if col != "Größe" and col != "Modell" else "left")
     for p in out:
         fmt_v = (lambda x: i18n.pct(x, 1, signed=p.measure == "K3")) if p.unit == "percent" \
             else (lambda x: i18n.num(x, 0))
         interval = "–" if p.lower is None else f"{fmt_v(p.lower)} bis {fmt_v(p.upper)}"
-        t.add_row(p.basis, fmt_v(p.value) if p.value is not None else "–", interval, p.model)
+        t.add_row(p.basis, fmt_v(p.value) if p.value is not None else "–", interval,
+                  "–" if p.coverage is None else i18n.pct(p.coverage * 100, 0), p.model)
     console.print(t)
+    say(console, "Abdeckung im Backtest: Anteil der Istwerte im 80-%-Intervall derselben "
+                 "Modelle, Horizont 1–12 Monate (K2, K3: der Monatswert; Integrationen: der "
+                 "Monat, nicht die Jahressumme).")

@@ -133,11 +133,14 @@ def monthly_cmd(month, public, store_path, jobcenter_id, as_of, out_dir, formats
     # two share the cores between their DuckDB threads (on two cores: 0.2 s faster than both
     # using both)
     threads = max(1, background.cores() // 2) if background.fork_is_safe() else None
-    forecasts = None if public else background.start(  # the published version has none
-        forecasts_from_store, store_path, month, jobcenter_id, threads, as_of)
-    # the Zielnachhaltung (all units, with the year-end expectation) meanwhile in a third
-    targets = background.start(targets_from_store, store_path, month, jobcenter_id, threads,
-                               as_of, steering_url, public)
+    if public:  # the published version has no forecasts; its targets no expectation
+        forecasts = None
+        targets = background.start(targets_from_store, store_path, month, jobcenter_id,
+                                   threads, as_of, steering_url, public).result
+    else:  # the Zielnachhaltung (all units, with the year-end expectation) in the same process
+        both = background.start(forecasts_and_targets_from_store, store_path, month,
+                                jobcenter_id, threads, as_of, steering_url)
+        forecasts, targets = _part(both, 0), _part(both, 1)
     renderer = _renderer(formats)
     with _open(store_path, threads) as store:
         view = store.view(as_of)
@@ -149,9 +152,8 @@ def monthly_cmd(month, public, store_path, jobcenter_id, as_of, out_dir, formats
             with progress_bar(steps=False) as bar:
                 bar.add_task(f"Monatsbericht {format_month(month)}: Kennzahlen berechnen",
                              total=None)
-                report = monthly(view, month, jc, public=public,
-                                 forecasts=forecasts.result if forecasts else None,
-                                 targets=targets.result)
+                report = monthly(view, month, jc, public=public, forecasts=forecasts,
+                                 targets=targets)
         except ValueError as e:
             raise click.UsageError(str(e)) from None
     _write(report, out_dir, stem, formats, overwrite, start, renderer)
@@ -167,6 +169,46 @@ def forecasts_from_store(store_path: str, month: int | None, jobcenter_id: str |
 
     with Store.open(store_path, read_only=True, threads=threads) as store:
         return kennzahl_forecasts(store.view(as_of), month, jobcenter_id)
+
+
+def forecasts_and_targets_from_store(store_path: str, month: int | None,
+                                     jobcenter_id: str | None = None, threads: int | None = None,
+                                     as_of=None, steering_url: str | None = None) -> tuple:
+    """:func:`forecasts_from_store` and :func:`targets_from_store` in one background process:
+    one store opened, one data horizon, statsmodels imported once, and on two cores one process
+    fewer beside the engine pass and the renderer. Returns ((ok, forecasts), (ok, target
+    figures)), each part's own exception in place of its value (:func:`_part` re-raises it)."""
+    from amip.engine.overview import jobcenter
+    from amip.reports.monthly import kennzahl_forecasts, report_month
+    from amip.reports.targets import CHART_MEASURES, target_figures
+
+    with Store.open(store_path, read_only=True, threads=threads) as store:
+        view = store.view(as_of)
+        try:
+            m = report_month(view, month)
+            jc = jobcenter(view, jobcenter_id)["jobcenter_id"]
+        except Exception as e:  # noqa: BLE001  (the report itself says what is wrong)
+            return (False, e), (False, e)
+        out = []
+        for work in (lambda: kennzahl_forecasts(view, m, jc),
+                     lambda: target_figures(view, steering_inputs(store_path, m // 12, as_of,
+                                                                  steering_url),
+                                            jc, m, curves=CHART_MEASURES)):
+            try:
+                out.append((True, work()))
+            except Exception as e:  # noqa: BLE001
+                out.append((False, e))
+        return tuple(out)
+
+
+def _part(pending, i: int):
+    """The i-th part of :func:`forecasts_and_targets_from_store`'s result, as a callable."""
+    def get():
+        ok, value = pending.result()[i]
+        if not ok:
+            raise value
+        return value
+    return get
 
 
 def targets_from_store(store_path: str, month: int | None, jobcenter_id: str | None = None,

@@ -16,12 +16,14 @@ from rich.table import Table
 
 from amip import i18n
 from amip.catalogue.targets import DIRECTIONS, KINDS, UNITS
+from amip.errors import AmipError
 from amip.cli.indicators_cmd import write_csv
 from amip.cli.store_cmds import say, store_option
 from amip.steering import Steering, known_jobcenters, known_units
 from amip.store import Store
 
 console = Console()
+err_console = Console(stderr=True)
 
 TARGET_KEYS = ("jobcenter_id", "unit_id", "year", "measure", "sex", "value", "status", "source",
                "note", "version", "recorded_at", "recorded_by", "reason")
@@ -161,6 +163,27 @@ def targets_import(file, store_path, steering_url, reason, user) -> None:
     with _steering(store_path, steering_url) as st:
         s = st.import_targets(file, user, reason, units, jobcenters)
     _imported("Ziele", file, s)
+    if s.new or s.changed:
+        _keep_counts(store_path, steering_url)
+
+
+def _keep_counts(store_path: str, steering_url: str | None) -> None:
+    """After new targets: keep what the first target status counts and simulates (as an
+    import does, into a copy swapped in: `amip serve` may keep running); a store being imported
+    into is left alone (its import keeps them)."""
+    from amip.cli.store_cmds import keep_target_counts
+    from amip.store import StoreLocked
+    from amip.store.swap import change_swapped
+
+    try:
+        change_swapped(store_path, lambda store: keep_target_counts(store, store_path,
+                                                                    steering_url) > 0)
+    except StoreLocked:
+        say(err_console, "Hinweis: der Datenbestand ist gerade gesperrt (ein Import läuft); die "
+                         "Zählungen für den ersten Zielstatus hält der Import vor.", "yellow")
+    except (AmipError, ValueError) as e:  # the targets are in; the status will count them
+        say(err_console, f"Hinweis: Zählungen für den ersten Zielstatus nicht vorgehalten: {e}",
+            "yellow")
 
 
 @targets_group.command("list")

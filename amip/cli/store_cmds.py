@@ -136,14 +136,15 @@ def import_cmd(directory: str, store_path: str, all_errors: bool, no_quality: bo
             say(console, line)
 
 
-def keep_target_counts(store: Store, store_path: str) -> int:
-    """Right after an import: count what the target status of the latest complete month needs
-    for the targets of its year in the steering store (if there is one; none is created) and
-    keep it in the store under the new data state (:mod:`amip.engine.kept`), so that the first
-    `amip targets status` or Ziele page of a process does not count 44 months of facts."""
+def keep_target_counts(store: Store, store_path: str, steering_url: str | None = None) -> int:
+    """Right after an import (or `amip targets import`): count what the target status of the
+    latest complete month needs for the targets of its year in the steering store (if there is
+    one; none is created), simulate the Jobcenter's year-end expectation, and keep both in the
+    store under its data state (:mod:`amip.engine.kept`), so that the first `amip targets
+    status` or Ziele page of a process neither counts 44 months of facts nor fits a model."""
     from amip.steering.db import ENV_URL, default_path
 
-    if not (os.environ.get(ENV_URL) or default_path(store_path).exists()):
+    if not (steering_url or os.environ.get(ENV_URL) or default_path(store_path).exists()):
         return 0
     from amip.attainment.status import follow_jobs
     from amip.engine.calendar import month_index
@@ -156,7 +157,7 @@ def keep_target_counts(store: Store, store_path: str) -> int:
     if latest is None:
         return 0
     m = month_index(latest)
-    with Steering.open(store_path) as steering:
+    with Steering.open(store_path, steering_url) as steering:
         i = status_inputs(steering, m // 12)
     return keep(store, follow_jobs(i.targets, m, i.measures))
 

@@ -7,6 +7,7 @@ chosen per fact series, and the Zielwerterwartung (docs/forecast.md, "Backtest u
 >>> bt = backtest(view, extra_facts=forecast_facts())   # the same, one facts query for both:
 >>> forecast_all(view, "2020-11", choice=bt.choice, facts=bt.facts)
 >>> proposed_target(view, 2021, "K2")           # median and 80 % interval of K2's JFW Dec 2021
+>>> bt.choice_for("K2")                         # its models: those of K2's first row
 
 From every origin t the models simulate the fact series (ELB stock, Integrationen, LZB stock) for
 t+1..t+12 from the data up to t (:func:`amip.engine.forecast.fact_paths`); K2 and K3 are computed
@@ -42,6 +43,10 @@ LEVEL = 0.8
 BACKTEST_MODELS = ("ets", "naive", "snaive", "drift")
 BANDS = (("1–3", 1, 3), ("4–6", 4, 6), ("7–12", 7, 12), ("1–12", 1, 12))  # horizon bands
 ALL = "1–12"  # the band the leaderboard ranks by
+#: the leaderboard row of K2/K3 computed with the models chosen for their facts, when those
+#: differ (e.g. seasonal-naive Integrationen over an ETS ELB stock): its interval's coverage is
+#: the one the forecasts with the choice (the Zielwerterwartung) have
+CHOSEN = "chosen"
 
 
 @dataclass(frozen=True)
@@ -73,6 +78,7 @@ class Score:
     mae: float | None
     mape: float | None  # in %, over the forecasts whose actual value is not 0; None if none
     coverage: float | None  # share of the actual values inside the 80 % interval
+    interval_score: float | None = None  # mean interval score of the 80 % interval (_score)
 
 
 @dataclass(frozen=True)
@@ -86,6 +92,7 @@ class Rank:
     mape: float | None
     coverage: float | None
     chosen: bool
+    interval_score: float | None = None
 
 
 @dataclass(frozen=True)
@@ -107,6 +114,27 @@ class Backtest:
     def score(self, series: str, model: str, band: str = ALL) -> Score:
         return next(s for s in self.scores
                     if (s.series, s.model, s.band) == (series, model, band))
+
+    def choice_for(self, measure: str) -> ModelChoice:
+        """The models a forecast of ``measure`` uses: for K2 and K3 those of the row ranked
+        first on their own leaderboard (the measure the target is agreed on: its interval then
+        has that row's measured coverage), for anything else :attr:`choice`."""
+        ranks = self.leaderboard.get(measure)
+        if measure in FACTS or not ranks or ranks[0].model == CHOSEN or ranks[0].mae is None:
+            return self.choice
+        ind = load().indicators[measure]
+        return ModelChoice.of({**self.choice.as_dict(),
+                               **{n: ranks[0].model for n in (ind.numerator, ind.denominator)}})
+
+    def coverage_for(self, measure: str) -> float | None:
+        """The backtest's coverage (horizons 1–12) of the interval :meth:`choice_for` gives
+        ``measure``: its first row for K2 and K3, the chosen model's for a fact series."""
+        ranks = self.leaderboard.get(measure)
+        if not ranks:
+            return None
+        if measure in FACTS:
+            return next((r.coverage for r in ranks if r.chosen), None)
+        return ranks[0].coverage
 
 
 # -- the backtest on given fact series ---------------------------------------------------------
@@ -134,15 +162,33 @@ def run_backtest(fs: FactSeries, origins: list[int], known: dict[str, int],
     def actual(fact: str, m: int):
         return fs.get(fact, m)
 
+    futures: dict[tuple[int, str], dict[str, list]] = {}  # (origin, model) -> fact -> paths
+
+    def score_measure(s: Series, t: int, model: str, future: dict[str, list]) -> None:
+        """The forecasts of measure series ``s`` from origin t on the given fact paths."""
+        ind = cat.indicators[s.code]
+        own = [ind.numerator] if ind.numerator == ind.denominator else \
+            [ind.numerator, ind.denominator]
+        months = [m for m in range(t + 1, t + HORIZON + 1) if m <= min(known[n] for n in own)]
+        if not months:
+            return
+        cut = {n: min(t, known[n]) for n in own}
+        values = {n: [actual(n, m) for m in range(base, cut[n] + 1)] for n in own}
+        vals, _ = path_measures(ind, values, {n: future[n] for n in own}, base, months, n_paths)
+        for j, m in enumerate(months):
+            obs = measure(ind, actual, m).value
+            if obs is not None:
+                cases.setdefault((s.key, model), []).append((m - t, obs, *_summary(vals[j], q)))
+
     for i, t in enumerate(origins):
         first = fit_start(t, first_data, history_months)
         cut = {n: min(t, known[n]) for n in facts}
         end = t + HORIZON
-        values = {n: [actual(n, m) for m in range(base, cut[n] + 1)] for n in facts}
         for model in models:
             _, paths = fact_paths(fs, facts, first, cut, end, n_paths, seed,
                                   choice=ModelChoice.of({n: model for n in facts}))
             future = {n: paths[n].T.tolist() for n in facts}
+            futures[(t, model)] = future  # a fact's paths do not depend on the other facts
             for s in series:
                 if s.fact:
                     months = [m for m in range(t + 1, end + 1) if m <= known[s.fact]]
@@ -152,32 +198,44 @@ def run_backtest(fs: FactSeries, origins: list[int], known: dict[str, int],
                         cases[(s.key, model)].append(
                             (m - t, obs, *_summary(sims[m - cut[s.fact] - 1], q)))
                     continue
-                ind = cat.indicators[s.code]
-                own = [ind.numerator] if ind.numerator == ind.denominator else \
-                    [ind.numerator, ind.denominator]
-                months = [m for m in range(t + 1, end + 1) if m <= min(known[n] for n in own)]
-                if not months:
-                    continue
-                vals, _ = path_measures(ind, {n: values[n] for n in own},
-                                        {n: future[n] for n in own}, base, months, n_paths)
-                for j, m in enumerate(months):
-                    obs = measure(ind, actual, m).value
-                    if obs is not None:
-                        cases[(s.key, model)].append((m - t, obs, *_summary(vals[j], q)))
+                score_measure(s, t, model, future)
         if progress:
             progress(i + 1, len(origins))
 
-    scores = tuple(_score(key, model, band, lo, hi, cases[(key, model)])
+    scores = tuple(_score(key, model, band, lo, hi, cases[(key, model)], level)
                    for key, model in cases for band, lo, hi in BANDS)
+    _, picked, _ = _leaderboard(series, models, scores, level)
+    # K2/K3 whose facts chose different models: scored once more with exactly those models
+    # (each fact's paths as simulated above: seeded per fact), so that the interval of the
+    # forecasts with the choice has a measured coverage too
+    for s in series:
+        if s.code is None:
+            continue
+        ind = cat.indicators[s.code]
+        own = dict.fromkeys([ind.numerator, ind.denominator])
+        picks = {n: picked.get(n) for n in own}
+        if len(set(picks.values())) < 2:
+            continue
+        for t in origins:
+            score_measure(s, t, CHOSEN, {n: futures[(t, picks[n])][n] for n in own})
+        scores += tuple(_score(s.key, CHOSEN, band, lo, hi, cases.get((s.key, CHOSEN), []),
+                               level) for band, lo, hi in BANDS)
     board, choice, notes = _leaderboard(series, models, scores, level)
     return Backtest(fs.jobcenter_id, format_month(origins[0]), format_month(origins[-1]),
                     len(origins), n_paths, seed, level, fs.rules, scores, board, choice, notes,
                     fs)
 
 
-def _score(series: str, model: str, band: str, lo: int, hi: int, rows) -> Score:
-    """MAE, MAPE (actual ≠ 0 only) and interval coverage of the forecasts with horizon lo..hi
-    that have a forecast value."""
+def _score(series: str, model: str, band: str, lo: int, hi: int, rows,
+           level: float = LEVEL) -> Score:
+    """MAE, MAPE (actual ≠ 0 only), interval coverage and interval score of the forecasts with
+    horizon lo..hi that have a forecast value.
+
+    Interval score of the central ``level`` interval [l, u] with α = 1 − level (Gneiting and
+    Raftery 2007, the M4 competition's MSIS without its scaling): (u − l) + 2/α·(l − y) if the
+    actual y lies below, + 2/α·(y − u) if above — the width, plus a penalty for each miss.
+    A proper score: it is smallest, in expectation, for the true quantiles, so neither a too
+    narrow nor a too wide interval can win by it."""
     rows = [r for r in rows if lo <= r[0] <= hi and r[2] is not None]
     if not rows:
         return Score(series, model, band, 0, None, None, None)
@@ -187,17 +245,26 @@ def _score(series: str, model: str, band: str, lo: int, hi: int, rows) -> Score:
     nz = obs != 0
     mape = float(np.mean(err[nz] / np.abs(obs[nz])) * 100) if nz.any() else None
     inside = np.mean([r[3] <= r[1] <= r[4] for r in rows])
-    return Score(series, model, band, len(rows), float(err.mean()), mape, float(inside))
+    lower = np.array([r[3] for r in rows])
+    upper = np.array([r[4] for r in rows])
+    alpha = 1 - level
+    score = (upper - lower) + 2 / alpha * (np.clip(lower - obs, 0, None)
+                                           + np.clip(obs - upper, 0, None))
+    return Score(series, model, band, len(rows), float(err.mean()), mape, float(inside),
+                 float(score.mean()))
 
 
 SIMPLER = ("naive", "snaive", "drift", "ets")  # the last tie-break: the simpler model first
 
 
 def _rank_key(s: Score, level: float):
-    """By MAE; ties by how close the coverage is to the nominal level, then the simpler model;
-    unscored last."""
-    return (s.mae is None, s.mae if s.mae is not None else 0.0,
-            abs(s.coverage - level) if s.coverage is not None else 1.0,
+    """By the interval score (point and interval together: a proper score, :func:`_score`);
+    ties by MAE, then the simpler model; unscored last. (Until December 2026 by MAE alone: that
+    chose a random walk for the Integrationen whose intervals held 100 % of the actual values
+    instead of 80 %, and K2's Zielwerterwartung 2021 became [8,8; 30,1] %, docs/forecast.md.)"""
+    return (s.interval_score is None,
+            s.interval_score if s.interval_score is not None else 0.0,
+            s.mae if s.mae is not None else 0.0,
             SIMPLER.index(s.model) if s.model in SIMPLER else len(SIMPLER))
 
 
@@ -206,7 +273,8 @@ def _leaderboard(series: list[Series], models: tuple[str, ...], scores: tuple[Sc
     by = {(s.series, s.model): s for s in scores if s.band == ALL}
     board, chosen, notes = {}, {}, []
     for s in series:
-        ranked = sorted((by[(s.key, m)] for m in models), key=lambda x: _rank_key(x, level))
+        ranked = sorted((by[(s.key, m)] for m in (*models, CHOSEN) if (s.key, m) in by),
+                        key=lambda x: _rank_key(x, level))
         if s.fact and ranked[0].mae is not None:
             chosen[s.fact] = ranked[0].model
         board[s.key] = ranked
@@ -215,18 +283,20 @@ def _leaderboard(series: list[Series], models: tuple[str, ...], scores: tuple[Sc
             ind = load().indicators[s.code]
             picks = {chosen.get(ind.numerator, DEFAULT_MODEL), chosen.get(ind.denominator,
                                                                            DEFAULT_MODEL)}
-            mark = picks.pop() if len(picks) == 1 else None
+            mark = picks.pop() if len(picks) == 1 else CHOSEN
         else:
             mark = chosen.get(s.fact)
         board[s.key] = tuple(Rank(s.key, r.model, i + 1, r.n, r.mae, r.mape, r.coverage,
-                                  r.model == mark) for i, r in enumerate(board[s.key]))
+                                  r.model == mark, r.interval_score)
+                             for i, r in enumerate(board[s.key]))
         best = board[s.key][0]
         if best.mae is None:
             notes.append(f"{s.label}: nicht bewertbar (keine Monate mit bekannten Istwerten)")
             continue
         naive = next((r for r in board[s.key] if r.model == "snaive"), None)
-        if naive is not None and naive.mae is not None and \
-                not any(r.mae is not None and r.mae < naive.mae for r in board[s.key]):
+        if naive is not None and naive.interval_score is not None and \
+                not any(r.interval_score is not None and r.interval_score < naive.interval_score
+                        for r in board[s.key]):
             notes.append(f"{s.label}: kein Modell schlägt die saisonal-naive Prognose")
     return board, ModelChoice.of(chosen), tuple(notes)
 
@@ -309,6 +379,7 @@ class TargetProposal:
     unit: str  # percent | persons
     basis: str  # German: what the value is
     model: str  # German: the models used
+    coverage: float | None = None  # the backtest's coverage of this interval construction
 
 
 PROPOSAL_MEASURES = {  # measure -> (unit, German basis)
@@ -339,20 +410,25 @@ def proposal_month(db, year: int, reach=None) -> int:
 def proposed_target(db, year: int, measure: str, level: float = LEVEL, n_paths: int = 1000,
                     seed: int = DEFAULT_SEED, jobcenter_id: str | None = None,
                     choice: ModelChoice | None = None,
-                    facts: FactSeries | None = None) -> TargetProposal:
+                    facts: FactSeries | None = None,
+                    backtest: Backtest | None = None) -> TargetProposal:
     """The Zielwerterwartung for ``year``: K2 (JFW December), K3 (change Dec y vs Dec y−1 in %)
     or ``integrations`` (count Jan..Dec), forecast from the latest complete month with the models
-    of ``choice`` (default: those of the store's cached backtest). ``facts`` (e.g.
-    ``Backtest.facts``) saves the facts query when it covers the months and rule version."""
+    of ``choice``, or else of ``backtest`` (default: the store's cached backtest) for this
+    measure (:meth:`Backtest.choice_for`; then with the backtest's coverage of that interval).
+    ``facts`` (e.g. ``Backtest.facts``) saves the facts query when it covers the months and rule
+    version."""
     if measure not in PROPOSAL_MEASURES:
         raise NotFound(f"Für „{measure}“ gibt es keine Zielwerterwartung; möglich sind: "
                        + ", ".join(PROPOSAL_MEASURES))
     reach = horizon(db)
     t = proposal_month(db, year, reach)
     end = year * 12 + 11
+    coverage = None
     if choice is None:
-        bt = cached_backtest(db, jobcenter_id=jobcenter_id)
-        choice, facts = bt.choice, facts or bt.facts
+        bt = backtest or cached_backtest(db, jobcenter_id=jobcenter_id)
+        choice, facts = bt.choice_for(measure), facts or bt.facts
+        coverage = bt.coverage_for(measure)
     rules = load().rules_for(stichtag(t))
     first = history_start(db, t)
     if facts is not None and (facts.rules != rules.key or facts.m_lo > first - LOOKBACK
@@ -365,7 +441,7 @@ def proposed_target(db, year: int, measure: str, level: float = LEVEL, n_paths: 
                          facts=facts, choice=choice)[measure]
         p = f.point(format_month(end))
         v = (p.jfw, p.jfw_lower, p.jfw_upper) if measure == "K2" else (p.value, p.lower, p.upper)
-        return TargetProposal(measure, year, f.month, *v, level, unit, basis, f.model)
+        return TargetProposal(measure, year, f.month, *v, level, unit, basis, f.model, coverage)
     # integrations: the count of year y, actual up to the cutoff, simulated after it
     fs = facts or monthly_facts(db, jobcenter_id, first, t, ["integrations"], rules=rules)
     cutoff = {"integrations": reach.fact_cutoff("integrations", t, rules)}
@@ -377,7 +453,7 @@ def proposed_target(db, year: int, measure: str, level: float = LEVEL, n_paths: 
     totals = known + sims.sum(axis=0)
     v = _summary(totals, ((1 - level) / 2, 1 - (1 - level) / 2))
     return TargetProposal(measure, year, format_month(t), *v, level, unit, basis,
-                          _describe([models["integrations"]], first, t))
+                          _describe([models["integrations"]], first, t), coverage)
 
 
 def _month(m: int | str) -> int:

@@ -101,6 +101,7 @@ class Followed:
         self._totals: dict = {}
         self._reasons: dict = {}
         self._paths: dict = {}
+        self._by_team: dict = {}
 
     def at(self, k: int) -> "Followed":
         """The same counts followed for an earlier month k of the same year (shared caches)."""
@@ -129,10 +130,23 @@ class Followed:
     def totals(self, unit_id: str | None) -> dict:
         if unit_id not in self._totals:
             scope = self.scope(unit_id)
-            t = roll_up(self.counts, scope)
-            t.update(roll_up(self.checks, scope))
+            t = roll_up(self._of(self.counts, scope), None)
+            t.update(roll_up(self._of(self.checks, scope), None))
             self._totals[unit_id] = t
         return self._totals[unit_id]
+
+    def _of(self, counts: dict, scope: set[str] | None) -> dict:
+        """The counts of the teams in ``scope`` (all: None), from an index by team built once
+        (a scope reads only its own teams' counts, not all of them)."""
+        if scope is None:
+            return counts
+        index = self._by_team.get(id(counts))
+        if index is None:
+            index = defaultdict(dict)
+            for k, v in counts.items():
+                index[k[2]][k] = v
+            self._by_team[id(counts)] = index
+        return {k: v for u in scope for k, v in index.get(u, {}).items()}
 
     def getter(self, unit_id: str | None, sex: str) -> Callable[[str, int], int | Decimal]:
         totals, jc = self.totals(unit_id), self.jobcenter_id

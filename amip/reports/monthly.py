@@ -5,9 +5,9 @@ Jahresfortschrittswert with target lights (once targets exist); the forecast of 
 80 % interval; budget burn; data-quality counts; and a page per Standort. Internal by
 default: exact counts, no suppression.
 
-The forecasts are independent of the engine pass: the CLI computes them in a background process
-(``amip.cli.report_cmd.forecasts_from_store`` via :mod:`amip.background`) and hands
-``monthly`` the result.
+The forecasts and the Zielnachhaltung are independent of the engine pass: the CLI computes both
+in one background process (``amip.cli.report_cmd.forecasts_and_targets_from_store`` via
+:mod:`amip.background`) and hands ``monthly`` callables for them, asked for after the engine pass.
 """
 
 from __future__ import annotations
@@ -119,8 +119,6 @@ def monthly(db, month: int | None, jobcenter_id: str | None = None, public: bool
     by_unit = [r for r in everything if r.unit_id is not None and r.basis == "month"]
     # published: small counts hidden across the Jobcenter and its Standorte, as on the web
     hidden = disclosure.hidden_fields(everything, units) if public else None
-    tf = _target_figures(db, targets, jc_id, month, public)
-    followed = tf is not None and bool(tf.records)
 
     sections = [
         Section("1", "Kennzahlen nach § 48a SGB II", [
@@ -134,14 +132,8 @@ def monthly(db, month: int | None, jobcenter_id: str | None = None, public: bool
                                    warning=warning, hidden=hidden),
             _k2_chart(history, source),
         ]),
-        Section("2", "Jahresfortschritt und Ziele", [
-            Text("Der Jahresfortschrittswert (JFW) misst die Quoten vom Januar bis zum "
-                 "Berichtsmonat: Integrationen seit Januar je durchschnittlichem Bestand der "
-                 "Vormonate seit Dezember des Vorjahres."),
-            _jfw_table(jfw, t, t0, label, source, hidden, tf),
-            *(_attainment_blocks(tf, units, source, public) if followed else []),
-        ], placeholder="" if followed else NO_TARGETS),
-        None,  # the forecast, asked for last: it may still be computing elsewhere
+        None,  # the targets and the forecast, asked for last: they may still be computing
+        None,  # elsewhere (amip.cli.report_cmd: one background process for both)
         _budget_section(db, jc_id, month, label, source),
         _quality_section(db, jc_id, month, label, source),
         Section("6", "Standorte", sections=[
@@ -161,6 +153,15 @@ def monthly(db, month: int | None, jobcenter_id: str | None = None, public: bool
             placeholder="" if standorte else "Im Datenbestand sind keine Standorte angelegt."),
         _groups_section(db, jc_id, month, label, source, public),
     ]
+    tf = _target_figures(db, targets, jc_id, month, public)
+    followed = tf is not None and bool(tf.records)
+    sections[1] = Section("2", "Jahresfortschritt und Ziele", [
+        Text("Der Jahresfortschrittswert (JFW) misst die Quoten vom Januar bis zum "
+             "Berichtsmonat: Integrationen seit Januar je durchschnittlichem Bestand der "
+             "Vormonate seit Dezember des Vorjahres."),
+        _jfw_table(jfw, t, t0, label, source, hidden, tf),
+        *(_attainment_blocks(tf, units, source, public) if followed else []),
+    ], placeholder="" if followed else NO_TARGETS)
     if public:  # as on the dashboard: roles under disclosure control see no forecasts
         sections[2] = Section("3", "Prognose", placeholder=NO_PUBLIC_FORECASTS)
     else:

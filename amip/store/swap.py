@@ -34,6 +34,18 @@ def import_swapped(path: str | Path, work: Callable[[Store], ImportResult],
                    progress: Progress | None = None) -> ImportResult:
     """Run ``work`` (an import on a read-write Store) on a copy of the store file at ``path``
     and put the copy in its place if ``work`` imported something."""
+    # invalid extracts raise; an import_id of None: the same extract again, nothing to swap in
+    return _swapped(path, work, lambda result: result.import_id is not None, progress)
+
+
+def change_swapped(path: str | Path, work: Callable[[Store], bool]) -> bool:
+    """A change to a store that is no import (the counts kept for the target status after new
+    targets, :mod:`amip.engine.kept`), made the way an import is: ``work`` on a copy under the
+    import lock, swapped in when it returns True. Returns that."""
+    return _swapped(path, work, bool)
+
+
+def _swapped(path, work, changed, progress=None):
     path = Path(path)
     step = progress or (lambda *_: None)
     with _import_lock(path):
@@ -45,7 +57,7 @@ def import_swapped(path: str | Path, work: Callable[[Store], ImportResult],
             _copy_store(path, copy)
             with Store.open(copy) as store:
                 result = work(store)
-                if result.import_id is None:  # invalid extracts raise; this: the same again
+                if not changed(result):
                     return result
                 store.con.execute("CHECKPOINT")
             step("swap", 0, 1)

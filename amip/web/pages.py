@@ -231,7 +231,7 @@ def overview_view(services, user, monat: str | None, steering=None) -> dict:
     hide = _discloses(user)
     rows = services.memoized("overview_rows", _overview_rows, services, m, hide)
     return dict(rows=rows, month=m, latest=latest, month_choices=month_choices(services),
-                lights=overview_lights(services, steering, m),
+                lights=overview_lights(services, steering, m, hide),
                 final=_is_final(m, services.data_date()), signed_pp=signed_pp, hide=hide,
                 jobcenter=(services.table("jobcenters") or [{}])[0])
 
@@ -311,7 +311,7 @@ def indicator(request: Request, code: str, monat: str | None = None, einheit: st
     context["target_light"] = unit_light(
         services, getattr(request.app.state, "steering", None), context["month"],
         context["code"], None if unit is None or unit["level"] == "jobcenter"
-        else unit["unit_id"], geschlecht)
+        else unit["unit_id"], geschlecht, _discloses(user))
     return _render(request, "indicator.html.j2", user, active="uebersicht", **context)
 
 
@@ -476,10 +476,12 @@ GROUP_FIGURES = {
 }
 
 
-def group_targets(services, steering, month: int, unit_id: str | None) -> dict[str, list]:
+def group_targets(services, steering, month: int, unit_id: str | None,
+                  hide: bool = False) -> dict[str, list]:
     """group id → the status records of its targets (``<figure>@<group>``, all persons) for
-    the unit in the month, with the measure's German figure name."""
-    from amip.web.targets import LIGHT_CLASS, LIGHT_LABEL, light_title, statuses
+    the unit in the month, with the measure's German figure name; ``hide``: under disclosure
+    control (:func:`amip.web.targets.protected`)."""
+    from amip.web.targets import LIGHT_CLASS, LIGHT_LABEL, light_title, protected, statuses
 
     if steering is None:
         return {}
@@ -488,6 +490,7 @@ def group_targets(services, steering, month: int, unit_id: str | None) -> dict[s
     except AmipError:
         return {}
     measures = steering.measures()
+    records = protected(records, measures, hide)
     out: dict[str, list] = {}
     for r in records:
         md = measures.get(r.measure)
@@ -539,7 +542,8 @@ def groups_view(services, user, monat: str | None, einheit: str | None = None,
                 month_choices=month_choices(services), unit=unit, chain=chain,
                 level_label=LEVELS, hide=hide, data=data, groups=groups, gid=gid, group=group,
                 unit_rows=unit_rows, trend=trend, chart=chart, flow_chart=flow_chart,
-                figures=GROUP_FIGURES, targets=group_targets(services, steering, m, unit_id),
+                figures=GROUP_FIGURES,
+                targets=group_targets(services, steering, m, unit_id, hide),
                 child_level=unit_rows[0]["level"] if unit_rows else None,
                 jobcenter=(services.table("jobcenters") or [{}])[0])
 

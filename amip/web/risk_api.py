@@ -49,8 +49,8 @@ def decide(request: Request, body: DecisionIn, user: User = Depends(current_user
                         "je geschütztem Merkmal und Gruppe; kleine Fallzahlen (1–2) sind null "
                         "und unter `suppressed` genannt.")
 def decisions(request: Request, user: User = Depends(current_user)):
-    if not user.rights.audit:
+    if not user.rights.risk_audit:
         raise Problem(403, f"Die Rolle {user.rights.label} sieht die Prüfung der Frühwarnung "
-                           "nicht (Controlling).", title="Forbidden")
+                           "nicht (Recht risk_audit in roles.toml).", title="Forbidden")
     data = risk.overrides(services(request), steering_of(request), bool(user.rights.disclosure))
     return JSONResponse(jsonable_encoder(data))

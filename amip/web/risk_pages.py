@@ -39,8 +39,8 @@ def risk_view(services, steering, hide: bool = True) -> dict:
 
 @router.get("/fruehwarnung", response_class=HTMLResponse)
 def risk_page(request: Request, user=Depends(page_user)):
-    if not user.rights.audit:
+    if not user.rights.risk_audit:
         raise HTTPException(403, f"Die Rolle {user.rights.label} sieht die Prüfung der "
-                                 "Frühwarnung nicht (Controlling).")
+                                 "Frühwarnung nicht (Recht risk_audit in roles.toml).")
     context = risk_view(_services(request), steering_of(request), _discloses(user))
     return _render(request, "fruehwarnung.html.j2", user, active="fruehwarnung", **context)

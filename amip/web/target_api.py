@@ -12,13 +12,14 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
+from amip.disclosure import SUPPRESSED
 from amip.errors import AmipError
 from amip.steering import StaleChange, TargetInput
 from amip.web.api import month_param, services
 from amip.web.auth import client_address, current_user
 from amip.web.problems import Problem, problem_responses
 from amip.web.targets import (PLAN_KEYS, jobcenter_target, may_agree, may_edit_targets,
-                              may_plan, org, plan_records, statuses, steering_of,
+                              may_plan, org, plan_records, protected, statuses, steering_of,
                               the_jobcenter)
 from amip.web.users import User
 
@@ -61,6 +62,8 @@ class StatusOut(BaseModel):
     expected: float | None = Field(description="Erwartung Dezember (Median)")
     expected_lower: float | None
     expected_upper: float | None
+    suppressed: bool | None = Field(None, description="Geheimhaltung (Rollen mit disclosure): "
+                                    "kleine Fallzahl ausgeblendet / small count hidden")
 
 
 class PlanStatusOut(BaseModel):
@@ -197,9 +200,18 @@ def targets_status(request: Request,
         records = statuses(services(request), steering_of(request), m, unit_id)
     except AmipError as e:
         raise Problem(e.http_status if 400 <= e.http_status < 500 else 400, str(e)) from None
-    if user.rights.disclosure:  # Standorte and teams may hold small counts: Jobcenter only
-        records = [r for r in records if r.unit_id is None]
-    return JSONResponse([r.as_json() for r in records])
+    if not user.rights.disclosure:
+        return JSONResponse([r.as_json() for r in records])
+    # Standorte and teams may hold small counts: the Jobcenter only, and its small counts of
+    # persons hidden as on the Ziele page (null, with what is derived from them; suppressed)
+    here = [r for r in records if r.unit_id is None]
+    rows = []
+    for r, p in zip(here, protected(here, steering_of(request).measures(), True)):
+        row = p.as_json()
+        if row["actual"] == SUPPRESSED:
+            row["actual"] = None
+        rows.append({**row, "suppressed": p != r})
+    return JSONResponse(rows)
 
 
 @router.get("/plans/status", response_model=list[PlanStatusOut],

@@ -197,9 +197,22 @@ def input_value(value) -> str:
     return text.replace(".", ",")
 
 
-def overview_lights(services, steering: Steering | None, month: int) -> dict[str, dict]:
+def protected(records: list[StatusRecord], measures: dict, hide: bool) -> list[StatusRecord]:
+    """The records as a role under disclosure control (``hide``) sees them: a small count of
+    persons hidden with what is derived from it (:func:`amip.disclosure.protect_status`), as on
+    the Ziele page; other roles get them as they are."""
+    if not hide:
+        return records
+    from amip.disclosure import protect_status
+
+    return [protect_status(r, counts_persons(measures.get(r.measure))) for r in records]
+
+
+def overview_lights(services, steering: Steering | None, month: int,
+                    hide: bool = False) -> dict[str, dict]:
     """The overview's Ziel column: code → {cls, label, title} of the Jobcenter's target (all
-    persons) of that measure in the month; a code without a target is grey with its reason."""
+    persons) of that measure in the month; a code without a target is grey with its reason.
+    ``hide``: the role is under disclosure control (:func:`protected`)."""
     if steering is None:
         return {}
     try:
@@ -207,6 +220,7 @@ def overview_lights(services, steering: Steering | None, month: int) -> dict[str
     except AmipError as e:  # e.g. a month the data do not reach: grey with the reason
         return {"*": {"cls": "none", "label": "grau", "title": f"grau: {e}"}}
     measures = steering.measures()
+    records = protected(records, measures, hide)
     out = {}
     for r in records:
         if r.unit_id is None and r.sex == "all":
@@ -216,19 +230,21 @@ def overview_lights(services, steering: Steering | None, month: int) -> dict[str
 
 
 def unit_light(services, steering: Steering | None, month: int, measure: str,
-               unit_id: str | None, sex: str) -> dict | None:
+               unit_id: str | None, sex: str, hide: bool = False) -> dict | None:
     """The light of one measure, unit and sex in the month (the Kennzahl page's "Ziel"), or
-    None without a target."""
+    None without a target. ``hide``: the role is under disclosure control (:func:`protected`)."""
     if steering is None:
         return None
     try:
         records = statuses(services, steering, month, unit_id, expectation=False)
     except AmipError:
         return None
-    md = steering.measures().get(measure)
+    measures = steering.measures()
+    md = measures.get(measure)
     r = next((r for r in records if r.unit_id == unit_id and r.measure == measure
               and r.sex == sex), None)
     if r is None:
         return None
+    r = protected([r], measures, hide)[0]
     return {"cls": LIGHT_CLASS[r.light], "label": LIGHT_LABEL[r.light],
             "title": light_title(r, md)}

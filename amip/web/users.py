@@ -102,6 +102,7 @@ class Role:
     landing: str | None = None  # the page a login without a target opens
     compare: str = "own"  # all | land | own: whose Jobcenter the Vergleich names (roles.toml)
     pages: tuple[str, ...] | None = None  # the only paths the role may open (None: any)
+    risk_audit: bool = False  # the early warning's evaluation and audit (page Frühwarnung)
 
     def may_open(self, path: str) -> bool:
         """Whether the role may open ``path`` (its ``pages`` list: a listed path or below it)."""
@@ -139,7 +140,8 @@ def load_roles(path: Path = ROLES_FILE) -> dict[str, Role]:
                           d.get("targets", "read"), d.get("plans", "none"),
                           bool(d.get("agree_plans")), d.get("budget", "read"),
                           d.get("care", "none"), bool(d.get("care_edit")), d.get("landing"),
-                          d.get("compare", "own"), None if pages is None else tuple(pages))
+                          d.get("compare", "own"), None if pages is None else tuple(pages),
+                          bool(d.get("risk_audit")))
     return roles
 
 

@@ -141,8 +141,56 @@ def test_the_import_step_keeps_the_counts_of_the_steering_stores_targets(tmp_pat
         assert r.exit_code == 0, r.output
         return json.loads(r.stdout)
 
+    # `amip targets import` kept them (make demo imports the targets after the extract)
+    with Store.open(path, read_only=True) as s:
+        assert s.con.sql(f"SELECT count(*) FROM {KEPT}").fetchone() == (1,)
+    kept_json = status_json()
+    with Store.open(path) as s:
+        s.con.execute(f"DROP TABLE {KEPT}")
     counted = status_json()
+    assert kept_json == counted and len(counted) >= 2
+    assert any(r["expected"] is not None for r in counted)
     with Store.open(path) as s:
         assert keep_target_counts(s, str(path)) == 1
         assert s.con.sql(f"SELECT count(*) FROM {KEPT}").fetchone() == (1,)
-    assert status_json() == counted and len(counted) >= 2
+    assert status_json() == counted
+    # the same targets again: nothing new, nothing kept again (the store file is not swapped)
+    before = path.stat().st_ino
+    r = CliRunner().invoke(cli, ["targets", "import", str(csv), "--store", str(path)],
+                           catch_exceptions=False)
+    assert r.exit_code == 0 and "0 neu, 0 geändert" in r.output
+    assert path.stat().st_ino == before
+
+
+def test_the_kept_expectation_paths_give_the_same_records_and_are_read():
+    """The import keeps the simulated paths of the Jobcenter's year-end expectation with the
+    counts: read back the records are the same as simulated afresh, and a changed kept path shows
+    in the expectation (it was read, not simulated: no model fitted in the status)."""
+    counted = status(case().store().view())
+    store = case().store()
+    jobs = follow_jobs(TARGETS, M)
+    assert {(md.id, sex) for md, sex in jobs[0][3]} == {(t.measure, t.sex) for t in TARGETS}
+    keep(store, jobs)
+    payload = json.loads(store.con.sql(f"SELECT payload FROM {KEPT}").fetchone()[0])
+    kept_paths = [p for p in payload["paths"] if p[-1] is not None]
+    assert {p[2] for p in kept_paths} >= {"integrations", "elb"}  # K2's numerator, denominator
+    assert status(store.view()) == counted
+    # every simulated Integrationen path of Jul..Dec set to 100 a month: the expectation of the
+    # Integrationen is the actual Jan–Jun (10) + 6 × 100 = 610 in every path
+    import base64, zlib
+    import numpy as np
+    for p in payload["paths"]:
+        if p[2] == "integrations" and p[0] is None and p[1] == "all" and p[-1] is not None:
+            shape = p[-2]
+            p[-1] = base64.b64encode(zlib.compress(
+                np.full(shape, 100.0, dtype="<f8").tobytes())).decode()
+            assert shape[0] == 6  # the months after June
+    store.con.execute(f"UPDATE {KEPT} SET payload = ?", [json.dumps(payload)])
+    r = next(x for x in status(store.view()) if x["measure"] == "integrations"
+             and x["unit_id"] is None and x["sex"] == "all")
+    assert (r["expected"], r["expected_lower"], r["expected_upper"]) == (610.0, 610.0, 610.0)
+    # kept paths of another format are not read: simulated afresh
+    from amip.engine import kept as kept_module
+    payload["expectation_format"] = kept_module.EXPECTATION_FORMAT + 1
+    store.con.execute(f"UPDATE {KEPT} SET payload = ?", [json.dumps(payload)])
+    assert status(store.view()) == counted

@@ -46,6 +46,12 @@ def test_metrics_worked_by_hand():
     assert s.mae == pytest.approx(8 / 3)
     assert s.mape == pytest.approx(22.5)
     assert s.coverage == pytest.approx(2 / 3)
+    # interval score, α = 0.2 (2/α = 10): widths 4, 2, 3; the third misses above by 20 − 19 = 1
+    # → 3 + 10·1 = 13; mean (4 + 2 + 13) / 3
+    assert s.interval_score == pytest.approx(19 / 3)
+    # a missing point below: (5, 8, 8, 9, 10) → width 1 + 10·(9 − 8) = 11
+    assert _score("x", "m", "5", 5, 5, [(5, 8.0, 8.0, 9.0, 10.0)]).interval_score == \
+        pytest.approx(11)
     only_zero = _score("x", "m", "2", 2, 2, rows)
     assert only_zero.mape is None and only_zero.mae == 1.0  # the actual is 0: no MAPE
     assert _score("x", "m", "9", 9, 9, rows).mae is None  # nothing scored: null, not 0
@@ -139,10 +145,58 @@ def test_backtest_of_the_store(bt):
     assert set(bt.leaderboard) == {"elb", "integrations", "lzb", "K2", "K3"}
     assert set(bt.choice.as_dict()) == {"elb", "integrations", "lzb"}
     for key, ranks in bt.leaderboard.items():
-        assert [r.rank for r in ranks] == [1, 2, 3, 4]
-        maes = [r.mae for r in ranks]
-        assert maes == sorted(maes)
+        assert [r.rank for r in ranks] == list(range(1, len(ranks) + 1))
+        assert {r.model for r in ranks} >= {"ets", "naive", "snaive", "drift"}
+        scores = [r.interval_score for r in ranks]  # ranked by the interval score
+        assert scores == sorted(scores)
         assert ranks[0].n > 0
+        assert sum(r.chosen for r in ranks) == 1  # one row is what the forecasts use
+
+
+def test_too_wide_intervals_do_not_win():
+    """The leaderboard ranks by the interval score, not by MAE: the synthetic Jobcenter's
+    Integrationen (2026-12) had naive with MAE 10,3 but intervals holding 100 % of the actual
+    values (score 100,7) and seasonal-naive with MAE 11,5, coverage 86 % (score 53,1): the
+    latter ranks first and is chosen."""
+    from amip.engine.backtest import Score, _leaderboard, SERIES
+
+    scores = (Score("integrations", "naive", "1–12", 100, 10.3, 11.7, 1.0, 100.7),
+              Score("integrations", "snaive", "1–12", 100, 11.5, 13.5, 0.86, 53.1))
+    series = [s for s in SERIES if s.key == "integrations"]
+    board, choice, _ = _leaderboard(series, ("naive", "snaive"), scores, 0.8)
+    assert [r.model for r in board["integrations"]] == ["snaive", "naive"]
+    assert choice.get("integrations") == "snaive"
+    # equal scores: the smaller MAE first
+    tie = (Score("integrations", "naive", "1–12", 100, 10.3, 11.7, 1.0, 53.1),) + scores[1:]
+    assert _leaderboard(series, ("naive", "snaive"), tie, 0.8)[1].get("integrations") == "naive"
+    # a constructed series where seasonal-naive is exact: score 0, naive's wandering paths more
+    y = 100 + 5 * np.where(np.arange(N) % 2 == 0, 1.0, -1.0)
+    bt = run(facts_of(y * 10, y, y * 4), models=("naive", "snaive"))
+    assert bt.score("integrations", "snaive").interval_score == 0
+    assert bt.score("integrations", "naive").interval_score > 10
+
+
+def test_k2_of_mixed_choices_is_scored_and_k2_forecasts_use_its_first_row():
+    """Integrationen seasonal (seasonal-naive exact) and an ELB stock rising by 2 a month (drift
+    exact): the facts choose different models, so K2 gets a row "chosen" scored with exactly those
+    (exact too: MAE 0), and :meth:`Backtest.choice_for` gives K2 the models of its first row."""
+    season = np.array([12, 11, 10, 9, 9, 9, 10, 10, 11, 12, 12, 13], dtype=float)
+    integ = np.tile(season, N // 12)
+    elb = 1000 + 2 * np.arange(N)
+    bt = run(facts_of(elb, integ, elb), models=("naive", "snaive", "drift"))
+    assert bt.choice.as_dict() == {"elb": "drift", "integrations": "snaive", "lzb": "drift"}
+    k2 = bt.leaderboard["K2"]
+    mixed = next(r for r in k2 if r.model == "chosen")
+    assert mixed.chosen and mixed.mae == pytest.approx(0, abs=1e-9) and mixed.coverage == 1
+    assert k2[0].model == "chosen"
+    assert bt.choice_for("K2") == bt.choice
+    assert bt.coverage_for("K2") == 1
+    assert bt.coverage_for("integrations") == bt.score("integrations", "snaive").coverage
+    # the pure seasonal case: all facts choose seasonal-naive, no mixed row
+    y = np.tile(season, N // 12)
+    pure = run(facts_of(y * 10, y, y * 4), models=("naive", "snaive"))
+    assert all(r.model != "chosen" for r in pure.leaderboard["K2"])
+    assert pure.choice_for("K2").as_dict()["elb"] == pure.leaderboard["K2"][0].model
 
 
 def test_the_choice_is_used_by_forecast_all(db, bt):
@@ -169,6 +223,9 @@ def test_proposed_target(db, bt):
     for measure in ("K2", "K3", "integrations"):
         p = proposed_target(db, 2021, measure, n_paths=200, choice=bt.choice, facts=bt.facts)
         assert p.year == 2021 and p.lower <= p.value <= p.upper
+        assert p.coverage is None  # a choice given by hand: no measured coverage
+        q = proposed_target(db, 2021, measure, n_paths=200, backtest=bt)
+        assert q.coverage == bt.coverage_for(measure) and q.lower <= q.value <= q.upper
         assert p.lower < p.upper
         if measure == "K2":
             assert 0 < p.value < 60

@@ -45,3 +45,32 @@ def test_page_for_controlling_only(app, small_store):
                  "Falsch-negativ-Rate", 'href="/fruehwarnung"', "(gewählt)"):
         assert text in r.text
     assert client(app, "g").get("/fruehwarnung").status_code == 403
+
+
+def test_the_page_follows_its_own_declared_right(app, tmp_path, monkeypatch):
+    """Frühwarnung is gated on ``risk_audit`` in roles.toml, not on ``audit``: declared for
+    Controlling only; with a roles file that gives it to Geschäftsführung and takes it from
+    Controlling (whose ``audit`` stays true) the page and the API follow the file."""
+    from amip.web import users
+
+    declared = {k: r.risk_audit for k, r in users.load_roles().items()}
+    assert declared == {"geschaeftsfuehrung": False, "controlling": True, "teamleitung": False,
+                        "ifk": False, "lesezugriff": False}
+    text = users.ROLES_FILE.read_text(encoding="utf-8")
+    flipped = tmp_path / "roles.toml"
+    flipped.write_text(text.replace("care_edit = false\nrisk_audit = false\n\n[controlling]",
+                                    "care_edit = false\nrisk_audit = true\n\n[controlling]")
+                       .replace("care_edit = false\nrisk_audit = true\n\n[teamleitung]",
+                                "care_edit = false\nrisk_audit = false\n\n[teamleitung]"),
+                       encoding="utf-8")
+    roles = users.load_roles(flipped)
+    assert roles["geschaeftsfuehrung"].risk_audit and not roles["controlling"].risk_audit
+    assert roles["controlling"].audit
+    original = users.load_roles
+    monkeypatch.setattr(users, "load_roles", lambda path=flipped: original(path))
+    g, c = client(app, "g"), client(app, "c")
+    assert g.get("/fruehwarnung").status_code == 200
+    assert 'href="/fruehwarnung"' in g.get("/fruehwarnung").text  # the menu shows it
+    assert c.get("/fruehwarnung").status_code == 403
+    assert c.get("/api/v1/risk/decisions").status_code == 403
+    assert 'href="/fruehwarnung"' not in c.get("/").text

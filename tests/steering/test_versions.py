@@ -172,3 +172,24 @@ def test_set_target_checks_the_org_when_given(st):
     with pytest.raises(DataError, match="Zielwert leer bei Status vereinbart"):
         st.set_target(TargetInput("03504", None, 2020, "K2"), "anna", None, None)
     assert st.target_history() == []
+
+
+def test_the_head_is_alembic_s_without_importing_it(tmp_path):
+    """`_head` reads the migration files' revisions (no Alembic import on every open): it names
+    the head Alembic names; a store at the head opens without importing Alembic."""
+    import subprocess
+    import sys
+
+    from alembic.script import ScriptDirectory
+
+    from amip.steering.db import MIGRATIONS, _head
+
+    assert _head() == ScriptDirectory(str(MIGRATIONS)).get_current_head()
+    from amip.steering import Steering
+
+    url = f"sqlite:///{tmp_path / 's.sqlite'}"
+    Steering.open(url=url).close()  # created and migrated (imports Alembic)
+    code = ("import sys; from amip.steering import Steering; "
+            f"Steering.open(url={url!r}).close(); print('alembic' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "False"

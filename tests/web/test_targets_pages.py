@@ -79,7 +79,7 @@ def test_api_status_is_the_cli_json(as_user, cli_status):
     assert r.json() == cli_status
     # under disclosure control (Lesezugriff): the Jobcenter's records only
     r = as_user("lz").get(f"/api/v1/targets/status?month={MONTH}")
-    assert r.json() == [x for x in cli_status if x["unit_id"] is None]
+    assert r.json() == [{**x, "suppressed": False} for x in cli_status if x["unit_id"] is None]
     assert as_user("lz").get(f"/ziele?monat={MONTH}&einheit={TEAM}").status_code == 403
     k2 = next(x for x in cli_status if x["measure"] == "K2" and x["unit_id"] is None
               and x["sex"] == "all")
@@ -290,6 +290,9 @@ def test_zielwerterwartung_partial(as_user, app):
     p = services.query(proposed_target, year, "K2", jobcenter_id="03504")
     assert f'id="zielwerterwartung">{i18n.pct(p.value)}<' in html.replace("&nbsp;", "\u00a0")
     assert i18n.pct(p.lower) in html and i18n.pct(p.upper) in html
+    # the models of K2's own first row in the backtest, with its measured coverage
+    assert p.coverage is not None
+    assert f"trafen solche Intervalle {round(p.coverage * 100)}&nbsp;% der Istwerte" in html
     html = as_user("ctl").get(f"/planung/erwartung?jahr={year}&kennzahl=kdu_ausgaben").text
     assert "keine Zielwerterwartung" in html
 
@@ -393,3 +396,14 @@ def test_read_only_role_sees_small_counts_suppressed(as_user, app, tmp_path):
 
     assert ist_points("ctl") == [1, 1, 1, 1, 2, 2]
     assert ist_points("lz") == []
+
+    # the API as the page: for Lesezugriff the small Ist is null and marked suppressed
+    def api(user: str) -> dict:
+        r = as_user(user).get(f"/api/v1/targets/status?month={MONTH}")
+        assert r.status_code == 200
+        return next(x for x in r.json() if x["measure"] == "leistungen_16a"
+                    and x["unit_id"] is None and x["sex"] == "all")
+    assert api("ctl")["actual"] == 2 and "suppressed" not in api("ctl")
+    hidden = api("lz")
+    assert hidden["actual"] is None and hidden["suppressed"] is True
+    assert hidden["gap"] is None and hidden["light"] == "grey"
