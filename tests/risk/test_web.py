@@ -55,14 +55,14 @@ def test_the_page_follows_its_own_declared_right(app, tmp_path, monkeypatch):
 
     declared = {k: r.risk_audit for k, r in users.load_roles().items()}
     assert declared == {"geschaeftsfuehrung": False, "controlling": True, "teamleitung": False,
-                        "ifk": False, "lesezugriff": False}
+                        "ifk": False, "lesezugriff": False, "land": False}
     text = users.ROLES_FILE.read_text(encoding="utf-8")
     flipped = tmp_path / "roles.toml"
-    flipped.write_text(text.replace("care_edit = false\nrisk_audit = false\n\n[controlling]",
-                                    "care_edit = false\nrisk_audit = true\n\n[controlling]")
-                       .replace("care_edit = false\nrisk_audit = true\n\n[teamleitung]",
-                                "care_edit = false\nrisk_audit = false\n\n[teamleitung]"),
-                       encoding="utf-8")
+    gf, rest = text.split("[controlling]")
+    co, rest = rest.split("[teamleitung]")
+    flipped.write_text(gf.replace("risk_audit = false", "risk_audit = true") + "[controlling]"
+                       + co.replace("risk_audit = true", "risk_audit = false") + "[teamleitung]"
+                       + rest, encoding="utf-8")
     roles = users.load_roles(flipped)
     assert roles["geschaeftsfuehrung"].risk_audit and not roles["controlling"].risk_audit
     assert roles["controlling"].audit
