@@ -85,6 +85,12 @@ def _store_of(source: Source):
     from amip.store import Store
 
     if source.data_dir:
+        from amip.store.parquet import is_parquet_store
+
+        if is_parquet_store(source.data_dir):
+            raise SourceError(f"{source.data_dir} ist ein mit amip publish --parquet "
+                              f"veröffentlichter Datenbestand, kein Auszug: mit --backend spark "
+                              f"lesen")
         store = Store.memory()
         try:
             store.import_extract(source.data_dir)
