@@ -14,20 +14,31 @@ from amip.store import Store
 from amip.store.parquet import publish_to_parquet
 from amip.store.postgres import publish_to_postgres
 from tests.spark_fixture import spark  # noqa: F401
-from tests.store.test_postgres import FULL, new_schema
+from tests.store.test_postgres import new_schema
 
-MONTH = ["--month", "2019-11", "--to", "2019-12", "--format", "json"]
+MONTH = ["--month", "2020-06", "--format", "json"]
 
 
-@pytest.fixture
-def stored(tmp_path, extract):
-    """The full small extract: its folder, a store file of it, and that store as Parquet."""
-    folder = extract(base=FULL)
-    path = tmp_path / "amip.duckdb"
+@pytest.fixture(scope="module")
+def stored(tmp_path_factory):
+    """Two Jobcenter of the national profile at 1 %: the extract folder, a store file of it,
+    and that store as Parquet."""
+    import datetime as dt
+
+    from amip.extract.writer import write_extract
+    from amip.synth import generate
+
+    tmp = tmp_path_factory.mktemp("backend")
+    tables = generate(profile="national", jobcenters=2, scale=0.01, seed=7,
+                      start=dt.date(2018, 1, 1), end=dt.date(2020, 12, 31),
+                      today=dt.date(2026, 1, 1))
+    folder = tmp / "extract"
+    write_extract(tables, folder, "parquet")
+    path = tmp / "amip.duckdb"
     with Store.open(path) as s:
         s.import_extract(folder)
-        publish_to_parquet(s, tmp_path / "pq")
-    return folder, path, tmp_path / "pq"
+        publish_to_parquet(s, tmp / "pq")
+    return folder, path, tmp / "pq"
 
 
 def run(*args: str, env: dict | None = None):
