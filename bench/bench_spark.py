@@ -85,7 +85,8 @@ def main() -> None:
     def fmt(runs):
         return ", ".join(f"{w:.1f} s / {c:.1f} s" for w, c in runs)
 
-    print(f"month {args.month}, {jcs} Jobcenter, cache {os.environ.get('AMIP_SPARK_CACHE', 'default')}"
+    cache = os.environ.get("AMIP_SPARK_CACHE", "default")
+    print(f"month {args.month}, {jcs} Jobcenter, cache {cache}"
           f", conf {os.environ.get('AMIP_SPARK_CONF', '-')}, load {os.getloadavg()[0]:.1f}")
     print(f"  DuckDB  wall / CPU per run: {fmt(duck_runs)}")
     print(f"  Spark   session start {start[0]:.1f} s (CPU {start[1]:.1f} s), views {view_s:.1f} s")

@@ -11,7 +11,8 @@ Usage::
 
 :func:`source_options` adds the five options and hands the command one ``source`` argument;
 :func:`source_view` opens it, prints what a temporary copy does on stderr, and turns an invalid
-extract or a source that cannot work into the CLI's German errors (exit code 2).
+extract or a source that cannot work into the CLI's German errors (exit code 2; Spark that
+cannot start here: exit code 3).
 """
 
 from __future__ import annotations
@@ -66,6 +67,7 @@ def source_options(command):
 def source_view(source: Source, as_of: dt.date | None = None) -> Iterator[StoreView]:
     """:func:`open_source` for a command: notes on stderr, German usage errors, an invalid
     extract listed (first 50 errors) with exit code 2."""
+    from amip.backends.spark_session import SparkUnavailable
     from amip.cli.store_cmds import err, print_errors, say
     from amip.extract.errors import ExtractInvalid
 
@@ -77,3 +79,6 @@ def source_view(source: Source, as_of: dt.date | None = None) -> Iterator[StoreV
     except ExtractInvalid as e:
         print_errors(e, 50)
         sys.exit(2)
+    except SparkUnavailable as e:
+        say(err, f"Fehler: {e}", "red")
+        sys.exit(3)

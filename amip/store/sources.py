@@ -7,17 +7,13 @@ into PostgreSQL, or a store published as Parquet (read by Spark). :func:`open_so
 
 What each combination reads:
 
-=========  ===========================  ==============================================================
-backend    source                       what happens
-=========  ===========================  ==============================================================
-duckdb     ``--data`` extract           validated and imported into an in-memory store
-duckdb     ``--store`` (or default)     the store file, read only
-postgres   ``--pg`` alone               the store published into ``--schema`` (``amip publish --pg``)
-postgres   ``--data`` or ``--store``    published into a temporary schema, dropped afterwards
-spark      ``--data`` Parquet store     the store published with ``amip publish --parquet``
-spark      ``--data`` extract           imported in memory, published to temporary Parquet
-spark      ``--store`` (or default)     the store file published to temporary Parquet
-=========  ===========================  ==============================================================
+- duckdb, ``--data`` extract: validated and imported into an in-memory store;
+- duckdb, ``--store`` (or the default): the store file, read only;
+- postgres, ``--pg`` alone: the store published into ``--schema`` (``amip publish --pg``);
+- postgres, ``--data`` or ``--store``: published into a temporary schema, dropped afterwards;
+- spark, ``--data`` Parquet store: the store published with ``amip publish --parquet``;
+- spark, ``--data`` extract: imported in memory, published to temporary Parquet;
+- spark, ``--store`` (or the default): the store file published to temporary Parquet.
 
 The temporary copies are said on ``note`` (the CLI prints it on stderr), never silently.
 """

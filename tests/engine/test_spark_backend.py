@@ -59,7 +59,8 @@ def assert_same_figures(duck: dict, other: dict) -> None:
         if d.value is None:
             assert o.value is None, key
         else:
-            assert o.value is not None and math.isclose(d.value, o.value, rel_tol=0, abs_tol=1e-9), key
+            assert o.value is not None, key
+            assert math.isclose(d.value, o.value, rel_tol=0, abs_tol=1e-9), key
 
 
 def test_every_measure_is_the_same_on_spark(national, spark):  # noqa: F811
