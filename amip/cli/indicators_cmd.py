@@ -14,6 +14,7 @@ from rich.table import Table
 
 from amip import i18n
 from amip.catalogue import load
+from amip.cli.sources import Source, source_options, source_view
 from amip.cli.store_cmds import err, print_errors, say, wide_console
 from amip.engine.calendar import format_month, month_start, parse_month
 from amip.engine.comparison import RULE_MARK, incomparable
@@ -44,10 +45,7 @@ def _date(ctx, param, value):
 
 
 @click.command("indicators")
-@click.option("--data", "data_dir", type=click.Path(file_okay=False, exists=True),
-              help="Direkt aus einem Auszugsordner rechnen (geprüft, im Speicher).")
-@click.option("--store", "store_path", type=click.Path(dir_okay=False),
-              help="Aus einem Datenbestand rechnen (Standard: $AMIP_STORE oder amip.duckdb).")
+@source_options
 @click.option("--month", "month", callback=_month, help="Berichtsmonat JJJJ-MM.")
 @click.option("--to", "to", callback=_month, help="Letzter Berichtsmonat einer Reihe JJJJ-MM.")
 @click.option("--jobcenter", "jobcenter_id", help="Nur dieses Jobcenter.")
@@ -65,7 +63,7 @@ def _date(ctx, param, value):
               help="csv: deutsches CSV (Semikolon, Dezimalkomma, UTF-8 mit BOM); md: der Katalog "
                    "als Markdown (--list).")
 @click.option("--list", "list_only", is_flag=True, help="Den Katalog auflisten.")
-def indicators_cmd(data_dir, store_path, month, to, jobcenter_id, unit_id, as_of, published,
+def indicators_cmd(source: Source, month, to, jobcenter_id, unit_id, as_of, published,
                    rules, jfw, fmt, list_only) -> None:
     """Die Kennzahlen nach § 48a SGB II für einen Monat oder eine Reihe."""
     if list_only:
@@ -77,24 +75,21 @@ def indicators_cmd(data_dir, store_path, month, to, jobcenter_id, unit_id, as_of
         raise click.UsageError("--format md gibt es nur mit --list")
     if as_of and published:
         raise click.UsageError("--as-of und --published schließen einander aus")
-    if data_dir and store_path:
+    if source.data_dir and source.store_path:
         raise click.UsageError("--data oder --store angeben, nicht beides")
     months = list(range(month, (to if to is not None else month) + 1))
     if not months:
         raise click.UsageError("--to liegt vor --month")
-    store = _open(data_dir, store_path)
     try:
-        view = store.view(as_of)
-        reach = horizon(view)
-        asked, months = months, reach.check_months(months, rules)  # §10.2 item 30
-        records = compute(view, months, jobcenter_id, unit_id, published, rules, jfw)
+        with source_view(source, as_of) as view:
+            reach = horizon(view)
+            asked, months = months, reach.check_months(months, rules)  # §10.2 item 30
+            records = compute(view, months, jobcenter_id, unit_id, published, rules, jfw)
     except UnknownUnit as e:
         raise click.UsageError(str(e)) from None
     except NoFigures as e:
         say(err, f"Fehler: {e}", "red")
         sys.exit(2)
-    finally:
-        store.close()
     _emit(records, fmt, with_unit=unit_id is not None)
     if months != asked:
         say(err, f"Hinweis: die Reihe beginnt und endet, wo es Kennzahlen gibt: "
@@ -103,6 +98,8 @@ def indicators_cmd(data_dir, store_path, month, to, jobcenter_id, unit_id, as_of
 
 
 def _open(data_dir: str | None, store_path: str | None) -> Store:
+    """The DuckDB store of ``--data``/``--store`` (for commands that need the store itself,
+    not only a view: groups, quality, care)."""
     if data_dir:
         store = Store.memory()
         try:

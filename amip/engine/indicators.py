@@ -106,7 +106,8 @@ def compute(db, months: list[int], jobcenter_id: str | None = None, unit_id: str
             raise UnknownUnit(f"Einheit {u!r} gehört zum Jobcenter {unit_jc}, nicht zu {jobcenter_id}.")
         jobcenter_id = unit_jc
         scopes.append((u, scope))
-    jcs = db.table("jobcenters").jobcenter_id.to_pyarrow().to_pylist()
+    # in Jobcenter order: a backend returns rows in any order (Spark), the records must not
+    jcs = sorted(db.table("jobcenters").jobcenter_id.to_pyarrow().to_pylist())
     if jobcenter_id is not None:
         if jobcenter_id not in jcs:
             raise UnknownUnit(f"Jobcenter {jobcenter_id!r} gibt es im Datenbestand nicht.")

@@ -1,0 +1,274 @@
+"""The store as Parquet files, for Apache Spark: publish a DuckDB store into a directory, and read
+it back as a :class:`~amip.store.views.StoreView` on Spark.
+
+Layout of a published directory (docs/spark.md)::
+
+    DIR/amip_meta/meta.parquet                  the store format (written by the first publish)
+    DIR/<table>/import-000001.parquet           the rows each import brought (with _import_id)
+    DIR/amip_imports/import-000001.parquet      the import log, one file per import
+    DIR/amip_import_files/import-000001.parquet
+    DIR/amip_import_descriptions/import-000001.parquet
+
+Every stored table gets a file for every import (possibly without rows), so a later publish only
+adds the files of the imports the directory has not seen. The directory is a copy of exactly one
+store: one whose import log is not a prefix of the store's log is refused, as
+:mod:`amip.store.postgres` refuses a schema. All or nothing: the new files are written into a
+temporary directory beside ``DIR`` and then renamed into place, the import log last; a reader
+uses only the rows of imports in the log, so a publish killed while renaming is invisible, and
+the next publish replaces its leftovers. Nothing published is ever overwritten.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Callable
+
+import pyarrow.parquet as pq
+
+from amip.errors import StoreError
+from amip.extract.schema import TABLES
+from amip.i18n import local_time
+from amip.store.store import DESCRIPTIONS, Store
+from amip.store.views import StoreView
+
+Progress = Callable[[str, int, int], None]  # (step, done, total), as in Store
+
+#: the import log tables, in the order a publish renames them into place (amip_imports last)
+LOG_TABLES = ("amip_import_files", DESCRIPTIONS, "amip_imports")
+META = "amip_meta"
+
+
+class PublishRefused(StoreError, RuntimeError):
+    """The target directory holds data that is not an earlier state of this store."""
+
+
+def file_name(import_id: int) -> str:
+    return f"import-{import_id:06d}.parquet"
+
+
+def is_parquet_store(directory: str | Path) -> bool:
+    """Whether ``directory`` holds a store published by :func:`publish_to_parquet`."""
+    return (Path(directory) / "amip_imports").is_dir() and (Path(directory) / META).is_dir()
+
+
+def published_log(directory: str | Path) -> list[tuple]:
+    """(import_id, imported_at, fingerprint, rows_added) of every import published into
+    ``directory``, oldest first (empty for a new directory)."""
+    d = Path(directory) / "amip_imports"
+    if not d.is_dir():
+        return []
+    rows = []
+    for f in sorted(d.glob("import-*.parquet")):
+        for r in pq.read_table(f).to_pylist():
+            rows.append((r["import_id"], r["imported_at"], r["fingerprint"], r["rows_added"]))
+    return sorted(rows)
+
+
+# -- publish ----------------------------------------------------------------------------------
+
+def publish_to_parquet(store: Store, directory: str | Path,
+                       progress: Progress | None = None) -> dict[str, int]:
+    """Write the store's imports that ``directory`` does not hold yet as Parquet files; returns
+    rows written per table (``amip_imports``: imports published). Raises
+    :class:`PublishRefused` if the directory holds other data."""
+    step = progress or (lambda *_: None)
+    target = Path(directory).absolute()
+    names = list(TABLES) + list(LOG_TABLES)
+    written = dict.fromkeys(names, 0)
+    step("connect", 0, 1)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with _lock(target):
+        duck = store.con
+        duck.execute("BEGIN TRANSACTION")  # one consistent snapshot of the store
+        try:
+            log = duck.sql("SELECT import_id, imported_at, fingerprint, rows_added "
+                           "FROM amip_imports ORDER BY import_id").fetchall()
+            meta = dict(duck.sql("SELECT key, value FROM amip_meta").fetchall())
+            fresh, done = _check_target(target, log, meta)
+            last = log[-1][0] if log else 0
+            if not fresh and done == last:
+                step("up to date", 1, 1)
+                return written
+            new = [row[0] for row in log if done < row[0] <= last]
+            stage = Path(tempfile.mkdtemp(prefix=f".{target.name}.publish-", dir=target.parent))
+            try:
+                for i, name in enumerate(names):
+                    step(f"copy {name}", i, len(names))
+                    if name == DESCRIPTIONS and not store._has_table(name):
+                        continue  # a store from before extract.toml
+                    written[name] = _write(duck, stage, name, new)
+                if fresh:
+                    (stage / META).mkdir()
+                    duck.execute(f"COPY (SELECT key, value FROM amip_meta ORDER BY key) TO "
+                                 f"'{stage / META / 'meta.parquet'}' (FORMAT parquet)")
+            except BaseException:
+                shutil.rmtree(stage, ignore_errors=True)
+                raise
+        finally:
+            duck.execute("ROLLBACK")
+        step("commit", len(names), len(names))
+        _move_into_place(stage, target, fresh)
+    return written
+
+
+@contextlib.contextmanager
+def _lock(target: Path):
+    """One publisher per directory at a time (a lock file beside it)."""
+    path = target.parent / f".{target.name}.lock"
+    with open(path, "a") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def _check_target(target: Path, log: list[tuple], meta: dict) -> tuple[bool, int]:
+    """(the directory is new, the last import it holds); refuses another store's data."""
+    if not target.exists():
+        return True, 0
+    if not target.is_dir():
+        raise PublishRefused(f"{target} ist keine Verzeichnis; nichts wurde geändert.")
+    entries = sorted(p.name for p in target.iterdir())
+    if not entries:
+        return True, 0
+    if not is_parquet_store(target):
+        raise PublishRefused(
+            f"Verzeichnis {target} enthält schon Dateien ({', '.join(entries[:5])}), aber kein "
+            f"Importprotokoll von amip: es wurde nicht von amip publish geschrieben. Nichts wurde "
+            f"geändert; ein anderes Verzeichnis wählen oder dieses selbst löschen.")
+    theirs = published_log(target)
+    if len(theirs) > len(log) or theirs != [tuple(r) for r in log[:len(theirs)]]:
+        raise PublishRefused(_disagreement(target, theirs, log))
+    their_meta = {r["key"]: r["value"]
+                  for r in pq.read_table(target / META / "meta.parquet").to_pylist()}
+    if their_meta.get("store_format") != meta.get("store_format"):
+        raise PublishRefused(
+            f"Verzeichnis {target} hat das Speicherformat {their_meta.get('store_format')}, der "
+            f"Datenbestand das Format {meta.get('store_format')}; nichts wurde geändert, in ein "
+            f"neues Verzeichnis veröffentlichen.")
+    return False, theirs[-1][0] if theirs else 0
+
+
+def _disagreement(target: Path, theirs: list[tuple], log: list[tuple]) -> str:
+    def fmt(r) -> str:
+        return f"Nr. {r[0]} vom {local_time(r[1])} ({str(r[2])[:12]})"
+
+    for i, r in enumerate(theirs):
+        if i >= len(log):
+            return (f"Verzeichnis {target} enthält den Import {fmt(r)}, den dieser Datenbestand "
+                    f"nicht hat (er hat {len(log)} Importe): das Verzeichnis enthält die Daten "
+                    f"eines anderen Datenbestands. Nichts wurde geändert; in ein anderes "
+                    f"Verzeichnis veröffentlichen.")
+        if tuple(r) != tuple(log[i]):
+            return (f"Verzeichnis {target} enthält den Import {fmt(r)}, der Datenbestand an seiner "
+                    f"Stelle {fmt(log[i])}: das Verzeichnis enthält die Daten eines anderen "
+                    f"Datenbestands. Nichts wurde geändert; in ein anderes Verzeichnis "
+                    f"veröffentlichen.")
+    return f"Verzeichnis {target}: die Importprotokolle weichen voneinander ab"
+
+
+def _write(duck, stage: Path, name: str, imports: list[int]) -> int:
+    """One Parquet file per import of table ``name`` (stored tables: with ``_import_id``)."""
+    key = "_import_id" if name in TABLES else "import_id"
+    order = {"amip_import_files": "import_id, table_name", DESCRIPTIONS: "import_id",
+             "amip_imports": "import_id"}.get(name)
+    (stage / name).mkdir()
+    rows = 0
+    for i in imports:
+        path = stage / name / file_name(i)
+        query = f"SELECT * FROM main.{name} WHERE {key} = {int(i)}"
+        if order:
+            query += f" ORDER BY {order}"
+        duck.execute(f"COPY ({query}) TO '{path}' (FORMAT parquet, COMPRESSION zstd)")
+        rows += pq.ParquetFile(path).metadata.num_rows
+    return rows
+
+
+def _move_into_place(stage: Path, target: Path, fresh: bool) -> None:
+    """Rename the staged files into ``target``: a new directory in one rename; else the data
+    files first and the import log last (amip_imports the very last)."""
+    try:
+        if fresh:
+            if target.exists():
+                target.rmdir()  # empty (checked): the staged directory takes its place
+            os.chmod(stage, 0o755 & ~_umask())
+            stage.rename(target)
+            return
+        order = [p for p in stage.iterdir() if p.name not in LOG_TABLES] + \
+            [stage / n for n in LOG_TABLES if (stage / n).exists()]
+        for table_dir in order:
+            (target / table_dir.name).mkdir(exist_ok=True)
+            for f in sorted(table_dir.iterdir()):
+                os.replace(f, target / table_dir.name / f.name)  # leftovers of a killed publish
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+# -- reading on Spark -------------------------------------------------------------------------
+
+class SparkView(StoreView):
+    """A StoreView over a Parquet-published store, read by Spark (temporary views of its own
+    Spark session, so views of two directories never mix)."""
+
+    def __init__(self, backend, as_of: dt.date | None = None, directory: str = "") -> None:
+        super().__init__(backend, as_of)
+        self.directory = directory
+
+    def at(self, as_of: dt.date | None) -> "SparkView":
+        return SparkView(self.backend, as_of, self.directory)
+
+    def close(self) -> None:
+        session = self.backend._session
+        for name in list(self.backend._cached_dataframes):
+            self.adapter.drop_temp(name)
+        for t in session.catalog.listTables():
+            if t.isTemporary:
+                session.catalog.dropTempView(t.name)
+
+    def __enter__(self) -> "SparkView":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def spark_view(directory: str | Path, as_of: dt.date | None = None,
+               session=None) -> SparkView:
+    """The store published into ``directory`` (a local path, or any URI Spark reads, such as
+    ``hdfs://`` or ``s3a://``) as known on ``as_of``, read by Spark (same API as
+    ``Store.view``). Only rows of imports in the directory's import log are read."""
+    import ibis
+
+    from amip.backends.spark_session import get_session
+
+    directory = str(directory)
+    local = "://" not in directory
+    if local and not is_parquet_store(directory):
+        raise LookupError(f"{directory} enthält keinen mit amip publish --parquet "
+                          f"veröffentlichten Datenbestand")
+    spark = (session or get_session()).newSession()  # its own temporary views
+    root = directory.rstrip("/")
+    log = spark.read.parquet(f"{root}/amip_imports")
+    last = log.agg({"import_id": "max"}).collect()[0][0] or 0
+    log.createOrReplaceTempView("amip_imports")
+    for name in ("amip_import_files", DESCRIPTIONS):
+        frame = spark.read.parquet(f"{root}/{name}")
+        frame.where(frame.import_id <= last).createOrReplaceTempView(name)
+    spark.read.parquet(f"{root}/{META}").createOrReplaceTempView(META)
+    for name in TABLES:
+        frame = spark.read.parquet(f"{root}/{name}")
+        frame.where(frame._import_id <= last).createOrReplaceTempView(name)
+    return SparkView(ibis.pyspark.connect(spark), as_of, directory)
