@@ -5,7 +5,6 @@ English and stable (amip/compare/README.md); the table is German."""
 from __future__ import annotations
 
 import dataclasses
-import functools
 import json
 import sys
 
@@ -15,56 +14,16 @@ from rich.table import Table
 from amip import i18n
 from amip.catalogue import load
 from amip.cli.indicators_cmd import _date, _month, format_count, format_value, write_csv
-from amip.cli.store_cmds import err, print_errors, say, wide_console
+from amip.cli.sources import source_options, source_view
+from amip.cli.store_cmds import err, say, wide_console
 from amip.compare import BY, expected, figures, peers
 from amip.compare.config import config
 from amip.compare.records import EXPECTED_KEYS, FIGURE_KEYS, figure_records
 from amip.engine.calendar import month_start, parse_month
 from amip.engine.horizon import NoFigures, horizon
 from amip.engine.indicators import UnknownUnit, compute
-from amip.extract.errors import ExtractInvalid
-from amip.store.sources import BACKENDS, Source, SourceError, open_source
 
 BY_LABEL = {"vergleichstyp": "Vergleichstyp", "land": "Land"}
-
-
-def source_options(command):
-    """``--data``, ``--store``, ``--backend``, ``--pg``, ``--schema`` as one ``source``; the same
-    options as amip.cli.sources.source_options (the integrator switches to that one)."""
-
-    @functools.wraps(command)
-    def wrapper(*args, data_dir, store_path, backend, pg_url, schema, **kwargs):
-        import os
-
-        if data_dir and store_path:
-            raise click.UsageError("--data oder --store angeben, nicht beides")
-        if not data_dir and backend == "duckdb":
-            store_path = store_path or os.environ.get("AMIP_STORE", "amip.duckdb")
-            from pathlib import Path
-
-            if not Path(store_path).exists():
-                raise click.UsageError(f"Datenbestand {store_path} nicht gefunden: zuerst einen "
-                                       "Auszug importieren (amip import) oder --data angeben")
-        return command(*args, source=Source(backend=backend, data_dir=data_dir,
-                                            store_path=store_path, pg_url=pg_url,
-                                            schema=schema), **kwargs)
-
-    for option in reversed([
-        click.option("--data", "data_dir", type=click.Path(file_okay=False, exists=True),
-                     help="Direkt aus einem Auszugsordner rechnen (geprüft, im Speicher)."),
-        click.option("--store", "store_path", type=click.Path(dir_okay=False),
-                     help="Aus einem Datenbestand rechnen (Standard: $AMIP_STORE oder "
-                          "amip.duckdb)."),
-        click.option("--backend", type=click.Choice(BACKENDS), default="duckdb",
-                     envvar="AMIP_BACKEND", show_default=True,
-                     help="Womit gerechnet wird: DuckDB, PostgreSQL (--pg) oder Apache Spark."),
-        click.option("--pg", "pg_url", envvar="AMIP_PG_URL", metavar="URL",
-                     help="PostgreSQL-Verbindung für --backend postgres."),
-        click.option("--schema", default="amip", show_default=True,
-                     help="PostgreSQL-Schema des veröffentlichten Datenbestands."),
-    ]):
-        wrapper = option(wrapper)
-    return wrapper
 
 
 @click.command("compare")
@@ -100,7 +59,7 @@ def compare_cmd(source, month, to, measures, by, jobcenter_id, with_expected, as
             raise click.UsageError(f"{', '.join(wrong)} ist kein Vergleichsmaß für --expected "
                                    f"(erklärt in compare.toml: {', '.join(config().measures)})")
     try:
-        with open_source(source, as_of) as view:
+        with source_view(source, as_of) as view:
             months = horizon(view).check_months(months)
             if jobcenter_id:
                 result = [peers(view, m, jobcenter_id, measures or None) for m in months]
@@ -113,11 +72,8 @@ def compare_cmd(source, month, to, measures, by, jobcenter_id, with_expected, as
                 records = compute(view, months, codes=list(measures) or None)
                 comps = [figures(view, m, measures or None, records=records) for m in months]
                 _emit_figures(comps, by, fmt)
-    except (UnknownUnit, SourceError) as e:
+    except UnknownUnit as e:
         raise click.UsageError(str(e)) from None
-    except ExtractInvalid as e:
-        print_errors(e, 50)
-        sys.exit(2)
     except NoFigures as e:
         say(err, f"Fehler: {e}", "red")
         sys.exit(2)
