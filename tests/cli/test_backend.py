@@ -107,3 +107,18 @@ def test_sources_that_do_not_fit_are_named(stored, tmp_path, pg_url):
     # a Parquet store is not an extract: DuckDB says so instead of guessing
     r = run("--data", str(pq), *MONTH)
     assert r.exit_code == 2 and "mit --backend spark lesen" in r.output
+
+
+def test_compare_chooses_the_backend_the_same_way(stored, spark):  # noqa: F811
+    """``amip compare`` takes the same source options: its JSON (figures, ranks within the
+    Vergleichstyp, pooled aggregates) from Spark equals DuckDB's."""
+    _, path, pq = stored
+    args = ["compare", "--month", "2020-06", "--measure", "K2", "--measure", "K3",
+            "--format", "json"]
+    duck = CliRunner().invoke(cli, [*args, "--store", str(path)])
+    assert duck.exit_code == 0, duck.output
+    records = json.loads(duck.stdout)
+    assert {r["level"] for r in records} >= {"jobcenter", "national"}
+    spark_run = CliRunner().invoke(cli, [*args, "--data", str(pq), "--backend", "spark"])
+    assert spark_run.exit_code == 0, spark_run.output
+    assert spark_run.stdout == duck.stdout
