@@ -245,6 +245,22 @@ def publish_pg(store: str, url: str) -> float:
     return time.perf_counter() - t
 
 
+def scale_up(source: str, target: str) -> float:
+    """The 100 % proxy: a copy of the 10 % store with ten disjoint copies of its people
+    (bench/national_scale_up.sql)."""
+    import duckdb
+
+    t = time.perf_counter()
+    shutil.copyfile(source, target)
+    os.chmod(target, 0o600)  # person-level data, like the store
+    con = duckdb.connect(target)
+    try:
+        con.execute((HERE / "national_scale_up.sql").read_text())
+    finally:
+        con.close()
+    return time.perf_counter() - t
+
+
 def fmt(x: float | None, unit: str = "s") -> str:
     if x is None:
         return "–"
@@ -262,6 +278,8 @@ def main() -> None:
     ap.add_argument("--timeout", type=float, default=3600)
     ap.add_argument("--work", default=None, help="folder for the Parquet copies")
     ap.add_argument("--json", default=None, help="also write the results as JSON here")
+    ap.add_argument("--scale-up", nargs=2, metavar=("SOURCE", "TARGET"),
+                    help="build the 100 %% proxy store TARGET from the 10 %% store SOURCE")
     ap.add_argument("--child", choices=sorted(CHILDREN))
     ap.add_argument("--source")
     args = ap.parse_args()
@@ -269,6 +287,10 @@ def main() -> None:
         import logging
         logging.disable(logging.WARNING)
         print(json.dumps(CHILDREN[args.child](args.source, int(args.month))))
+        return
+
+    if args.scale_up:
+        print(f"scaled up in {scale_up(*args.scale_up):.1f} s")
         return
 
     from amip.engine.calendar import parse_month
