@@ -30,7 +30,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-KINDS = ("duckdb", "reference", "lzb", "incremental", "postgres", "spark")
+KINDS = ("duckdb", "reference", "lzb", "incremental", "postgres", "spark", "profile")
 #: the store tables the national month reads (rows per second count these)
 READ = ("elb_spells", "bg_spells", "persons", "employment_spells", "measure_spells",
         "benefit_months", "jobcenters", "caseload")
@@ -173,7 +173,41 @@ def child_spark(parquet: str, month: int) -> dict:
     return dict(seconds=seconds, records=len(records), digest=_digest(records), jvm_mib=jvm)
 
 
-CHILDREN = {"duckdb": child_duckdb, "incremental": child_incremental, "lzb": child_lzb,
+def child_profile(store: str, month: int) -> dict:
+    """Where the time of the fresh national month goes: the cumulative time of each fact
+    (cProfile; a fact's time includes the facts it builds on, when they are first needed)."""
+    import cProfile
+    import pstats
+
+    from amip.engine.indicators import compute
+    from amip.store import Store
+
+    with Store.open(store, read_only=True) as s:
+        view = s.view()
+        view.kept_facts = None
+        prof = cProfile.Profile()
+        t = time.perf_counter()
+        prof.runcall(compute, view, [month])
+        seconds = time.perf_counter() - t
+    stats = pstats.Stats(prof).stats
+    parts = {}
+    for (file, _line, name), (_cc, _nc, tt, ct, _callers) in stats.items():
+        if file.endswith("engine/facts.py") and ct >= 0.2 and not name.startswith("_") \
+                and name not in ("table", "close", "__exit__"):
+            parts[f"fact {name}"] = ct
+        elif file.endswith("engine/facts.py") and name in ("_benefits", "_materialize"):
+            parts[name] = ct
+        elif name == "<method 'to_arrow_table' of '_duckdb.DuckDBPyConnection' objects>" \
+                or "to_arrow_table" in name:
+            parts["results to Arrow (the stacked count query and small reads)"] = tt
+        elif file.endswith("engine/measures.py") and name == "measure":
+            parts["measure arithmetic (Python, 18 180 records)"] = ct
+        elif file.endswith("engine/horizon.py") and name == "horizon":
+            parts["horizon"] = ct
+    return dict(seconds=seconds, parts=dict(sorted(parts.items(), key=lambda kv: -kv[1])))
+
+
+CHILDREN = {"profile": child_profile, "duckdb": child_duckdb, "incremental": child_incremental, "lzb": child_lzb,
             "reference": child_reference, "postgres": child_postgres, "spark": child_spark}
 
 
@@ -346,7 +380,8 @@ def table(results: list[dict], month: str) -> str:
     names = {"duckdb": "DuckDB, engine", "postgres": "PostgreSQL, engine",
              "spark": "Spark (local[2]), engine", "lzb": "DuckDB, engine: LZB stock only",
              "reference": "DuckDB, hand-written SQL: LZB stock",
-             "incremental": "DuckDB, next month, kept facts"}
+             "incremental": "DuckDB, next month, kept facts",
+             "profile": "DuckDB, engine under cProfile"}
     lines = [f"national month {month}: all 15 measures × 3 sexes × all Jobcenter",
              "",
              "| size | what | time | peak memory | rows/s | process | digest | note |",
@@ -364,6 +399,8 @@ def table(results: list[dict], month: str) -> str:
         if r["kind"] == "incremental":
             note.append(f"the month itself, counted and kept: {fmt(r['cold'])}; "
                         f"asked again: {fmt(r['again'])}")
+        if r["kind"] == "profile":
+            note.append(", ".join(f"{k} {fmt(v)}" for k, v in list(r["parts"].items())[:12]))
         if "prep" in r:
             note.append(f"{r['prep'][0]}: {fmt(r['prep'][1])}")
         peak = fmt(r["peak_mib"], "MiB")
