@@ -49,11 +49,21 @@ def _counts_digest(rows: dict) -> str:
                           .encode()).hexdigest()[:12]
 
 
-def child_duckdb(store: str, month: int) -> dict:
-    from amip.engine.indicators import compute
+def _open(store: str):
+    """The store read-only, with DuckDB's memory capped (``AMIP_BENCH_MEMORY``, default 16 GB:
+    the machine is shared) and spilling beside the store."""
     from amip.store import Store
 
-    with Store.open(store, read_only=True) as s:
+    s = Store.open(store, read_only=True)
+    s.con.execute(f"SET memory_limit = '{os.environ.get('AMIP_BENCH_MEMORY', '16GB')}'")
+    s.con.execute(f"SET temp_directory = '{store}.spill'")
+    return s
+
+
+def child_duckdb(store: str, month: int) -> dict:
+    from amip.engine.indicators import compute
+
+    with _open(store) as s:
         view = s.view()
         view.kept_facts = None  # counted from scratch
         t = time.perf_counter()
@@ -64,11 +74,10 @@ def child_duckdb(store: str, month: int) -> dict:
 def child_incremental(store: str, month: int) -> dict:
     """The month counted and kept (a fresh fact store), then the next month from the kept ones."""
     from amip.engine.indicators import compute
-    from amip.store import Store
 
     folder = tempfile.mkdtemp(prefix="amip-bench-facts-")
     try:
-        with Store.open(store, read_only=True) as s:
+        with _open(store) as s:
             view = s.view()
             view.kept_facts = folder
             t = time.perf_counter()
@@ -101,9 +110,8 @@ def _stichtag_counts(view, month: int) -> tuple[float, dict]:
 
 
 def child_lzb(store: str, month: int) -> dict:
-    from amip.store import Store
 
-    with Store.open(store, read_only=True) as s:
+    with _open(store) as s:
         seconds, counts = _stichtag_counts(s.view(), month)
     return dict(seconds=seconds, lzb=sum(counts.values()), digest=_counts_digest(counts))
 
@@ -116,6 +124,8 @@ def child_reference(store: str, month: int) -> dict:
     sql = (HERE / "national_reference.sql").read_text()
     con = duckdb.connect(store, read_only=True)
     try:
+        con.execute(f"SET memory_limit = '{os.environ.get('AMIP_BENCH_MEMORY', '16GB')}'")
+        con.execute(f"SET temp_directory = '{store}.spill'")
         con.execute(f"SET VARIABLE st = DATE '{stichtag(month).isoformat()}'")
         t = time.perf_counter()
         rows = con.execute(sql).fetchall()
@@ -180,9 +190,8 @@ def child_profile(store: str, month: int) -> dict:
     import pstats
 
     from amip.engine.indicators import compute
-    from amip.store import Store
 
-    with Store.open(store, read_only=True) as s:
+    with _open(store) as s:
         view = s.view()
         view.kept_facts = None
         prof = cProfile.Profile()
@@ -270,11 +279,10 @@ def write_parquet(store: str, folder: Path) -> float:
 
 
 def publish_pg(store: str, url: str) -> float:
-    from amip.store import Store
     from amip.store.postgres import publish_to_postgres
 
     t = time.perf_counter()
-    with Store.open(store, read_only=True) as s:
+    with _open(store) as s:
         publish_to_postgres(s, url)
     return time.perf_counter() - t
 
