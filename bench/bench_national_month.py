@@ -322,6 +322,8 @@ def main() -> None:
     ap.add_argument("--json", default=None, help="also write the results as JSON here")
     ap.add_argument("--scale-up", nargs=2, metavar=("SOURCE", "TARGET"),
                     help="build the 100 %% proxy store TARGET from the 10 %% store SOURCE")
+    ap.add_argument("--table", nargs="+", metavar="JSON",
+                    help="print the table of earlier runs' --json files (no measuring)")
     ap.add_argument("--child", choices=sorted(CHILDREN))
     ap.add_argument("--source")
     args = ap.parse_args()
@@ -331,6 +333,10 @@ def main() -> None:
         print(json.dumps(CHILDREN[args.child](args.source, int(args.month))))
         return
 
+    if args.table:
+        results = [r for f in args.table for r in json.loads(Path(f).read_text())]
+        print(table(results, args.month))
+        return
     if args.scale_up:
         print(f"scaled up in {scale_up(*args.scale_up):.1f} s")
         return
@@ -412,14 +418,39 @@ def table(results: list[dict], month: str) -> str:
         if "prep" in r:
             note.append(f"{r['prep'][0]}: {fmt(r['prep'][1])}")
         peak = fmt(r["peak_mib"], "MiB")
-        if "jvm_mib" in r:
-            peak += f" + JVM {fmt(r['jvm_mib'], 'MiB')}"
+        if "jvm_mib" in r:  # Linux folds the waited-for JVM's peak into the child's
+            peak += " (Python or JVM)"
         lines.append(f"| {r['label']} | {names[r['kind']]} | {fmt(r['seconds'])} | {peak} | "
                      f"{r['rows'] / r['seconds']:,.0f} | {fmt(r['process'])} | {r.get('digest', '')} | {'; '.join(note)} |")
+    lines += ["", curve(results, names)]
     lines += ["", "time: the computation in its own process (start, imports and opening the "
               "store not included: see 'process'); peak memory: the process's ru_maxrss "
               "(wait4); rows/s: rows of the tables the month reads ÷ time; digest: of the "
               "records (equal digests = identical records)."]
+    return "\n".join(lines)
+
+
+def curve(results: list[dict], names: dict) -> str:
+    """The scaling curve: time against rows read, per kind over the sizes, with the exponent
+    of time ∝ rows^k between the smallest and the largest size."""
+    import math
+
+    ok = [r for r in results if "seconds" in r]
+    sizes = sorted({(r["rows"], r["label"]) for r in ok})
+    head = " | ".join(f"{label} ({rows / 1e6:,.1f} M rows)".replace(".", ",")
+                      for rows, label in sizes)
+    lines = [f"| scaling: time at | {head} | k in time ∝ rows^k |",
+             "|---|" + "---|" * len(sizes) + "---|"]
+    for kind in names:
+        by = {r["label"]: r for r in ok if r["kind"] == kind}
+        if not by:
+            continue
+        cells = [fmt(by[label]["seconds"]) if label in by else "–" for _, label in sizes]
+        have = [(rows, by[label]["seconds"]) for rows, label in sizes if label in by]
+        k = (math.log(have[-1][1] / have[0][1]) / math.log(have[-1][0] / have[0][0])
+             if len(have) > 1 else None)
+        lines.append(f"| {names[kind]} | {' | '.join(cells)} | "
+                     f"{'–' if k is None else f'{k:.2f}'.replace('.', ',')} |")
     return "\n".join(lines)
 
 
