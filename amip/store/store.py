@@ -360,7 +360,10 @@ class Store:
         from amip.backends.duckdb import connect
         from amip.store.views import StoreView
 
-        return StoreView(connect(self.con), as_of)
+        view = StoreView(connect(self.con), as_of)
+        # the incremental fact store (amip.engine.kept_facts) beside the file: <store>.facts/
+        view.kept_facts = f"{self.path}.facts" if self.path not in (None, ":memory:") else None
+        return view
 
 
 def utc_now() -> dt.datetime:

@@ -33,6 +33,9 @@ class StoreView:
         self.as_of = as_of
         self._cache: dict[str, ir.Table] = {}
         self._adapter: Adapter | None = None
+        #: the folder of the incremental fact store (:mod:`amip.engine.kept_facts`); None:
+        #: facts are counted fresh every time
+        self.kept_facts = None
 
     @property
     def adapter(self) -> Adapter:
@@ -97,7 +100,9 @@ class StoreView:
         return self.adapter.imports()
 
     def at(self, as_of: dt.date | None) -> "StoreView":
-        return StoreView(self.backend, as_of)
+        view = StoreView(self.backend, as_of)
+        view.kept_facts = self.kept_facts
+        return view
 
 
 def current_rows(t: ir.Table, name: str, as_of: dt.date | None = None,
