@@ -177,37 +177,27 @@ def forecasts_and_targets_from_store(store_path: str, month: int | None,
     """:func:`forecasts_from_store` and :func:`targets_from_store` in one background process:
     one store opened, one data horizon, statsmodels imported once, and on two cores one process
     fewer beside the engine pass and the renderer. Returns ((ok, forecasts), (ok, target
-    figures)), each part's own exception in place of its value (:func:`_part` re-raises it)."""
+    figures)); an exception of either part reaches the caller through the future (the report
+    stops at the first part that fails, as it would with both parts computed in place)."""
     from amip.engine.overview import jobcenter
     from amip.reports.monthly import kennzahl_forecasts, report_month
     from amip.reports.targets import CHART_MEASURES, target_figures
 
     with Store.open(store_path, read_only=True, threads=threads) as store:
         view = store.view(as_of)
-        try:
-            m = report_month(view, month)
-            jc = jobcenter(view, jobcenter_id)["jobcenter_id"]
-        except Exception as e:  # noqa: BLE001  (the report itself says what is wrong)
-            return (False, e), (False, e)
-        out = []
-        for work in (lambda: kennzahl_forecasts(view, m, jc),
-                     lambda: target_figures(view, steering_inputs(store_path, m // 12, as_of,
-                                                                  steering_url),
-                                            jc, m, curves=CHART_MEASURES)):
-            try:
-                out.append((True, work()))
-            except Exception as e:  # noqa: BLE001
-                out.append((False, e))
-        return tuple(out)
+        m = report_month(view, month)
+        jc = jobcenter(view, jobcenter_id)["jobcenter_id"]
+        forecasts = kennzahl_forecasts(view, m, jc)
+        targets = target_figures(view, steering_inputs(store_path, m // 12, as_of, steering_url),
+                                 jc, m, curves=CHART_MEASURES)
+        return forecasts, targets
 
 
 def _part(pending, i: int):
-    """The i-th part of :func:`forecasts_and_targets_from_store`'s result, as a callable."""
+    """The i-th part of :func:`forecasts_and_targets_from_store`'s result, as a callable (it
+    raises the background process's exception, if any)."""
     def get():
-        ok, value = pending.result()[i]
-        if not ok:
-            raise value
-        return value
+        return pending.result()[i]
     return get
 
 
