@@ -33,7 +33,7 @@ import pyarrow.parquet as pq
 
 from amip.errors import StoreError
 from amip.extract.schema import TABLES
-from amip.i18n import local_time
+from amip.store.published import disagreement
 from amip.store.store import DESCRIPTIONS, Store
 from amip.store.views import StoreView
 
@@ -145,7 +145,9 @@ def _check_target(target: Path, log: list[tuple], meta: dict) -> tuple[bool, int
             f"geändert; ein anderes Verzeichnis wählen oder dieses selbst löschen.")
     theirs = published_log(target)
     if len(theirs) > len(log) or theirs != [tuple(r) for r in log[:len(theirs)]]:
-        raise PublishRefused(_disagreement(target, theirs, log))
+        raise PublishRefused(disagreement(f"Verzeichnis {target}", "das Verzeichnis",
+                                          "in ein anderes Verzeichnis veröffentlichen",
+                                          theirs, log))
     their_meta = {r["key"]: r["value"]
                   for r in pq.read_table(target / META / "meta.parquet").to_pylist()}
     if their_meta.get("store_format") != meta.get("store_format"):
@@ -154,24 +156,6 @@ def _check_target(target: Path, log: list[tuple], meta: dict) -> tuple[bool, int
             f"Datenbestand das Format {meta.get('store_format')}; nichts wurde geändert, in ein "
             f"neues Verzeichnis veröffentlichen.")
     return False, theirs[-1][0] if theirs else 0
-
-
-def _disagreement(target: Path, theirs: list[tuple], log: list[tuple]) -> str:
-    def fmt(r) -> str:
-        return f"Nr. {r[0]} vom {local_time(r[1])} ({str(r[2])[:12]})"
-
-    for i, r in enumerate(theirs):
-        if i >= len(log):
-            return (f"Verzeichnis {target} enthält den Import {fmt(r)}, den dieser Datenbestand "
-                    f"nicht hat (er hat {len(log)} Importe): das Verzeichnis enthält die Daten "
-                    f"eines anderen Datenbestands. Nichts wurde geändert; in ein anderes "
-                    f"Verzeichnis veröffentlichen.")
-        if tuple(r) != tuple(log[i]):
-            return (f"Verzeichnis {target} enthält den Import {fmt(r)}, der Datenbestand an seiner "
-                    f"Stelle {fmt(log[i])}: das Verzeichnis enthält die Daten eines anderen "
-                    f"Datenbestands. Nichts wurde geändert; in ein anderes Verzeichnis "
-                    f"veröffentlichen.")
-    return f"Verzeichnis {target}: die Importprotokolle weichen voneinander ab"
 
 
 def _write(duck, stage: Path, name: str, imports: list[int]) -> int:

@@ -24,7 +24,7 @@ from psycopg import sql
 
 from amip.backends.postgres import check_schema_name, connect
 from amip.errors import StoreError
-from amip.i18n import local_time
+from amip.store.published import disagreement
 from amip.extract.schema import TABLES
 from amip.store.store import DESCRIPTIONS, Store
 from amip.store.views import StoreView
@@ -177,7 +177,9 @@ def _prepare_schema(cur: psycopg.Cursor, schema: str, log: list[tuple],
         theirs = cur.fetchall()
         if len(theirs) > len(log) or [tuple(r) for r in theirs] != \
                 [tuple(r) for r in log[:len(theirs)]]:
-            raise PublishRefused(_disagreement(schema, theirs, log))
+            raise PublishRefused(disagreement(f"Schema {schema}", "das Schema",
+                                              "in ein anderes Schema veröffentlichen (--schema)",
+                                              theirs, log))
         cur.execute(sql.SQL("SELECT key, value FROM {}").format(
             sql.Identifier(schema, "amip_meta")))
         their_meta = dict(cur.fetchall())
@@ -211,24 +213,6 @@ def _check_columns(cur: psycopg.Cursor, schema: str, name: str,
         raise PublishRefused(
             f"Tabelle {schema}.{name} hat die Spalten {have}, diese amip-Version speichert {want}; "
             f"nichts wurde geändert, in ein neues Schema veröffentlichen (--schema).")
-
-
-def _disagreement(schema: str, theirs: list[tuple], log: list[tuple]) -> str:
-    def fmt(r) -> str:
-        return f"Nr. {r[0]} vom {local_time(r[1])} ({str(r[2])[:12]})"
-
-    for i, r in enumerate(theirs):
-        if i >= len(log):
-            return (f"Schema {schema} enthält den Import {fmt(r)}, den dieser Datenbestand nicht "
-                    f"hat (er hat {len(log)} Importe): das Schema enthält die Daten eines anderen "
-                    f"Datenbestands. Nichts wurde geändert; in ein anderes Schema veröffentlichen "
-                    f"(--schema).")
-        if tuple(r) != tuple(log[i]):
-            return (f"Schema {schema} enthält den Import {fmt(r)}, der Datenbestand an seiner "
-                    f"Stelle {fmt(log[i])}: das Schema enthält die Daten eines anderen "
-                    f"Datenbestands. Nichts wurde geändert; in ein anderes Schema veröffentlichen "
-                    f"(--schema).")
-    return f"Schema {schema}: die Importprotokolle weichen voneinander ab"
 
 
 def _copy(duck, cur: psycopg.Cursor, schema: str, name: str, where: str) -> int:
