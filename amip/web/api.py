@@ -154,6 +154,18 @@ def month_param(name: str, value: str | None) -> int | None:
     return m
 
 
+def month_span(first: int, month: str | None, to: str | None,
+               limit: int = MAX_MONTHS) -> tuple[int, int]:
+    """The months ``first`` … ``to`` (``to`` absent: ``first`` alone), at most ``limit``."""
+    last = month_param("to", to)
+    last = first if last is None else last
+    if last < first:
+        raise Problem(400, f"Parameter to: {to!r} liegt vor dem Monat {month!r}")
+    if last - first + 1 > limit:
+        raise Problem(400, f"Parameter to: höchstens {limit} Monate je Anfrage")
+    return first, last
+
+
 def date_param(name: str, value: str | None) -> dt.date | None:
     if value is None:
         return None
@@ -205,14 +217,8 @@ def indicators(
         user: User = Depends(current_user)):
     from amip.catalogue import load
 
-    first = month_param("month", month)
-    last = month_param("to", to)
+    first, last = month_span(month_param("month", month), month, to)
     day = date_param("as_of", as_of)
-    last = first if last is None else last
-    if last < first:
-        raise Problem(400, f"Parameter to: {to!r} liegt vor dem Monat {month!r}")
-    if last - first + 1 > MAX_MONTHS:
-        raise Problem(400, f"Parameter to: höchstens {MAX_MONTHS} Monate je Anfrage")
     if day is not None and published:
         raise Problem(400, "Die Parameter as_of und published schließen einander aus")
     if rules is not None and rules not in load().rules:

@@ -17,7 +17,7 @@ from amip.engine.calendar import format_month
 from amip.engine.horizon import NoFigures
 from amip.errors import AmipError
 from amip.web import compare as cmp
-from amip.web.api import month_param, services
+from amip.web.api import month_param, month_span, services
 from amip.web.auth import current_user
 from amip.web.problems import Problem, problem_responses
 from amip.web.users import User
@@ -111,13 +111,7 @@ MAX_MONTHS = 36
 
 
 def _months(request: Request, month: str | None, to: str | None) -> list[int]:
-    first = _month(request, month)
-    last = month_param("to", to)
-    last = first if last is None else last
-    if last < first:
-        raise Problem(400, f"Parameter to: {to!r} liegt vor dem Monat {month!r}")
-    if last - first + 1 > MAX_MONTHS:
-        raise Problem(400, f"Parameter to: höchstens {MAX_MONTHS} Monate je Anfrage")
+    first, last = month_span(_month(request, month), month, to, MAX_MONTHS)
     try:
         return services(request).horizon().check_months(list(range(first, last + 1)))
     except NoFigures as e:
