@@ -14,10 +14,18 @@ from amip.engine.facts import MONEY_FACTS, Facts, team_assignment  # noqa: F401 
 Counts = dict[tuple[str, str, str | None, str, int], int | Decimal]
 
 
-def count_facts(facts: Facts, names: list[str], by_team: bool = False) -> Counts:
+def count_facts(facts: Facts, names: list[str], by_team: bool = False,
+                months: dict[str, set[int]] | None = None) -> Counts:
     """Run one query per kind (counts, money) over all requested facts; return a flat dict.
     The facts' rows are stacked first and joined to persons (sex) and teams once: 2 joins
-    instead of 2 per fact, a third faster."""
+    instead of 2 per fact, a third faster. ``months`` (optional) counts only those months of
+    a fact (:func:`amip.engine.measures.fact_months`); default: every month of the range."""
+    every = set(range(facts.m_lo, facts.m_hi + 1))
+
+    def only(name: str, t: ir.Table) -> ir.Table:
+        ms = every if months is None else set(months.get(name, ())) & every
+        return t if ms == every else t.filter(t.m.isin(sorted(ms)))
+
     persons = facts.db.table("persons").select("person_id", "sex")
     teams = facts.teams if by_team else None
 
@@ -32,9 +40,10 @@ def count_facts(facts: Facts, names: list[str], by_team: bool = False) -> Counts
 
     out: Counts = defaultdict(int)
     group = ["fact", "jobcenter_id", "unit_id", "sex", "m"]
-    counted = [facts.table(name).select("person_id", "jobcenter_id", "m", "rel_m",
-                                        fact=ibis.literal(name))
-               for name in names if name not in MONEY_FACTS]
+    counted = [only(name, facts.table(name)).select("person_id", "jobcenter_id", "m", "rel_m",
+                                                    fact=ibis.literal(name))
+               for name in names if name not in MONEY_FACTS
+               and (months is None or set(months.get(name, ())) & every)]
     if counted:
         rows = ibis.union(*counted, distinct=False) if len(counted) > 1 else counted[0]
         t, keys = keyed(rows)
@@ -43,8 +52,9 @@ def count_facts(facts: Facts, names: list[str], by_team: bool = False) -> Counts
         for r in rows:
             out[(r["fact"], r["jobcenter_id"], r["unit_id"], r["sex"], r["m"])] = int(r["n"])
     money = [n for n in names if n in MONEY_FACTS]
-    if money:  # all money facts are columns of one table: one pass sums them all
-        t, keys = keyed(facts.table(money[0]))
+    asked = every if months is None else set().union(*(months.get(n, ()) for n in money)) & every
+    if money and asked:  # all money facts are columns of one table: one pass sums them all
+        t, keys = keyed(facts.benefits(asked))
         t = t.select(**keys, **{n: t[n] for n in money})
         sums = t.group_by(group[1:]).aggregate(**{n: t[n].sum() for n in money})
         for r in sums.to_pyarrow().to_pylist():

@@ -76,6 +76,7 @@ class Facts:
         self.materialize = materialize  # False: pure expressions, nothing cached
         self.cal = calendar(m_lo, m_hi)
         self._cached: list[ir.Table] = []
+        self._benefits: dict[frozenset[int], ir.Table] = {}
         if within is not None:
             self._borrow(within)
 
@@ -373,19 +374,24 @@ class Facts:
 
     # -- money (items 11, 22) -------------------------------------------------------------------
 
-    @cached_property
-    def _benefits(self) -> ir.Table:
+    def benefits(self, months: set[int] | None = None) -> ir.Table:
         """benefit_months rows assigned to the Jobcenter of the person's ``elb``/``nef`` spell
-        overlapping the calendar month (latest valid_from wins; tie: smallest jobcenter_id)."""
-        lo, hi = format_month(self.m_lo), format_month(self.m_hi)
-        b = self.db.table("benefit_months", key_filter=lambda t: t.month.between(lo, hi))
-        b = b.mutate(m=b.month.substr(0, 4).cast("int64") * 12
-                     + b.month.substr(5, 2).cast("int64") - 1)
-        b = b.join(self.cal, "m").select("person_id", "m", "llu_eur", "luh_eur", "first_day",
-                                         "last_day")
-        j = self.month_jobcenter(b)
-        return self._materialize(self._own(j.select("person_id", "jobcenter_id", "m", rel_m=j.m,
-                                                    llu=j.llu_eur, luh=j.luh_eur)))
+        overlapping the calendar month (latest valid_from wins; tie: smallest jobcenter_id):
+        person_id, jobcenter_id, m, rel_m, llu, luh. ``months`` (default: the whole range)
+        computes only those months: the measures read the sums of t and t−12 only
+        (:func:`amip.engine.measures.fact_months`), and no other fact builds on these rows."""
+        months = frozenset(range(self.m_lo, self.m_hi + 1) if months is None else months)
+        if months not in self._benefits:
+            names = [format_month(m) for m in sorted(months)]
+            b = self.db.table("benefit_months", key_filter=lambda t: t.month.isin(names))
+            b = b.mutate(m=b.month.substr(0, 4).cast("int64") * 12
+                         + b.month.substr(5, 2).cast("int64") - 1)
+            b = b.join(self.cal, "m").select("person_id", "m", "llu_eur", "luh_eur",
+                                             "first_day", "last_day")
+            j = self.month_jobcenter(b)
+            self._benefits[months] = self._materialize(self._own(j.select(
+                "person_id", "jobcenter_id", "m", rel_m=j.m, llu=j.llu_eur, luh=j.luh_eur)))
+        return self._benefits[months]
 
     def month_jobcenter(self, rows: ir.Table) -> ir.Table:
         """Rows of a person and calendar month (``person_id, m, first_day, last_day`` + more)
@@ -403,8 +409,8 @@ class Facts:
 
     @property
     def llu(self) -> ir.Table:
-        return self._benefits
+        return self.benefits()
 
     @property
     def luh(self) -> ir.Table:
-        return self._benefits
+        return self.benefits()

@@ -21,7 +21,7 @@ from amip.engine import kept_facts
 from amip.engine.calendar import format_month, month_end, stichtag
 from amip.engine.drilldown import Outside, descendants, parent_of_unassigned, unassigned_scope
 from amip.engine.horizon import horizon
-from amip.engine.measures import JFW_FORMS, LOOKBACK, SEXES, facts_needed, measure, roll_up
+from amip.engine.measures import JFW_FORMS, SEXES, fact_months, measure, roll_up
 from amip.errors import NotFound
 
 
@@ -122,8 +122,9 @@ def compute(db, months: list[int], jobcenter_id: str | None = None, unit_id: str
     for (as_of, version_key), ms in groups.items():
         view = db.at(as_of) if as_of != db.as_of else db
         version = cat.rules[version_key]
-        counts = kept_facts.counts(view, version, cat.parameters, min(ms) - LOOKBACK, max(ms),
-                                   jobcenter_id, facts_needed(indicators), by_team=bool(wanted))
+        counts = kept_facts.counts(view, version, cat.parameters,
+                                   fact_months(indicators, ms, bases), jobcenter_id,
+                                   by_team=bool(wanted))
         reach = horizon(view)
         for unit, scope in scopes:
             totals = roll_up(counts, scope)

@@ -2,7 +2,10 @@
 
 The § 48a measures of month t read the counts of the facts (:mod:`amip.engine.aggregate`) per
 Jobcenter × team × sex for the months t−12..t (:mod:`amip.engine.measures`). Counted from
-scratch, every month costs 14 months of facts; kept, the next month costs one.
+scratch, every month costs 14 months of facts; kept, the next month costs one. Each fact is
+counted only for the months the measures read (:func:`amip.engine.measures.fact_months`): the
+sums of K1 and K1E1 for t and t−12, not the months between — so the next month also counts the
+sums of t−11, in a run of its own.
 
 A month's counts are exact when the facts were computed from at least :data:`WARMUP` months
 before it (Zugänge and Abgänge compare with the stock of m−1; an Integration of month m may
@@ -166,40 +169,55 @@ def _runs(months: list[int]) -> list[tuple[int, int]]:
     return [(a, b) for a, b in runs]
 
 
-def counts(db, rules, params, m_lo: int, m_hi: int, jobcenter_id: str | None,
-           names: list[str], by_team: bool = False, store: FactStore | None = None) -> Counts:
-    """The counts of ``names`` for months ``m_lo..m_hi`` as :func:`count_facts` over
-    ``Facts(db, rules, params, m_lo, m_hi, jobcenter_id)`` gives them, for every month from
-    ``m_lo + 1`` on (month m_lo itself is not returned: no measure reads it, and a fresh count
-    has no Zugänge there). Kept months are read; missing ones computed and kept. Without a
-    fact store (``db.kept_facts`` unset, e.g. PostgreSQL or an in-memory store): counted
-    fresh, all months."""
+def counts(db, rules, params, wanted: dict[str, set[int]], jobcenter_id: str | None,
+           by_team: bool = False, store: FactStore | None = None) -> Counts:
+    """The counts of each fact for the months ``wanted`` names for it
+    (:func:`amip.engine.measures.fact_months`), as :func:`count_facts` over ``Facts(db, rules,
+    params, a − WARMUP, b, jobcenter_id)`` gives them. Kept (fact, month) pairs are read;
+    missing ones are computed in contiguous runs of months, each fact only for its months,
+    and kept beside what the month's file held. Without a fact store (``db.kept_facts``
+    unset, e.g. PostgreSQL or an in-memory store): counted fresh the same way."""
     store = store if store is not None else fact_store(db)
+    months = sorted(set().union(*wanted.values())) if wanted else []
+    need = {m: {f for f, ms in wanted.items() if m in ms} for m in months}
     if store is None:
-        with Facts(db, rules, params, m_lo, m_hi, jobcenter_id) as facts:
-            return count_facts(facts, names, by_team=by_team)
+        return _count_runs(db, rules, params, need, jobcenter_id, by_team)
     state, key = state_key(db, rules, params, jobcenter_id, by_team)
-    wanted = set(names)
     out: Counts = {}
-    missing: dict[int, set[str]] = {}
-    for m in range(m_lo + 1, m_hi + 1):
-        got = store.read(state, key, m)
-        if got is not None and wanted <= got[0]:
-            out.update((k, v) for k, v in got[1].items() if k[0] in wanted)
-        else:
-            missing[m] = wanted | (got[0] if got is not None else set())
-    if not missing:
+    kept: dict[int, tuple[set[str], Counts]] = {}
+    todo: dict[int, set[str]] = {}
+    for m in months:
+        got = store.read(state, key, m) or (set(), {})
+        kept[m] = got
+        out.update((k, v) for k, v in got[1].items() if k[0] in need[m])
+        if need[m] - got[0]:
+            todo[m] = need[m] - got[0]
+    if not todo:
         return out
-    todo = sorted(set().union(*missing.values()))
-    for a, b in _runs(list(missing)):
-        with Facts(db, rules, params, a - WARMUP, b, jobcenter_id) as facts:
-            counted = count_facts(facts, todo, by_team=by_team)
-        by_month: dict[int, Counts] = defaultdict(dict)
-        for k, v in counted.items():
-            if a <= k[4] <= b:
-                by_month[k[4]][k] = v
+    counted = _count_runs(db, rules, params, todo, jobcenter_id, by_team)
+    by_month: dict[int, Counts] = defaultdict(dict)
+    for k, v in counted.items():
+        by_month[k[4]][k] = v
+    for m, names in todo.items():
+        held, old = kept[m]
+        new = {k: v for k, v in by_month.get(m, {}).items() if k[0] in names}
+        store.write(state, key, m, held | names,
+                    {**{k: v for k, v in old.items() if k[0] in held - names}, **new})
+        out.update((k, v) for k, v in new.items() if k[0] in need[m])
+    return out
+
+
+def _count_runs(db, rules, params, todo: dict[int, set[str]], jobcenter_id: str | None,
+                by_team: bool) -> Counts:
+    """Count the facts ``todo`` names for each month: one :class:`Facts` per contiguous run
+    of months, from :data:`WARMUP` months before it."""
+    out: Counts = {}
+    for a, b in _runs(list(todo)):
+        months: dict[str, set[int]] = defaultdict(set)
         for m in range(a, b + 1):
-            month = by_month.get(m, {})
-            store.write(state, key, m, set(todo), month)
-            out.update((k, v) for k, v in month.items() if k[0] in wanted)
+            for f in todo[m]:
+                months[f].add(m)
+        with Facts(db, rules, params, a - WARMUP, b, jobcenter_id) as facts:
+            counted = count_facts(facts, sorted(months), by_team=by_team, months=months)
+        out.update((k, v) for k, v in counted.items() if a <= k[4] <= b)
     return out

@@ -132,6 +132,26 @@ def measure_paths(ind: Indicator, get: Callable[[str, int], object], t: int, n_p
     return out
 
 
+def fact_months(indicators: Iterable[Indicator], months: Iterable[int],
+                bases: Iterable[str] = ("month",)) -> dict[str, set[int]]:
+    """The months of each fact that the measures of ``months`` read (``bases``: ``month``
+    and/or ``jfw``): traced through the forms themselves, so exact by construction. E.g. K1
+    (``change``) reads the sums of t and t−12 only, not the 11 months between."""
+    read: dict[str, set[int]] = {}
+
+    def get(fact: str, m: int) -> int:
+        read.setdefault(fact, set()).add(m)
+        return 1
+
+    for ind in indicators:
+        for basis in bases:
+            if basis == "jfw" and ind.form not in JFW_FORMS:
+                continue
+            for t in months:
+                measure(ind, get, t, jfw=basis == "jfw")
+    return read
+
+
 def facts_needed(indicators: Iterable[Indicator]) -> list[str]:
     names: list[str] = []
     for ind in indicators:

@@ -96,9 +96,11 @@ def test_kept_equals_fresh_month_by_month(store, computed, tmp_path):
         if first:  # 13 months needed (t−12..t), computed from 2 months before
             assert computed[-1] == (m - 14, m)
             first = False
-        else:  # the next month costs one month (plus the warm-up of 2)
-            assert computed[-1] == (m - 2, m)
-    assert len(computed) == 12
+        else:  # the next month costs one month (plus the warm-up of 2), the sums of t−12
+            # (K1 and K1E1 compare t with t−12: t−1 summed t−13 and t−1, not t−12) and the
+            # Alleinerziehende at t−1 (K2E4's mean stock of t−12..t−1: t−1 did not need them)
+            assert computed[-2:] == [(m - 14, m - 12), (m - 3, m)]
+    assert len(computed) == 1 + 11 * 2
     # asked again: nothing computed, the same records
     computed.clear()
     assert same(compute(view, months("2019-09", "2020-08")),
@@ -143,7 +145,9 @@ def test_the_kept_counts_are_what_is_read(store):
     counts[k] += 12  # 12 more Integrationen of LZB of women of one Jobcenter in 2020-06
     fs.write(state, key, m, names, counts)
     after = {(r.code, r.jobcenter_id, r.sex): r for r in compute(view, [m], codes=["K3E1"])}
-    assert names == {"integrations_lzb", "lzb"}  # only the facts K3E1 reads were counted
+    # only what K3E1 reads of month m was counted: its numerator (the mean LZB stock of the
+    # denominator is of m−12..m−1)
+    assert names == {"integrations_lzb"}
     for sex in ("w", "all"):  # the 12-month sum of the numerator follows
         assert after[("K3E1", k[1], sex)].numerator == before[("K3E1", k[1], sex)].numerator + 12
     assert after[("K3E1", k[1], "m")] == before[("K3E1", k[1], "m")]
