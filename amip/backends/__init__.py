@@ -18,10 +18,6 @@ import ibis.expr.types as ir
 class Adapter:
     """The defaults; a backend's module subclasses it as ``Adapter`` and overrides what differs."""
 
-    #: the backend plans a range join over computed day numbers well, so its inputs need not be
-    #: cached first (PostgreSQL recomputed them per row pair: 1.0 s instead of 0.2 s)
-    plans_range_joins_well = True
-
     def __init__(self, backend: ibis.BaseBackend) -> None:
         self.backend = backend
         # Ibis 12 builds its DROP TABLE with sqlglot's former argument name: with the pinned

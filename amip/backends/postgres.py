@@ -39,10 +39,7 @@ def connect(url: str, schema: str = "amip") -> ibis.BaseBackend:
 
 
 class Adapter(_Base):
-    """PostgreSQL: its planner computed the day numbers inside a range join per row pair, so
-    their inputs are cached first; a cached (temporary) table has no statistics until analysed."""
-
-    plans_range_joins_well = False
+    """PostgreSQL: a cached (temporary) table has no statistics until analysed."""
 
     def cache(self, expr: ir.Table) -> ir.Table:
         table = expr.cache()

@@ -11,16 +11,20 @@ The readings are those pinned in the domain reference §10; each method names it
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import cached_property
 
 import ibis
 import ibis.expr.types as ir
 
 from amip.catalogue import Parameters, RuleVersion
-from amip.engine.calendar import calendar, days, end_days, format_month
-from amip.engine.stocks import at_stichtage, elb_spells
+from amip.engine.calendar import (EPOCH, calendar, days, end_days, epoch_day, format_month,
+                                  month_end, month_start, stichtag)
+from amip.engine.month_sets import MonthBlocks
+from amip.engine.stocks import at_stichtage, counting
 
 KEYS = ["person_id", "jobcenter_id", "m"]
+STOCK_KEYS = ["person_id", "jobcenter_id"]  # of a month set (:mod:`amip.engine.month_sets`)
 
 #: Facts and the method computing each; the catalogue's numerators and denominators name them.
 FACTS = (
@@ -64,9 +68,10 @@ class Facts:
     that starts early enough (see :func:`amip.engine.measures.months_needed`).
     """
 
-    #: tables that do not depend on the months asked (or the rule version): a Facts over a wider
-    #: range of the same view and Jobcenter can lend them (``within``)
-    RANGE_FREE = ("elb_spells", "employment", "measures")
+    #: tables cut to the range's reach (not to its months): a Facts over a wider range of the
+    #: same view, Jobcenter and rule version holds all this one reads and can lend them
+    #: (``within``)
+    RANGE_FREE = ("spells", "employment", "measures")
 
     def __init__(self, db, rules: RuleVersion, params: Parameters, m_lo: int, m_hi: int,
                  jobcenter_id: str | None = None, materialize: bool = True,
@@ -75,6 +80,7 @@ class Facts:
         self.m_lo, self.m_hi, self.jobcenter_id = m_lo, m_hi, jobcenter_id
         self.materialize = materialize  # False: pure expressions, nothing cached
         self.cal = calendar(m_lo, m_hi)
+        self.blocks = MonthBlocks(m_lo, m_hi)
         self._cached: list[ir.Table] = []
         self._benefits: dict[frozenset[int], ir.Table] = {}
         if within is not None:
@@ -106,12 +112,6 @@ class Facts:
         self._cached.append(table)
         return table
 
-    def _before_range_join(self, expr: ir.Table) -> ir.Table:
-        """Cached first where the backend plans a range join over computed day numbers badly
-        (PostgreSQL computed them inside the join, 2 million times: 1.0 s instead of 0.2 s);
-        DuckDB plans the expression well, and a table would cost it 0.04 s."""
-        return expr if self.db.adapter.plans_range_joins_well else self._materialize(expr)
-
     def close(self) -> None:
         """Release the cached tables."""
         adapter = self.db.adapter if self._cached else None
@@ -138,36 +138,66 @@ class Facts:
         the counts by team, the money sums and role-restricted facts all join it."""
         return self._materialize(team_assignment(self.db, self.m_lo - 1, self.m_hi))
 
+    def _spell_days(self, name: str, first: int, last: int, *columns: str) -> ir.Table:
+        """The corrected rows of a spell table reaching into the days ``first..last`` (epoch
+        days), with ``vf``, ``vt`` as day numbers. ``valid_from`` is part of every spell key,
+        so cutting by it before the correction is exact (:meth:`StoreView.table`)."""
+        until = ibis.literal(EPOCH + dt.timedelta(days=last), "date")
+        s = self.db.table(name, key_filter=lambda t: t.valid_from <= until)
+        s = s.select(*columns, vf=days(s.valid_from), vt=end_days(s.valid_to))
+        return self._materialize(s.filter(s.vt >= first))
+
     @cached_property
+    def spells(self) -> ir.Table:
+        """``elb_spells`` (every status) of all Jobcenter reaching into the range: its calendar
+        months (the Jobcenter of a benefit month, item 22) and the 730-day windows of its
+        Stichtage (LZB days count across Jobcenter, item 8); corrected once for all facts."""
+        window = self.params.lzb_window_days
+        first = min(epoch_day(month_start(self.m_lo)), self.stichtage[self.m_lo] - (window - 1))
+        return self._spell_days("elb_spells", first, epoch_day(month_end(self.m_hi)),
+                                "person_id", "jobcenter_id", "bg_id", "bg_role", "status")
+
+    @property
     def elb_spells(self) -> ir.Table:
-        """``elb`` spells of all Jobcenter as day numbers (LZB days count across Jobcenter)."""
-        s = elb_spells(self.db)
-        return self._materialize(s.select("person_id", "jobcenter_id", "bg_id", "bg_role",
-                                          vf=days(s.valid_from), vt=end_days(s.valid_to)))
+        """The ``elb`` spells of :attr:`spells` (:func:`amip.engine.stocks.counting`)."""
+        return counting(self.spells)
 
     @cached_property
     def employment(self) -> ir.Table:
-        """Employment spells (corrected) as day numbers; read by five facts."""
-        e = self.db.table("employment_spells")
-        return self._materialize(e.select("person_id", "kind", "funding", vf=days(e.valid_from),
-                                          vt=end_days(e.valid_to)))
+        """Employment spells (corrected) as day numbers, reaching into the range's search
+        windows and the later Stichtage of continued employment; read by five facts."""
+        later = self.m_hi + max(self.rules.k2e3_months_after)
+        return self._spell_days("employment_spells", epoch_day(stichtag(self.m_lo - 1)),
+                                epoch_day(stichtag(later)), "person_id", "kind", "funding")
 
     @cached_property
     def measures(self) -> ir.Table:
-        m = self.db.table("measure_spells")
-        return self._materialize(m.select("person_id", "instrument", vf=days(m.valid_from),
-                                          vt=end_days(m.valid_to)))
+        """Measure spells (corrected) as day numbers, reaching into the range's search windows
+        and Stichtage."""
+        return self._spell_days("measure_spells", epoch_day(stichtag(self.m_lo - 1)),
+                                epoch_day(stichtag(self.m_hi)), "person_id", "instrument")
 
     def _own(self, t: ir.Table) -> ir.Table:
         return t if self.jobcenter_id is None else t.filter(t.jobcenter_id == self.jobcenter_id)
 
     @cached_property
+    def stichtage(self) -> dict[int, int]:
+        """The Stichtag of each month of the range, as an epoch day."""
+        return {m: epoch_day(stichtag(m)) for m in range(self.m_lo, self.m_hi + 1)}
+
+    @cached_property
+    def elb_bits(self) -> ir.Table:
+        """The ELB stock as month sets (:mod:`amip.engine.month_sets`): person_id,
+        jobcenter_id, blk, bits: the Stichtage an ``elb`` spell covers (items 2, 17)."""
+        return self._materialize(self.blocks.covered(self._own(self.elb_spells), STOCK_KEYS,
+                                                     self.stichtage))
+
+    @cached_property
     def elb(self) -> ir.Table:
         """ELB stock at ST(m): distinct persons with an ``elb`` spell covering it (items 2, 17;
         :mod:`amip.engine.stocks`)."""
-        j = at_stichtage(self._own(self.elb_spells), self.cal)
-        stock = j.select("person_id", "jobcenter_id", "m").distinct().mutate(rel_m=ibis._.m)
-        return self._materialize(stock)
+        rows = self.blocks.rows(self.elb_bits, STOCK_KEYS)
+        return self._materialize(rows.mutate(rel_m=rows.m))
 
     @cached_property
     def bg(self) -> ir.Table:
@@ -194,8 +224,12 @@ class Facts:
     @cached_property
     def islands(self) -> ir.Table:
         """Each person's ``elb`` periods merged into islands of consecutive days (any Jobcenter),
-        so overlapping spells count their days once (item 8)."""
-        s = self.elb_spells.select("person_id", "vf", "vt")
+        so overlapping spells count their days once (item 8). Only spells reaching into a
+        730-day window of the range's Stichtage: the others add no day to any window."""
+        lo = min(self.stichtage.values()) - (self.params.lzb_window_days - 1)
+        s = self.elb_spells
+        s = s.filter((s.vt >= lo) & (s.vf <= max(self.stichtage.values())))
+        s = s.select("person_id", "vf", "vt")
         order = [s.vf, s.vt]
         before = ibis.window(group_by=s.person_id, order_by=order, rows=(None, -1))
         s = s.mutate(reach=s.vt.max().over(before))
@@ -205,60 +239,72 @@ class Facts:
         return s.group_by("person_id", "island").aggregate(a=s.vf.min(), b=s.vt.max())
 
     @cached_property
-    def elb_days(self) -> ir.Table:
+    def net_days(self) -> ir.Table:
         """Net ELB days (any Jobcenter, overlaps once) in the window of 730 days ending with
-        ST(m), Stichtag included, of each person in the ELB stock at ST(m) (item 8):
-        person_id, m, net."""
+        ST(m), Stichtag included (item 8), of every person with such days: person_id and
+        ``n<m>`` for each month m of the range (one pass over the islands, no join)."""
         window = self.params.lzb_window_days
-        persons = self.elb.select("person_id", "m").distinct()
-        p = persons.join(self.cal, "m").select("person_id", "m", "st")
         i = self.islands
-        j = p.join(i, (p.person_id == i.person_id) & (i.a <= p.st) & (i.b >= p.st - (window - 1)))
-        lo = ibis.greatest(j.a, j.st - (window - 1))
-        hi = ibis.least(j.b, j.st)
-        j = j.mutate(d=hi - lo + 1)
-        return j.group_by("person_id", "m").aggregate(net=j.d.sum())
+        return i.group_by("person_id").aggregate(**{
+            f"n{m}": ibis.greatest(ibis.least(i.b, st) - ibis.greatest(i.a, st - (window - 1))
+                                   + 1, 0).sum()
+            for m, st in self.stichtage.items()})
+
+    @cached_property
+    def elb_days(self) -> ir.Table:
+        """:attr:`net_days` as rows for each person in the ELB stock at ST(m): person_id, m,
+        net."""
+        d = self.net_days
+        parts = [d.select("person_id", m=ibis.literal(m, "int64"), net=d[f"n{m}"])
+                 for m in self.stichtage]
+        rows = ibis.union(*parts, distinct=False) if len(parts) > 1 else parts[0]
+        e = self.elb.select("person_id", "m").distinct()
+        return rows.semi_join(e, ["person_id", "m"])
+
+    @cached_property
+    def lzb_bits(self) -> ir.Table:
+        """LZB as month sets: in the ELB stock, and ≥ threshold (638) net ELB days in the
+        window of 730 days ending with the Stichtag, Stichtag included (item 8)."""
+        d, threshold = self.net_days, self.params.lzb_threshold_days
+        long = self.blocks.bits(lambda m: d[f"n{m}"] >= threshold)
+        long = self.blocks.stacked(d.select("person_id", **{f"b{b}": v for b, v in long.items()}),
+                                   ["person_id"])
+        e = self.elb_bits
+        j = e.join(long, [e.person_id == long.person_id, e.blk == long.blk])
+        j = j.select(*STOCK_KEYS, blk=e.blk, bits=e.bits & long.bits)
+        return self._materialize(j.filter(j.bits != 0))
 
     @cached_property
     def lzb(self) -> ir.Table:
-        """LZB at ST(m): in the ELB stock, and ≥ threshold (638) net ELB days in the window of
-        730 days ending with the Stichtag, Stichtag included (item 8)."""
-        long = self.elb_days
-        long = long.filter(long.net >= self.params.lzb_threshold_days).select("person_id", "m")
-        e = self.elb.view()
-        return self._materialize(e.join(long, ["person_id", "m"]).select(*KEYS, "rel_m"))
+        """LZB at ST(m) as rows (:attr:`lzb_bits`)."""
+        rows = self.blocks.rows(self.lzb_bits, STOCK_KEYS)
+        return self._materialize(rows.mutate(rel_m=rows.m))
 
     # -- movements (items 9, 17): stock comparisons per Jobcenter --------------------------------
 
-    def _arrivals(self, stock: ir.Table) -> ir.Table:
-        prev = stock.view()
-        prev = prev.select("person_id", "jobcenter_id", pm=prev.m + 1)
-        s = stock.filter(stock.m > self.m_lo)
-        return s.anti_join(prev, [s.person_id == prev.person_id,
-                                  s.jobcenter_id == prev.jobcenter_id, s.m == prev.pm])
+    def _arrivals(self, bits: ir.Table) -> ir.Table:
+        rows = self.blocks.arrivals(bits, STOCK_KEYS)
+        return rows.mutate(rel_m=rows.m)
 
-    def _departures(self, stock: ir.Table) -> ir.Table:
-        prev = stock.filter(stock.m < self.m_hi)
-        prev = prev.select("person_id", "jobcenter_id", m=prev.m + 1, rel_m=prev.m)
-        stock = stock.view()
-        return prev.anti_join(stock, [prev.person_id == stock.person_id,
-                                      prev.jobcenter_id == stock.jobcenter_id, prev.m == stock.m])
+    def _departures(self, bits: ir.Table) -> ir.Table:
+        rows = self.blocks.departures(bits, STOCK_KEYS)
+        return rows.mutate(rel_m=rows.m - 1)
 
     @cached_property
     def elb_in(self) -> ir.Table:
-        return self._arrivals(self.elb)
+        return self._arrivals(self.elb_bits)
 
     @cached_property
     def elb_out(self) -> ir.Table:
-        return self._departures(self.elb)
+        return self._departures(self.elb_bits)
 
     @cached_property
     def lzb_in(self) -> ir.Table:
-        return self._arrivals(self.lzb)
+        return self._arrivals(self.lzb_bits)
 
     @cached_property
     def lzb_out(self) -> ir.Table:
-        return self._departures(self.lzb)
+        return self._departures(self.lzb_bits)
 
     # -- entries with the search windows of item 4 ----------------------------------------------
 
@@ -398,9 +444,7 @@ class Facts:
         with the ``jobcenter_id`` of the person's ``elb_spells`` row (``elb`` or ``nef``)
         overlapping the month: the latest valid_from wins, tie: the smallest jobcenter_id
         (item 22). Rows of a person without such a spell are dropped."""
-        s = self.db.table("elb_spells")
-        s = self._before_range_join(s.select("person_id", "jobcenter_id", vf=days(s.valid_from),
-                                        vt=end_days(s.valid_to)))
+        s = self.spells
         j = rows.join(s, (rows.person_id == s.person_id) & (s.vf <= rows.last_day)
                       & (s.vt >= rows.first_day))
         w = ibis.window(group_by=[j.person_id, j.m], order_by=[ibis.desc(j.vf), j.jobcenter_id])

@@ -36,11 +36,15 @@ def at_stichtage(spells: ir.Table, cal: ir.Table) -> ir.Table:
     return spells.join(cal, (spells.vf <= cal.st) & (spells.vt >= cal.st))
 
 
+def counting(spells: ir.Table) -> ir.Table:
+    """The rows of ``elb_spells`` that make a person an ELB (status ``elb``): the rows every
+    ELB and BG stock counts."""
+    return spells.filter(spells.status == "elb")
+
+
 def elb_spells(db, jobcenter_id: str | None = None) -> ir.Table:
-    """The spells that make a person an ELB (status ``elb``), of one Jobcenter or of all: the
-    rows every ELB and BG stock counts."""
-    s = db.table("elb_spells")
-    s = s.filter(s.status == "elb")
+    """:func:`counting` spells of one Jobcenter or of all."""
+    s = counting(db.table("elb_spells"))
     return s if jobcenter_id is None else s.filter(s.jobcenter_id == jobcenter_id)
 
 
