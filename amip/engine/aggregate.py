@@ -40,10 +40,15 @@ def count_facts(facts: Facts, names: list[str], by_team: bool = False,
 
     out: Counts = defaultdict(int)
     group = ["fact", "jobcenter_id", "unit_id", "sex", "m"]
+    wanted = [name for name in names if name not in MONEY_FACTS
+              and (months is None or set(months.get(name, ())) & every)]
+    as_bits = [] if by_team else [name for name in wanted if facts.bits(name) is not None]
+    if as_bits:
+        out.update(_count_bits(facts, as_bits, persons, {
+            name: every if months is None else set(months[name]) & every for name in as_bits}))
     counted = [only(name, facts.table(name)).select("person_id", "jobcenter_id", "m", "rel_m",
                                                     fact=ibis.literal(name))
-               for name in names if name not in MONEY_FACTS
-               and (months is None or set(months.get(name, ())) & every)]
+               for name in wanted if name not in as_bits]
     if counted:
         rows = ibis.union(*counted, distinct=False) if len(counted) > 1 else counted[0]
         t, keys = keyed(rows)
@@ -60,4 +65,30 @@ def count_facts(facts: Facts, names: list[str], by_team: bool = False,
         for r in sums.to_pyarrow().to_pylist():
             for n in money:
                 out[(n, r["jobcenter_id"], r["unit_id"], r["sex"], r["m"])] = Decimal(r[n] or 0)
+    return out
+
+
+def _count_bits(facts: Facts, names: list[str], persons: ir.Table,
+                months: dict[str, set[int]]) -> Counts:
+    """Count stock facts straight from their month sets (:mod:`amip.engine.month_sets`): one
+    row per person and Jobcenter joined to persons, instead of one per person and month (at
+    national size 8 in 10 of the rows the count query would stack). Without teams only: a
+    person's team depends on the month."""
+    blocks = facts.blocks
+    parts = [facts.bits(n).mutate(fact=ibis.literal(n)) for n in names]
+    t = ibis.union(*parts, distinct=False) if len(parts) > 1 else parts[0]
+    t = t.join(persons, "person_id")
+    cells = {}  # each asked month is read from the one block that owns it
+    for b in range(len(blocks.starts)):
+        for i, m in enumerate(blocks.months(b)):
+            if (i or not b) and any(m in ms for ms in months.values()):
+                bit = (t.bits >> i) & 1
+                cells[f"c{m}"] = (bit if len(blocks.starts) == 1
+                                  else ibis.ifelse(t.blk == b, bit, 0)).sum()
+    rows = t.group_by("fact", "jobcenter_id", "sex").aggregate(**cells).to_pyarrow().to_pylist()
+    out: Counts = {}
+    for r in rows:
+        for m in months[r["fact"]]:
+            if r[f"c{m}"]:
+                out[(r["fact"], r["jobcenter_id"], None, r["sex"], m)] = int(r[f"c{m}"])
     return out

@@ -25,6 +25,8 @@ from amip.engine.stocks import at_stichtage, counting
 
 KEYS = ["person_id", "jobcenter_id", "m"]
 STOCK_KEYS = ["person_id", "jobcenter_id"]  # of a month set (:mod:`amip.engine.month_sets`)
+#: the stock facts and their month sets (:meth:`Facts.bits`)
+STOCK_BITS = {"elb": "elb_bits", "lzb": "lzb_bits", "single_parents": "single_parents_bits"}
 
 #: Facts and the method computing each; the catalogue's numerators and denominators name them.
 FACTS = (
@@ -130,6 +132,11 @@ class Facts:
             raise KeyError(f"unknown fact {fact!r}")
         return getattr(self, fact)
 
+    def bits(self, fact: str) -> ir.Table | None:
+        """The month sets of a stock fact (person_id, jobcenter_id, blk, bits), whose rows
+        :meth:`table` gives; None for a fact that is not a stock."""
+        return getattr(self, STOCK_BITS[fact]) if fact in STOCK_BITS else None
+
     # -- building blocks ----------------------------------------------------------------------
 
     @cached_property
@@ -138,14 +145,17 @@ class Facts:
         the counts by team, the money sums and role-restricted facts all join it."""
         return self._materialize(team_assignment(self.db, self.m_lo - 1, self.m_hi))
 
-    def _spell_days(self, name: str, first: int, last: int, *columns: str) -> ir.Table:
+    def _spell_days(self, name: str, first: int, last: int, *columns: str,
+                    keep: bool = True) -> ir.Table:
         """The corrected rows of a spell table reaching into the days ``first..last`` (epoch
         days), with ``vf``, ``vt`` as day numbers. ``valid_from`` is part of every spell key,
-        so cutting by it before the correction is exact (:meth:`StoreView.table`)."""
+        so cutting by it before the correction is exact (:meth:`StoreView.table`). ``keep``:
+        computed once (cached) for the facts that read it several times."""
         until = ibis.literal(EPOCH + dt.timedelta(days=last), "date")
         s = self.db.table(name, key_filter=lambda t: t.valid_from <= until)
         s = s.select(*columns, vf=days(s.valid_from), vt=end_days(s.valid_to))
-        return self._materialize(s.filter(s.vt >= first))
+        s = s.filter(s.vt >= first)
+        return self._materialize(s) if keep else s
 
     @cached_property
     def spells(self) -> ir.Table:
@@ -192,12 +202,17 @@ class Facts:
         return self._materialize(self.blocks.covered(self._own(self.elb_spells), STOCK_KEYS,
                                                      self.stichtage))
 
+    def _rows(self, bits: ir.Table) -> ir.Table:
+        """A stock's rows (``KEYS`` + rel_m = m) from its month sets; not cached: the counts
+        read the sets themselves, other facts test bits (:meth:`_windowed`)."""
+        rows = self.blocks.rows(bits, STOCK_KEYS)
+        return rows.mutate(rel_m=rows.m)
+
     @cached_property
     def elb(self) -> ir.Table:
         """ELB stock at ST(m): distinct persons with an ``elb`` spell covering it (items 2, 17;
         :mod:`amip.engine.stocks`)."""
-        rows = self.blocks.rows(self.elb_bits, STOCK_KEYS)
-        return self._materialize(rows.mutate(rel_m=rows.m))
+        return self._rows(self.elb_bits)
 
     @cached_property
     def bg(self) -> ir.Table:
@@ -208,18 +223,24 @@ class Facts:
         return j.select("bg_id", "jobcenter_id", "m").distinct()
 
     @cached_property
-    def single_parents(self) -> ir.Table:
-        """Alleinerziehende at ST(m): an ``elb`` spell as ``head`` of a BG whose ``bg_spells`` row
-        covering the Stichtag has type ``single_parent`` (item 18)."""
+    def single_parents_bits(self) -> ir.Table:
+        """Alleinerziehende at ST(m) as month sets: an ``elb`` spell as ``head`` of a BG whose
+        ``bg_spells`` row covering the Stichtag has type ``single_parent`` (item 18); both
+        cover it exactly when their overlap does."""
         s = self._own(self.elb_spells)
         s = s.filter(s.bg_role == "head")
-        b = self.db.table("bg_spells")
-        b = b.filter(b.bg_type == "single_parent").select(
-            "bg_id", bjc="jobcenter_id", bvf=days(b.valid_from), bvt=end_days(b.valid_to))
-        j = at_stichtage(s, self.cal)
-        j = j.join(b, (j.bg_id == b.bg_id) & (j.jobcenter_id == b.bjc)
-                   & (b.bvf <= j.st) & (b.bvt >= j.st))
-        return j.select("person_id", "jobcenter_id", "m").distinct().mutate(rel_m=ibis._.m)
+        st = self.stichtage
+        b = self._spell_days("bg_spells", min(st.values()), max(st.values()), "bg_id",
+                             "jobcenter_id", "bg_type", keep=False)
+        b = b.filter(b.bg_type == "single_parent")
+        j = s.join(b, [s.bg_id == b.bg_id, s.jobcenter_id == b.jobcenter_id])
+        j = j.select(s.person_id, s.jobcenter_id, vf=ibis.greatest(s.vf, b.vf),
+                     vt=ibis.least(s.vt, b.vt))
+        return self._materialize(self.blocks.covered(j, STOCK_KEYS, st))
+
+    @property
+    def single_parents(self) -> ir.Table:
+        return self._rows(self.single_parents_bits)
 
     @cached_property
     def islands(self) -> ir.Table:
@@ -274,11 +295,10 @@ class Facts:
         j = j.select(*STOCK_KEYS, blk=e.blk, bits=e.bits & long.bits)
         return self._materialize(j.filter(j.bits != 0))
 
-    @cached_property
+    @property
     def lzb(self) -> ir.Table:
         """LZB at ST(m) as rows (:attr:`lzb_bits`)."""
-        rows = self.blocks.rows(self.lzb_bits, STOCK_KEYS)
-        return self._materialize(rows.mutate(rel_m=rows.m))
+        return self._rows(self.lzb_bits)
 
     # -- movements (items 9, 17): stock comparisons per Jobcenter --------------------------------
 
@@ -314,20 +334,26 @@ class Facts:
         A start in (ST(k−1), ST(k)] counts in month k for a person in the stock at ST(k−1)
         (window A), and in month k+1 for a person in the stock at ST(k) but not at ST(k−1)
         (window B). Columns: person_id, jobcenter_id, m, rel_m, and the extra columns.
+        Both stocks are bits of one month set (:meth:`_at`), so no anti-join.
         """
-        c, stock = self.cal, self.elb
+        c = self.cal
         extra = [n for n in starts.columns if n not in ("person_id", "sd")]
         k = starts.join(c, (starts.sd > c.st_prev) & (starts.sd <= c.st))
-        k = k.select("person_id", *extra, k=k.m)
-        a = k.join(stock, (k.person_id == stock.person_id) & (stock.m == k.k - 1))
-        a = a.select("person_id", "jobcenter_id", *extra, m=a.k, rel_m=a.k - 1)
-        b = k.join(stock, (k.person_id == stock.person_id) & (stock.m == k.k))
-        b = b.select("person_id", "jobcenter_id", *extra, k=b.k)
-        stock = stock.view()
-        b = b.anti_join(stock, [b.person_id == stock.person_id,
-                                b.jobcenter_id == stock.jobcenter_id, stock.m == b.k - 1])
-        b = b.select("person_id", "jobcenter_id", *extra, m=b.k + 1, rel_m=b.k)
+        k = k.select("person_id", *extra, m=k.m)
+        j, now, before = self._at(k, self.elb_bits, ["person_id"])
+        cols = ["person_id", j.jobcenter_id, *extra]
+        a = j.filter(before == 1).select(*cols, m=j.m, rel_m=j.m - 1)
+        b = j.filter((now == 1) & (before == 0)).select(*cols, m=j.m + 1, rel_m=j.m)
         return a.union(b, distinct=False)
+
+    def _at(self, rows: ir.Table, bits: ir.Table, keys: list[str]):
+        """``rows`` (with month ``m`` and ``keys``) joined to the month sets ``bits`` on the
+        keys and the block owning m, and the bits of months m and m−1 (0 or 1) as expressions.
+        Rows of months outside the range drop out."""
+        o = self.blocks.owned
+        r = rows.join(o, "m")
+        j = r.join(bits, [r[k] == bits[k] for k in keys] + [r.blk == bits.blk])
+        return j, (j.bits >> j.i) & 1, ((j.bits << 1) >> j.i) & 1
 
     def _employment_starts(self, condition) -> ir.Table:
         e = self.employment
@@ -373,20 +399,19 @@ class Facts:
         return n.filter(n.months == len(ks)).select(*KEYS, "rel_m")
 
     def _in_group_before(self, rows: ir.Table, group: ir.Table) -> ir.Table:
-        """Rows whose person belongs to ``group`` at ST(m−1) at the same Jobcenter (item 18)."""
-        group = group.view()
-        g = group.select("person_id", "jobcenter_id", gm=group.m + 1)
-        j = rows.join(g, [rows.person_id == g.person_id, rows.jobcenter_id == g.jobcenter_id,
-                          rows.m == g.gm])
-        return j.select(*KEYS, "rel_m")
+        """Rows whose person belongs to the stock ``group`` (month sets) at ST(m−1) at the
+        same Jobcenter (item 18)."""
+        j, _, before = self._at(rows, group, STOCK_KEYS)
+        return j.filter(before == 1).select(*KEYS, "rel_m")
 
     @cached_property
     def integrations_lzb(self) -> ir.Table:
-        return self._in_group_before(self.integrations.select(*KEYS, "rel_m"), self.lzb)
+        return self._in_group_before(self.integrations.select(*KEYS, "rel_m"), self.lzb_bits)
 
     @cached_property
     def integrations_single_parents(self) -> ir.Table:
-        return self._in_group_before(self.integrations.select(*KEYS, "rel_m"), self.single_parents)
+        return self._in_group_before(self.integrations.select(*KEYS, "rel_m"),
+                                     self.single_parents_bits)
 
     @cached_property
     def marginal_entries(self) -> ir.Table:
