@@ -147,17 +147,14 @@ def child_postgres(url: str, month: int) -> dict:
 
 
 def spark_view(parquet: str):
-    """A StoreView over the Parquet copy of the store, on a local Spark session (2 cores)."""
+    """A StoreView over the Parquet copy of the store, on amip's own Spark session
+    (:mod:`amip.backends.spark_session`: local, all cores, its settings and $AMIP_SPARK_CONF)."""
     import ibis
-    from pyspark.sql import SparkSession
 
+    from amip.backends.spark_session import get_session
     from amip.store.views import StoreView
 
-    spark = (SparkSession.builder.master("local[2]").appName("amip-bench")
-             .config("spark.driver.memory", "8g").config("spark.sql.shuffle.partitions", "8")
-             .config("spark.ui.enabled", "false").config("spark.sql.session.timeZone", "UTC")
-             .getOrCreate())
-    spark.sparkContext.setLogLevel("ERROR")
+    spark = get_session()
     for p in sorted(Path(parquet).glob("*.parquet")):
         spark.read.parquet(str(p)).createOrReplaceTempView(p.stem)
     return StoreView(ibis.pyspark.connect(spark))
@@ -263,7 +260,8 @@ def store_rows(store: str) -> int:
 
 
 def write_parquet(store: str, folder: Path) -> float:
-    """The store's tables as one Parquet file each (DuckDB COPY), for Spark."""
+    """The store's tables as one Parquet file each (DuckDB COPY), for Spark; like `amip
+    publish --parquet`, without the current rows the import keeps (Spark ranks the rows)."""
     import duckdb
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -271,7 +269,8 @@ def write_parquet(store: str, folder: Path) -> float:
     con = duckdb.connect(store, read_only=True)
     try:
         for (name,) in con.execute("SELECT table_name FROM information_schema.tables "
-                                   "WHERE table_schema = 'main'").fetchall():
+                                   "WHERE table_schema = 'main' AND table_name NOT LIKE "
+                                   "'amip_current%'").fetchall():
             con.execute(f"COPY {name} TO '{folder / (name + '.parquet')}' (FORMAT parquet)")
     finally:
         con.close()
@@ -300,6 +299,10 @@ def scale_up(source: str, target: str) -> float:
         con.execute((HERE / "national_scale_up.sql").read_text())
     finally:
         con.close()
+    from amip.store import Store
+
+    with Store.open(target) as s:  # the current rows the import would have kept
+        s.keep_current()
     return time.perf_counter() - t
 
 
@@ -320,6 +323,8 @@ def main() -> None:
     ap.add_argument("--timeout", type=float, default=3600)
     ap.add_argument("--work", default=None, help="folder for the Parquet copies")
     ap.add_argument("--json", default=None, help="also write the results as JSON here")
+    ap.add_argument("--keep-current", metavar="STORE",
+                    help="keep the current rows of a store imported before amip kept them")
     ap.add_argument("--scale-up", nargs=2, metavar=("SOURCE", "TARGET"),
                     help="build the 100 %% proxy store TARGET from the 10 %% store SOURCE")
     ap.add_argument("--table", nargs="+", metavar="JSON",
@@ -339,6 +344,14 @@ def main() -> None:
         return
     if args.scale_up:
         print(f"scaled up in {scale_up(*args.scale_up):.1f} s")
+        return
+    if args.keep_current:
+        from amip.store import Store
+
+        t = time.perf_counter()
+        with Store.open(args.keep_current) as s:
+            s.keep_current()
+        print(f"current rows kept in {time.perf_counter() - t:.1f} s")
         return
 
     from amip.engine.calendar import parse_month
@@ -392,7 +405,7 @@ def main() -> None:
 
 def table(results: list[dict], month: str) -> str:
     names = {"duckdb": "DuckDB, engine", "postgres": "PostgreSQL, engine",
-             "spark": "Spark (local[2]), engine", "lzb": "DuckDB, engine: LZB stock only",
+             "spark": "Spark (local, amip session), engine", "lzb": "DuckDB, engine: LZB stock only",
              "reference": "DuckDB, hand-written SQL: LZB stock",
              "incremental": "DuckDB, next month, kept facts",
              "profile": "DuckDB, engine under cProfile"}

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Callable
 
 import duckdb
+import ibis
 import pyarrow as pa
 
 from amip import __version__
@@ -270,6 +271,7 @@ class Store:
                 rt = raw.tables[name]
                 con.execute("INSERT INTO amip_import_files VALUES (?, ?, ?, ?, ?, ?)",
                             [import_id, name, rt.file, rt.sha256, rt.num_rows, added])
+            self._keep_current(import_id, result.rows_added, step)
             if raw.description is not None:
                 con.execute(f"INSERT INTO {DESCRIPTIONS} VALUES (?, ?)",
                             [import_id, raw.description])
@@ -282,6 +284,38 @@ class Store:
             con.execute("ROLLBACK")
             raise
         result.import_id = import_id
+
+    def keep_current(self, progress: Progress | None = None) -> None:
+        """Keep every table's current rows as of the latest import, in one transaction: for a
+        store whose rows came otherwise than by an import of this version (a store from
+        before, the benchmarks' scaled-up copies)."""
+        latest = self.con.sql("SELECT max(import_id) FROM amip_imports").fetchall()[0][0]
+        if latest is None:
+            return
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            self._keep_current(latest, dict.fromkeys(TABLES, 1), progress or (lambda *_: None))
+            self.con.execute("COMMIT")
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+
+    def _keep_current(self, import_id: int, added: dict[str, int], step: Progress) -> None:
+        """Keep each table's current rows as of this import (:mod:`amip.store.views`): rebuilt
+        where rows were added (or none are kept yet), logged for every table."""
+        from amip.backends.duckdb import connect
+        from amip.store.views import CURRENT, CURRENT_LOG, current_rows
+
+        con = self.con
+        con.execute(f"CREATE TABLE IF NOT EXISTS {CURRENT_LOG} (table_name VARCHAR, "
+                    "import_id INTEGER)")
+        backend = connect(con)
+        for i, name in enumerate(TABLES):
+            if added.get(name) or not self._has_table(CURRENT + name):
+                step(f"current {name}", i, len(TABLES))
+                sql = ibis.to_sql(current_rows(backend.table(name), name), dialect="duckdb")
+                con.execute(f"CREATE OR REPLACE TABLE {CURRENT}{name} AS {sql}")
+            con.execute(f"INSERT INTO {CURRENT_LOG} VALUES (?, ?)", [name, import_id])
 
     # -- reading ------------------------------------------------------------------------------
 

@@ -88,3 +88,42 @@ def test_store_opened_read_only_cannot_be_changed(tmp_path, extract):
     Store.open(path).close()
     with Store.open(path, read_only=True) as s, pytest.raises(Exception):
         s.import_extract(extract())
+
+
+def _ranked(store, name):
+    """The current rows by the correction rule itself (ranking the stored rows)."""
+    from amip.store.views import current_rows
+
+    return current_rows(store.view().backend.table(name), name)
+
+
+def test_the_import_keeps_the_current_rows_of_every_table(store, extract):
+    store.import_extract(extract())
+    store.import_extract(extract({"elb_spells": LATER_ELB}))  # corrects p1's spell
+    view = store.view()
+    from amip.extract.schema import TABLES
+
+    assert view.kept_current() == set(TABLES)
+    for name in TABLES:
+        kept = view.table(name).to_pyarrow()
+        ranked = _ranked(store, name).to_pyarrow()
+        assert kept.schema.names == ranked.schema.names, name
+        assert sorted(map(str, kept.to_pylist())) == sorted(map(str, ranked.to_pylist())), name
+    p1 = view.table("elb_spells").filter(lambda t: t.person_id == "p1").to_pyarrow().to_pylist()
+    assert [r["valid_to"] for r in p1] == [dt.date(2019, 6, 30)]  # the correction, kept
+    # an as-of view ranks: the kept rows are those of everything known
+    assert store.view(as_of=dt.date(2019, 7, 4)).kept_current() == set()
+
+
+def test_rows_kept_at_an_earlier_import_are_not_read(store, extract):
+    """Rows added by something that did not keep the current rows (an older amip): the log
+    names an earlier import, so the view ranks the stored rows and sees the correction."""
+    store.import_extract(extract())
+    store.con.execute("INSERT INTO elb_spells SELECT person_id, bg_id, jobcenter_id, status, "
+                      "bg_role, valid_from, DATE '2019-06-30', DATE '2019-07-05', 2 FROM elb_spells "
+                      "WHERE person_id = 'p1'")
+    store.con.execute("INSERT INTO amip_imports VALUES (2, now(), 'old amip', 'x', '0', 1)")
+    view = store.view()
+    assert view.kept_current() == set()
+    p1 = view.table("elb_spells").filter(lambda t: t.person_id == "p1").to_pyarrow().to_pylist()
+    assert [r["valid_to"] for r in p1] == [dt.date(2019, 6, 30)]
