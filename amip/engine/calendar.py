@@ -56,7 +56,11 @@ def format_month(m: int) -> str:
 def calendar(m_lo: int, m_hi: int) -> ir.Table:
     """One row per month m in [m_lo, m_hi]: its Stichtag ``st``, the previous Stichtag ``st_prev``,
     and the first and last day of the calendar month (all as epoch days)."""
-    ms = list(range(m_lo, m_hi + 1))
+    return calendar_of(list(range(m_lo, m_hi + 1)))
+
+
+def calendar_of(ms: list[int]) -> ir.Table:
+    """:func:`calendar` of the months ``ms`` only."""
     return ibis.memtable({
         "m": ms,
         "st": [epoch_day(stichtag(m)) for m in ms],
