@@ -463,17 +463,24 @@ class Facts:
             # million pairs instead of 10)
             b = b.join(calendar_of(sorted(months)), "m").select(
                 "person_id", "m", "llu_eur", "luh_eur", "first_day", "last_day")
-            j = self.month_jobcenter(b)
+            j = self.month_jobcenter(b, months)
             self._benefits[months] = self._materialize(self._own(j.select(
                 "person_id", "jobcenter_id", "m", rel_m=j.m, llu=j.llu_eur, luh=j.luh_eur)))
         return self._benefits[months]
 
-    def month_jobcenter(self, rows: ir.Table) -> ir.Table:
+    def month_jobcenter(self, rows: ir.Table, months: frozenset[int] | None = None) -> ir.Table:
         """Rows of a person and calendar month (``person_id, m, first_day, last_day`` + more)
         with the ``jobcenter_id`` of the person's ``elb_spells`` row (``elb`` or ``nef``)
         overlapping the month: the latest valid_from wins, tie: the smallest jobcenter_id
-        (item 22). Rows of a person without such a spell are dropped."""
-        s = self.spells
+        (item 22). Rows of a person without such a spell are dropped. ``months``: the rows'
+        months, so that a Facts that has not read its :attr:`spells` yet (the next month's sums
+        of t−12 alone) reads only the spells of those months, once, instead of the range's."""
+        if months is None or "spells" in self.__dict__:
+            s = self.spells
+        else:
+            s = self._spell_days("elb_spells", epoch_day(month_start(min(months))),
+                                 epoch_day(month_end(max(months))), "person_id",
+                                 "jobcenter_id", keep=False)
         j = rows.join(s, (rows.person_id == s.person_id) & (s.vf <= rows.last_day)
                       & (s.vt >= rows.first_day))
         w = ibis.window(group_by=[j.person_id, j.m], order_by=[ibis.desc(j.vf), j.jobcenter_id])
