@@ -165,14 +165,18 @@ def synth(out_dir, profile, seed, scale, jobcenters, year_from, to, fmt, partiti
         console.print(f"[green]Alle {len(rows)} Zielwerte innerhalb der Toleranz.[/]")
 
 
+def _scale(x: float) -> str:
+    """A scale as written, to four significant digits (0,01 stays 0,01, not 0,0)."""
+    return format(x, ".4g").replace(".", ",")
+
+
 def _synth_chunked(console, out_dir, fmt, args, chunk_scale, n_chunks, partition) -> None:
     """Generate in ``n_chunks`` parts and append each to the files (memory of one part)."""
     from amip.synth.chunks import generate_chunks
 
     t0 = time.perf_counter()
-    console.print(f"Erzeugung in {n_chunks} Teilen zu je {de_number(args['scale'] / n_chunks, 2)} "
-                  f"(--scale {de_number(args['scale'], 1)}, "
-                  f"--chunk-scale {de_number(chunk_scale, 2)})")
+    console.print(f"Erzeugung in {n_chunks} Teilen zu je {_scale(args['scale'] / n_chunks)} "
+                  f"(--scale {_scale(args['scale'])}, --chunk-scale {_scale(chunk_scale)})")
     with progress_bar(counted=True) as progress:
         task = progress.add_task("Simulation", total=n_chunks)
 
