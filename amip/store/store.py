@@ -304,7 +304,7 @@ class Store:
         """Keep each table's current rows as of this import (:mod:`amip.store.views`): rebuilt
         where rows were added (or none are kept yet), logged for every table."""
         from amip.backends.duckdb import connect
-        from amip.store.views import CURRENT, CURRENT_LOG, CURRENT_ORDER, current_rows
+        from amip.store.views import CURRENT, CURRENT_LOG, current_rows
 
         con = self.con
         con.execute(f"CREATE TABLE IF NOT EXISTS {CURRENT_LOG} (table_name VARCHAR, "
@@ -313,10 +313,7 @@ class Store:
         for i, name in enumerate(TABLES):
             if added.get(name) or not self._has_table(CURRENT + name):
                 step(f"current {name}", i, len(TABLES))
-                rows = current_rows(backend.table(name), name)
-                if name in CURRENT_ORDER:
-                    rows = rows.order_by(CURRENT_ORDER[name])
-                sql = ibis.to_sql(rows, dialect="duckdb")
+                sql = ibis.to_sql(current_rows(backend.table(name), name), dialect="duckdb")
                 con.execute(f"CREATE OR REPLACE TABLE {CURRENT}{name} AS {sql}")
             con.execute(f"INSERT INTO {CURRENT_LOG} VALUES (?, ?)", [name, import_id])
 
