@@ -299,9 +299,16 @@ def scale_up(source: str, target: str) -> float:
         con.execute((HERE / "national_scale_up.sql").read_text())
     finally:
         con.close()
+    keep_current(target)  # the current rows the import would have kept
+    return time.perf_counter() - t
+
+
+def keep_current(store: str) -> float:
+    """Keep the current rows of a store whose rows did not come by an import of this version."""
     from amip.store import Store
 
-    with Store.open(target) as s:  # the current rows the import would have kept
+    t = time.perf_counter()
+    with Store.open(store) as s:
         s.keep_current()
     return time.perf_counter() - t
 
@@ -346,12 +353,7 @@ def main() -> None:
         print(f"scaled up in {scale_up(*args.scale_up):.1f} s")
         return
     if args.keep_current:
-        from amip.store import Store
-
-        t = time.perf_counter()
-        with Store.open(args.keep_current) as s:
-            s.keep_current()
-        print(f"current rows kept in {time.perf_counter() - t:.1f} s")
+        print(f"current rows kept in {keep_current(args.keep_current):.1f} s")
         return
 
     from amip.engine.calendar import parse_month

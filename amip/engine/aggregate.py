@@ -50,7 +50,7 @@ def count_facts(facts: Facts, names: list[str], by_team: bool = False,
                                                     fact=ibis.literal(name))
                for name in wanted if name not in as_bits]
     if counted:
-        rows = ibis.union(*counted, distinct=False) if len(counted) > 1 else counted[0]
+        rows = ibis.union(*counted, distinct=False)  # one table: itself
         t, keys = keyed(rows)
         u = t.select(fact=t.fact, **keys)
         rows = u.group_by(group).aggregate(n=u.count()).to_pyarrow().to_pylist()
@@ -76,7 +76,7 @@ def _count_bits(facts: Facts, names: list[str], persons: ir.Table,
     person's team depends on the month."""
     blocks = facts.blocks
     parts = [facts.bits(n).mutate(fact=ibis.literal(n)) for n in names]
-    t = ibis.union(*parts, distinct=False) if len(parts) > 1 else parts[0]
+    t = ibis.union(*parts, distinct=False)
     t = t.join(persons, "person_id")
     cells = {}  # each asked month is read from the one block that owns it
     for b in range(len(blocks.starts)):

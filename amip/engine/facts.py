@@ -278,7 +278,7 @@ class Facts:
         d = self.net_days
         parts = [d.select("person_id", m=ibis.literal(m, "int64"), net=d[f"n{m}"])
                  for m in self.stichtage]
-        rows = ibis.union(*parts, distinct=False) if len(parts) > 1 else parts[0]
+        rows = ibis.union(*parts, distinct=False)
         e = self.elb.select("person_id", "m").distinct()
         return rows.semi_join(e, ["person_id", "m"])
 

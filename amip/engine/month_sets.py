@@ -57,14 +57,17 @@ class MonthBlocks:
                               "m": [r[2] for r in rows]},  # i: PostgreSQL shifts by an int
                              schema={"blk": "int64", "i": "int32", "m": "int64"})
 
-    def bits(self, flag) -> dict[int, ir.IntegerValue]:
-        """Per block: Σ 2^i over its months where ``flag(m)`` (a boolean expression) holds."""
+    def _per_block(self, term) -> dict[int, ir.IntegerValue]:
+        """Per block: Σ ``term(i, m)`` over its months m (bit i)."""
         out = {}
         for b in range(len(self.starts)):
-            terms = [ibis.ifelse(flag(m), _bit(i), _ZERO)
-                     for i, m in enumerate(self.months(b))]
+            terms = [term(i, m) for i, m in enumerate(self.months(b))]
             out[b] = sum(terms[1:], terms[0])
         return out
+
+    def bits(self, flag) -> dict[int, ir.IntegerValue]:
+        """Per block: Σ 2^i over its months where ``flag(m)`` (a boolean expression) holds."""
+        return self._per_block(lambda i, m: ibis.ifelse(flag(m), _bit(i), _ZERO))
 
     def covered(self, spells: ir.Table, keys: list[str], stichtage: dict[int, int]) -> ir.Table:
         """``keys, blk, bits``: the months whose Stichtag (``stichtage``: month → epoch day)
@@ -72,18 +75,16 @@ class MonthBlocks:
         covered month are left out."""
         lo, hi = min(stichtage.values()), max(stichtage.values())
         s = spells.filter((spells.vt >= lo) & (spells.vf <= hi))
-        per_block = {}
-        for b in range(len(self.starts)):
-            terms = [ibis.ifelse((s.vf <= stichtage[m]) & (s.vt >= stichtage[m]), _bit(i),
-                                 _ZERO).max() for i, m in enumerate(self.months(b))]
-            per_block[f"b{b}"] = sum(terms[1:], terms[0])
-        return self.stacked(s.group_by(keys).aggregate(**per_block), keys)
+        per_block = self._per_block(lambda i, m: ibis.ifelse(
+            (s.vf <= stichtage[m]) & (s.vt >= stichtage[m]), _bit(i), _ZERO).max())
+        return self.stacked(s.group_by(keys).aggregate(**{f"b{b}": v
+                                                          for b, v in per_block.items()}), keys)
 
     def stacked(self, wide: ir.Table, keys: list[str]) -> ir.Table:
         """Columns ``b0, b1, …`` (one per block) → rows ``keys, blk, bits`` (non-zero bits)."""
         parts = [wide.select(*keys, blk=ibis.literal(b, "int64"), bits=wide[f"b{b}"])
                  for b in range(len(self.starts))]
-        t = ibis.union(*parts, distinct=False) if len(parts) > 1 else parts[0]
+        t = ibis.union(*parts, distinct=False)  # one table: itself
         return t.filter(t.bits != 0)
 
     def rows(self, bits: ir.Table, keys: list[str]) -> ir.Table:

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Callable
 
 import duckdb
-import ibis
 import pyarrow as pa
 
 from amip import __version__
@@ -303,6 +302,8 @@ class Store:
     def _keep_current(self, import_id: int, added: dict[str, int], step: Progress) -> None:
         """Keep each table's current rows as of this import (:mod:`amip.store.views`): rebuilt
         where rows were added (or none are kept yet), logged for every table."""
+        import ibis
+
         from amip.backends.duckdb import connect
         from amip.store.views import CURRENT, CURRENT_LOG, current_rows
 
