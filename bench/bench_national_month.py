@@ -146,26 +146,13 @@ def child_postgres(url: str, month: int) -> dict:
         return dict(seconds=time.perf_counter() - t, records=len(records), digest=_digest(records))
 
 
-def spark_view(parquet: str):
-    """A StoreView over the Parquet copy of the store, on amip's own Spark session
-    (:mod:`amip.backends.spark_session`: local, all cores, its settings and $AMIP_SPARK_CONF)."""
-    import ibis
-
-    from amip.backends.spark_session import get_session
-    from amip.store.views import StoreView
-
-    spark = get_session()
-    for p in sorted(Path(parquet).glob("*.parquet")):
-        spark.read.parquet(str(p)).createOrReplaceTempView(p.stem)
-    return StoreView(ibis.pyspark.connect(spark))
-
-
 def child_spark(parquet: str, month: int) -> dict:
-    from amip.engine.indicators import compute
-
     import resource
 
-    view = spark_view(parquet)
+    from amip.engine.indicators import compute
+    from amip.store.parquet import spark_view
+
+    view = spark_view(parquet)  # amip's own Spark session: local, all cores, $AMIP_SPARK_CONF
     t = time.perf_counter()
     records = compute(view, [month])
     seconds = time.perf_counter() - t
@@ -259,21 +246,14 @@ def store_rows(store: str) -> int:
         con.close()
 
 
-def write_parquet(store: str, folder: Path) -> float:
-    """The store's tables as one Parquet file each (DuckDB COPY), for Spark; like `amip
-    publish --parquet`, without the current rows the import keeps (Spark ranks the rows)."""
-    import duckdb
+def publish_parquet(store: str, folder: Path) -> float:
+    """`amip publish --parquet`: the store's imports and its current rows, for Spark."""
+    from amip.store import Store
+    from amip.store.parquet import publish_to_parquet
 
-    folder.mkdir(parents=True, exist_ok=True)
     t = time.perf_counter()
-    con = duckdb.connect(store, read_only=True)
-    try:
-        for (name,) in con.execute("SELECT table_name FROM information_schema.tables "
-                                   "WHERE table_schema = 'main' AND table_name NOT LIKE "
-                                   "'amip_current%'").fetchall():
-            con.execute(f"COPY {name} TO '{folder / (name + '.parquet')}' (FORMAT parquet)")
-    finally:
-        con.close()
+    with Store.open(store, read_only=True) as s:
+        publish_to_parquet(s, folder)
     return time.perf_counter() - t
 
 
@@ -382,8 +362,7 @@ def main() -> None:
                 source, prep = store, None
                 if kind == "spark":
                     source = str(work / f"parquet-{label.strip('%')}")
-                    if not Path(source).is_dir():
-                        prep = ("Parquet copy (DuckDB COPY)", write_parquet(store, Path(source)))
+                    prep = ("amip publish --parquet", publish_parquet(store, Path(source)))
                 if kind == "postgres":
                     import psycopg
                     with psycopg.connect(url, autocommit=True) as pg:

@@ -25,8 +25,9 @@ from amip.engine.stocks import at_stichtage, counting
 
 KEYS = ["person_id", "jobcenter_id", "m"]
 STOCK_KEYS = ["person_id", "jobcenter_id"]  # of a month set (:mod:`amip.engine.month_sets`)
-#: the stock facts and their month sets (:meth:`Facts.bits`)
-STOCK_BITS = {"elb": "elb_bits", "lzb": "lzb_bits", "single_parents": "single_parents_bits"}
+#: the stock facts (and K3E2, a part of one) and their month sets (:meth:`Facts.bits`)
+STOCK_BITS = {"elb": "elb_bits", "lzb": "lzb_bits", "single_parents": "single_parents_bits",
+              "lzb_active": "lzb_active_bits"}
 
 #: Facts and the method computing each; the catalogue's numerators and denominators name them.
 FACTS = (
@@ -243,33 +244,25 @@ class Facts:
         return self._rows(self.single_parents_bits)
 
     @cached_property
-    def islands(self) -> ir.Table:
-        """Each person's ``elb`` periods merged into islands of consecutive days (any Jobcenter),
-        so overlapping spells count their days once (item 8). Only spells reaching into a
-        730-day window of the range's Stichtage: the others add no day to any window."""
-        lo = min(self.stichtage.values()) - (self.params.lzb_window_days - 1)
-        s = self.elb_spells
-        s = s.filter((s.vt >= lo) & (s.vf <= max(self.stichtage.values())))
-        s = s.select("person_id", "vf", "vt")
-        order = [s.vf, s.vt]
-        before = ibis.window(group_by=s.person_id, order_by=order, rows=(None, -1))
-        s = s.mutate(reach=s.vt.max().over(before))
-        s = s.mutate(new=ibis.ifelse(s.reach.isnull() | (s.vf > s.reach + 1), 1, 0))
-        running = ibis.cumulative_window(group_by=s.person_id, order_by=[s.vf, s.vt])
-        s = s.mutate(island=s.new.sum().over(running))
-        return s.group_by("person_id", "island").aggregate(a=s.vf.min(), b=s.vt.max())
-
-    @cached_property
     def net_days(self) -> ir.Table:
         """Net ELB days (any Jobcenter, overlaps once) in the window of 730 days ending with
         ST(m), Stichtag included (item 8), of every person with such days: person_id and
-        ``n<m>`` for each month m of the range (one pass over the islands, no join)."""
+        ``n<m>`` for each month m of the range. One window and one grouped pass: a person's
+        spells in order of their first day, each adds only its days after ``reach``, the last
+        day its earlier spells cover; those cover every day from its first day to ``reach``
+        (the spell reaching there began no later), so each day of the union counts once."""
         window = self.params.lzb_window_days
-        i = self.islands
-        return i.group_by("person_id").aggregate(**{  # int32: DuckDB sums int64 into int128
-            f"n{m}": ibis.greatest(ibis.least(i.b, st) - ibis.greatest(i.a, st - (window - 1))
+        st = self.stichtage
+        s = self.elb_spells
+        s = s.filter((s.vt >= min(st.values()) - (window - 1)) & (s.vf <= max(st.values())))
+        s = s.select("person_id", "vf", "vt")
+        before = ibis.window(group_by=s.person_id, order_by=[s.vf, s.vt], rows=(None, -1))
+        s = s.mutate(reach=s.vt.max().over(before))
+        s = s.mutate(new=ibis.greatest(s.vf, s.reach.fill_null(s.vf - 1) + 1))
+        return s.group_by("person_id").aggregate(**{  # int32: DuckDB sums int64 into int128
+            f"n{m}": ibis.greatest(ibis.least(s.vt, day) - ibis.greatest(s.new, day - (window - 1))
                                    + 1, 0).cast("int32").sum()
-            for m, st in self.stichtage.items()})
+            for m, day in st.items()})
 
     @cached_property
     def elb_days(self) -> ir.Table:
@@ -432,17 +425,22 @@ class Facts:
         return self._once_per_month(self._own(self._windowed(jobs.union(measures))))
 
     @cached_property
-    def lzb_active(self) -> ir.Table:
-        """K3E2: LZB at ST(m) in a measure of the activation list covering ST(m); persons, not
-        Förderfälle; only ``measure_spells`` count (items 10, 24)."""
+    def lzb_active_bits(self) -> ir.Table:
+        """K3E2 as month sets: LZB at ST(m) (:attr:`lzb_bits`) and in a measure of the
+        activation list covering ST(m); persons, not Förderfälle; only ``measure_spells``
+        count (items 10, 24)."""
         ms = self.measures
         ms = ms.filter(ms.instrument.isin(self.rules.activation_instruments))
-        ms = ms.select("person_id", "vf", "vt")
-        active = ms.join(self.cal, (ms.vf <= self.cal.st) & (ms.vt >= self.cal.st))
-        active = active.select("person_id", am=active.m).distinct()
-        z = self.lzb.view()
-        j = z.join(active, [z.person_id == active.person_id, z.m == active.am])
-        return j.select(*KEYS, "rel_m")
+        active = self.blocks.covered(ms, ["person_id"], self.stichtage)
+        z = self.lzb_bits
+        j = z.join(active, [z.person_id == active.person_id, z.blk == active.blk])
+        j = j.select(*STOCK_KEYS, blk=z.blk, bits=z.bits & active.bits)
+        return j.filter(j.bits != 0)
+
+    @property
+    def lzb_active(self) -> ir.Table:
+        """K3E2 rows (:attr:`lzb_active_bits`)."""
+        return self._rows(self.lzb_active_bits)
 
     # -- money (items 11, 22) -------------------------------------------------------------------
 

@@ -8,6 +8,8 @@ Layout of a published directory (docs/spark.md)::
     DIR/amip_imports/import-000001.parquet      the import log, one file per import
     DIR/amip_import_files/import-000001.parquet
     DIR/amip_import_descriptions/import-000001.parquet
+    DIR/amip_current_<table>/import-000001.parquet   its current rows as of that import
+    DIR/amip_current_log/import-000001.parquet       the tables whose current rows it holds
 
 Every stored table gets a file for every import (possibly without rows), so a later publish only
 adds the files of the imports the directory has not seen. The directory is a copy of exactly one
@@ -16,6 +18,11 @@ store: one whose import log is not a prefix of the store's log is refused, as
 temporary directory beside ``DIR`` and then renamed into place, the import log last; a reader
 uses only the rows of imports in the log, so a publish killed while renaming is invisible, and
 the next publish replaces its leftovers. Nothing published is ever overwritten.
+
+Each publish also writes every table's current rows as of the store's latest import (what the
+store itself keeps, :mod:`amip.store.views`), so that Spark reads them instead of ranking every
+row by its key. A reader of an older directory, or one asked for an as-of date, ranks as before.
+Snapshots of earlier imports are no longer read and may be deleted by hand.
 """
 
 from __future__ import annotations
@@ -29,13 +36,14 @@ import tempfile
 from pathlib import Path
 from typing import Callable
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from amip.errors import StoreError
 from amip.extract.schema import TABLES
 from amip.store.published import disagreement
 from amip.store.store import DESCRIPTIONS, Store
-from amip.store.views import StoreView
+from amip.store.views import CURRENT, CURRENT_LOG, StoreView
 
 Progress = Callable[[str, int, int], None]  # (step, done, total), as in Store
 
@@ -92,7 +100,8 @@ def publish_to_parquet(store: Store, directory: str | Path,
             meta = dict(duck.sql("SELECT key, value FROM amip_meta").fetchall())
             fresh, done = _check_target(target, log, meta)
             last = log[-1][0] if log else 0
-            if not fresh and done == last:
+            current = last and not (target / CURRENT_LOG / file_name(last)).exists()
+            if not fresh and done == last and not current:
                 step("up to date", 1, 1)
                 return written
             new = [row[0] for row in log if done < row[0] <= last]
@@ -103,6 +112,9 @@ def publish_to_parquet(store: Store, directory: str | Path,
                     if name == DESCRIPTIONS and not store._has_table(name):
                         continue  # a store from before extract.toml
                     written[name] = _write(duck, stage, name, new)
+                if current:
+                    step("current rows", len(names) - 1, len(names))
+                    _write_current(store, stage, last)
                 if fresh:
                     (stage / META).mkdir()
                     duck.execute(f"COPY (SELECT key, value FROM amip_meta ORDER BY key) TO "
@@ -173,6 +185,24 @@ def _write(duck, stage: Path, name: str, imports: list[int]) -> int:
         duck.execute(f"COPY ({query}) TO '{path}' (FORMAT parquet, COMPRESSION zstd)")
         rows += pq.ParquetFile(path).metadata.num_rows
     return rows
+
+
+def _write_current(store: Store, stage: Path, last: int) -> None:
+    """Every table's current rows as of import ``last`` (kept by the store or ranked now),
+    and the log naming them, as the store keeps them in ``amip_current_<table>``."""
+    import ibis
+
+    view = store.view()
+    for name in TABLES:
+        (stage / f"{CURRENT}{name}").mkdir()
+        sql = ibis.to_sql(view.table(name), dialect="duckdb")
+        store.con.execute(f"COPY ({sql}) TO '{stage / f'{CURRENT}{name}' / file_name(last)}' "
+                          "(FORMAT parquet, COMPRESSION zstd)")
+    (stage / CURRENT_LOG).mkdir()
+    pq.write_table(pa.table({"table_name": list(TABLES), "import_id": [last] * len(TABLES)},
+                            schema=pa.schema([("table_name", pa.string()),
+                                              ("import_id", pa.int32())])),
+                   stage / CURRENT_LOG / file_name(last))
 
 
 def _move_into_place(stage: Path, target: Path, fresh: bool) -> None:
@@ -255,4 +285,24 @@ def spark_view(directory: str | Path, as_of: dt.date | None = None,
     for name in TABLES:
         frame = spark.read.parquet(f"{root}/{name}")
         frame.where(frame._import_id <= last).createOrReplaceTempView(name)
+    current = f"{root}/{CURRENT_LOG}/{file_name(last)}"
+    if last and (not local or Path(current).exists()):
+        _read_current(spark, root, last, current)
     return SparkView(ibis.pyspark.connect(spark), as_of, directory)
+
+
+def _read_current(spark, root: str, last: int, log_path: str) -> None:
+    """The current rows published for import ``last`` as the temporary views a store keeps
+    them in; a view without as-of date reads them (:meth:`StoreView.kept_current`). A
+    directory published before there were current rows has none: its views rank the rows."""
+    from pyspark.errors import AnalysisException
+
+    try:
+        log = spark.read.parquet(log_path)
+        names = [r["table_name"] for r in log.collect()]
+        for name in names:
+            spark.read.parquet(f"{root}/{CURRENT}{name}/{file_name(last)}") \
+                .createOrReplaceTempView(CURRENT + name)
+    except AnalysisException:  # a remote directory from before: no current rows there
+        return
+    log.createOrReplaceTempView(CURRENT_LOG)

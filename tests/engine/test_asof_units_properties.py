@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from amip.catalogue import load
-from amip.engine.calendar import parse_month
+from amip.engine.calendar import parse_month, stichtag
 from amip.engine.facts import Facts
 from amip.engine.indicators import compute, published_as_of
 from tests.engine.builder import JC, Ex
@@ -128,6 +128,30 @@ def test_stock_moves_only_by_zugaenge_and_abgaenge(ex):
         s, z, a = per_month(stock), per_month(zu), per_month(ab)
         for m in range(m_lo + 1, m_hi + 1):
             assert s.get(m, 0) == s.get(m - 1, 0) + z.get(m, 0) - a.get(m, 0), (stock, m)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                 HealthCheck.function_scoped_fixture])
+@given(spells())
+def test_net_elb_days_count_each_day_of_the_union_once(ex):
+    """LZB net days (item 8) equal counting the days of each person's spells as a set: the
+    730 days ending with each Stichtag, across Jobcenter, nested and overlapping spells once."""
+    cat = load()
+    m_lo, m_hi = parse_month("2019-10"), parse_month("2020-03")
+    facts = Facts(ex.view(), cat.rules["vo2019"], cat.parameters, m_lo, m_hi)
+    window = cat.parameters.lzb_window_days
+    days: dict[str, set[dt.date]] = {}
+    for r in ex.rows["elb_spells"]:
+        a = dt.date.fromisoformat(r["valid_from"])
+        b = dt.date.fromisoformat(r["valid_to"]) if r["valid_to"] else dt.date(2021, 12, 31)
+        days.setdefault(r["person_id"], set()).update(
+            a + dt.timedelta(i) for i in range((b - a).days + 1))
+    got = {r["person_id"]: r for r in facts.net_days.execute().to_dict("records")}
+    for m in range(m_lo, m_hi + 1):
+        day = stichtag(m)
+        first = day - dt.timedelta(window - 1)
+        want = {p: n for p, ds in days.items() if (n := sum(first <= d <= day for d in ds))}
+        assert {p: int(r[f"n{m}"]) for p, r in got.items() if r[f"n{m}"]} == want, m
 
 
 @pytest.mark.duckdb_only

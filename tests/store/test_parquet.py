@@ -17,6 +17,7 @@ from amip.extract.schema import TABLES
 from amip.store import Store
 from amip.store.parquet import (PublishRefused, file_name, is_parquet_store, publish_to_parquet,
                                 published_log)
+from amip.store.views import CURRENT, CURRENT_LOG
 from tests.store.test_history import LATER_ELB
 from tests.spark_fixture import spark  # noqa: F401
 from tests.store.test_postgres import FULL, assert_same_views
@@ -70,6 +71,7 @@ def test_second_publish_adds_only_the_new_import(store, extract, tmp_path):
     assert {k: v for k, v in after.items() if k in before} == before  # nothing rewritten
     assert sorted(set(after) - set(before)) == sorted(
         [f"{t}/{file_name(2)}" for t in TABLES]
+        + [f"{CURRENT}{t}/{file_name(2)}" for t in TABLES] + [f"{CURRENT_LOG}/{file_name(2)}"]
         + [f"{t}/{file_name(2)}" for t in ("amip_imports", "amip_import_files",
                                            "amip_import_descriptions")])
     again = publish_to_parquet(store, out)  # nothing new
@@ -182,3 +184,37 @@ def test_spark_reads_the_same_views(store, extract, tmp_path, spark):  # noqa: F
         assert [r["import_id"] for r in view.imports()] == [1, 2]
         assert view.data_state() == store.view().data_state()
         assert view.description() == store.view().description()
+
+
+def test_publish_writes_the_current_rows_of_the_latest_import(store, extract, tmp_path, spark):  # noqa: F811
+    """The current rows published for import 2 are the corrected rows (LATER_ELB corrects a
+    spell of import 1), Spark reads them for a view without as-of date and ranks for an as-of
+    view; a directory from before current rows were published is ranked too, and the next
+    publish adds them."""
+    from amip.store.parquet import spark_view
+
+    store.import_extract(extract(base=FULL))
+    store.import_extract(extract({"elb_spells": LATER_ELB}, base=FULL))
+    out = tmp_path / "pq"
+    publish_to_parquet(store, out)
+    for name in TABLES:
+        published = pq.read_table(out / f"{CURRENT}{name}" / file_name(2))
+        expected = store.view().table(name).to_pyarrow()
+        assert published.num_rows == expected.num_rows
+        assert sorted(map(str, published.to_pylist())) == sorted(map(str, expected.to_pylist()))
+    assert rows_of(out, f"{CURRENT}elb_spells") < rows_of(out, "elb_spells")  # one corrected
+    with spark_view(out, session=spark) as view:
+        assert view.kept_current() == set(TABLES)
+        assert view.at(dt.date(2019, 7, 4)).kept_current() == set()
+        assert_same_views(store.view(), view)
+    for p in list(out.glob(f"{CURRENT}*")):  # as published before there were current rows
+        for f in p.iterdir():
+            f.unlink()
+        p.rmdir()
+    with spark_view(out, session=spark) as view:
+        assert view.kept_current() == set()
+        assert_same_views(store.view(), view)
+    written = publish_to_parquet(store, out)
+    assert not any(written.values()) and (out / CURRENT_LOG / file_name(2)).exists()
+    with spark_view(out, session=spark) as view:
+        assert view.kept_current() == set(TABLES)
