@@ -75,7 +75,10 @@ def _count_bits(facts: Facts, names: list[str], persons: ir.Table,
     national size 8 in 10 of the rows the count query would stack). Without teams only: a
     person's team depends on the month."""
     blocks = facts.blocks
-    parts = [facts.bits(n).mutate(fact=ibis.literal(n)) for n in names]
+    # as int64: a backend may type a materialized set narrower (Spark: int for small bits)
+    parts = [b.select("person_id", "jobcenter_id", blk=b.blk.cast("int64"),
+                      bits=b.bits.cast("int64"), fact=ibis.literal(n))
+             for n in names for b in [facts.bits(n)]]
     t = ibis.union(*parts, distinct=False)
     t = t.join(persons, "person_id")
     cells = {}  # each asked month is read from the one block that owns it
