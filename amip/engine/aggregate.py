@@ -19,7 +19,9 @@ def count_facts(facts: Facts, names: list[str], by_team: bool = False,
     """Run one query per kind (counts, money) over all requested facts; return a flat dict.
     The facts' rows are stacked first and joined to persons (sex) and teams once: 2 joins
     instead of 2 per fact, a third faster. ``months`` (optional) counts only those months of
-    a fact (:func:`amip.engine.measures.fact_months`); default: every month of the range."""
+    a fact (:func:`amip.engine.measures.fact_months`); default: every month of the range. The
+    money facts may also ask for earlier months the Facts reach (:meth:`Facts.reaches`; not by
+    team): the next month's sums of t−12 ride along with its own month."""
     every = set(range(facts.m_lo, facts.m_hi + 1))
 
     def only(name: str, t: ir.Table) -> ir.Table:
@@ -57,7 +59,10 @@ def count_facts(facts: Facts, names: list[str], by_team: bool = False,
         for r in rows:
             out[(r["fact"], r["jobcenter_id"], r["unit_id"], r["sex"], r["m"])] = int(r["n"])
     money = [n for n in names if n in MONEY_FACTS]
-    asked = every if months is None else set().union(*(months.get(n, ()) for n in money)) & every
+    asked = every if months is None else set().union(*(months.get(n, ()) for n in money))
+    if not all(m in every or (not by_team and facts.reaches(m)) for m in asked):
+        raise ValueError(f"money facts of months {sorted(asked - every)} outside the reach of "
+                         f"Facts({facts.m_lo}, {facts.m_hi})")
     if money and asked:  # all money facts are columns of one table: one pass sums them all
         t, keys = keyed(facts.benefits(asked))
         t = t.select(**keys, **{n: t[n] for n in money})

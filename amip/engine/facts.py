@@ -64,6 +64,14 @@ def team_assignment(db, m_lo: int, m_hi: int) -> ir.Table:
     return j.filter(j._n == 0).select("person_id", rel_m=j.m, unit_id=j.unit_id, role=j.role)
 
 
+def first_day(params: Parameters, m_lo: int) -> int:
+    """The first day (epoch day) the spells of a :class:`Facts` from month ``m_lo`` reach: its
+    first calendar month or the 730-day window of its first Stichtag, whichever begins
+    earlier."""
+    return min(epoch_day(month_start(m_lo)),
+               epoch_day(stichtag(m_lo)) - (params.lzb_window_days - 1))
+
+
 class Facts:
     """Facts for months ``m_lo..m_hi`` under one rule version.
 
@@ -163,10 +171,17 @@ class Facts:
         """``elb_spells`` (every status) of all Jobcenter reaching into the range: its calendar
         months (the Jobcenter of a benefit month, item 22) and the 730-day windows of its
         Stichtage (LZB days count across Jobcenter, item 8); corrected once for all facts."""
-        window = self.params.lzb_window_days
-        first = min(epoch_day(month_start(self.m_lo)), self.stichtage[self.m_lo] - (window - 1))
-        return self._spell_days("elb_spells", first, epoch_day(month_end(self.m_hi)),
+        return self._spell_days("elb_spells", self.first_day, epoch_day(month_end(self.m_hi)),
                                 "person_id", "jobcenter_id", "bg_id", "bg_role", "status")
+
+    @property
+    def first_day(self) -> int:
+        return first_day(self.params, self.m_lo)
+
+    def reaches(self, m: int) -> bool:
+        """Whether the money facts of month ``m`` (before or in the range) can be summed here:
+        :attr:`spells` hold its calendar month (teams cover the range only)."""
+        return m <= self.m_hi and epoch_day(month_start(m)) >= self.first_day
 
     @property
     def elb_spells(self) -> ir.Table:

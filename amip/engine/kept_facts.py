@@ -12,7 +12,9 @@ before it (Zugänge and Abgänge compare with the stock of m−1; an Integration
 start in m−1 for a person who entered the stock in m−1, so m−2 is read; the LZB lookback of 24
 months reads the ``elb`` spells themselves, not earlier months' facts). Missing months are
 computed in contiguous runs ``[a, b]`` from ``Facts(a − WARMUP, b)``, and only months ``a..b``
-are kept. :func:`counts` then gives the measures exactly what a fresh count gives them, bit for
+are kept. Months that need only the money facts (the next month's sums of t−12) ride along
+with a later run whose spells reach them (:meth:`Facts.reaches`): one scan of the benefit
+months and one join to the spells for both months. :func:`counts` then gives the measures exactly what a fresh count gives them, bit for
 bit (tests/engine/test_incremental.py).
 
 **Where.** A sidecar folder beside the store file, ``<store>.facts/`` (``amip.duckdb.facts/``),
@@ -51,8 +53,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from amip.engine.aggregate import Counts, count_facts
-from amip.engine.calendar import format_month
-from amip.engine.facts import Facts
+from amip.engine.calendar import epoch_day, format_month, month_start
+from amip.engine.facts import MONEY_FACTS, Facts, first_day
 from amip.files import DIR_MODE, FILE_MODE, private_dir
 
 #: bump when what is kept or how changes: files of the old format are then never read
@@ -212,12 +214,23 @@ def _count_runs(db, rules, params, todo: dict[int, set[str]], jobcenter_id: str 
     """Count the facts ``todo`` names for each month: one :class:`Facts` per contiguous run
     of months, from :data:`WARMUP` months before it."""
     out: Counts = {}
-    for a, b in _runs(list(todo)):
+    runs = _runs(list(todo))
+    riders: dict[tuple[int, int], list[int]] = defaultdict(list)
+    if not by_team:  # money-only months a later run's spells reach ride along with it
+        for a, b in list(runs):
+            later = [r for r in runs if r[0] > b]
+            if later and all(todo[m] <= set(MONEY_FACTS) for m in range(a, b + 1)):
+                host = later[0]
+                if epoch_day(month_start(a)) >= first_day(params, host[0] - WARMUP):
+                    runs.remove((a, b))
+                    riders[host].extend(range(a, b + 1))
+    for a, b in runs:
+        mine = [*riders[(a, b)], *range(a, b + 1)]
         months: dict[str, set[int]] = defaultdict(set)
-        for m in range(a, b + 1):
+        for m in mine:
             for f in todo[m]:
                 months[f].add(m)
         with Facts(db, rules, params, a - WARMUP, b, jobcenter_id) as facts:
             counted = count_facts(facts, sorted(months), by_team=by_team, months=months)
-        out.update((k, v) for k, v in counted.items() if a <= k[4] <= b)
+        out.update((k, v) for k, v in counted.items() if k[4] in mine)
     return out
