@@ -113,7 +113,7 @@ def publish_to_parquet(store: Store, directory: str | Path,
                         continue  # a store from before extract.toml
                     written[name] = _write(duck, stage, name, new)
                 if current:
-                    step("current rows", len(names) - 1, len(names))
+                    step("current", len(names) - 1, len(names))
                     _write_current(store, stage, last)
                 if fresh:
                     (stage / META).mkdir()
