@@ -13,9 +13,9 @@ start in m−1 for a person who entered the stock in m−1, so m−2 is read; th
 months reads the ``elb`` spells themselves, not earlier months' facts). Missing months are
 computed in contiguous runs ``[a, b]`` from ``Facts(a − WARMUP, b)``, and only months ``a..b``
 are kept. Months that need only the money facts (the next month's sums of t−12) ride along
-with a later run whose spells reach them (:meth:`Facts.reaches`): one scan of the benefit
-months and one join to the spells for both months. :func:`counts` then gives the measures exactly what a fresh count gives them, bit for
-bit (tests/engine/test_incremental.py).
+with the next later run that needs more, if its spells reach them (:meth:`Facts.reaches`): one
+scan of the benefit months and one join to the spells for both. :func:`counts` then gives the
+measures exactly what a fresh count gives them, bit for bit (tests/engine/test_incremental.py).
 
 **Where.** A sidecar folder beside the store file, ``<store>.facts/`` (``amip.duckdb.facts/``),
 one Parquet file per key and month: ``<key>/<YYYY-MM>.parquet``. Not a table in the store:
@@ -217,13 +217,13 @@ def _count_runs(db, rules, params, todo: dict[int, set[str]], jobcenter_id: str 
     runs = _runs(list(todo))
     riders: dict[tuple[int, int], list[int]] = defaultdict(list)
     if not by_team:  # money-only months a later run's spells reach ride along with it
-        for a, b in list(runs):
-            later = [r for r in runs if r[0] > b]
-            if later and all(todo[m] <= set(MONEY_FACTS) for m in range(a, b + 1)):
-                host = later[0]
-                if epoch_day(month_start(a)) >= first_day(params, host[0] - WARMUP):
-                    runs.remove((a, b))
-                    riders[host].extend(range(a, b + 1))
+        money_only = [r for r in runs
+                      if all(todo[m] <= set(MONEY_FACTS) for m in range(r[0], r[1] + 1))]
+        for a, b in money_only:
+            host = next((r for r in runs if r[0] > b and r not in money_only), None)
+            if host and epoch_day(month_start(a)) >= first_day(params, host[0] - WARMUP):
+                runs.remove((a, b))
+                riders[host].extend(range(a, b + 1))
     for a, b in runs:
         mine = [*riders[(a, b)], *range(a, b + 1)]
         months: dict[str, set[int]] = defaultdict(set)

@@ -191,3 +191,24 @@ def test_an_unwritable_folder_counts_fresh(store, tmp_path):
     (tmp_path / "file-not-folder").write_text("x")
     m = parse_month("2020-02")
     assert same(compute(view, [m]), compute(fresh(view), [m]))
+
+
+def test_money_months_ride_along_with_the_next_run_that_needs_more(store, computed):
+    """Sums wanted for t−30, t−12 and t, the stock for t only: t−12 rides along with t's run
+    (Facts(t−2, t) reaches back to the 730-day window of ST(t−2), October 2018), t−30 (June
+    2018) lies before that and runs on its own; every count equals one Facts over the span."""
+    from amip.catalogue import load
+    from amip.engine.aggregate import count_facts
+    from amip.engine.calendar import stichtag
+    from amip.engine.facts import Facts
+
+    cat = load()
+    t = parse_month("2020-12")
+    rules = cat.rules_for(stichtag(t))
+    wanted = {"llu": {t - 30, t - 12, t}, "luh": {t - 30, t - 12, t}, "elb": {t}}
+    view = store.view()
+    got = kept_facts.counts(view, rules, cat.parameters, wanted, None)
+    assert computed == [(t - 32, t - 30), (t - 2, t)]
+    with Facts(fresh(view), rules, cat.parameters, t - 32, t) as facts:
+        whole = count_facts(facts, sorted(wanted), months=wanted)
+    assert got == whole and {k[4] for k in got} == {t - 30, t - 12, t}
