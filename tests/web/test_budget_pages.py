@@ -123,8 +123,10 @@ def test_switching_the_year(ctl):
 def test_outcomes_and_disclosure(outcome_clients):
     ctl, lz = outcome_clients
     url = "/budget?jahr=2020&stand=2020-12-31"
-    page = ctl.get(url).text
-    assert "beschreibend, nicht kausal" in page and "keine Wirkungsmessung" in page
+    r = ctl.get(url)
+    page = r.text  # on failure, say what the page showed instead (it failed once under load)
+    assert r.status_code == 200 and "beschreibend, nicht kausal" in page \
+        and "keine Wirkungsmessung" in page, (r.status_code, text(page)[:800])
     # test_budget_outcomes: fbw 4 Austritte, 3 within the horizon, EQ 1/3, VQ 2/3, five
     # participants, 12.000 € paid → 2.400 per participant, 12.000 per Eingliederung
     fbw = cells(page, "ergebnisse")[("fbw", "fbw")]
