@@ -72,6 +72,11 @@ def first_day(params: Parameters, m_lo: int) -> int:
                epoch_day(stichtag(m_lo)) - (params.lzb_window_days - 1))
 
 
+def reaches(params: Parameters, m_lo: int, m: int) -> bool:
+    """Whether the spells of a :class:`Facts` from ``m_lo`` hold the calendar month ``m``."""
+    return epoch_day(month_start(m)) >= first_day(params, m_lo)
+
+
 class Facts:
     """Facts for months ``m_lo..m_hi`` under one rule version.
 
@@ -181,7 +186,7 @@ class Facts:
     def reaches(self, m: int) -> bool:
         """Whether the money facts of month ``m`` (before or in the range) can be summed here:
         :attr:`spells` hold its calendar month (teams cover the range only)."""
-        return m <= self.m_hi and epoch_day(month_start(m)) >= self.first_day
+        return m <= self.m_hi and reaches(self.params, self.m_lo, m)
 
     @property
     def elb_spells(self) -> ir.Table:

@@ -53,8 +53,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from amip.engine.aggregate import Counts, count_facts
-from amip.engine.calendar import epoch_day, format_month, month_start
-from amip.engine.facts import MONEY_FACTS, Facts, first_day
+from amip.engine.calendar import format_month
+from amip.engine.facts import MONEY_FACTS, Facts, reaches
 from amip.files import DIR_MODE, FILE_MODE, private_dir
 
 #: bump when what is kept or how changes: files of the old format are then never read
@@ -221,7 +221,7 @@ def _count_runs(db, rules, params, todo: dict[int, set[str]], jobcenter_id: str 
                       if all(todo[m] <= set(MONEY_FACTS) for m in range(r[0], r[1] + 1))]
         for a, b in money_only:
             host = next((r for r in runs if r[0] > b and r not in money_only), None)
-            if host and epoch_day(month_start(a)) >= first_day(params, host[0] - WARMUP):
+            if host and reaches(params, host[0] - WARMUP, a):
                 runs.remove((a, b))
                 riders[host].extend(range(a, b + 1))
     for a, b in runs:
