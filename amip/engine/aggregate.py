@@ -64,7 +64,7 @@ def count_facts(facts: Facts, names: list[str], by_team: bool = False,
         raise ValueError(f"money facts of months {sorted(asked - every)} outside the reach of "
                          f"Facts({facts.m_lo}, {facts.m_hi})")
     if money and asked:  # all money facts are columns of one table: one pass sums them all
-        t, keys = keyed(facts.benefits(asked))
+        t, keys = keyed(facts.benefits(asked, keep=False))
         t = t.select(**keys, **{n: t[n] for n in money})
         sums = t.group_by(group[1:]).aggregate(**{n: t[n].sum() for n in money})
         for r in sums.to_pyarrow().to_pylist():

@@ -464,27 +464,33 @@ class Facts:
 
     # -- money (items 11, 22) -------------------------------------------------------------------
 
-    def benefits(self, months: set[int] | None = None) -> ir.Table:
+    def benefits(self, months: set[int] | None = None, keep: bool = True) -> ir.Table:
         """benefit_months rows assigned to the Jobcenter of the person's ``elb``/``nef`` spell
         overlapping the calendar month (latest valid_from wins; tie: smallest jobcenter_id):
         person_id, jobcenter_id, m, rel_m, llu, luh. ``months`` (default: the whole range)
         computes only those months: the measures read the sums of t and t−12 only
-        (:func:`amip.engine.measures.fact_months`), and no other fact builds on these rows."""
+        (:func:`amip.engine.measures.fact_months`), and no other fact builds on these rows.
+        ``keep``: computed once (cached) for callers that read them more than once; the
+        money sums read them once (at national size writing them costs a third of the
+        query)."""
         months = frozenset(range(self.m_lo, self.m_hi + 1) if months is None else months)
-        if months not in self._benefits:
-            names = [format_month(m) for m in sorted(months)]
-            b = self.db.table("benefit_months", key_filter=lambda t: t.month.isin(names))
-            b = b.mutate(m=b.month.substr(0, 4).cast("int64") * 12
-                         + b.month.substr(5, 2).cast("int64") - 1)
-            # the calendar of these months only: a planner that joins the spells to the
-            # calendar first then pairs them with 2 months, not 16 (at national size 80
-            # million pairs instead of 10)
-            b = b.join(calendar_of(sorted(months)), "m").select(
-                "person_id", "m", "llu_eur", "luh_eur", "first_day", "last_day")
-            j = self.month_jobcenter(b, months)
-            self._benefits[months] = self._materialize(self._own(j.select(
-                "person_id", "jobcenter_id", "m", rel_m=j.m, llu=j.llu_eur, luh=j.luh_eur)))
-        return self._benefits[months]
+        if months in self._benefits:
+            return self._benefits[months]
+        names = [format_month(m) for m in sorted(months)]
+        b = self.db.table("benefit_months", key_filter=lambda t: t.month.isin(names))
+        b = b.mutate(m=b.month.substr(0, 4).cast("int64") * 12
+                     + b.month.substr(5, 2).cast("int64") - 1)
+        # the calendar of these months only: a planner that joins the spells to the
+        # calendar first then pairs them with 2 months, not 16 (at national size 80
+        # million pairs instead of 10)
+        b = b.join(calendar_of(sorted(months)), "m").select(
+            "person_id", "m", "llu_eur", "luh_eur", "first_day", "last_day")
+        j = self.month_jobcenter(b, months)
+        rows = self._own(j.select("person_id", "jobcenter_id", "m", rel_m=j.m, llu=j.llu_eur,
+                                  luh=j.luh_eur))
+        if keep:
+            rows = self._benefits[months] = self._materialize(rows)
+        return rows
 
     def month_jobcenter(self, rows: ir.Table, months: frozenset[int] | None = None) -> ir.Table:
         """Rows of a person and calendar month (``person_id, m, first_day, last_day`` + more)
@@ -499,6 +505,7 @@ class Facts:
             s = self._spell_days("elb_spells", epoch_day(month_start(min(months))),
                                  epoch_day(month_end(max(months))), "person_id",
                                  "jobcenter_id", keep=False)
+        s = s.select("person_id", "jobcenter_id", "vf", "vt")  # the window sorts narrow rows
         j = rows.join(s, (rows.person_id == s.person_id) & (s.vf <= rows.last_day)
                       & (s.vt >= rows.first_day))
         w = ibis.window(group_by=[j.person_id, j.m], order_by=[ibis.desc(j.vf), j.jobcenter_id])
