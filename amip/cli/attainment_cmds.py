@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 
 import click
 from rich.console import Console
@@ -19,7 +18,7 @@ from rich.table import Table
 from amip import i18n
 from amip.attainment.records import PLAN_KEYS, STATUS_KEYS, PlanRecord, StatusRecord
 from amip.cli.indicators_cmd import write_csv
-from amip.cli.store_cmds import say, store_option
+from amip.cli.store_cmds import open_store, say, store_option
 from amip.engine.calendar import month_start, parse_month
 
 LIGHTS = {"green": "grün", "yellow": "gelb", "red": "rot", "grey": "grau"}
@@ -32,15 +31,6 @@ def _month(ctx, param, value):
         return parse_month(value)
     except ValueError:
         raise click.BadParameter(f"kein Monat: {value!r} (erwartet JJJJ-MM)") from None
-
-
-def _open_view(store_path: str):
-    from amip.store import Store
-
-    if not Path(store_path).exists():
-        raise click.UsageError(f"Datenbestand {store_path} nicht gefunden: zuerst einen Auszug "
-                               "importieren (amip import)")
-    return Store.open(store_path, read_only=True)
 
 
 @click.command("status")
@@ -59,7 +49,7 @@ def targets_status(month: int, store_path: str, unit_id: str | None, fmt: str,
     from amip.steering import Steering
     from amip.steering.inputs import status_inputs
 
-    store = _open_view(store_path)
+    store = open_store(store_path)
     try:
         with Steering.open(store_path) as steering:
             i = status_inputs(steering, month // 12)
@@ -117,7 +107,7 @@ def plan_status(year: int, measure: str, key: str, store_path: str, fmt: str) ->
     from amip.attainment.status import plan_status as status
     from amip.steering import Steering
 
-    store = _open_view(store_path)
+    store = open_store(store_path)
     try:
         with Steering.open(store_path) as steering:
             plans = steering.plans(year, measure)

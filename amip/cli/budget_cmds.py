@@ -16,8 +16,7 @@ from rich.table import Table
 
 from amip import i18n
 from amip.cli.indicators_cmd import _date, _month, write_csv
-from amip.cli.report_cmd import _open
-from amip.cli.store_cmds import say, store_option
+from amip.cli.store_cmds import open_store, say, store_option
 from amip.catalogue.monitors import customer_groups
 from amip.engine import budget as engine
 from amip.engine.calendar import month_start
@@ -71,7 +70,7 @@ def _title_label(title: str, instrument: str | None) -> str:
 def status_cmd(year, as_of, jobcenter_id, store_path, fmt) -> None:
     """Budgetstand: Plan (mit Umschichtungen), Zahlungen, offene Bindungen, Vorbindungen,
     verfügbare Mittel, Bindungs- und Ausgabequote."""
-    with _open(store_path) as store:
+    with open_store(store_path) as store:
         rows = engine.status(store.view(), year, as_of, jobcenter_id)
     if not rows:
         _no_data(f"Für das Haushaltsjahr {year} gibt es keinen Plan und keine Buchungen"
@@ -126,7 +125,7 @@ def outcomes_cmd(month, to, jobcenter_id, by_group, store_path, fmt) -> None:
     months = list(range(month, (to if to is not None else month) + 1))
     if not months:
         raise click.UsageError("--to liegt vor --month")
-    with _open(store_path) as store:
+    with open_store(store_path) as store:
         rows = engine.outcomes(store.view(), months, jobcenter_id, by_group=by_group)
     if not rows:
         _no_data(f"Für die zwölf Monate bis {i18n.month(month_start(months[-1]))} gibt es keine "
@@ -180,7 +179,7 @@ def landing_cmd(year, month, jobcenter_id, profile, store_path, fmt) -> None:
     if month // 12 != year:
         raise click.UsageError(f"--month {month // 12:04d}-{month % 12 + 1:02d} liegt nicht im "
                                f"Haushaltsjahr {year}")
-    with _open(store_path) as store:
+    with open_store(store_path) as store:
         rows = engine.landing(store.view(), year, month, jobcenter_id, profile)
     if not rows:
         _no_data(f"Für das Haushaltsjahr {year} gibt es keinen Plan und keine Zahlungen.")
@@ -220,7 +219,7 @@ def compare_cmd(year, before, jobcenter_id, store_path, fmt) -> None:
     """Jahresvergleich der Zuteilungen: Eingliederungsleistungen, Verwaltungskosten,
     Gesamtbudget und kommunaler Finanzierungsanteil, Delta absolut und in %."""
     before = before if before is not None else year - 1
-    with _open(store_path) as store:
+    with open_store(store_path) as store:
         rows = engine.comparison(store.view(), before, year, jobcenter_id)
     if not rows:
         _no_data(f"Für {before} und {year} gibt es keinen Budgetplan.")

@@ -14,9 +14,9 @@ from rich.console import Console
 from rich.table import Table
 
 from amip import i18n
-from amip.cli.indicators_cmd import _date, _month, _open
+from amip.cli.indicators_cmd import _date, _month
 from amip.cli.steering_cmds import reason_option, steering_option, user_option
-from amip.cli.store_cmds import say
+from amip.cli.store_cmds import open_store, say
 from amip.engine.care import care_candidates
 from amip.engine.horizon import horizon
 from amip.steering import Steering
@@ -50,7 +50,7 @@ def _path(store_path: str | None) -> str:
 
 
 def _view_run(store_path, fn):
-    store = _open(None, store_path)
+    store = open_store(store_path)
     try:
         return fn(store.view())
     finally:

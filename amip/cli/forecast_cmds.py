@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -14,7 +13,7 @@ from rich.table import Table
 from amip import i18n
 from amip.cli.indicators_cmd import _month, write_csv
 from amip.cli.progress import bar
-from amip.cli.store_cmds import say
+from amip.cli.store_cmds import open_store, say
 from amip.engine.calendar import month_start, parse_month
 
 #: English JSON keys of a leaderboard row
@@ -22,16 +21,6 @@ BACKTEST_KEYS = ("series", "model", "rank", "chosen", "n", "mae", "mape", "cover
                  "interval_score")
 PROPOSAL_KEYS = ("measure", "year", "month", "value", "lower", "upper", "level", "unit", "basis",
                  "model", "coverage")
-
-
-def _open(store_path: str | None):
-    from amip.store import Store
-
-    path = store_path or os.environ.get("AMIP_STORE", "amip.duckdb")
-    if not Path(path).exists():
-        raise click.UsageError(f"Datenbestand {path} nicht gefunden: zuerst einen Auszug "
-                               "importieren (amip import)")
-    return Store.open(path, read_only=True)
 
 
 @click.group("forecast")
@@ -50,7 +39,7 @@ def backtest_cmd(store_path, month, fmt) -> None:
     """Rollierender Backtest der Prognosen: Rangliste je Reihe und gewähltes Modell."""
     from amip.engine.backtest import cached_backtest
 
-    with _open(store_path) as store, bar(counted=True) as progress:
+    with open_store(store_path) as store, bar(counted=True) as progress:
         task = progress.add_task("Backtest", total=None)
         bt = cached_backtest(store.view(), month,
                              progress=lambda k, n: progress.update(task, completed=k, total=n))
@@ -120,7 +109,7 @@ def proposal_cmd(year, store_path, fmt) -> None:
     from amip.engine.backtest import (PROPOSAL_MEASURES, cached_backtest, proposal_month,
                                       proposed_target)
 
-    with _open(store_path) as store, bar(counted=True) as progress:
+    with open_store(store_path) as store, bar(counted=True) as progress:
         view = store.view()
         proposal_month(view, year)  # a year that is over: say so before the backtest
         task = progress.add_task("Backtest (Modellwahl)", total=None)

@@ -11,8 +11,8 @@ from rich.console import Console
 from rich.table import Table
 
 from amip import i18n
-from amip.cli.indicators_cmd import _month, _open, write_csv
-from amip.cli.store_cmds import err, say
+from amip.cli.indicators_cmd import _month, write_csv
+from amip.cli.store_cmds import err, open_store, say
 from amip.engine.group_monitor import group_monitor
 from amip.engine.horizon import NoFigures, horizon
 from amip.engine.indicators import UnknownUnit
@@ -34,7 +34,7 @@ LABELS = ("Bestand", "Zugänge", "Abgänge", "Integrationen", "IQ 12 Mon.", "LZB
               show_default=True, help="csv: deutsches CSV (Semikolon, Dezimalkomma).")
 def groups_cmd(store_path, month, unit_id, jobcenter_id, fmt) -> None:
     """Kundengruppen: Bestand, Zugänge, Abgänge, Integrationen, LZB-Anteil und Aktivierung."""
-    store = _open(None, store_path)
+    store = open_store(store_path)
     try:
         view = store.view()
         horizon(view).check_months([month])  # §10.2 item 30

@@ -6,7 +6,6 @@ import datetime as dt
 import io
 import json
 import sys
-from pathlib import Path
 
 import click
 from rich.console import Console
@@ -15,13 +14,11 @@ from rich.table import Table
 from amip import i18n
 from amip.catalogue import load
 from amip.cli.sources import Source, source_options, source_view
-from amip.cli.store_cmds import err, print_errors, say, wide_console
+from amip.cli.store_cmds import err, say, wide_console
 from amip.engine.calendar import format_month, month_start, parse_month
 from amip.engine.comparison import RULE_MARK, incomparable
 from amip.engine.horizon import NoFigures, horizon
 from amip.engine.indicators import JSON_KEYS, Record, UnknownUnit, compute
-from amip.extract.errors import ExtractInvalid
-from amip.store import Store
 
 SEX_LABELS = {"all": "Insgesamt", "m": "Männer", "w": "Frauen"}
 
@@ -95,26 +92,6 @@ def indicators_cmd(source: Source, month, to, jobcenter_id, unit_id, as_of, publ
         say(err, f"Hinweis: die Reihe beginnt und endet, wo es Kennzahlen gibt: "
                  f"{i18n.month(month_start(months[0]))} bis {i18n.month(month_start(months[-1]))}. "
                  f"{reach.covered_text(rules)}", "yellow")
-
-
-def _open(data_dir: str | None, store_path: str | None) -> Store:
-    """The DuckDB store of ``--data``/``--store`` (for commands that need the store itself,
-    not only a view: groups, quality, care)."""
-    if data_dir:
-        store = Store.memory()
-        try:
-            store.import_extract(data_dir)
-        except ExtractInvalid as e:
-            print_errors(e, 50)
-            sys.exit(2)
-        return store
-    import os
-
-    path = store_path or os.environ.get("AMIP_STORE", "amip.duckdb")
-    if not Path(path).exists():
-        raise click.UsageError(f"Datenbestand {path} nicht gefunden: zuerst einen Auszug "
-                               "importieren (amip import) oder --data angeben")
-    return Store.open(path, read_only=True)
 
 
 def _emit(records: list[Record], fmt: str, with_unit: bool) -> None:

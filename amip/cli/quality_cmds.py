@@ -16,9 +16,9 @@ from rich.table import Table
 
 from amip import i18n
 from amip.catalogue.monitors import followup_states, quality_rules
-from amip.cli.indicators_cmd import _month, _open, write_csv
+from amip.cli.indicators_cmd import _month, write_csv
 from amip.cli.steering_cmds import steering_option, user_option
-from amip.cli.store_cmds import err, say
+from amip.cli.store_cmds import err, open_store, say
 from amip.engine.calendar import format_month, month_start
 from amip.engine.quality_rules import (QualityReport, RuleChange, flagged_rows, quality_trend,
                                        report_json, rule_light, run_quality, still_flagged,
@@ -78,7 +78,7 @@ def quality_cmd(ctx, store_path, month, months, jobcenter_id, rule_id, persons, 
         return
     if persons and not rule_id:
         raise click.UsageError("--persons nur zusammen mit --rule")
-    store = _open(None, store_path)
+    store = open_store(store_path)
     try:
         view = store.view()
         if persons:
@@ -229,7 +229,7 @@ TREND_KEYS = ("rule_id", "month", "flagged", "errors", "items", "rate", "target_
 def trend_cmd(store_path, month, months, jobcenter_id, fmt) -> None:
     """Verlauf je Prüfregel: Auffälligkeiten je Monat, bei den Fallprüfungen die Fehlerquote
     gegen das Ziel (< 5 %)."""
-    store = _open(None, store_path)
+    store = open_store(store_path)
     try:
         report = quality_trend(store.view(), month, jobcenter_id, months)
     finally:
@@ -296,7 +296,7 @@ def followup_list_cmd(store_path, steering_url, month, months, jobcenter_id, uni
     from amip.steering import Steering
     from amip.steering.quality import followup_list
 
-    store = _open(None, store_path)
+    store = open_store(store_path)
     path = store_path or os.environ.get("AMIP_STORE", "amip.duckdb")
     try:
         view = store.view()
@@ -344,7 +344,7 @@ def followup_set_cmd(rule_id, row_key, state, reason, note, expected_version, st
     """Den Status einer auffälligen Zeile setzen (eine neue Version mit wer/wann/warum)."""
     from amip.steering import Steering
 
-    store = _open(None, store_path)
+    store = open_store(store_path)
     path = store_path or os.environ.get("AMIP_STORE", "amip.duckdb")
     try:
         rows = [] if rule_id not in quality_rules() else [

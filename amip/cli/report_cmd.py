@@ -15,6 +15,7 @@ from amip import i18n
 from amip.cli.indicators_cmd import _date, _month
 from amip.cli.progress import bar as progress_bar
 from amip.cli.steering_cmds import steering_option
+from amip.cli.store_cmds import existing_store, open_store
 from amip.store import DEFAULT_STORE, Store
 
 console = Console()
@@ -81,7 +82,7 @@ def programme_cmd(year, internal, texts_dir, placeholders, store_path, jobcenter
 
     start = time.perf_counter()
     renderer = None if placeholders else _renderer(formats, hyphenation=True)
-    with _open(store_path) as store:
+    with open_store(store_path) as store:
         view = store.view(as_of)
         if year is None:
             latest = latest_complete_month(view)
@@ -127,7 +128,7 @@ def monthly_cmd(month, public, store_path, jobcenter_id, as_of, out_dir, formats
     from amip.reports.monthly import monthly, report_month
 
     start = time.perf_counter()
-    _existing(store_path)
+    existing_store(store_path)
     Store.preload()  # once here, not again in each child
     # the forecasts (statsmodels, five years of facts) run in a second process meanwhile; the
     # two share the cores between their DuckDB threads (on two cores: 0.2 s faster than both
@@ -142,7 +143,7 @@ def monthly_cmd(month, public, store_path, jobcenter_id, as_of, out_dir, formats
                                 jobcenter_id, threads, as_of, steering_url)
         forecasts, targets = _part(both, 0), _part(both, 1)
     renderer = _renderer(formats)
-    with _open(store_path, threads) as store:
+    with open_store(store_path, threads) as store:
         view = store.view(as_of)
         try:
             jc = jobcenter(view, jobcenter_id)["jobcenter_id"]
@@ -245,17 +246,6 @@ def _refuse_earlier(out_dir: str, stem: str, formats, overwrite: bool) -> None:
                       f"--overwrite ersetzen): {', '.join(str(p) for p in found)}[/]",
                       highlight=False)
         sys.exit(2)
-
-
-def _existing(store_path: str) -> str:
-    if not Path(store_path).exists():
-        raise click.UsageError(f"Datenbestand {store_path} nicht gefunden: zuerst einen Auszug "
-                               "importieren (amip import).")
-    return store_path
-
-
-def _open(store_path: str, threads: int | None = None) -> Store:
-    return Store.open(_existing(store_path), read_only=True, threads=threads)
 
 
 def _renderer(formats, hyphenation: bool = False):

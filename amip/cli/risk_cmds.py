@@ -11,10 +11,9 @@ from rich.console import Console
 from rich.table import Table
 
 from amip import i18n
-from amip.cli.forecast_cmds import _open
 from amip.cli.indicators_cmd import _month
 from amip.cli.steering_cmds import _default_user, steering_option
-from amip.cli.store_cmds import store_option
+from amip.cli.store_cmds import open_store, store_option
 from amip.engine.calendar import format_month
 
 FORMAT = click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
@@ -76,7 +75,7 @@ def train_cmd(store_path, jobcenter_id, with_protected, fmt) -> None:
     from amip.risk.models import save, train
 
     path = _store_path(store_path)
-    with _open(path) as store:
+    with open_store(path) as store:
         view = store.view()
         model = train(view, _jobcenter(view, jobcenter_id), with_protected=with_protected)
     where = save(model, path)
@@ -123,7 +122,7 @@ def score_cmd(store_path, month, caseworker, limit, fmt) -> None:
 
     path = _store_path(store_path)
     model = load_model(path)
-    with _open(path) as store:
+    with open_store(path) as store:
         view = store.view()
         month = _latest_month(view) if month is None else month
         rows = score(view, model, month, caseworker)
@@ -172,7 +171,7 @@ def audit_cmd(store_path, steering_url, fmt) -> None:
     model = load_model(path)
     with Steering.open(path, steering_url) as st:
         decisions = st.decisions()
-    with _open(path) as store:
+    with open_store(path) as store:
         attrs = decision_attributes(store.view(), decisions)
     overrides = override_rates([{"person_id": d.person_id, "decision": d.decision}
                                 for d in decisions], attrs)
@@ -268,7 +267,7 @@ def decide_cmd(person_id, decision, reason, month, target, caseworker, expected_
 
     path = _store_path(store_path)
     model = load_model(path)
-    with _open(path) as store:
+    with open_store(path) as store:
         view = store.view()
         month = _latest_month(view) if month is None else month
         mine = [r for r in score(view, model, month) if r["person_id"] == person_id]

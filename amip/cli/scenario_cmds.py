@@ -14,10 +14,9 @@ from rich.table import Table
 from amip import i18n
 from amip.cli.budget_cmds import _dump, _year
 from amip.cli.indicators_cmd import _month
-from amip.cli.report_cmd import _open
 from amip.cli.steering_cmds import (OPERATION, _as_of, _steering, reason_option,
                                     steering_option, user_option)
-from amip.cli.store_cmds import say, store_option
+from amip.cli.store_cmds import open_store, say, store_option
 from amip.engine import budget_scenario as engine
 from amip.engine.scenario_changes import parse_changes
 from amip.errors import DataError
@@ -72,7 +71,7 @@ def read_file(path: str) -> tuple[str | None, list[str]]:
 
 
 def _jobcenter(store_path: str, year: int, jobcenter_id: str | None) -> str:
-    with _open(store_path) as store:
+    with open_store(store_path) as store:
         return engine.plan_jobcenter(store.view(), year, jobcenter_id)
 
 
@@ -181,7 +180,7 @@ def history_cmd(year, name, store_path, steering_url, fmt) -> None:
 
 def _basis(store_path, steering_url, year, jobcenter_id, basis_month):
     """The Jobcenter, the scenario basis (with the K2 targets) and the steering store rows."""
-    with _open(store_path) as store:
+    with open_store(store_path) as store:
         view = store.view()
         jc = engine.plan_jobcenter(view, year, jobcenter_id)
         with _steering(store_path, steering_url) as st:

@@ -36,6 +36,21 @@ store_option = click.option(
     help="Datenbestand (DuckDB-Datei).")
 
 
+def existing_store(store_path: str | None) -> str:
+    """The store file a command reads (``None``: $AMIP_STORE or the default), or a usage error
+    (exit 2) saying how to make one."""
+    path = store_path or os.environ.get("AMIP_STORE", DEFAULT_STORE)
+    if not Path(path).exists():
+        raise click.UsageError(f"Datenbestand {path} nicht gefunden: zuerst einen Auszug "
+                               f"importieren (amip import VERZEICHNIS --store {path}).")
+    return path
+
+
+def open_store(store_path: str | None, threads: int | None = None) -> Store:
+    """The store file (:func:`existing_store`), opened read-only."""
+    return Store.open(existing_store(store_path), read_only=True, threads=threads)
+
+
 def say(console: Console, text: str, style: str | None = None) -> None:
     """One message as it is: no markup read from it (file names, values), and never wrapped,
     so that output to a file keeps one line per message."""
@@ -166,13 +181,9 @@ def keep_target_counts(store: Store, store_path: str, steering_url: str | None =
 @store_option
 def imports_cmd(store_path: str) -> None:
     """Importprotokoll (wann, woher, Prüfsummen, Zeilen) und Datenstand je Tabelle."""
-    if not Path(store_path).exists():
-        err.print(f"Datenbestand {store_path} nicht gefunden: zuerst einen Auszug importieren "
-                  f"(amip import VERZEICHNIS --store {store_path}).", style="red", markup=False)
-        sys.exit(2)
     from amip.engine.horizon import horizon
 
-    with Store.open(store_path, read_only=True) as store:
+    with open_store(store_path) as store:
         log = store.imports()
         reach = horizon(store.view())
     table = Table(title=f"Importprotokoll {store_path}")
@@ -202,11 +213,7 @@ def overview_cmd(store_path: str) -> None:
     """Kurzüberblick: ELB, BG und Arbeitslose im letzten Berichtsmonat."""
     from amip.engine.overview import data_date, overview
 
-    if not Path(store_path).exists():
-        say(err, f"Datenbestand {store_path} nicht gefunden: zuerst einen Auszug importieren "
-                 f"(amip import VERZEICHNIS --store {store_path}).", "red")
-        sys.exit(2)
-    with Store.open(store_path, read_only=True) as store:
+    with open_store(store_path) as store:
         db = store.view()
         rows = overview(db)
         known = data_date(db)

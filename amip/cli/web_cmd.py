@@ -6,10 +6,10 @@ from __future__ import annotations
 import getpass
 import os
 import sys
-from pathlib import Path
 
 import click
 
+from amip.cli.store_cmds import existing_store
 from amip.web.settings import Settings
 
 STORE_HELP = "Datenbestand (DuckDB-Datei; Standard: $AMIP_STORE oder amip.duckdb)."
@@ -49,9 +49,8 @@ def serve_cmd(store, pg_url, users_db, host, port, insecure_cookies, trusted_pro
     settings = _settings(store, users_db, postgres_url=pg_url,
                          secure_cookies=not insecure_cookies, query_processes=query_processes,
                          **({"trusted_proxies": list(trusted_proxies)} if trusted_proxies else {}))
-    if not pg_url and not Path(settings.store).exists():
-        raise click.UsageError(f"Datenbestand {settings.store} nicht gefunden: zuerst einen Auszug "
-                               "importieren (amip import).")
+    if not pg_url:
+        existing_store(settings.store)
     app = create_app(settings)
     shown = "localhost" if host in ("127.0.0.1", "::1") else host
     click.echo(f"amip läuft auf http://{shown}:{port}/  (API: http://{shown}:{port}/api/v1/docs)")

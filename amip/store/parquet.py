@@ -170,6 +170,12 @@ def _check_target(target: Path, log: list[tuple], meta: dict) -> tuple[bool, int
     return False, theirs[-1][0] if theirs else 0
 
 
+def _copy(duck, query: str, path: Path) -> int:
+    """Write a query's rows to one Parquet file (zstd); its number of rows."""
+    duck.execute(f"COPY ({query}) TO '{path}' (FORMAT parquet, COMPRESSION zstd)")
+    return pq.ParquetFile(path).metadata.num_rows
+
+
 def _write(duck, stage: Path, name: str, imports: list[int]) -> int:
     """One Parquet file per import of table ``name`` (stored tables: with ``_import_id``)."""
     key = "_import_id" if name in TABLES else "import_id"
@@ -182,8 +188,7 @@ def _write(duck, stage: Path, name: str, imports: list[int]) -> int:
         query = f"SELECT * FROM main.{name} WHERE {key} = {int(i)}"
         if order:
             query += f" ORDER BY {order}"
-        duck.execute(f"COPY ({query}) TO '{path}' (FORMAT parquet, COMPRESSION zstd)")
-        rows += pq.ParquetFile(path).metadata.num_rows
+        rows += _copy(duck, query, path)
     return rows
 
 
@@ -195,9 +200,8 @@ def _write_current(store: Store, stage: Path, last: int) -> None:
     view = store.view()
     for name in TABLES:
         (stage / f"{CURRENT}{name}").mkdir()
-        sql = ibis.to_sql(view.table(name), dialect="duckdb")
-        store.con.execute(f"COPY ({sql}) TO '{stage / f'{CURRENT}{name}' / file_name(last)}' "
-                          "(FORMAT parquet, COMPRESSION zstd)")
+        _copy(store.con, ibis.to_sql(view.table(name), dialect="duckdb"),
+              stage / f"{CURRENT}{name}" / file_name(last))
     (stage / CURRENT_LOG).mkdir()
     pq.write_table(pa.table({"table_name": list(TABLES), "import_id": [last] * len(TABLES)},
                             schema=pa.schema([("table_name", pa.string()),
