@@ -40,6 +40,7 @@ from amip.engine.calendar import month_index, parse_month
 from amip.engine.horizon import Horizon, horizon
 from amip.engine.overview import latest_complete_month
 from amip.engine.persons import caseloads, person_rows
+from amip.extract.schema import TABLES
 from amip.store.generations import PostgresSource, StoreFile
 from amip.store.remote import QueryProcesses, Stale
 from amip.web.problems import Problem
@@ -383,12 +384,16 @@ class Services:
     # -- reference data -------------------------------------------------------------------------
 
     def table(self, name: str) -> list[dict]:
-        """Rows of a (corrected) store table as dicts; for small tables (units, jobcenters).
-        Cached per data state; each caller gets its own copy."""
+        """Rows of a (corrected) store table as dicts, in the order of its key; for small
+        tables (units, jobcenters). Cached per data state; each caller gets its own copy. The
+        order matters: pages show the first Jobcenter, and a store returns its current rows
+        in the order a parallel query wrote them."""
         return copy.deepcopy(self.memoized("table", self._table, name))
 
     def _table(self, name: str) -> list[dict]:
-        return self._query_at(None, lambda view: view.table(name).to_pyarrow().to_pylist())
+        key = list(TABLES[name].key)
+        return self._query_at(None, lambda view: view.table(name).order_by(key).to_pyarrow()
+                              .to_pylist())
 
     def imports(self) -> list[dict]:
         return copy.deepcopy(self.memoized("imports", self._imports))

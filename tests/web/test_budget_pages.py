@@ -16,7 +16,9 @@ from tests.web.conftest import login
 pytestmark = pytest.mark.duckdb_only
 
 
-def _client(tmp_path_factory, ex, role: str) -> tuple[TestClient, object]:
+def _client(tmp_path_factory, ex, role: str, prepare=None) -> tuple[TestClient, object]:
+    """A signed-in client of a store with the extract ``ex``; ``prepare(store)``: changes to
+    the store after the import."""
     from amip.store import Store
     from amip.web.app import create_app
     from amip.web.settings import Settings
@@ -24,6 +26,8 @@ def _client(tmp_path_factory, ex, role: str) -> tuple[TestClient, object]:
     d = tmp_path_factory.mktemp("budget-web")
     with Store.open(d / "amip.duckdb") as store:
         store.import_tables(ex.tables(), source="test case", description=ex.description)
+        if prepare is not None:
+            prepare(store)
     app = create_app(Settings(store=str(d / "amip.duckdb"), secure_cookies=False,
                               users_db=str(d / "users.sqlite")))
     client = TestClient(app)
@@ -136,6 +140,28 @@ def test_outcomes_and_disclosure(outcome_clients):
     # cost per Eingliederung derived from them are hidden; 4 Austritte and 5 participants not
     fbw = cells(lz.get(url).text, "ergebnisse")[("fbw", "fbw")]
     assert fbw[1:] == ["4", "3", "–", "–", "5", "12.000,00 €", "2.400,00 €", "–"]
+
+
+def test_the_page_jobcenter_does_not_depend_on_the_row_order(tmp_path_factory):
+    """test_budget_outcomes has two Jobcenter: 03504 with the budget, 03505 where person g
+    moved. The store returns its current rows in the order a parallel query wrote them: the
+    page takes the first Jobcenter by key, 03504, whatever that order. (Under load the page
+    once took 03505 and said there were no budget data.) Here the rows are kept reversed."""
+    def reverse(store):
+        store.con.execute("CREATE OR REPLACE TABLE amip_current_jobcenters AS SELECT * FROM "
+                          "amip_current_jobcenters ORDER BY jobcenter_id DESC")
+        assert [r[0] for r in store.con.execute(
+            "SELECT jobcenter_id FROM amip_current_jobcenters").fetchall()] == ["03505", "03504"]
+
+    client, app = _client(tmp_path_factory, test_budget_outcomes.case(), "controlling", reverse)
+    try:
+        page = client.get("/budget?jahr=2020&stand=2020-12-31").text
+        assert 'id="keine-budgetdaten"' not in page
+        assert re.search(r'id="haushaltsjahr">2020<', page)
+        assert "Jobcenter 03504" in text(page) and "Jobcenter 03505" not in text(page)
+    finally:
+        app.state.services.close()
+        app.state.users.close()
 
 
 def test_outcomes_by_group_on_the_page(tmp_path_factory):
