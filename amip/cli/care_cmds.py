@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import sys
 
 import click
@@ -16,7 +15,7 @@ from rich.table import Table
 from amip import i18n
 from amip.cli.indicators_cmd import _date, _month
 from amip.cli.steering_cmds import reason_option, steering_option, user_option
-from amip.cli.store_cmds import open_store, say
+from amip.cli.store_cmds import open_store, say, store_file
 from amip.engine.care import care_candidates
 from amip.engine.horizon import horizon
 from amip.steering import Steering
@@ -45,10 +44,6 @@ def _json(data) -> None:
     sys.stdout.write("\n")
 
 
-def _path(store_path: str | None) -> str:
-    return store_path or os.environ.get("AMIP_STORE", "amip.duckdb")
-
-
 def _view_run(store_path, fn):
     store = open_store(store_path)
     try:
@@ -71,7 +66,7 @@ def candidates_cmd(store_path, month, caseworker_id, unit_id, jobcenter_id, fmt)
 
     rows = _view_run(store_path, lambda v: care_candidates(
         v, month, caseworker_id, unit_id, jobcenter_id,
-        candidate_scores(v, _path(store_path), month)))
+        candidate_scores(v, store_file(store_path), month)))
     if fmt == "json":
         return _json(rows)
     t = Table(title=f"Kandidaten für Intensivbetreuung, Stichtag {i18n.month(_start(month))}",
@@ -111,7 +106,7 @@ def enrol_cmd(person_id, store_path, steering_url, caseworker_id, month, jobcent
               user, fmt) -> None:
     """Eine Person in die Intensivbetreuung aufnehmen (sechs Monate; über das Kontingent
     hinaus nur mit --reason)."""
-    with Steering.open(_path(store_path), steering_url) as st:
+    with Steering.open(store_file(store_path), steering_url) as st:
         row = _view_run(store_path, lambda v: enrol_checked(v, st, jobcenter_id, person_id,
                                                             caseworker_id, month, user, reason))
     _done(row, fmt, f"{person_id} eingeschrieben bei {caseworker_id}: "
@@ -139,7 +134,7 @@ def _done(row, fmt: str, text: str) -> None:
 @format_opt
 def end_cmd(person_id, store_path, steering_url, reason, ended_on, user, fmt) -> None:
     """Die laufende Intensivbetreuung einer Person beenden."""
-    with Steering.open(_path(store_path), steering_url) as st:
+    with Steering.open(store_file(store_path), steering_url) as st:
         row = st.end_enrolment(person_id, user, reason, ended_on)
     _done(row, fmt, f"Intensivbetreuung von {person_id} beendet am {i18n.day(row.ended_on)}.")
 
@@ -159,7 +154,7 @@ def end_cmd(person_id, store_path, steering_url, reason, ended_on, user, fmt) ->
 def contact_cmd(person_id, store_path, steering_url, contact_on, kind, caseworker_id, note,
                 user, fmt) -> None:
     """Einen Beratungskontakt erfassen."""
-    with Steering.open(_path(store_path), steering_url) as st:
+    with Steering.open(store_file(store_path), steering_url) as st:
         if caseworker_id is None:
             mine = st.enrolments(person_id=person_id)
             caseworker_id = mine[-1].caseworker_id if mine else "-"
@@ -177,7 +172,7 @@ def contact_cmd(person_id, store_path, steering_url, contact_on, kind, caseworke
 @format_opt
 def list_cmd(store_path, steering_url, month, caseworker_id, unit_id, fmt) -> None:
     """Intensivbetreuungen mit fälligen und überfälligen Kontakten und Nachbetreuung."""
-    with Steering.open(_path(store_path), steering_url) as st:
+    with Steering.open(store_file(store_path), steering_url) as st:
         def run(view):
             m = month if month is not None else horizon(view).latest_complete()
             return m, status_of(view, st, m, caseworker_id=caseworker_id,
@@ -209,7 +204,7 @@ def list_cmd(store_path, steering_url, month, caseworker_id, unit_id, fmt) -> No
 def outcomes_cmd(store_path, steering_url, month, jobcenter_id, fmt) -> None:
     """Ergebnisse: Integration während oder nach der Intensivbetreuung, verglichen mit
     ähnlichen nicht betreuten Kandidaten (beschreibend, kein Wirkungsnachweis)."""
-    with Steering.open(_path(store_path), steering_url) as st:
+    with Steering.open(store_file(store_path), steering_url) as st:
         data = _view_run(store_path, lambda v: outcomes_of(v, st, month, jobcenter_id))
     if fmt == "json":
         return _json(data)

@@ -7,7 +7,6 @@ summary lines of `amip import`."""
 from __future__ import annotations
 
 import json
-import os
 import sys
 
 import click
@@ -18,7 +17,7 @@ from amip import i18n
 from amip.catalogue.monitors import followup_states, quality_rules
 from amip.cli.indicators_cmd import _month, write_csv
 from amip.cli.steering_cmds import steering_option, user_option
-from amip.cli.store_cmds import err, open_store, say
+from amip.cli.store_cmds import err, existing_store, open_store, say
 from amip.engine.calendar import format_month, month_start
 from amip.engine.quality_rules import (QualityReport, RuleChange, flagged_rows, quality_trend,
                                        report_json, rule_light, run_quality, still_flagged,
@@ -296,8 +295,8 @@ def followup_list_cmd(store_path, steering_url, month, months, jobcenter_id, uni
     from amip.steering import Steering
     from amip.steering.quality import followup_list
 
-    store = open_store(store_path)
-    path = store_path or os.environ.get("AMIP_STORE", "amip.duckdb")
+    path = existing_store(store_path)
+    store = open_store(path)
     try:
         view = store.view()
         rows = flagged_rows(view, rule_id, month, jobcenter_id, months)
@@ -344,8 +343,8 @@ def followup_set_cmd(rule_id, row_key, state, reason, note, expected_version, st
     """Den Status einer auffälligen Zeile setzen (eine neue Version mit wer/wann/warum)."""
     from amip.steering import Steering
 
-    store = open_store(store_path)
-    path = store_path or os.environ.get("AMIP_STORE", "amip.duckdb")
+    path = existing_store(store_path)
+    store = open_store(path)
     try:
         rows = [] if rule_id not in quality_rules() else [
             r for r in flagged_rows(store.view(), rule_id, months=120) if r["row_key"] == row_key]

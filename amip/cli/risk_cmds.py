@@ -13,7 +13,7 @@ from rich.table import Table
 from amip import i18n
 from amip.cli.indicators_cmd import _month
 from amip.cli.steering_cmds import _default_user, steering_option
-from amip.cli.store_cmds import open_store, store_option
+from amip.cli.store_cmds import open_store, store_file, store_option
 from amip.engine.calendar import format_month
 
 FORMAT = click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
@@ -32,12 +32,6 @@ def _jobcenter(view, jobcenter_id: str | None) -> str:
     if jobcenter_id not in known:
         raise click.UsageError(f"Jobcenter {jobcenter_id!r} ist nicht im Datenbestand.")
     return jobcenter_id
-
-
-def _store_path(store_path: str | None) -> str:
-    import os
-
-    return store_path or os.environ.get("AMIP_STORE", "amip.duckdb")
 
 
 def _latest_month(view) -> int:
@@ -74,7 +68,7 @@ def train_cmd(store_path, jobcenter_id, with_protected, fmt) -> None:
     from amip.risk.audit import MODEL_LABELS
     from amip.risk.models import save, train
 
-    path = _store_path(store_path)
+    path = store_file(store_path)
     with open_store(path) as store:
         view = store.view()
         model = train(view, _jobcenter(view, jobcenter_id), with_protected=with_protected)
@@ -120,7 +114,7 @@ def score_cmd(store_path, month, caseworker, limit, fmt) -> None:
     from amip.risk.models import load_model
     from amip.risk.reasons import score
 
-    path = _store_path(store_path)
+    path = store_file(store_path)
     model = load_model(path)
     with open_store(path) as store:
         view = store.view()
@@ -167,7 +161,7 @@ def audit_cmd(store_path, steering_url, fmt) -> None:
     from amip.risk.models import load_model
     from amip.steering import Steering
 
-    path = _store_path(store_path)
+    path = store_file(store_path)
     model = load_model(path)
     with Steering.open(path, steering_url) as st:
         decisions = st.decisions()
@@ -265,7 +259,7 @@ def decide_cmd(person_id, decision, reason, month, target, caseworker, expected_
     from amip.risk.reasons import score
     from amip.steering import Steering
 
-    path = _store_path(store_path)
+    path = store_file(store_path)
     model = load_model(path)
     with open_store(path) as store:
         view = store.view()

@@ -36,10 +36,16 @@ store_option = click.option(
     help="Datenbestand (DuckDB-Datei).")
 
 
+def store_file(store_path: str | None) -> str:
+    """The store file a command names (``None``: $AMIP_STORE or the default); also where its
+    steering database and risk models lie beside it."""
+    return store_path or os.environ.get("AMIP_STORE", DEFAULT_STORE)
+
+
 def existing_store(store_path: str | None) -> str:
-    """The store file a command reads (``None``: $AMIP_STORE or the default), or a usage error
-    (exit 2) saying how to make one."""
-    path = store_path or os.environ.get("AMIP_STORE", DEFAULT_STORE)
+    """The store file a command reads (:func:`store_file`), or a usage error (exit 2) saying
+    how to make one."""
+    path = store_file(store_path)
     if not Path(path).exists():
         raise click.UsageError(f"Datenbestand {path} nicht gefunden: zuerst einen Auszug "
                                f"importieren (amip import VERZEICHNIS --store {path}).")
