@@ -32,7 +32,8 @@ STEPS = {"read": "Lesen", "validate": "Prüfen", "prepare": "Vorbereiten", "impo
          "commit": "Festschreiben", "copy": "Kopieren", "swap": "Austauschen",
          "connect": "Verbinden", "up": "Abgleichen", "index": "Indizieren",
          "analyze": "Statistik", "quality": "Datenqualität prüfen",
-         "targets": "Zielnachhaltung vorzählen", "current": "Aktuelle Zeilen"}
+         "targets": "Zielnachhaltung vorzählen", "current": "Aktuelle Zeilen",
+         "prepared": "Vorberechnen"}
 
 
 def step_label(step: str) -> str:

@@ -18,9 +18,10 @@ import ibis
 import ibis.expr.types as ir
 
 from amip.catalogue import Parameters, RuleVersion
-from amip.engine.calendar import (EPOCH, calendar, calendar_of, days, end_days, epoch_day, format_month,
+from amip.engine.calendar import (EPOCH, calendar, days, end_days, epoch_day, format_month,
                                   month_end, month_start, stichtag)
 from amip.engine.month_sets import MonthBlocks
+from amip.engine.prepared import prepared
 from amip.engine.stocks import at_stichtage, counting
 
 KEYS = ["person_id", "jobcenter_id", "m"]
@@ -75,6 +76,65 @@ def first_day(params: Parameters, m_lo: int) -> int:
 def reaches(params: Parameters, m_lo: int, m: int) -> bool:
     """Whether the spells of a :class:`Facts` from ``m_lo`` hold the calendar month ``m``."""
     return epoch_day(month_start(m)) >= first_day(params, m_lo)
+
+
+def spell_days(db, name: str, *columns: str, until: int | None = None) -> ir.Table:
+    """The corrected rows of a spell table with ``vf``, ``vt`` as day numbers; ``until``
+    (epoch day): only rows beginning by then (``valid_from`` is part of every spell key, so
+    cutting by it before the correction is exact, :meth:`StoreView.table`)."""
+    if until is None:
+        s = db.table(name)
+    else:
+        day = ibis.literal(EPOCH + dt.timedelta(days=until), "date")
+        s = db.table(name, key_filter=lambda t: t.valid_from <= day)
+    return s.select(*columns, vf=days(s.valid_from), vt=end_days(s.valid_to))
+
+
+def net_starts(spells: ir.Table) -> ir.Table:
+    """Each ``elb`` spell (``person_id, vf, vt``) with ``new``: its first day that no spell of
+    the person beginning before it covers (item 8: overlaps count once). In order of their
+    first day, a spell adds only its days after ``reach``, the last day its earlier spells
+    cover; those cover every day from its first day to ``reach`` (the spell reaching there
+    began no later), so each day of the union lies in exactly one ``new..vt``. Spells ending
+    before a window change no ``new`` inside it: a window's net days are the same from the
+    spells reaching it or from all."""
+    s = spells.select("person_id", "vf", "vt")
+    before = ibis.window(group_by=s.person_id, order_by=[s.vf, s.vt], rows=(None, -1))
+    s = s.mutate(reach=s.vt.max().over(before))
+    return s.select("person_id", "vf", "vt",
+                    new=ibis.greatest(s.vf, s.reach.fill_null(s.vf - 1) + 1))
+
+
+def month_jobcenter(rows: ir.Table, spells: ir.Table) -> ir.Table:
+    """Rows of a person and calendar month (``person_id, m, first_day, last_day`` + more) with
+    the ``jobcenter_id`` of the person's ``elb_spells`` row (``elb`` or ``nef``; ``spells``
+    with ``vf``, ``vt``) overlapping the month: the latest valid_from wins, tie: the smallest
+    jobcenter_id (item 22). Rows of a person without such a spell are dropped."""
+    s = spells.select("person_id", "jobcenter_id", "vf", "vt")  # the window sorts narrow rows
+    j = rows.join(s, (rows.person_id == s.person_id) & (s.vf <= rows.last_day)
+                  & (s.vt >= rows.first_day))
+    w = ibis.window(group_by=[j.person_id, j.m], order_by=[ibis.desc(j.vf), j.jobcenter_id])
+    j = j.mutate(_n=ibis.row_number().over(w))
+    return j.filter(j._n == 0)
+
+
+def benefit_jobcenter(db, months: list[int], spells: ir.Table) -> ir.Table:
+    """The ``benefit_months`` rows of ``months`` with the Jobcenter of each person's month
+    (:func:`month_jobcenter` over ``spells``): person_id, jobcenter_id, m, llu, luh."""
+    names = [format_month(m) for m in months]
+    b = db.table("benefit_months", key_filter=lambda t: t.month.isin(names))
+    b = b.mutate(m=b.month.substr(0, 4).cast("int64") * 12
+                 + b.month.substr(5, 2).cast("int64") - 1)
+    # each month's first and last day as literals, not a join with a calendar (a planner
+    # joining the spells to a calendar first pairs them with every month of it)
+    b = b.filter(b.m.isin(months)).select(
+        "person_id", "m", "llu_eur", "luh_eur",
+        first_day=ibis.cases(*((b.m == m, epoch_day(month_start(m))) for m in months),
+                             else_=None) if months else ibis.null("int64"),
+        last_day=ibis.cases(*((b.m == m, epoch_day(month_end(m))) for m in months),
+                            else_=None) if months else ibis.null("int64"))
+    j = month_jobcenter(b, spells)
+    return j.select("person_id", "jobcenter_id", "m", llu=j.llu_eur, luh=j.luh_eur)
 
 
 class Facts:
@@ -161,13 +221,10 @@ class Facts:
 
     def _spell_days(self, name: str, first: int, last: int, *columns: str,
                     keep: bool = True) -> ir.Table:
-        """The corrected rows of a spell table reaching into the days ``first..last`` (epoch
-        days), with ``vf``, ``vt`` as day numbers. ``valid_from`` is part of every spell key,
-        so cutting by it before the correction is exact (:meth:`StoreView.table`). ``keep``:
-        computed once (cached) for the facts that read it several times."""
-        until = ibis.literal(EPOCH + dt.timedelta(days=last), "date")
-        s = self.db.table(name, key_filter=lambda t: t.valid_from <= until)
-        s = s.select(*columns, vf=days(s.valid_from), vt=end_days(s.valid_to))
+        """The rows of a spell table (:func:`spell_days`) reaching into the days
+        ``first..last`` (epoch days). ``keep``: computed once (cached) for the facts that read
+        it several times."""
+        s = spell_days(self.db, name, *columns, until=last)
         s = s.filter(s.vt >= first)
         return self._materialize(s) if keep else s
 
@@ -267,18 +324,13 @@ class Facts:
     def net_days(self) -> ir.Table:
         """Net ELB days (any Jobcenter, overlaps once) in the window of 730 days ending with
         ST(m), Stichtag included (item 8), of every person with such days: person_id and
-        ``n<m>`` for each month m of the range. One window and one grouped pass: a person's
-        spells in order of their first day, each adds only its days after ``reach``, the last
-        day its earlier spells cover; those cover every day from its first day to ``reach``
-        (the spell reaching there began no later), so each day of the union counts once."""
+        ``n<m>`` for each month m of the range: one grouped pass over :func:`net_starts`,
+        kept by the import (:mod:`amip.engine.prepared`) or computed here."""
         window = self.params.lzb_window_days
         st = self.stichtage
-        s = self.elb_spells
+        s = prepared(self.db, "elb_days")
+        s = net_starts(self.elb_spells) if s is None else s
         s = s.filter((s.vt >= min(st.values()) - (window - 1)) & (s.vf <= max(st.values())))
-        s = s.select("person_id", "vf", "vt")
-        before = ibis.window(group_by=s.person_id, order_by=[s.vf, s.vt], rows=(None, -1))
-        s = s.mutate(reach=s.vt.max().over(before))
-        s = s.mutate(new=ibis.greatest(s.vf, s.reach.fill_null(s.vf - 1) + 1))
         return s.group_by("person_id").aggregate(**{  # int32: DuckDB sums int64 into int128
             f"n{m}": ibis.greatest(ibis.least(s.vt, day) - ibis.greatest(s.new, day - (window - 1))
                                    + 1, 0).cast("int32").sum()
@@ -476,41 +528,30 @@ class Facts:
         months = frozenset(range(self.m_lo, self.m_hi + 1) if months is None else months)
         if months in self._benefits:
             return self._benefits[months]
-        names = [format_month(m) for m in sorted(months)]
-        b = self.db.table("benefit_months", key_filter=lambda t: t.month.isin(names))
-        b = b.mutate(m=b.month.substr(0, 4).cast("int64") * 12
-                     + b.month.substr(5, 2).cast("int64") - 1)
-        # the calendar of these months only: a planner that joins the spells to the
-        # calendar first then pairs them with 2 months, not 16 (at national size 80
-        # million pairs instead of 10)
-        b = b.join(calendar_of(sorted(months)), "m").select(
-            "person_id", "m", "llu_eur", "luh_eur", "first_day", "last_day")
-        j = self.month_jobcenter(b, months)
-        rows = self._own(j.select("person_id", "jobcenter_id", "m", rel_m=j.m, llu=j.llu_eur,
-                                  luh=j.luh_eur))
+        kept = prepared(self.db, "benefit_months")
+        if kept is not None:
+            b = kept.filter(kept.m.isin(sorted(months)))
+        else:
+            b = benefit_jobcenter(self.db, sorted(months), self._month_spells(months))
+        rows = self._own(b.select("person_id", "jobcenter_id", "m", rel_m=b.m, llu=b.llu,
+                                  luh=b.luh))
         if keep:
             rows = self._benefits[months] = self._materialize(rows)
         return rows
 
-    def month_jobcenter(self, rows: ir.Table, months: frozenset[int] | None = None) -> ir.Table:
-        """Rows of a person and calendar month (``person_id, m, first_day, last_day`` + more)
-        with the ``jobcenter_id`` of the person's ``elb_spells`` row (``elb`` or ``nef``)
-        overlapping the month: the latest valid_from wins, tie: the smallest jobcenter_id
-        (item 22). Rows of a person without such a spell are dropped. ``months``: the rows'
-        months, so that a Facts that has not read its :attr:`spells` yet (the next month's sums
-        of t−12 alone) reads only the spells of those months, once, instead of the range's."""
+    def _month_spells(self, months: frozenset[int] | None) -> ir.Table:
+        """The ``elb_spells`` rows that may give the Jobcenter of the calendar months
+        ``months``: :attr:`spells` once read, else (the next month's sums of t−12 alone) only
+        the spells of those months, read once, instead of the range's."""
         if months is None or "spells" in self.__dict__:
-            s = self.spells
-        else:
-            s = self._spell_days("elb_spells", epoch_day(month_start(min(months))),
-                                 epoch_day(month_end(max(months))), "person_id",
-                                 "jobcenter_id", keep=False)
-        s = s.select("person_id", "jobcenter_id", "vf", "vt")  # the window sorts narrow rows
-        j = rows.join(s, (rows.person_id == s.person_id) & (s.vf <= rows.last_day)
-                      & (s.vt >= rows.first_day))
-        w = ibis.window(group_by=[j.person_id, j.m], order_by=[ibis.desc(j.vf), j.jobcenter_id])
-        j = j.mutate(_n=ibis.row_number().over(w))
-        return j.filter(j._n == 0)
+            return self.spells
+        return self._spell_days("elb_spells", epoch_day(month_start(min(months))),
+                                epoch_day(month_end(max(months))), "person_id", "jobcenter_id",
+                                keep=False)
+
+    def month_jobcenter(self, rows: ir.Table, months: frozenset[int] | None = None) -> ir.Table:
+        """:func:`month_jobcenter` with the spells of this range (:meth:`_month_spells`)."""
+        return month_jobcenter(rows, self._month_spells(months))
 
     @property
     def llu(self) -> ir.Table:

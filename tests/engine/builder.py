@@ -15,6 +15,7 @@ import pyarrow as pa
 
 from amip.engine.calendar import parse_month
 from amip.engine.indicators import Record, compute
+from amip.engine.prepared import keep
 from amip.extract.schema import TABLES
 from amip.store import Store
 
@@ -26,6 +27,8 @@ DECLARED = "2030-12-31"
 class Ex:
     #: set by tests/engine/conftest.py: None for DuckDB, or a PostgreSQL URL to publish to
     postgres_url: str | None = None
+    #: set by tests/engine/conftest.py: keep the prepared tables as `amip import` does
+    prepared = False
     _schemas = iter(range(1, 1_000_000))
 
     def __init__(self) -> None:
@@ -153,6 +156,8 @@ class Ex:
     def store(self) -> Store:
         s = Store.memory()
         s.import_tables(self.tables(), source="test case", description=self.description)
+        if self.prepared:
+            keep(s)
         return s
 
     def view(self, as_of: str | None = None):

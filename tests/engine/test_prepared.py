@@ -1,0 +1,111 @@
+"""The tables an import prepares (amip.engine.prepared): read instead of derived, they give the
+same records; they are read only for the data state they were prepared at and never by an
+as-of view; `amip import` keeps them."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pytest
+from click.testing import CliRunner
+
+from amip.cli.main import cli
+from amip.engine import prepared as prep
+from amip.engine.calendar import parse_month
+from amip.engine.facts import benefit_jobcenter, net_starts, spell_days
+from amip.engine.indicators import compute
+from amip.engine.stocks import counting
+from amip.store import Store
+from amip.synth import generate
+from tests.cli.test_readme import tiny_extract
+from tests.engine.test_incremental import ARGS, _benefits_until, same
+
+pytestmark = pytest.mark.duckdb_only
+
+MONTHS = list(range(parse_month("2019-11"), parse_month("2020-06") + 1))
+
+
+@pytest.fixture(scope="module")
+def tables():
+    # 3 Jobcenter: persons move between them, so a month's Jobcenter is not always the only one
+    return generate(jobcenters=3, scale=0.01, **ARGS)
+
+
+def _store(path, tables, keep: bool) -> Store:
+    s = Store.open(path)
+    s.import_tables(tables)
+    if keep:
+        prep.keep(s)
+    return s
+
+
+def _fresh(store: Store, as_of: dt.date | None = None):
+    view = store.view(as_of)
+    view.kept_facts = None  # counted from the facts, not from kept counts
+    return view
+
+
+def _found(view) -> set[str]:
+    return {n for n in prep.PREPARED if prep.prepared(view, n) is not None}
+
+
+def test_read_prepared_tables_give_the_records_derived_on_the_fly(tables, tmp_path):
+    with _store(tmp_path / "a.duckdb", tables, keep=True) as a, \
+            _store(tmp_path / "b.duckdb", tables, keep=False) as b:
+        va, vb = _fresh(a), _fresh(b)
+        assert _found(va) == set(prep.PREPARED) and _found(vb) == set()
+        assert same(compute(va, MONTHS), compute(vb, MONTHS))
+        jc = va.table("jobcenters").jobcenter_id.to_pyarrow().to_pylist()[-1]
+        assert same(compute(_fresh(a), MONTHS[-2:], jobcenter_id=jc),
+                    compute(_fresh(b), MONTHS[-2:], jobcenter_id=jc))
+
+
+def test_the_prepared_rows_are_the_rows_derived_on_the_fly(tables, tmp_path):
+    with _store(tmp_path / "a.duckdb", tables, keep=True) as a:
+        view = a.view()
+        spells = spell_days(view, "elb_spells", "person_id", "jobcenter_id", "status")
+        months = sorted({parse_month(m) for m in
+                         view.table("benefit_months").month.to_pyarrow().to_pylist()})
+
+        def rows(t) -> list[dict]:
+            cols = sorted(t.columns)
+            return sorted(t.select(*cols).to_pyarrow().to_pylist(), key=lambda r: tuple(
+                str(r[c]) for c in cols))
+
+        derived = rows(benefit_jobcenter(view, months, spells))
+        kept = prep.prepared(view, "benefit_months")
+        assert len({r["m"] for r in derived}) == len(months) > 12  # every month, not one
+        assert rows(kept) == derived
+        assert len({r["jobcenter_id"] for r in derived}) == 3  # the months of all Jobcenter
+        assert rows(prep.prepared(view, "elb_days")) == rows(net_starts(counting(spells)))
+
+
+def test_another_data_state_or_an_as_of_view_derives_them_again(tables, tmp_path):
+    first = _benefits_until(tables, dt.date(2020, 3, 31))
+    with _store(tmp_path / "a.duckdb", first, keep=True) as s:
+        assert _found(_fresh(s)) == set(prep.PREPARED)
+        assert _found(_fresh(s, dt.date(2020, 1, 31))) == set()  # an as-of view: derived
+        s.import_tables(tables)  # more benefit months: another data state
+        view = _fresh(s)
+        assert _found(view) == set()
+        derived = compute(view, MONTHS[-3:])
+        counts = prep.keep(s)
+        again = _fresh(s)
+        assert _found(again) == set(prep.PREPARED)
+        assert same(compute(again, MONTHS[-3:]), derived)
+        b = tables["benefit_months"]
+        assert counts["benefit_months"] <= b.num_rows  # one row per benefit row with a spell
+        # the log names the new state only
+        assert s.con.execute(f"SELECT count(DISTINCT data_state) FROM {prep.LOG}").fetchone()[0] == 1
+        assert pc.max(pc.cast(b["month"], pa.string())).as_py() >= "2020-06"
+
+
+def test_amip_import_keeps_them(tmp_path):
+    tiny_extract(tmp_path / "extract")
+    r = CliRunner().invoke(cli, ["import", str(tmp_path / "extract"), "--store",
+                                 str(tmp_path / "a.duckdb"), "--no-quality"])
+    assert r.exit_code == 0, r.output
+    with Store.open(tmp_path / "a.duckdb", read_only=True) as s:
+        assert _found(s.view()) == set(prep.PREPARED)
