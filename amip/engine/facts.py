@@ -1,7 +1,7 @@
 """Person-level facts per Berichtsmonat, as backend-neutral Ibis expressions.
 
-Each fact is a table of rows ``person_id, jobcenter_id, m, rel_m`` (plus ``llu``/``luh`` for the
-money facts): one row per person, Jobcenter and month m that the fact counts. ``rel_m`` is the
+Each fact is a table of rows ``person_id, jobcenter_id, sex, m, rel_m`` (plus ``llu``/``luh`` for
+the money facts): one row per person, Jobcenter and month m that the fact counts. ``rel_m`` is the
 month whose Stichtag decides the person's team (caseload) for drill-down: the stock month for
 stocks and Zugänge, the month before for Abgänge and for Integrationen (searched from the stock at
 ST(m−1)).
@@ -24,8 +24,10 @@ from amip.engine.month_sets import MonthBlocks
 from amip.engine.prepared import prepared
 from amip.engine.stocks import at_stichtage, counting
 
-KEYS = ["person_id", "jobcenter_id", "m"]
-STOCK_KEYS = ["person_id", "jobcenter_id"]  # of a month set (:mod:`amip.engine.month_sets`)
+#: a fact's rows: the person's sex rides along from the spells (a person has one), so that the
+#: counts by sex need no join with the 13 million persons at national size
+KEYS = ["person_id", "jobcenter_id", "sex", "m"]
+STOCK_KEYS = ["person_id", "jobcenter_id", "sex"]  # of a month set (:mod:`amip.engine.month_sets`)
 #: the stock facts (and K3E2, a part of one) and their month sets (:meth:`Facts.bits`)
 STOCK_BITS = {"elb": "elb_bits", "lzb": "lzb_bits", "single_parents": "single_parents_bits",
               "lzb_active": "lzb_active_bits"}
@@ -91,18 +93,17 @@ def spell_days(db, name: str, *columns: str, until: int | None = None) -> ir.Tab
 
 
 def net_starts(spells: ir.Table) -> ir.Table:
-    """Each ``elb`` spell (``person_id, vf, vt``) with ``new``: its first day that no spell of
+    """Each ``elb`` spell (``person_id, vf, vt`` and more) with ``new``: its first day that no spell of
     the person beginning before it covers (item 8: overlaps count once). In order of their
     first day, a spell adds only its days after ``reach``, the last day its earlier spells
     cover; those cover every day from its first day to ``reach`` (the spell reaching there
     began no later), so each day of the union lies in exactly one ``new..vt``. Spells ending
     before a window change no ``new`` inside it: a window's net days are the same from the
     spells reaching it or from all."""
-    s = spells.select("person_id", "vf", "vt")
-    before = ibis.window(group_by=s.person_id, order_by=[s.vf, s.vt], rows=(None, -1))
-    s = s.mutate(reach=s.vt.max().over(before))
-    return s.select("person_id", "vf", "vt",
-                    new=ibis.greatest(s.vf, s.reach.fill_null(s.vf - 1) + 1))
+    before = ibis.window(group_by=spells.person_id, order_by=[spells.vf, spells.vt],
+                         rows=(None, -1))
+    s = spells.mutate(reach=spells.vt.max().over(before))
+    return s.mutate(new=ibis.greatest(s.vf, s.reach.fill_null(s.vf - 1) + 1)).drop("reach")
 
 
 def month_jobcenter(rows: ir.Table, spells: ir.Table) -> ir.Table:
@@ -120,7 +121,8 @@ def month_jobcenter(rows: ir.Table, spells: ir.Table) -> ir.Table:
 
 def benefit_jobcenter(db, months: list[int], spells: ir.Table) -> ir.Table:
     """The ``benefit_months`` rows of ``months`` with the Jobcenter of each person's month
-    (:func:`month_jobcenter` over ``spells``): person_id, jobcenter_id, m, llu, luh."""
+    (:func:`month_jobcenter` over ``spells``) and the person's sex: person_id, jobcenter_id,
+    sex, m, llu, luh."""
     names = [format_month(m) for m in months]
     b = db.table("benefit_months", key_filter=lambda t: t.month.isin(names))
     b = b.mutate(m=b.month.substr(0, 4).cast("int64") * 12
@@ -134,7 +136,13 @@ def benefit_jobcenter(db, months: list[int], spells: ir.Table) -> ir.Table:
         last_day=ibis.cases(*((b.m == m, epoch_day(month_end(m))) for m in months),
                             else_=None) if months else ibis.null("int64"))
     j = month_jobcenter(b, spells)
-    return j.select("person_id", "jobcenter_id", "m", llu=j.llu_eur, luh=j.luh_eur)
+    j = j.select("person_id", "jobcenter_id", "m", llu=j.llu_eur, luh=j.luh_eur)
+    return with_sex(db, j)
+
+
+def with_sex(db, rows: ir.Table) -> ir.Table:
+    """Rows of persons with their ``sex`` (every person_id of the extract is in ``persons``)."""
+    return rows.join(db.table("persons").select("person_id", "sex"), "person_id")
 
 
 class Facts:
@@ -230,11 +238,17 @@ class Facts:
 
     @cached_property
     def spells(self) -> ir.Table:
-        """``elb_spells`` (every status) of all Jobcenter reaching into the range: its calendar
-        months (the Jobcenter of a benefit month, item 22) and the 730-day windows of its
-        Stichtage (LZB days count across Jobcenter, item 8); corrected once for all facts."""
-        return self._spell_days("elb_spells", self.first_day, epoch_day(month_end(self.m_hi)),
-                                "person_id", "jobcenter_id", "bg_id", "bg_role", "status")
+        """``elb_spells`` (every status) of all Jobcenter reaching into the range, with the
+        person's sex: its calendar months (the Jobcenter of a benefit month, item 22) and the
+        730-day windows of its Stichtage (LZB days count across Jobcenter, item 8); corrected
+        once for all facts, or read from the rows the import prepared."""
+        first, last = self.first_day, epoch_day(month_end(self.m_hi))
+        kept = prepared(self.db, "elb_spells")
+        if kept is not None:  # a table: read where needed, not copied
+            return kept.filter((kept.vt >= first) & (kept.vf <= last))
+        s = self._spell_days("elb_spells", first, last, "person_id", "jobcenter_id", "bg_id",
+                             "bg_role", "status", keep=False)
+        return self._materialize(with_sex(self.db, s))
 
     @property
     def first_day(self) -> int:
@@ -276,7 +290,7 @@ class Facts:
     @cached_property
     def elb_bits(self) -> ir.Table:
         """The ELB stock as month sets (:mod:`amip.engine.month_sets`): person_id,
-        jobcenter_id, blk, bits: the Stichtage an ``elb`` spell covers (items 2, 17)."""
+        jobcenter_id, sex, blk, bits: the Stichtage an ``elb`` spell covers (items 2, 17)."""
         return self._materialize(self.blocks.covered(self._own(self.elb_spells), STOCK_KEYS,
                                                      self.stichtage))
 
@@ -312,7 +326,7 @@ class Facts:
                              "jobcenter_id", "bg_type", keep=False)
         b = b.filter(b.bg_type == "single_parent")
         j = s.join(b, [s.bg_id == b.bg_id, s.jobcenter_id == b.jobcenter_id])
-        j = j.select(s.person_id, s.jobcenter_id, vf=ibis.greatest(s.vf, b.vf),
+        j = j.select(s.person_id, s.jobcenter_id, s.sex, vf=ibis.greatest(s.vf, b.vf),
                      vt=ibis.least(s.vt, b.vt))
         return self._materialize(self.blocks.covered(j, STOCK_KEYS, st))
 
@@ -325,11 +339,11 @@ class Facts:
         """Net ELB days (any Jobcenter, overlaps once) in the window of 730 days ending with
         ST(m), Stichtag included (item 8), of every person with such days: person_id and
         ``n<m>`` for each month m of the range: one grouped pass over :func:`net_starts`,
-        kept by the import (:mod:`amip.engine.prepared`) or computed here."""
+        prepared by the import (:mod:`amip.engine.prepared`) or computed here."""
         window = self.params.lzb_window_days
         st = self.stichtage
-        s = prepared(self.db, "elb_days")
-        s = net_starts(self.elb_spells) if s is None else s
+        s = self.elb_spells
+        s = s if prepared(self.db, "elb_spells") is not None else net_starts(s)
         s = s.filter((s.vt >= min(st.values()) - (window - 1)) & (s.vf <= max(st.values())))
         return s.group_by("person_id").aggregate(**{  # int32: DuckDB sums int64 into int128
             f"n{m}": ibis.greatest(ibis.least(s.vt, day) - ibis.greatest(s.new, day - (window - 1))
@@ -398,7 +412,7 @@ class Facts:
 
         A start in (ST(k−1), ST(k)] counts in month k for a person in the stock at ST(k−1)
         (window A), and in month k+1 for a person in the stock at ST(k) but not at ST(k−1)
-        (window B). Columns: person_id, jobcenter_id, m, rel_m, and the extra columns.
+        (window B). Columns: person_id, jobcenter_id, sex, m, rel_m, and the extra columns.
         Both stocks are bits of one month set (:meth:`_at`), so no anti-join.
         """
         c = self.cal
@@ -406,7 +420,7 @@ class Facts:
         k = starts.join(c, (starts.sd > c.st_prev) & (starts.sd <= c.st))
         k = k.select("person_id", *extra, m=k.m)
         j, now, before = self._at(k, self.elb_bits, ["person_id"])
-        cols = ["person_id", j.jobcenter_id, *extra]
+        cols = ["person_id", j.jobcenter_id, j.sex, *extra]
         a = j.filter(before == 1).select(*cols, m=j.m, rel_m=j.m - 1)
         b = j.filter((now == 1) & (before == 0)).select(*cols, m=j.m + 1, rel_m=j.m)
         return a.union(b, distinct=False)
@@ -519,7 +533,7 @@ class Facts:
     def benefits(self, months: set[int] | None = None, keep: bool = True) -> ir.Table:
         """benefit_months rows assigned to the Jobcenter of the person's ``elb``/``nef`` spell
         overlapping the calendar month (latest valid_from wins; tie: smallest jobcenter_id):
-        person_id, jobcenter_id, m, rel_m, llu, luh. ``months`` (default: the whole range)
+        person_id, jobcenter_id, sex, m, rel_m, llu, luh. ``months`` (default: the whole range)
         computes only those months: the measures read the sums of t and t−12 only
         (:func:`amip.engine.measures.fact_months`), and no other fact builds on these rows.
         ``keep``: computed once (cached) for callers that read them more than once; the
@@ -533,8 +547,7 @@ class Facts:
             b = kept.filter(kept.m.isin(sorted(months)))
         else:
             b = benefit_jobcenter(self.db, sorted(months), self._month_spells(months))
-        rows = self._own(b.select("person_id", "jobcenter_id", "m", rel_m=b.m, llu=b.llu,
-                                  luh=b.luh))
+        rows = self._own(b.select(*KEYS, rel_m=b.m, llu=b.llu, luh=b.luh))
         if keep:
             rows = self._benefits[months] = self._materialize(rows)
         return rows

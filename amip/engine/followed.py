@@ -44,7 +44,7 @@ from amip.catalogue.targets import MeasureDef, computations
 from amip.engine.aggregate import count_facts, team_assignment
 from amip.engine.calendar import days, format_month, month_start, stichtag
 from amip.engine.drilldown import descendants
-from amip.engine.facts import MONEY_FACTS, Facts
+from amip.engine.facts import KEYS, MONEY_FACTS, Facts
 from amip.engine.forecast import DEFAULT_SEED, fit_and_simulate, single_threaded_blas
 from amip.engine.horizon import horizon
 from amip.engine.kept import kept  # the counts the import kept for a data state
@@ -75,7 +75,7 @@ class _Facts(Facts):
         if "|" not in fact:
             return super().table(fact)
         base, role = fact.split("|", 1)
-        rows = super().table(base).select("person_id", "jobcenter_id", "m", "rel_m")
+        rows = super().table(base).select(*KEYS, "rel_m")
         t = self.teams  # the caseload row of ST(rel_m), with its role
         t = t.filter(t.role == role)
         return rows.semi_join(t, [rows.person_id == t.person_id, rows.rel_m == t.rel_m])

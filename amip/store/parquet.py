@@ -43,7 +43,7 @@ from amip.errors import StoreError
 from amip.extract.schema import TABLES
 from amip.store.published import disagreement
 from amip.store.store import DESCRIPTIONS, Store
-from amip.store.views import CURRENT, CURRENT_LOG, StoreView
+from amip.store.views import CURRENT, CURRENT_LOG, PREPARED, PREPARED_LOG, StoreView
 
 Progress = Callable[[str, int, int], None]  # (step, done, total), as in Store
 
@@ -207,6 +207,24 @@ def _write_current(store: Store, stage: Path, last: int) -> None:
                             schema=pa.schema([("table_name", pa.string()),
                                               ("import_id", pa.int32())])),
                    stage / CURRENT_LOG / file_name(last))
+    _write_prepared(store, view, stage, last)
+
+
+def _write_prepared(store: Store, view: StoreView, stage: Path, last: int) -> None:
+    """The tables the import prepared for this data state (:mod:`amip.engine.prepared`) and
+    their log, beside the current rows: Spark then reads them as a store's view does."""
+    if not store._has_table(PREPARED_LOG):
+        return
+    names = [r[0] for r in store.con.execute(
+        f"SELECT name FROM {PREPARED_LOG} WHERE data_state = ?", [view.data_state()]).fetchall()]
+    if not names:
+        return
+    for name in names:
+        (stage / f"{PREPARED}{name}").mkdir()
+        _copy(store.con, f"SELECT * FROM main.{PREPARED}{name}",
+              stage / f"{PREPARED}{name}" / file_name(last))
+    (stage / PREPARED_LOG).mkdir()
+    _copy(store.con, f"SELECT * FROM main.{PREPARED_LOG}", stage / PREPARED_LOG / file_name(last))
 
 
 def _move_into_place(stage: Path, target: Path, fresh: bool) -> None:
@@ -298,7 +316,8 @@ def spark_view(directory: str | Path, as_of: dt.date | None = None,
 def _read_current(spark, root: str, last: int, log_path: str) -> None:
     """The current rows published for import ``last`` as the temporary views a store keeps
     them in; a view without as-of date reads them (:meth:`StoreView.kept_current`). A
-    directory published before there were current rows has none: its views rank the rows."""
+    directory published before there were current rows has none: its views rank the rows.
+    Likewise the tables prepared for the engine (:mod:`amip.engine.prepared`)."""
     from pyspark.errors import AnalysisException
 
     try:
@@ -310,3 +329,11 @@ def _read_current(spark, root: str, last: int, log_path: str) -> None:
     except AnalysisException:  # a remote directory from before: no current rows there
         return
     log.createOrReplaceTempView(CURRENT_LOG)
+    try:  # the prepared tables, if the store had them for this import's state
+        prepared = spark.read.parquet(f"{root}/{PREPARED_LOG}/{file_name(last)}")
+        for r in prepared.collect():
+            spark.read.parquet(f"{root}/{PREPARED}{r['name']}/{file_name(last)}") \
+                .createOrReplaceTempView(PREPARED + r["name"])
+        prepared.createOrReplaceTempView(PREPARED_LOG)
+    except AnalysisException:  # none prepared (or published before there were any)
+        return

@@ -31,6 +31,10 @@ from amip.extract.schema import TABLES
 DESCRIPTIONS = "amip_import_descriptions"  # as amip.store.store creates it
 CURRENT = "amip_current_"  # + a table's name: its current rows, kept by the import
 CURRENT_LOG = "amip_current_log"  # (table_name, import_id): the import each was kept at
+#: + a name: person-level rows an import prepared for the engine (:mod:`amip.engine.prepared`),
+#: kept and published beside the current rows
+PREPARED = "amip_prepared_"
+PREPARED_LOG = "amip_prepared_log"  # (name, data_state, format): what was prepared, at which state
 
 
 class StoreView:

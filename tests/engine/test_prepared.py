@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from amip.cli.main import cli
 from amip.engine import prepared as prep
 from amip.engine.calendar import parse_month
-from amip.engine.facts import benefit_jobcenter, net_starts, spell_days
+from amip.engine.facts import benefit_jobcenter, net_starts, spell_days, with_sex
 from amip.engine.indicators import compute
 from amip.engine.stocks import counting
 from amip.store import Store
@@ -65,7 +65,8 @@ def test_read_prepared_tables_give_the_records_derived_on_the_fly(tables, tmp_pa
 def test_the_prepared_rows_are_the_rows_derived_on_the_fly(tables, tmp_path):
     with _store(tmp_path / "a.duckdb", tables, keep=True) as a:
         view = a.view()
-        spells = spell_days(view, "elb_spells", "person_id", "jobcenter_id", "status")
+        spells = spell_days(view, "elb_spells", "person_id", "jobcenter_id", "bg_id", "bg_role",
+                            "status")
         months = sorted({parse_month(m) for m in
                          view.table("benefit_months").month.to_pyarrow().to_pylist()})
 
@@ -79,7 +80,13 @@ def test_the_prepared_rows_are_the_rows_derived_on_the_fly(tables, tmp_path):
         assert len({r["m"] for r in derived}) == len(months) > 12  # every month, not one
         assert rows(kept) == derived
         assert len({r["jobcenter_id"] for r in derived}) == 3  # the months of all Jobcenter
-        assert rows(prep.prepared(view, "elb_days")) == rows(net_starts(counting(spells)))
+        kept = prep.prepared(view, "elb_spells")
+        spells = with_sex(view, spells)
+        assert rows(kept.filter(kept.status == "elb")) == rows(net_starts(counting(spells)))
+        others = kept.filter(kept.status != "elb")
+        assert rows(others.drop("new")) == rows(spells.filter(spells.status != "elb"))
+        assert others.count().to_pyarrow().as_py() > 0  # nef spells: for the month's Jobcenter
+        assert others.new.count().to_pyarrow().as_py() == 0  # a net start for elb spells only
 
 
 def test_another_data_state_or_an_as_of_view_derives_them_again(tables, tmp_path):

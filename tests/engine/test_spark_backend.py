@@ -19,6 +19,7 @@ import pytest
 from amip.engine.calendar import parse_month
 from amip.engine.indicators import compute
 from amip.store import Store
+from amip.engine.prepared import PREPARED, keep, prepared
 from amip.store.parquet import publish_to_parquet, spark_view
 from amip.synth import generate
 from tests.engine import test_integrations as integrations
@@ -91,6 +92,21 @@ def test_one_jobcenter_and_a_unit_on_spark(national, spark):  # noqa: F811
     duck = by_key(compute(view, month, unit_id=unit))
     with spark_view(out, session=spark) as sv:
         assert_same_figures(duck, by_key(compute(sv, month, unit_id=unit)))
+
+
+def test_the_prepared_tables_are_published_and_read_on_spark(national, spark,  # noqa: F811
+                                                            tmp_path):
+    """The tables an import prepares (amip.engine.prepared) go with the current rows into the
+    Parquet directory; Spark reads them and gives the figures DuckDB derives without them."""
+    store, _ = national
+    duck = by_key(compute(store.view(), MONTHS))  # derived on the fly: nothing prepared yet
+    assert all(prepared(store.view(), n) is None for n in PREPARED)
+    keep(store)
+    publish_to_parquet(store, tmp_path / "pq")
+    assert all((tmp_path / "pq" / f"amip_prepared_{n}").is_dir() for n in PREPARED)
+    with spark_view(tmp_path / "pq", session=spark) as view:
+        assert all(prepared(view, n) is not None for n in PREPARED)
+        assert_same_figures(duck, by_key(compute(view, MONTHS)))
 
 
 SPEC_SUBSET = [lzb.test_lzb_abgang_through_a_short_gap_while_still_elb,
