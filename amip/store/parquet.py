@@ -101,7 +101,9 @@ def publish_to_parquet(store: Store, directory: str | Path,
             fresh, done = _check_target(target, log, meta)
             last = log[-1][0] if log else 0
             current = last and not (target / CURRENT_LOG / file_name(last)).exists()
-            if not fresh and done == last and not current:
+            prepared = _prepared_names(store) if last and not (
+                target / PREPARED_LOG / file_name(last)).exists() else []
+            if not fresh and done == last and not current and not prepared:
                 step("up to date", 1, 1)
                 return written
             new = [row[0] for row in log if done < row[0] <= last]
@@ -115,6 +117,9 @@ def publish_to_parquet(store: Store, directory: str | Path,
                 if current:
                     step("current", len(names) - 1, len(names))
                     _write_current(store, stage, last)
+                if prepared:
+                    step("prepared", len(names) - 1, len(names))
+                    _write_prepared(store, stage, last, prepared)
                 if fresh:
                     (stage / META).mkdir()
                     duck.execute(f"COPY (SELECT key, value FROM amip_meta ORDER BY key) TO "
@@ -207,18 +212,20 @@ def _write_current(store: Store, stage: Path, last: int) -> None:
                             schema=pa.schema([("table_name", pa.string()),
                                               ("import_id", pa.int32())])),
                    stage / CURRENT_LOG / file_name(last))
-    _write_prepared(store, view, stage, last)
 
 
-def _write_prepared(store: Store, view: StoreView, stage: Path, last: int) -> None:
-    """The tables the import prepared for this data state (:mod:`amip.engine.prepared`) and
-    their log, beside the current rows: Spark then reads them as a store's view does."""
+def _prepared_names(store: Store) -> list[str]:
+    """The tables the import prepared for the store's data state (:mod:`amip.engine.prepared`)."""
     if not store._has_table(PREPARED_LOG):
-        return
-    names = [r[0] for r in store.con.execute(
-        f"SELECT name FROM {PREPARED_LOG} WHERE data_state = ?", [view.data_state()]).fetchall()]
-    if not names:
-        return
+        return []
+    return [r[0] for r in store.con.execute(f"SELECT name FROM {PREPARED_LOG} WHERE data_state = ?",
+                                            [store.view().data_state()]).fetchall()]
+
+
+def _write_prepared(store: Store, stage: Path, last: int, names: list[str]) -> None:
+    """The prepared tables ``names`` and their log, beside the current rows of import
+    ``last``: Spark then reads them as a store's view does (also for a directory published
+    before they were)."""
     for name in names:
         (stage / f"{PREPARED}{name}").mkdir()
         _copy(store.con, f"SELECT * FROM main.{PREPARED}{name}",

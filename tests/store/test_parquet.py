@@ -17,7 +17,7 @@ from amip.extract.schema import TABLES
 from amip.store import Store
 from amip.store.parquet import (PublishRefused, file_name, is_parquet_store, publish_to_parquet,
                                 published_log)
-from amip.store.views import CURRENT, CURRENT_LOG
+from amip.store.views import CURRENT, CURRENT_LOG, PREPARED, PREPARED_LOG
 from tests.store.test_history import LATER_ELB
 from tests.spark_fixture import spark  # noqa: F401
 from tests.store.test_postgres import FULL, assert_same_views
@@ -218,3 +218,28 @@ def test_publish_writes_the_current_rows_of_the_latest_import(store, extract, tm
     assert not any(written.values()) and (out / CURRENT_LOG / file_name(2)).exists()
     with spark_view(out, session=spark) as view:
         assert view.kept_current() == set(TABLES)
+
+
+def test_publish_writes_the_prepared_tables_of_the_store_state(store, extract, tmp_path):
+    """The tables the import prepared (amip.engine.prepared) are published with the current
+    rows, once; a directory published before they were prepared gets them on the next publish
+    (nothing else is rewritten); those of an older data state are not published."""
+    from amip.engine.prepared import PREPARED as NAMES, keep
+
+    store.import_extract(extract(base=FULL))
+    out = tmp_path / "pq"
+    publish_to_parquet(store, out)
+    assert not (out / PREPARED_LOG).exists()  # nothing prepared yet
+    before = state(out)
+    counts = keep(store)
+    publish_to_parquet(store, out)
+    after = state(out)
+    assert {k: v for k, v in after.items() if k in before} == before
+    assert sorted(set(after) - set(before)) == sorted(
+        [f"{PREPARED}{n}/{file_name(1)}" for n in NAMES] + [f"{PREPARED_LOG}/{file_name(1)}"])
+    assert {n: rows_of(out, f"{PREPARED}{n}") for n in NAMES} == counts
+    publish_to_parquet(store, out)
+    assert state(out) == after  # up to date
+    store.import_extract(extract({"elb_spells": LATER_ELB}, base=FULL))  # another state
+    publish_to_parquet(store, out)
+    assert not (out / PREPARED_LOG / file_name(2)).exists()
