@@ -32,6 +32,9 @@ from amip.store.views import PREPARED_LOG as LOG
 #: then not read
 FORMAT = 2
 PREPARED = ("elb_spells", "benefit_months")
+#: benefit rows prepared by one query at most (unless one month has more): at national size a
+#: few months at a time (memory), for one Jobcenter all at once (few queries)
+CHUNK_ROWS = 20_000_000
 
 _found: "weakref.WeakKeyDictionary[object, dict[str, ir.Table | None]]" = weakref.WeakKeyDictionary()
 
@@ -78,23 +81,24 @@ def keep(store, progress=None) -> dict[str, int]:
     elb_spells = with_sex(view, ibis.union(net_starts(counting(spells)), others,
                                            distinct=False))
     b = view.table("benefit_months")
-    months = sorted(parse_month(r["month"])
-                    for r in b.select("month").distinct().to_pyarrow().to_pylist())
+    rows = {parse_month(r["month"]): r["n"]
+            for r in b.group_by("month").aggregate(n=b.count()).to_pyarrow().to_pylist()}
+    chunks = _chunks(rows)
     con.execute("BEGIN TRANSACTION")
     try:
         con.execute(f"CREATE TABLE IF NOT EXISTS {LOG} (name VARCHAR, data_state VARCHAR, "
                     "format INTEGER)")
         con.execute(f"DELETE FROM {LOG}")
-        step("prepared elb_spells", 0, len(months) + 1)
+        step("prepared elb_spells", 0, len(chunks) + 1)
         _create(con, "elb_spells", elb_spells)
-        # month by month: the rows of a month lie together (a query of two months reads
-        # little more than their rows), and each ranking is a month's
-        for i, m in enumerate(months or [None]):
-            step("prepared benefit_months", i + 1, len(months) + 1)
-            ms = [] if m is None else [m]
-            s = spells if m is None else spells.filter(
-                (spells.vf <= epoch_day(month_end(m))) & (spells.vt >= epoch_day(month_start(m))))
-            _create(con, "benefit_months", benefit_jobcenter(view, ms, s), add=i > 0)
+        # consecutive months up to CHUNK_ROWS rows at a time, sorted by month: a month's rows
+        # lie together (a query of two months reads little more than their rows)
+        for i, ms in enumerate(chunks):
+            step("prepared benefit_months", i + 1, len(chunks) + 1)
+            s = spells.filter((spells.vf <= epoch_day(month_end(ms[-1])))
+                              & (spells.vt >= epoch_day(month_start(ms[0])))) if ms else spells
+            _create(con, "benefit_months", benefit_jobcenter(view, ms, s).order_by("m"),
+                    add=i > 0)
         state = view.data_state()
         con.executemany(f"INSERT INTO {LOG} VALUES (?, ?, ?)",
                         [[n, state, FORMAT] for n in PREPARED])
@@ -106,6 +110,21 @@ def keep(store, progress=None) -> dict[str, int]:
         raise
     _found.pop(view, None)
     return counts
+
+
+def _chunks(rows: dict[int, int]) -> list[list[int]]:
+    """The months (with their numbers of rows) in runs of consecutive months of at most
+    :data:`CHUNK_ROWS` rows (a month with more is a run of its own); [[]] for none."""
+    chunks: list[list[int]] = []
+    total = 0
+    for m in sorted(rows):
+        if chunks and m == chunks[-1][-1] + 1 and total + rows[m] <= CHUNK_ROWS:
+            chunks[-1].append(m)
+            total += rows[m]
+        else:
+            chunks.append([m])
+            total = rows[m]
+    return chunks or [[]]
 
 
 def _create(con, name: str, rows: ir.Table, add: bool = False) -> None:

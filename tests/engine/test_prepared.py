@@ -62,9 +62,15 @@ def test_read_prepared_tables_give_the_records_derived_on_the_fly(tables, tmp_pa
                     compute(_fresh(b), MONTHS[-2:], jobcenter_id=jc))
 
 
-def test_the_prepared_rows_are_the_rows_derived_on_the_fly(tables, tmp_path):
+def test_the_prepared_rows_are_the_rows_derived_on_the_fly(tables, tmp_path, monkeypatch):
+    # the benefit months prepared a few at a time (at national size: memory)
+    monkeypatch.setattr(prep, "CHUNK_ROWS", 5_000)
     with _store(tmp_path / "a.duckdb", tables, keep=True) as a:
         view = a.view()
+        b = view.table("benefit_months")
+        per_month = {parse_month(r["month"]): r["n"] for r in
+                     b.group_by("month").aggregate(n=b.count()).to_pyarrow().to_pylist()}
+        assert len(prep._chunks(per_month)) > 3
         spells = spell_days(view, "elb_spells", "person_id", "jobcenter_id", "bg_id", "bg_role",
                             "status")
         months = sorted({parse_month(m) for m in
@@ -87,6 +93,13 @@ def test_the_prepared_rows_are_the_rows_derived_on_the_fly(tables, tmp_path):
         assert rows(others.drop("new")) == rows(spells.filter(spells.status != "elb"))
         assert others.count().to_pyarrow().as_py() > 0  # nef spells: for the month's Jobcenter
         assert others.new.count().to_pyarrow().as_py() == 0  # a net start for elb spells only
+
+
+def test_months_are_prepared_in_runs_of_consecutive_months(monkeypatch):
+    monkeypatch.setattr(prep, "CHUNK_ROWS", 10)
+    assert prep._chunks({}) == [[]]  # no benefit months: one empty run creates the table
+    # 3 + 5 rows fit, + 4 would not; a gap starts a run; a month over the limit is its own
+    assert prep._chunks({1: 3, 2: 5, 3: 4, 5: 1, 6: 30, 7: 2}) == [[1, 2], [3], [5], [6], [7]]
 
 
 def test_another_data_state_or_an_as_of_view_derives_them_again(tables, tmp_path):
