@@ -8,7 +8,8 @@ from decimal import Decimal
 import ibis
 import ibis.expr.types as ir
 
-from amip.engine.facts import KEYS, MONEY_FACTS, Facts, team_assignment  # noqa: F401 (re-exported)
+from amip.engine.facts import (KEYS, MONEY_FACTS, Facts,  # noqa: F401 (re-exported)
+                               team_assignment)
 
 # (fact, jobcenter_id, unit_id or None, sex, m) -> count or euro sum
 Counts = dict[tuple[str, str, str | None, str, int], int | Decimal]
@@ -18,10 +19,11 @@ def count_facts(facts: Facts, names: list[str], by_team: bool = False,
                 months: dict[str, set[int]] | None = None) -> Counts:
     """Run one query per kind (counts, money) over all requested facts; return a flat dict.
     The facts' rows carry the person's sex (:data:`amip.engine.facts.KEYS`); they are stacked
-    first and joined to teams once, not once per fact. ``months`` (optional) counts only those months of
-    a fact (:func:`amip.engine.measures.fact_months`); default: every month of the range. The
-    money facts may also ask for earlier months the Facts reach (:meth:`Facts.reaches`; not by
-    team): the next month's sums of t−12 ride along with its own month."""
+    first and joined to teams once, not once per fact. ``months`` (optional) counts only
+    those months of a fact (:func:`amip.engine.measures.fact_months`); default: every month of
+    the range. The money facts may also ask for earlier months the Facts reach
+    (:meth:`Facts.reaches`; not by team): the next month's sums of t−12 ride along with its
+    own month."""
     every = set(range(facts.m_lo, facts.m_hi + 1))
 
     def only(name: str, t: ir.Table) -> ir.Table:

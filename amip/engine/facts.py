@@ -27,7 +27,8 @@ from amip.engine.stocks import at_stichtage, counting
 #: a fact's rows: the person's sex rides along from the spells (a person has one), so that the
 #: counts by sex need no join with the 13 million persons at national size
 KEYS = ["person_id", "jobcenter_id", "sex", "m"]
-STOCK_KEYS = ["person_id", "jobcenter_id", "sex"]  # of a month set (:mod:`amip.engine.month_sets`)
+#: the keys of a month set (:mod:`amip.engine.month_sets`)
+STOCK_KEYS = ["person_id", "jobcenter_id", "sex"]
 #: the stock facts (and K3E2, a part of one) and their month sets (:meth:`Facts.bits`)
 STOCK_BITS = {"elb": "elb_bits", "lzb": "lzb_bits", "single_parents": "single_parents_bits",
               "lzb_active": "lzb_active_bits"}
@@ -93,8 +94,8 @@ def spell_days(db, name: str, *columns: str, until: int | None = None) -> ir.Tab
 
 
 def net_starts(spells: ir.Table) -> ir.Table:
-    """Each ``elb`` spell (``person_id, vf, vt`` and more) with ``new``: its first day that no spell of
-    the person beginning before it covers (item 8: overlaps count once). In order of their
+    """Each ``elb`` spell (``person_id, vf, vt`` and more) with ``new``: its first day that no
+    spell of the person beginning before it covers (item 8: overlaps count once). In order of their
     first day, a spell adds only its days after ``reach``, the last day its earlier spells
     cover; those cover every day from its first day to ``reach`` (the spell reaching there
     began no later), so each day of the union lies in exactly one ``new..vt``. Spells ending

@@ -1,7 +1,8 @@
 """Person-level tables the import prepares once, so that no query has to derive them again.
 
 - ``elb_spells``: the corrected ``elb_spells`` with day numbers ``vf``, ``vt``, the person's
-  ``sex`` and, for an ``elb`` spell, its net start ``new`` (:func:`amip.engine.facts.net_starts`).
+  ``sex`` and, for an ``elb`` spell, its net start ``new``
+  (:func:`amip.engine.facts.net_starts`).
   The net ELB days of any window (LZB, item 8) are then one grouped pass, without a window
   function over each person's spells, and the facts carry the sex their counts are split by,
   without joining the persons.
@@ -36,7 +37,8 @@ PREPARED = ("elb_spells", "benefit_months")
 #: few months at a time (memory), for one Jobcenter all at once (few queries)
 CHUNK_ROWS = 20_000_000
 
-_found: "weakref.WeakKeyDictionary[object, dict[str, ir.Table | None]]" = weakref.WeakKeyDictionary()
+#: the prepared tables each view found (looked up once per view)
+_found: "weakref.WeakKeyDictionary[object, dict[str, ir.Table]]" = weakref.WeakKeyDictionary()
 
 
 def prepared(db, name: str) -> ir.Table | None:
@@ -108,7 +110,6 @@ def keep(store, progress=None) -> dict[str, int]:
     except BaseException:
         con.execute("ROLLBACK")
         raise
-    _found.pop(view, None)
     return counts
 
 

@@ -215,11 +215,13 @@ def _write_current(store: Store, stage: Path, last: int) -> None:
 
 
 def _prepared_names(store: Store) -> list[str]:
-    """The tables the import prepared for the store's data state (:mod:`amip.engine.prepared`)."""
+    """The tables the import prepared for the store's data state
+    (:mod:`amip.engine.prepared`)."""
     if not store._has_table(PREPARED_LOG):
         return []
-    return [r[0] for r in store.con.execute(f"SELECT name FROM {PREPARED_LOG} WHERE data_state = ?",
-                                            [store.view().data_state()]).fetchall()]
+    return [r[0] for r in store.con.execute(
+        f"SELECT name FROM {PREPARED_LOG} WHERE data_state = ?",
+        [store.view().data_state()]).fetchall()]
 
 
 def _write_prepared(store: Store, stage: Path, last: int, names: list[str]) -> None:
@@ -231,7 +233,8 @@ def _write_prepared(store: Store, stage: Path, last: int, names: list[str]) -> N
         _copy(store.con, f"SELECT * FROM main.{PREPARED}{name}",
               stage / f"{PREPARED}{name}" / file_name(last))
     (stage / PREPARED_LOG).mkdir()
-    _copy(store.con, f"SELECT * FROM main.{PREPARED_LOG}", stage / PREPARED_LOG / file_name(last))
+    _copy(store.con, f"SELECT * FROM main.{PREPARED_LOG}",
+          stage / PREPARED_LOG / file_name(last))
 
 
 def _move_into_place(stage: Path, target: Path, fresh: bool) -> None:

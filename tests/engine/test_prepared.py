@@ -118,7 +118,8 @@ def test_another_data_state_or_an_as_of_view_derives_them_again(tables, tmp_path
         b = tables["benefit_months"]
         assert counts["benefit_months"] <= b.num_rows  # one row per benefit row with a spell
         # the log names the new state only
-        assert s.con.execute(f"SELECT count(DISTINCT data_state) FROM {prep.LOG}").fetchone()[0] == 1
+        logged = s.con.execute(f"SELECT count(DISTINCT data_state) FROM {prep.LOG}").fetchone()
+        assert logged[0] == 1
         assert pc.max(pc.cast(b["month"], pa.string())).as_py() >= "2020-06"
 
 
