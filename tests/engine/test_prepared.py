@@ -60,6 +60,12 @@ def test_read_prepared_tables_give_the_records_derived_on_the_fly(tables, tmp_pa
         jc = va.table("jobcenters").jobcenter_id.to_pyarrow().to_pylist()[-1]
         assert same(compute(_fresh(a), MONTHS[-2:], jobcenter_id=jc),
                     compute(_fresh(b), MONTHS[-2:], jobcenter_id=jc))
+        # by team (the counts join the caseload's teams to rows that carry their sex)
+        units = va.table("units")
+        unit = units.filter((units.jobcenter_id == jc) & (units.level == "standort")) \
+            .unit_id.min().to_pyarrow().as_py()
+        by_team = compute(_fresh(a), MONTHS[-1:], unit_id=unit)
+        assert by_team and same(by_team, compute(_fresh(b), MONTHS[-1:], unit_id=unit))
 
 
 def test_the_prepared_rows_are_the_rows_derived_on_the_fly(tables, tmp_path, monkeypatch):
