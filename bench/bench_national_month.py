@@ -286,7 +286,7 @@ def scale_up(source: str, target: str) -> float:
 def keep_current(store: str) -> float:
     """Keep the current rows and the prepared tables (:mod:`amip.engine.prepared`) of a store
     whose rows did not come by an import of this version, as `amip import` keeps them."""
-    from amip.engine.prepared import keep
+    from amip.engine.prepare import keep
     from amip.store import Store
 
     t = time.perf_counter()

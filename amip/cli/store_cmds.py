@@ -111,7 +111,7 @@ def import_cmd(directory: str, store_path: str, all_errors: bool, no_quality: bo
         def work(store: Store):
             result = store.import_extract(directory, progress)
             if result.import_id is not None:  # what every later query would derive again
-                from amip.engine.prepared import keep as keep_prepared
+                from amip.engine.prepare import keep as keep_prepared
 
                 keep_prepared(store, progress)
             if result.import_id is not None and not no_quality:  # "on every import"

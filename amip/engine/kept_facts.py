@@ -63,7 +63,7 @@ FORMAT = 1
 WARMUP = 2
 #: the modules whose code defines the facts' counts: a change to any of them is a new key
 SOURCES = ("facts.py", "aggregate.py", "stocks.py", "calendar.py", "month_sets.py",
-           "kept_facts.py", "prepared.py")
+           "kept_facts.py", "prepared.py", "prepare.py")
 _SCHEMA = pa.schema([("fact", pa.string()), ("jobcenter_id", pa.string()),
                      ("unit_id", pa.string()), ("sex", pa.string()), ("m", pa.int64()),
                      ("n", pa.int64()), ("amount", pa.string())])

@@ -15,7 +15,7 @@ import pyarrow as pa
 
 from amip.engine.calendar import parse_month
 from amip.engine.indicators import Record, compute
-from amip.engine.prepared import keep
+from amip.engine.prepare import keep
 from amip.extract.schema import TABLES
 from amip.store import Store
 

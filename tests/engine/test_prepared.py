@@ -1,4 +1,4 @@
-"""The tables an import prepares (amip.engine.prepared): read instead of derived, they give the
+"""The tables an import prepares (amip.engine.prepare, .prepared): read instead of derived, they give the
 same records; they are read only for the data state they were prepared at and never by an
 as-of view; `amip import` keeps them."""
 
@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from amip.cli.main import cli
+from amip.engine import prepare
 from amip.engine import prepared as prep
 from amip.engine.calendar import parse_month
 from amip.engine.facts import benefit_jobcenter, net_starts, spell_days, with_sex
@@ -37,7 +38,7 @@ def _store(path, tables, keep: bool) -> Store:
     s = Store.open(path)
     s.import_tables(tables)
     if keep:
-        prep.keep(s)
+        prepare.keep(s)
     return s
 
 
@@ -70,13 +71,13 @@ def test_read_prepared_tables_give_the_records_derived_on_the_fly(tables, tmp_pa
 
 def test_the_prepared_rows_are_the_rows_derived_on_the_fly(tables, tmp_path, monkeypatch):
     # the benefit months prepared a few at a time (at national size: memory)
-    monkeypatch.setattr(prep, "CHUNK_ROWS", 5_000)
+    monkeypatch.setattr(prepare, "CHUNK_ROWS", 5_000)
     with _store(tmp_path / "a.duckdb", tables, keep=True) as a:
         view = a.view()
         b = view.table("benefit_months")
         per_month = {parse_month(r["month"]): r["n"] for r in
                      b.group_by("month").aggregate(n=b.count()).to_pyarrow().to_pylist()}
-        assert len(prep._chunks(per_month)) > 3
+        assert len(prepare._chunks(per_month)) > 3
         spells = spell_days(view, "elb_spells", "person_id", "jobcenter_id", "bg_id", "bg_role",
                             "status")
         months = sorted({parse_month(m) for m in
@@ -102,10 +103,10 @@ def test_the_prepared_rows_are_the_rows_derived_on_the_fly(tables, tmp_path, mon
 
 
 def test_months_are_prepared_in_runs_of_consecutive_months(monkeypatch):
-    monkeypatch.setattr(prep, "CHUNK_ROWS", 10)
-    assert prep._chunks({}) == [[]]  # no benefit months: one empty run creates the table
+    monkeypatch.setattr(prepare, "CHUNK_ROWS", 10)
+    assert prepare._chunks({}) == [[]]  # no benefit months: one empty run creates the table
     # 3 + 5 rows fit, + 4 would not; a gap starts a run; a month over the limit is its own
-    assert prep._chunks({1: 3, 2: 5, 3: 4, 5: 1, 6: 30, 7: 2}) == [[1, 2], [3], [5], [6], [7]]
+    assert prepare._chunks({1: 3, 2: 5, 3: 4, 5: 1, 6: 30, 7: 2}) == [[1, 2], [3], [5], [6], [7]]
 
 
 def test_another_data_state_or_an_as_of_view_derives_them_again(tables, tmp_path):
@@ -117,7 +118,7 @@ def test_another_data_state_or_an_as_of_view_derives_them_again(tables, tmp_path
         view = _fresh(s)
         assert _found(view) == set()
         derived = compute(view, MONTHS[-3:])
-        counts = prep.keep(s)
+        counts = prepare.keep(s)
         again = _fresh(s)
         assert _found(again) == set(prep.PREPARED)
         assert same(compute(again, MONTHS[-3:]), derived)

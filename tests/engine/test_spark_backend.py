@@ -19,7 +19,8 @@ import pytest
 from amip.engine.calendar import parse_month
 from amip.engine.indicators import compute
 from amip.store import Store
-from amip.engine.prepared import PREPARED, keep, prepared
+from amip.engine.prepare import keep
+from amip.engine.prepared import PREPARED, prepared
 from amip.store.parquet import publish_to_parquet, spark_view
 from amip.synth import generate
 from tests.engine import test_integrations as integrations

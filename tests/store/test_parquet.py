@@ -224,7 +224,8 @@ def test_publish_writes_the_prepared_tables_of_the_store_state(store, extract, t
     """The tables the import prepared (amip.engine.prepared) are published with the current
     rows, once; a directory published before they were prepared gets them on the next publish
     (nothing else is rewritten); those of an older data state are not published."""
-    from amip.engine.prepared import PREPARED as NAMES, keep
+    from amip.engine.prepare import keep
+    from amip.engine.prepared import PREPARED as NAMES
 
     store.import_extract(extract(base=FULL))
     out = tmp_path / "pq"
