@@ -8,7 +8,8 @@ import ibis
 import ibis.expr.types as ir
 
 from amip.engine.calendar import epoch_day, month_end, month_start, parse_month
-from amip.engine.facts import benefit_jobcenter, net_starts, spell_days, with_sex
+from amip.engine.facts import (benefit_jobcenter, net_starts, single_spells, spell_days,
+                               with_sex)
 from amip.engine.prepared import FORMAT, LOG, PREPARED, TABLE
 from amip.engine.stocks import counting
 
@@ -26,8 +27,9 @@ def keep(store, progress=None) -> dict[str, int]:
     con = store.con
     spells = spell_days(view, "elb_spells", "person_id", "jobcenter_id", "bg_id", "bg_role",
                         "status")
-    others = spells.filter(spells.status != "elb").mutate(new=ibis.null("int64"))
-    elb_spells = with_sex(view, ibis.union(net_starts(counting(spells)), others,
+    others = spells.filter(spells.status != "elb").mutate(new=ibis.null("int64"),
+                                                          single=ibis.null("boolean"))
+    elb_spells = with_sex(view, ibis.union(single_spells(net_starts(counting(spells))), others,
                                            distinct=False))
     b = view.table("benefit_months")
     rows = {parse_month(r["month"]): r["n"]

@@ -2,9 +2,10 @@
 
 - ``elb_spells``: the corrected ``elb_spells`` with day numbers ``vf``, ``vt``, the person's
   ``sex`` and, for an ``elb`` spell, its net start ``new``
-  (:func:`amip.engine.facts.net_starts`).
-  The net ELB days of any window (LZB, item 8) are then one grouped pass, without a window
-  function over each person's spells, and the facts carry the sex their counts are split by,
+  (:func:`amip.engine.facts.net_starts`) and whether it is the person's only one (``single``,
+  :func:`amip.engine.facts.single_spells`).
+  The net ELB days of any window (LZB, item 8) are then one grouped pass over the persons of
+  several spells, without a window function over each person's spells, and the facts carry the sex their counts are split by,
   without joining the persons.
 - ``benefit_months``: every benefit month with the Jobcenter of the person's month (item 22,
   :func:`amip.engine.facts.benefit_jobcenter`) and sex: person_id, jobcenter_id, sex, m, llu,
@@ -33,7 +34,7 @@ from amip.store.views import PREPARED_LOG as LOG
 
 #: bump when what a table holds or how it is computed changes: tables of another format are
 #: then not read
-FORMAT = 2
+FORMAT = 3
 PREPARED = ("elb_spells", "benefit_months")
 
 #: the prepared tables each view found (looked up once per view)

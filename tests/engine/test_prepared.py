@@ -1,6 +1,6 @@
-"""The tables an import prepares (amip.engine.prepare, .prepared): read instead of derived, they give the
-same records; they are read only for the data state they were prepared at and never by an
-as-of view; `amip import` keeps them."""
+"""The tables an import prepares (amip.engine.prepare, .prepared): read instead of derived,
+they give the same records; they are read only for the data state they were prepared at and
+never by an as-of view; `amip import` keeps them."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ from amip.cli.main import cli
 from amip.engine import prepare
 from amip.engine import prepared as prep
 from amip.engine.calendar import parse_month
-from amip.engine.facts import benefit_jobcenter, net_starts, spell_days, with_sex
+from amip.engine.facts import (benefit_jobcenter, net_starts, single_spells, spell_days,
+                               with_sex)
 from amip.engine.indicators import compute
 from amip.engine.stocks import counting
 from amip.store import Store
@@ -95,11 +96,20 @@ def test_the_prepared_rows_are_the_rows_derived_on_the_fly(tables, tmp_path, mon
         assert len({r["jobcenter_id"] for r in derived}) == 3  # the months of all Jobcenter
         kept = prep.prepared(view, "elb_spells")
         spells = with_sex(view, spells)
-        assert rows(kept.filter(kept.status == "elb")) == rows(net_starts(counting(spells)))
+        elb = kept.filter(kept.status == "elb")
+        assert rows(elb) == rows(single_spells(net_starts(counting(spells))))
+        # single: the person's only elb spell, worked out here in Python
+        per_person: dict[str, int] = {}
+        for r in rows(elb):
+            per_person[r["person_id"]] = per_person.get(r["person_id"], 0) + 1
+        assert all(r["single"] == (per_person[r["person_id"]] == 1) for r in rows(elb))
+        assert 0 < sum(n == 1 for n in per_person.values()) < len(per_person)  # both kinds
         others = kept.filter(kept.status != "elb")
-        assert rows(others.drop("new")) == rows(spells.filter(spells.status != "elb"))
+        assert rows(others.drop("new", "single")) == rows(spells.filter(spells.status != "elb"))
         assert others.count().to_pyarrow().as_py() > 0  # nef spells: for the month's Jobcenter
-        assert others.new.count().to_pyarrow().as_py() == 0  # a net start for elb spells only
+        # a net start and single for elb spells only
+        assert others.new.count().to_pyarrow().as_py() == 0
+        assert others.single.count().to_pyarrow().as_py() == 0
 
 
 def test_months_are_prepared_in_runs_of_consecutive_months(monkeypatch):
