@@ -60,11 +60,14 @@ class ParquetSource:
                     f"file_row_number + {first_line}")
         paths = [literal(f.path) for f, _ in self.parts]
         offsets, at = [], first_line
-        for (_f, rows), path in zip(self.parts, paths):
-            offsets.append(f"WHEN {path} THEN {at}")
+        for _f, rows in self.parts:
+            offsets.append(str(at))
             at += rows
-        return (f"read_parquet([{', '.join(paths)}], file_row_number = true, filename = true)",
-                f"file_row_number + CASE filename {' '.join(offsets)} END")
+        # the first line of each part by the part's position in the list (file_index): a
+        # CASE over the file names cost 5 × the scan itself with 404 parts
+        return (f"read_parquet([{', '.join(paths)}], file_row_number = true)",
+                f"file_row_number + CAST([{', '.join(offsets)}] AS BIGINT[])"
+                f"[CAST(file_index AS BIGINT) + 1]")
 
 
 @dataclass

@@ -62,6 +62,25 @@ def test_a_bad_value_is_numbered_through_the_parts(tmp_path):
     assert errors and errors[0].file == "elb_spells/" and errors[0].line == 2
 
 
+def test_a_bad_value_in_the_last_of_three_parts_keeps_its_line(tmp_path):
+    folder = write_extract(tmp_path / "x")
+    table = _as_text_table(folder / "elb_spells.csv")
+    n = table.num_rows
+    assert n >= 3
+    i = table.schema.get_field_index("status")
+    table = table.set_column(i, "status", pa.array(table["status"].to_pylist()[:-1] + ["xx"],
+                                                   pa.string()))
+    (folder / "elb_spells.csv").unlink()
+    (folder / "elb_spells").mkdir()
+    # parts of 1, 1 and n − 2 rows; the bad value is the table's last row: line n
+    for k, (start, length) in enumerate([(0, 1), (1, 1), (2, n - 2)]):
+        pq.write_table(table.slice(start, length), folder / "elb_spells" / f"p{k}.parquet")
+    with pytest.raises(ExtractInvalid) as e:
+        Store.memory().import_extract(folder)
+    errors = [x for x in e.value.errors if x.column == "status"]
+    assert [x.line for x in errors] == [n]
+
+
 @pytest.mark.parametrize("make, message", [
     (lambda d: None, "enthält keine Parquet-Datei"),
     (lambda d: (d / "x.csv").write_text("a\n"), "enthält andere Dateien als Parquet: x.csv"),
