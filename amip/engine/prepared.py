@@ -5,8 +5,8 @@
   (:func:`amip.engine.facts.net_starts`) and whether it is the person's only one (``single``,
   :func:`amip.engine.facts.single_spells`).
   The net ELB days of any window (LZB, item 8) are then one grouped pass over the persons of
-  several spells, without a window function over each person's spells, and the facts carry the sex their counts are split by,
-  without joining the persons.
+  several spells, without a window function over each person's spells, and the facts carry the
+  sex their counts are split by, without joining the persons.
 - ``benefit_months``: every benefit month with the Jobcenter of the person's month (item 22,
   :func:`amip.engine.facts.benefit_jobcenter`) and sex: person_id, jobcenter_id, sex, m, llu,
   luh. A month's money sums then read its rows. Without them, each month pairs its benefit
